@@ -1,0 +1,139 @@
+"""The interview state: what the advisor knows about the user's situation, fact by fact.
+
+Each of DESIGN.md's 15 facts holds a normalised value, the user's own words it came from, and a confidence
+(1.0 = stated plainly in answer to the question, lower = inferred in passing). A fact the user could not or
+would not answer is *skipped*: its value stays None and it is never asked again.
+
+Normalised values, one shape per fact (the engine, policy and plan builder read these):
+
+| fact | value |
+|---|---|
+| problem | sorted list of tags: knowledge, hallucination, format, tone, terminology, reasoning, domain, task, cost, latency, plateau |
+| prompting_tried | "none" (not at all) · "basic" (plain asks, no schema or examples) · "thorough" (system prompt, examples, iterations) |
+| labeled_examples | int, input→output examples available (0 = none) |
+| data_quality | "high" (reviewed, curated) · "mixed" · "low" (noisy, unreviewed) |
+| knowledge_changes | "frequent" (daily…monthly) · "occasional" (a few times a year) · "static" |
+| unlabeled_corpus | int, tokens of raw domain text (0 = none) |
+| preference_data | int, preference pairs or rankings (0 = none) |
+| data_sensitivity | "public" · "confidential" (own cloud account is fine) · "on_prem" (own servers only) · "air_gapped" (never leaves an enclave) |
+| weights_allowed | "yes" (open or commercial weights may be used) · "no" (no existing weights may be used) |
+| domain_novelty | "covered" (public data covers it) · "partial" (present but thin/shallow) · "novel" (no overlap with public data) |
+| compute | {"gpus": int, "gpu_memory_gb": per-GPU GB, "access": "none"·"rent"·"own"·"cluster"} |
+| budget | float, US dollars available for this project |
+| timeline | float, days until it must work |
+| team | "none" (no engineers) · "software" (engineers, no ML) · "ml" (ML engineers) · "pretraining" (has pretrained models) |
+| inference_constraints | sorted list of tags: latency, cost, volume, single_task, on_device |
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+FACT_KEYS: tuple[str, ...] = (
+    "problem",
+    "prompting_tried",
+    "labeled_examples",
+    "data_quality",
+    "knowledge_changes",
+    "unlabeled_corpus",
+    "preference_data",
+    "data_sensitivity",
+    "weights_allowed",
+    "domain_novelty",
+    "compute",
+    "budget",
+    "timeline",
+    "team",
+    "inference_constraints",
+)
+
+# Facts whose value is a set of tags: a new mention adds tags instead of replacing the value.
+TAG_FACTS = ("problem", "inference_constraints")
+
+
+@dataclass
+class Fact:
+    """One fact as the advisor holds it."""
+
+    value: Any = None
+    words: str = ""  # the user's words the value came from (trimmed)
+    confidence: float = 0.0  # 0..1
+    skipped: bool = False  # the user did not know, or chose to skip it
+    history: list[dict] = field(default_factory=list)  # earlier values replaced by corrections: [{value, words}]
+
+    @property
+    def known(self) -> bool:
+        return self.value is not None
+
+
+@dataclass
+class Interview:
+    """The whole interview state of one conversation; stored as JSON in `Conversation.profile`."""
+
+    facts: dict[str, Fact] = field(default_factory=lambda: {key: Fact() for key in FACT_KEYS})
+    asked: list[str] = field(default_factory=list)  # facts asked, in order (never asked twice)
+    pending: str | None = None  # the fact the last question asked for, awaiting an answer
+    stage: str = "interview"  # interview · recommended · planned · launch_requested
+    recommendation: dict | None = None
+    plan: dict | None = None
+    job_ids: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # things the user said that are no fact (e.g. "wants own IP")
+
+    # ---- reading -------------------------------------------------------------------------------------------
+    def value(self, key: str) -> Any:
+        return self.facts[key].value
+
+    def values(self) -> dict[str, Any]:
+        """fact -> value (None when unknown): the engine's input."""
+        return {key: fact.value for key, fact in self.facts.items()}
+
+    def known(self) -> list[str]:
+        return [key for key, fact in self.facts.items() if fact.known]
+
+    def skipped(self) -> list[str]:
+        return [key for key, fact in self.facts.items() if fact.skipped and not fact.known]
+
+    def open_facts(self) -> list[str]:
+        """Facts neither known, nor skipped, nor already asked: the only ones a question may ask for."""
+        return [k for k, f in self.facts.items() if not f.known and not f.skipped and k not in self.asked]
+
+    # ---- writing -------------------------------------------------------------------------------------------
+    def set(self, key: str, value: Any, words: str, confidence: float) -> dict | None:
+        """Record a value; return {"fact", "old", "new"} when it replaces a different earlier value."""
+        if key not in self.facts:
+            raise KeyError(f"unknown fact {key!r}; facts are {', '.join(FACT_KEYS)}")
+        fact = self.facts[key]
+        words = " ".join(words.split())[:200]
+        if key in TAG_FACTS and fact.value:
+            merged = sorted(set(fact.value) | set(value))
+            fact.value, fact.words = merged, (fact.words + " | " + words)[-300:]
+            fact.confidence = max(fact.confidence, confidence)
+            return None
+        change = None
+        if fact.known and fact.value != value:
+            change = {"fact": key, "old": fact.value, "new": value}
+            fact.history.append({"value": fact.value, "words": fact.words})
+        fact.value, fact.words, fact.confidence, fact.skipped = value, words, confidence, False
+        return change
+
+    def skip(self, key: str) -> None:
+        fact = self.facts[key]
+        if not fact.known:
+            fact.skipped = True
+
+    # ---- storage -------------------------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "Interview":
+        if not data:
+            return cls()
+        data = dict(data)
+        stored = data.pop("facts", {}) or {}
+        interview = cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+        for key in FACT_KEYS:
+            if key in stored:
+                interview.facts[key] = Fact(**stored[key])
+        return interview

@@ -1,0 +1,174 @@
+"""Quantities in plain English: "3k", "12,000", "about two thousand", "a couple of billion", "tens of billions",
+"40B", "200 to 400", "half a million", "$5,000". Used by `agent.extract`; no knowledge of facts here.
+
+`find_quantities(text)` returns every quantity with its character span, so the caller can look at the words
+around it (the unit: tokens, examples, GPUs, dollars, days…) and decide what it counts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+UNITS = {
+    "zero": 0, "none": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
+    "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "dozen": 12,
+}
+SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
+          "trillion": 1_000_000_000_000}
+# Vague amounts, read as a typical value: "a few" ≈ 3, "several" ≈ 4, "dozens" ≈ 36, "hundreds" ≈ 300 …
+VAGUE = {"couple": 2, "few": 3, "several": 4, "handful": 5, "dozens": 36, "tens": 30, "hundreds": 300}
+SUFFIX = {"k": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "b": 1e9, "bn": 1e9, "t": 1e12}
+
+_TOKEN = re.compile(
+    r"(?<![a-z0-9.])(?P<num>\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<suf>k|mm|mn|m|bn|b|t)?(?![a-z0-9])"
+    r"|(?P<word>[a-z]+(?:-[a-z]+)?)"
+    r"|(?P<dash>[-–—~])",
+    re.IGNORECASE,
+)
+_HEDGES = {"about", "around", "roughly", "approximately", "approx", "nearly", "almost", "over", "under", "maybe",
+           "perhaps", "some", "like", "circa", "ca", "only", "just", "up"}
+
+
+@dataclass
+class Quantity:
+    value: float
+    start: int  # character span in the text
+    end: int
+    text: str
+    vague: bool = False  # "a few", "hundreds of", "plenty" …: an order of magnitude, not a count
+    low: float | None = None  # for ranges "200 to 400"
+    high: float | None = None
+
+
+def _word_value(words: list[str]) -> tuple[float, bool] | None:
+    """Value of a run of number words ("two thousand", "a couple of billion", "tens of thousands")."""
+    total, current, seen, vague = 0.0, 0.0, False, False
+    placeholder = False  # current == 1 only because of "a"/"an" ("a thousand"); a following word replaces it
+    for w in words:
+        if w in ("a", "an"):
+            if not seen:
+                current, seen, placeholder = 1, True, True
+            continue
+        if w in ("and", "of"):
+            continue
+        if w == "half":
+            current, seen, placeholder = 0.5, True, False
+        elif w == "dozen":
+            current, seen = (1 if placeholder or not current else current) * 12, True
+            placeholder = False
+        elif w in UNITS:
+            current = (0 if placeholder else current) + UNITS[w]
+            seen, placeholder = True, False
+        elif w in VAGUE:
+            base = VAGUE[w]
+            current = base if placeholder or current == 0 else current * base
+            seen, vague, placeholder = True, True, False
+        elif w in SCALES:
+            scale = SCALES[w]
+            if scale == 100:
+                current = (current or 1) * 100
+            else:
+                total += (current or 1) * scale
+                current = 0
+            seen, placeholder = True, False
+        elif w.endswith("s") and w[:-1] in SCALES:  # "thousands", "tens of billions"
+            scale = SCALES[w[:-1]]
+            total += (current * scale) if current and not placeholder else 3 * scale
+            current, seen, vague, placeholder = 0, True, True, False
+        else:
+            return None
+    return (total + current, vague) if seen else None
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """Every quantity in `text`, in order, ranges merged ("200 to 400" → 300, low 200, high 400)."""
+    tokens = [m for m in _TOKEN.finditer(text)]
+    found: list[Quantity] = []
+    i = 0
+    while i < len(tokens):
+        m = tokens[i]
+        if m.group("num"):
+            value = float(m.group("num").replace(",", ""))
+            suf = (m.group("suf") or "").lower()
+            end = m.end()
+            if suf:
+                value *= SUFFIX[suf]
+            j = i + 1
+            # "2 thousand", "1.5 million", "3 hundred"
+            if j < len(tokens) and (tokens[j].group("word") or "").lower() in SCALES:
+                value *= SCALES[tokens[j].group("word").lower()]
+                end = tokens[j].end()
+                j += 1
+            found.append(Quantity(value, m.start(), end, text[m.start():end]))
+            i = j
+            continue
+        word = (m.group("word") or "").lower()
+        if word in UNITS or word in VAGUE or word in SCALES or word in ("a", "an", "half") or (
+            word.endswith("s") and word[:-1] in SCALES
+        ):
+            # greedily take the longest run of number words that parses
+            run: list[str] = []
+            j = i
+            while j < len(tokens) and tokens[j].group("word") and len(run) < 7:
+                w = tokens[j].group("word").lower()
+                if w in UNITS or w in VAGUE or w in SCALES or w in ("a", "an", "and", "of", "half") or (
+                    w.endswith("s") and w[:-1] in SCALES
+                ):
+                    run.append(w)
+                    j += 1
+                else:
+                    break
+            best = None
+            for k in range(len(run), 0, -1):
+                parsed = _word_value(run[:k])
+                if parsed is not None and run[k - 1] not in ("a", "an", "and", "of"):
+                    best = (k, parsed)
+                    break
+            if best and not (best[0] == 1 and run[0] in ("a", "an", "some", "half")):
+                k, (value, vague) = best
+                # numerals after vague words: "a few 100" is rare; "several A100s" is handled by GPU parsing
+                end_tok = tokens[i + k - 1]
+                found.append(Quantity(value, m.start(), end_tok.end(), text[m.start():end_tok.end()], vague=vague))
+                i += k
+                continue
+        i += 1
+    return _merge_ranges(text, found)
+
+
+_RANGE_GAP = re.compile(r"^\s*(?:-|–|—|to|or|and|~)\s*$", re.IGNORECASE)
+
+
+def _merge_ranges(text: str, found: list[Quantity]) -> list[Quantity]:
+    merged: list[Quantity] = []
+    for q in found:
+        if merged:
+            prev = merged[-1]
+            gap = text[prev.end:q.start]
+            if _RANGE_GAP.match(gap) and prev.high is None:
+                low, high = prev.value, q.value
+                # "2 to 3 million": the scale written once applies to both ends
+                for scale in (1e12, 1e9, 1e6, 1e3):
+                    if high >= scale and low < scale / 100 and low * scale <= high * 1.01:
+                        low *= scale
+                        break
+                if 0 < low <= high:
+                    merged[-1] = Quantity((low + high) / 2, prev.start, q.end, text[prev.start:q.end],
+                                          vague=prev.vague or q.vague, low=low, high=high)
+                    continue
+        merged.append(q)
+    return merged
+
+
+def human(n: float | int | None) -> str:
+    """12000 -> "12,000"; 2e9 -> "2 billion"; None -> "unknown"."""
+    if n is None:
+        return "unknown"
+    n = float(n)
+    for scale, name in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if abs(n) >= scale:
+            v = n / scale
+            return f"{v:.1f}".rstrip("0").rstrip(".") + f" {name}"
+    return f"{int(round(n)):,}"

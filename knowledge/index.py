@@ -1,0 +1,558 @@
+"""The Chroma index over the built-in guides and the user's own documents.
+
+Two collections in one PersistentClient folder (`TUNEWISE_HOME/chroma`):
+    tunewise-guides      the built-in guidance, rebuilt from `knowledge/guides/` whenever it changes
+    tunewise-user-docs   files the user added with `tunewise index add PATH`, kept apart so a guide rebuild
+                         never touches them and a user's folder never shadows the built-in guidance
+
+Rebuilding is idempotent: chunk ids are stable (`<guide slug>/<section slug>`) and each chunk stores a content
+hash; a sync embeds only chunks whose hash changed, deletes chunks that disappeared and leaves the rest alone.
+A manifest (`guides-manifest.json`) records the fingerprint of the guides the index was built from, so a
+changed guide is noticed on the next search and synced before it answers.
+
+An index folder that was deleted or cannot be read is set aside and rebuilt from the guides (the guidance is
+never lost); user documents are re-added from the list of paths kept next to the folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator, TypeVar
+
+from knowledge import corpus
+from knowledge.corpus import APPROACHES, GUIDES_DIR, Chunk
+from trainer.errors import UserError
+
+GUIDES_COLLECTION = "tunewise-guides"
+USER_COLLECTION = "tunewise-user-docs"
+MANIFEST_NAME = "guides-manifest.json"
+DB_FILE = "chroma.sqlite3"
+
+TEXT_SUFFIXES = (".md", ".markdown", ".txt")
+# A folder of thousands of notes is read one file at a time and embedded in batches; past this many files
+# the add stops and says so, because embedding runs at roughly 100 chunks a second on a small CPU.
+MAX_USER_FILES = 2000
+MAX_FILE_BYTES = 2_000_000  # a 2 MB text file is a book; bigger ones are usually exports or logs
+EMBED_BATCH = 128  # chunks embedded and written per round trip; bounds memory for big folders
+# The model reads ~256 word pieces (≈ 200 words); a longer query only costs tokenizer time, so it is cut.
+MAX_QUERY_CHARS = 1000
+MAX_K = 50
+
+T = TypeVar("T")
+
+
+@dataclass
+class SyncReport:
+    """What one build changed, by chunk id."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    seconds: float = 0.0
+
+    @property
+    def embedded(self) -> int:
+        return len(self.added) + len(self.updated)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+            f"{self.unchanged} unchanged ({self.seconds:.1f} s)"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "added": len(self.added),
+            "updated": len(self.updated),
+            "removed": len(self.removed),
+            "unchanged": self.unchanged,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+@dataclass
+class AddReport:
+    """What `index add PATH` did: files indexed, files skipped with the reason, and the chunk changes."""
+
+    root: str
+    files: int = 0
+    skipped: list[str] = field(default_factory=list)
+    capped: bool = False
+    sync: SyncReport = field(default_factory=SyncReport)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"root": self.root, "files": self.files, "skipped": self.skipped, "capped": self.capped,
+                **self.sync.as_dict()}
+
+
+@dataclass
+class SearchOutcome:
+    results: list[dict[str, Any]]
+    notes: list[str]  # things the user should know: index built, query cut, index repaired
+
+
+class IndexUnreadable(Exception):
+    """Internal: the Chroma folder could not be opened or read."""
+
+
+class KnowledgeIndex:
+    """One index folder. Cheap to create; Chroma and the embedding model are opened on first use."""
+
+    def __init__(self, path: Path, guides_dir: Path = GUIDES_DIR) -> None:
+        self.path = Path(path)
+        self.guides_dir = Path(guides_dir)
+        self.notes: list[str] = []  # collected during one call, handed to the caller, then cleared
+        self._client: Any = None
+        self._collections: dict[str, Any] = {}
+        self._checked: tuple | None = None  # guides signature last seen fresh, to skip re-hashing per query
+        self._lock = threading.RLock()
+
+    # ----- opening, and recovering from a missing or broken folder -------------------------------------------
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / MANIFEST_NAME
+
+    @property
+    def user_sources_path(self) -> Path:
+        # Beside the index folder, not inside it: it must survive the folder being set aside.
+        return self.path.parent / f"{self.path.name}-user-sources.json"
+
+    def _open_client(self) -> Any:
+        if self._client is not None:
+            return self._client
+        import chromadb
+
+        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            client = chromadb.PersistentClient(
+                path=str(self.path), settings=chromadb.Settings(anonymized_telemetry=False)
+            )
+            client.list_collections()  # reads the database now, so a corrupt file fails here, not mid-search
+        except Exception as exc:  # chromadb raises many types (rust bindings, sqlite); all mean "unreadable"
+            raise IndexUnreadable(str(exc) or type(exc).__name__) from exc
+        self._client = client
+        return client
+
+    def _close(self) -> None:
+        if self._client is not None:
+            try:
+                self._client.close()
+            except Exception:  # closing a broken client must not hide the repair that follows
+                pass
+        self._client = None
+        self._collections = {}
+        self._checked = None
+
+    def _forget_client(self) -> None:
+        """Close our client and Chroma's cached system for this path, so the next open reads the disk afresh."""
+        self._close()
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        # Chroma keeps one system per folder path for the whole process; a system for a deleted or broken
+        # folder would keep serving its old database handle.
+        system = SharedSystemClient._identifier_to_system.pop(str(self.path), None)
+        SharedSystemClient._identifier_to_refcount.pop(str(self.path), None)
+        if system is not None:
+            try:
+                system.stop()
+            except Exception:  # stopping a broken system must not hide the repair that follows
+                pass
+
+    def _set_aside(self, reason: str) -> None:
+        """Move an unreadable folder out of the way (kept for inspection) so a fresh one can be built."""
+        self._forget_client()
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.broken-{stamp}")
+        if self.path.exists():
+            try:
+                self.path.rename(aside)
+                where = f"moved it to {aside}"
+            except OSError:
+                shutil.rmtree(self.path, ignore_errors=True)
+                where = "removed it"
+        else:
+            where = "it was gone"
+        self.notes.append(
+            f"the index at {self.path} could not be read ({reason[:200]}); {where} and rebuilt it from the "
+            "built-in guides."
+        )
+
+    def _collection(self, name: str) -> Any:
+        if name not in self._collections:
+            from knowledge.embeddings import TunewiseEmbeddingFunction
+
+            # Always with the project's embedding function: without one Chroma would download its own model.
+            self._collections[name] = self._open_client().get_or_create_collection(
+                name,
+                embedding_function=TunewiseEmbeddingFunction(),
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+        return self._collections[name]
+
+    def _guarded(self, action: Callable[[], T]) -> T:
+        """Run an index action; if the folder is unreadable or gone, rebuild it once and run the action again."""
+        with self._lock:
+            if self._client is not None and not (self.path / DB_FILE).exists():
+                # Deleted under a running process: start again; ensure_ready() sees no manifest and rebuilds.
+                self._forget_client()
+                self.notes.append(f"the index folder {self.path} was deleted; rebuilt it from the built-in guides.")
+            try:
+                return action()
+            except UserError:
+                raise
+            except Exception as exc:  # any storage failure: the guides are the truth, so rebuild from them
+                self._set_aside(str(exc) or type(exc).__name__)
+                self._rebuild_after_repair()
+                return action()
+
+    def _rebuild_after_repair(self) -> None:
+        self.sync_guides(_guarded=False)
+        for root in self._user_sources():
+            if Path(root).exists():
+                self.add_documents(Path(root), _guarded=False)
+                self.notes.append(f"re-added your documents from {root}.")
+            else:
+                self.notes.append(f"your documents at {root} no longer exist; add them again when they do.")
+
+    def take_notes(self) -> list[str]:
+        """The notes gathered since the last call (index built, files skipped, folder repaired), then cleared."""
+        notes, self.notes = self.notes, []
+        return notes
+
+    # ----- built-in guides ---------------------------------------------------------------------------------
+
+    def _guides_signature(self) -> tuple:
+        files = corpus.guide_files(self.guides_dir)
+        stats = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+        return stats + ((self.path / DB_FILE).exists(),)
+
+    def _read_manifest(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def is_stale(self) -> bool:
+        """True when the index was not built from the guides as they are now (or is missing or emptied)."""
+        manifest = self._read_manifest()
+        if manifest.get("fingerprint") != corpus.corpus_fingerprint(self.guides_dir):
+            return True
+        return self._collection(GUIDES_COLLECTION).count() != manifest.get("chunks")
+
+    def ensure_ready(self) -> None:
+        """Build the index when missing and sync it when the guides changed; cheap when nothing did."""
+        with self._lock:
+            signature = self._guides_signature()
+            if signature == self._checked and self._client is not None:
+                return
+            if self._guarded(self.is_stale):
+                fresh = not self.manifest_path.exists()
+                report = self.sync_guides()
+                what = "built the guidance index" if fresh else "the guides changed; updated the index"
+                self.notes.append(f"{what}: {report.summary()}.")
+            self._checked = self._guides_signature()
+
+    def sync_guides(self, _guarded: bool = True) -> SyncReport:
+        """Make the guides collection match `guides_dir`, embedding only new or changed chunks."""
+
+        def run() -> SyncReport:
+            started = time.perf_counter()
+            fingerprint = corpus.corpus_fingerprint(self.guides_dir)
+            chunks = corpus.corpus_chunks(self.guides_dir)
+            collection = self._collection(GUIDES_COLLECTION)
+            existing = collection.get(include=["metadatas"])
+            have = {i: (m or {}).get("hash") for i, m in zip(existing["ids"], existing["metadatas"])}
+            report = _apply(collection, have, iter(chunks))
+            report.seconds = time.perf_counter() - started
+            self._write_manifest(fingerprint, len(chunks))
+            self._checked = None
+            return report
+
+        return self._guarded(run) if _guarded else run()
+
+    def _write_manifest(self, fingerprint: str, chunks: int) -> None:
+        from knowledge.embeddings import MODEL_NAME
+
+        manifest = {
+            "fingerprint": fingerprint,
+            "chunks": chunks,
+            "embedding_model": MODEL_NAME,
+            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+        tmp = self.manifest_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        os.replace(tmp, self.manifest_path)  # atomic: a crash never leaves half a manifest
+
+    # ----- the user's documents ----------------------------------------------------------------------------
+
+    def _user_sources(self) -> list[str]:
+        try:
+            data = json.loads(self.user_sources_path.read_text(encoding="utf-8"))
+            return [str(p) for p in data.get("roots", [])]
+        except (OSError, ValueError):
+            return []
+
+    def _remember_source(self, root: str) -> None:
+        roots = self._user_sources()
+        if root not in roots:
+            roots.append(root)
+        self.user_sources_path.parent.mkdir(parents=True, exist_ok=True)
+        self.user_sources_path.write_text(json.dumps({"roots": roots}, indent=2), encoding="utf-8")
+
+    def add_documents(self, path: Path, _guarded: bool = True) -> AddReport:
+        """Index the user's .md/.txt file or folder (recursively); re-adding a path syncs it like the guides."""
+        path = Path(path).expanduser()
+        if not path.exists():
+            raise UserError(f"{path} does not exist; give a markdown or text file, or a folder of them.")
+        root = str(path.resolve())
+        if path.is_file() and path.suffix.lower() not in TEXT_SUFFIXES:
+            raise UserError(
+                f"{path} is not a markdown or text file; `tunewise index add` reads {', '.join(TEXT_SUFFIXES)} files."
+            )
+
+        def run() -> AddReport:
+            started = time.perf_counter()
+            report = AddReport(root=root)
+            collection = self._collection(USER_COLLECTION)
+            existing = collection.get(where={"root": root}, include=["metadatas"])
+            have = {i: (m or {}).get("hash") for i, m in zip(existing["ids"], existing["metadatas"])}
+            report.sync = _apply(collection, have, self._read_documents(Path(root), report))
+            report.sync.seconds = time.perf_counter() - started
+            return report
+
+        report = self._guarded(run) if _guarded else run()
+        self._remember_source(root)
+        if report.files == 0:
+            self.notes.append(f"no readable .md or .txt files under {path}; nothing was added.")
+        return report
+
+    def _read_documents(self, root: Path, report: AddReport) -> Iterator[Chunk]:
+        """Chunks of every readable text file under root, one file at a time (never the whole folder in memory)."""
+        for file in _text_files(root):
+            if report.files >= MAX_USER_FILES:
+                report.capped = True
+                self.notes.append(
+                    f"{root} holds more than {MAX_USER_FILES} markdown/text files; indexed the first "
+                    f"{MAX_USER_FILES} in name order and stopped. Add its sub-folders one at a time for the rest."
+                )
+                return
+            text, problem = read_text_file(file)
+            if problem:
+                report.skipped.append(f"{file}: {problem}")
+                self.notes.append(f"skipped {file}: {problem}")
+                continue
+            chunks = list(corpus.document_chunks(file, text, root=str(root)))
+            if not chunks:
+                report.skipped.append(f"{file}: no text")
+                continue
+            report.files += 1
+            yield from chunks
+
+    # ----- search and status -------------------------------------------------------------------------------
+
+    def search(self, query: str, k: int = 3, approach: str | None = None, topic: str | None = None) -> SearchOutcome:
+        """Passages best matching `query`, best first, from the guides and (without filters) the user's documents."""
+        self.notes = []
+        query = self._check_query(query)
+        if not isinstance(k, int) or k < 1:
+            raise UserError(f"k must be a whole number of passages, 1 or more (got {k!r}).")
+        k = min(k, MAX_K)
+        where = self._where(approach, topic)
+        self.ensure_ready()
+
+        def run() -> list[dict[str, Any]]:
+            from knowledge.embeddings import embed
+
+            vector = embed([query])[0].tolist()
+            names = [GUIDES_COLLECTION] if where else [GUIDES_COLLECTION, USER_COLLECTION]
+            hits: list[dict[str, Any]] = []
+            for name in names:
+                collection = self._collection(name)
+                count = collection.count()
+                if count == 0:
+                    continue
+                found = collection.query(
+                    query_embeddings=[vector], n_results=min(k, count), where=where,
+                    include=["documents", "metadatas", "distances"],
+                )
+                for chunk_id, text, meta, distance in zip(
+                    found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0]
+                ):
+                    hits.append(_hit(chunk_id, text, meta or {}, distance))
+            hits.sort(key=lambda h: h["score"], reverse=True)
+            return hits[:k]
+
+        results = self._guarded(run)
+        return SearchOutcome(results=results, notes=self.take_notes())
+
+    def _check_query(self, query: str) -> str:
+        if not isinstance(query, str):
+            raise UserError("the search query must be text.")
+        query = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in query)
+        query = " ".join(query.split())
+        if not query:
+            raise UserError("the search query is empty; say in a few words what you want to know.")
+        if len(query) > MAX_QUERY_CHARS:
+            original = len(query)
+            query = query[:MAX_QUERY_CHARS].rsplit(" ", 1)[0] or query[:MAX_QUERY_CHARS]
+            self.notes.append(
+                f"the query was {original:,} characters; searched with its first {len(query):,} "
+                "(the embedding model reads about 200 words)."
+            )
+        return query
+
+    def _where(self, approach: str | None, topic: str | None) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if approach:
+            if approach not in APPROACHES:
+                raise UserError(f"unknown approach {approach!r}; use one of: {', '.join(APPROACHES)}.")
+            clauses.append({corpus.approach_key(approach): True})
+        if topic:
+            topics = corpus.known_topics(self.guides_dir)
+            key = corpus.topic_key(topic)
+            if key not in topics:
+                raise UserError(f"unknown topic {topic!r}; the guides use: {', '.join(sorted(set(topics.values())))}.")
+            clauses.append({key: True})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def status(self) -> dict[str, Any]:
+        """What the index holds, without building anything."""
+        manifest = self._read_manifest()
+
+        def run() -> dict[str, Any]:
+            guides = self._collection(GUIDES_COLLECTION)
+            users = self._collection(USER_COLLECTION)
+            user_meta = users.get(include=["metadatas"])["metadatas"] if users.count() else []
+            return {
+                "path": str(self.path),
+                "guide_chunks": guides.count(),
+                "guides": len(corpus.guide_files(self.guides_dir)),
+                "stale": self.is_stale(),
+                "built_at": manifest.get("built_at"),
+                "embedding_model": manifest.get("embedding_model"),
+                "user_chunks": users.count(),
+                "user_files": len({(m or {}).get("source") for m in user_meta}),
+                "user_roots": self._user_sources(),
+            }
+
+        return self._guarded(run)
+
+
+def _hit(chunk_id: str, text: str, meta: dict[str, Any], distance: float) -> dict[str, Any]:
+    # Cosine distance is 1 - cos; for these normalised vectors cos is in [-1, 1], relevant text scores 0.3-0.8.
+    score = max(0.0, min(1.0, 1.0 - float(distance)))
+    return {
+        "source": meta.get("source", ""),
+        "title": meta.get("title", ""),
+        "section": meta.get("section", ""),
+        "text": text,
+        "score": round(score, 4),
+        "kind": meta.get("kind", "guide"),
+        "id": chunk_id,
+    }
+
+
+def _apply(collection: Any, have: dict[str, str | None], chunks: Iterator[Chunk]) -> SyncReport:
+    """Bring `collection` (restricted to the ids in `have`) to exactly `chunks`, embedding changed ones in batches."""
+    from knowledge.embeddings import embed
+
+    report = SyncReport()
+    seen: set[str] = set()
+    batch: list[Chunk] = []
+
+    def flush() -> None:
+        if not batch:
+            return
+        ids = [c.id for c in batch]
+        # Delete first: Chroma's upsert merges metadata, which would keep a topic flag a guide no longer has.
+        stale = [i for i in ids if i in have]
+        if stale:
+            collection.delete(ids=stale)
+        vectors = embed([c.embed_text for c in batch])
+        collection.add(
+            ids=ids, embeddings=[v.tolist() for v in vectors],
+            documents=[c.text for c in batch], metadatas=[c.metadata for c in batch],
+        )
+        batch.clear()
+
+    for chunk in chunks:
+        if chunk.id in seen:  # the same file reached twice (a link) counts once
+            continue
+        seen.add(chunk.id)
+        if chunk.id not in have:
+            report.added.append(chunk.id)
+        elif have[chunk.id] != chunk.hash:
+            report.updated.append(chunk.id)
+        else:
+            report.unchanged += 1
+            continue
+        batch.append(chunk)
+        if len(batch) >= EMBED_BATCH:
+            flush()
+    flush()
+    report.removed = sorted(set(have) - seen)
+    if report.removed:
+        collection.delete(ids=report.removed)
+    return report
+
+
+def _text_files(root: Path) -> Iterator[Path]:
+    """Markdown and text files under root in name order, streamed; hidden files and folders are skipped."""
+    if root.is_file():
+        yield root
+        return
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith(".") and name.lower().endswith(TEXT_SUFFIXES):
+                yield Path(folder) / name
+
+
+def read_text_file(path: Path) -> tuple[str, str | None]:
+    """(text, None) for a readable UTF-8 file, or ("", why it was skipped) with the byte offset where known."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return "", f"{size / 1e6:.1f} MB is larger than the {MAX_FILE_BYTES / 1e6:.0f} MB limit for one document"
+        data = path.read_bytes()
+    except OSError as exc:
+        return "", f"cannot be read ({exc.strerror or exc})"
+    nul = data.find(b"\0", 0, 8192)  # text files never hold NUL bytes; binaries nearly always do, early
+    if nul >= 0:
+        return "", f"looks binary (a NUL byte at offset {nul}), not text"
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return "", f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}, line {line}); save it as UTF-8"
+    if not text.strip():
+        return "", "is empty"
+    return text, None
+
+
+# ----- the process-wide index for TUNEWISE_HOME ----------------------------------------------------------------
+
+_INDEXES: dict[Path, KnowledgeIndex] = {}
+_INDEXES_LOCK = threading.Lock()
+
+
+def open_index() -> KnowledgeIndex:
+    """The index under the current TUNEWISE_HOME (re-read on every call, so tests can repoint it)."""
+    from trainer.home import chroma_dir, home
+
+    key = home() / "chroma"
+    with _INDEXES_LOCK:
+        if key not in _INDEXES:
+            _INDEXES[key] = KnowledgeIndex(chroma_dir())
+        return _INDEXES[key]

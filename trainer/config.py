@@ -1,0 +1,225 @@
+"""Typed job configuration, one model per concern. Every field says its unit and what `None` means; that text
+is also what `tunewise train --help-config` and the UI show. Invalid values and combinations fail at load time
+with the file, line and field named.
+
+A job config file (YAML) looks like `trainer/configs/smollm2-lora-cpu.yaml`:
+
+    kind: sft
+    model: {base: smollm2-135m-instruct, max_seq_len: 512}
+    data: {train: examples.jsonl}
+    lora: {method: lora, r: 16}
+    training: {epochs: 3, learning_rate: 2.0e-4}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from trainer.errors import UserError
+
+
+class ConfigError(UserError):
+    """A config file or dict that does not describe a runnable job; the message names file, line and field."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ModelConfig(_Section):
+    base: str = Field(
+        "smollm2-135m-instruct",
+        description="base model: smollm2-135m-instruct (bundled, offline), a local model folder, or a hub id "
+        "(hub ids need network). For pretraining from scratch: the tokenizer to reuse when pretrain.tokenizer is "
+        "'reuse'.",
+    )
+    dtype: Literal["auto", "fp32", "bf16", "fp16"] = Field(
+        "auto", description="weights and compute precision; auto = bf16 on a GPU that supports it, else fp16 on "
+        "GPU, fp32 on CPU",
+    )
+    max_seq_len: int = Field(1024, ge=16, le=131072, description="longest example in tokens; longer ones are truncated")
+    gradient_checkpointing: bool = Field(False, description="recompute activations to save memory (~30% slower)")
+
+
+class DataConfig(_Section):
+    train: str = Field(..., description="training data file (JSONL, CSV or text) or, for pretraining, a folder of text")
+    format: Literal["messages", "prompt_completion", "alpaca", "csv", "text", "preference"] | None = Field(
+        None, description="force the data format; None = detect it from the file"
+    )
+    columns: dict[str, str] | None = Field(
+        None, description="CSV column mapping, e.g. {prompt: question, completion: answer}; None = columns named "
+        "prompt/completion (or instruction/input/output)",
+    )
+    validation: str | None = Field(None, description="your own validation file; None = split it off train")
+    test: str | None = Field(None, description="your own test file; None = split it off train")
+    split: tuple[float, float, float] = Field(
+        (0.8, 0.1, 0.1), description="train/validation/test shares used when validation and test are None"
+    )
+    seed: int = Field(0, description="seed of the deterministic split")
+    max_examples: int | None = Field(None, ge=1, description="use at most this many training examples; None = all")
+
+    @model_validator(mode="after")
+    def _split_sums_to_one(self) -> "DataConfig":
+        if abs(sum(self.split) - 1.0) > 1e-6 or min(self.split) < 0:
+            raise ValueError(f"split shares must be non-negative and sum to 1, got {list(self.split)}")
+        return self
+
+
+class LoraConfig(_Section):
+    method: Literal["lora", "qlora", "full"] = Field(
+        "lora", description="lora: train low-rank adapters; qlora: the same on a 4-bit base (CUDA only); "
+        "full: train every weight",
+    )
+    r: int = Field(16, ge=1, le=1024, description="adapter rank (lora/qlora)")
+    alpha: int = Field(32, ge=1, description="adapter scaling numerator; effective scale = alpha / r")
+    dropout: float = Field(0.05, ge=0.0, lt=1.0, description="dropout on the adapter input")
+    target_modules: list[str] | None = Field(
+        None, description="module names to adapt; None = chosen per architecture (attention and MLP projections)"
+    )
+
+
+class TrainingConfig(_Section):
+    epochs: float = Field(3.0, gt=0, description="passes over the training split (ignored when max_steps is set)")
+    max_steps: int | None = Field(None, ge=1, description="optimizer steps to run; None = derived from epochs")
+    learning_rate: float = Field(2e-4, gt=0, lt=1, description="peak learning rate (LoRA ~1e-4..3e-4; full 1e-5..5e-5)")
+    batch_size: int = Field(4, ge=1, description="examples per device per forward pass")
+    grad_accum: int = Field(1, ge=1, description="forward passes per optimizer step; global batch = batch_size × "
+                            "grad_accum × processes")
+    warmup_ratio: float = Field(0.03, ge=0, lt=1, description="share of steps spent warming the learning rate up")
+    weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay")
+    lr_scheduler: Literal["cosine", "linear", "constant"] = Field("cosine", description="learning-rate schedule after warmup")
+    batching: Literal["group_by_length", "packing", "pad_to_longest"] = Field(
+        "group_by_length", description="how examples are batched: group_by_length sorts similar lengths together "
+        "to waste little padding; packing concatenates examples into full blocks; pad_to_longest pads each batch",
+    )
+    eval_every: int | None = Field(None, ge=1, description="evaluate on the validation split every N steps; None = each epoch")
+    save_every: int | None = Field(None, ge=1, description="checkpoint every N steps; None = each epoch")
+    logging_every: int = Field(1, ge=1, description="write metrics every N steps")
+    early_stopping_patience: int | None = Field(
+        None, ge=1, description="stop after this many evaluations without a lower validation loss; None = never"
+    )
+    merge_adapter: bool = Field(False, description="also export a merged full model after LoRA training")
+    seed: int = Field(42, description="seed for weights init, dropout and data order")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto = cuda when available, else cpu")
+
+
+class EvalConfig(_Section):
+    enabled: bool = Field(True, description="run the evaluation against the base model at the end of the job")
+    max_examples: int | None = Field(50, ge=1, description="test examples to generate for; None = the whole test split")
+    max_new_tokens: int = Field(128, ge=1, description="generation length limit in tokens")
+    few_shot: int = Field(3, ge=0, description="training examples in the base model's best prompt")
+    forgetting_probe: bool = Field(True, description="measure general-text perplexity base vs tuned")
+
+
+class PretrainConfig(_Section):
+    tokenizer: Literal["train", "reuse"] = Field(
+        "train", description="train: a new BPE tokenizer on the corpus; reuse: model.base's tokenizer"
+    )
+    vocab_size: int = Field(8000, ge=256, le=262144, description="tokens in a newly trained vocabulary")
+    block_size: int = Field(256, ge=16, description="tokens per packed training block")
+    tokens_per_parameter: float = Field(20.0, gt=0, description="compute-optimal data/parameter ratio used to size "
+                                        "the model (Chinchilla ≈ 20)")
+    compute_budget_flops: float | None = Field(
+        None, gt=0, description="total training FLOPs to spend (≈ 6·N·D); None = one pass over the corpus"
+    )
+    hidden_size: int | None = Field(None, ge=16, description="override the derived width; None = derived")
+    layers: int | None = Field(None, ge=1, description="override the derived depth; None = derived")
+
+
+class LaunchConfig(_Section):
+    nproc_per_node: int = Field(1, ge=1, description="training processes on each machine (torchrun); 1 = no torchrun")
+    nnodes: int = Field(1, ge=1, description="machines taking part; >1 needs master_addr reachable from all of them")
+    node_rank: int = Field(0, ge=0, description="this machine's rank among nnodes")
+    master_addr: str = Field("127.0.0.1", description="address of node 0 for the c10d rendezvous")
+    master_port: int = Field(29500, ge=1, le=65535, description="port of node 0 for the rendezvous")
+
+
+class JobConfig(_Section):
+    kind: Literal["sft", "continued_pretraining", "pretraining"] = Field(
+        ..., description="sft: supervised fine-tuning; continued_pretraining: next-token training on domain text; "
+        "pretraining: a new model from random weights",
+    )
+    name: str | None = Field(None, description="a label for the run; None = derived from kind and base model")
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    data: DataConfig
+    lora: LoraConfig = Field(default_factory=LoraConfig)
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+    eval: EvalConfig = Field(default_factory=EvalConfig)
+    pretrain: PretrainConfig = Field(default_factory=PretrainConfig)
+    launch: LaunchConfig = Field(default_factory=LaunchConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+
+def _line_of(text: str, loc: tuple) -> int | None:
+    """The 1-based line where the YAML key at `loc` (a pydantic error location) is written, when it is."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for key in loc:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        for k, v in node.value:
+            if k.value == str(key):
+                line, node = k.start_mark.line + 1, v
+                break
+        else:
+            break
+    return line
+
+
+def _describe(exc: ValidationError, source: str, text: str | None) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        field = ".".join(str(p) for p in loc) or "(top level)"
+        line = _line_of(text, loc) if text is not None else None
+        where = f"{source}, line {line}" if line else source
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown field (check the spelling; see trainer/configs/ for examples)"
+        parts.append(f"{where}: {field}: {message}")
+    return "; ".join(parts)
+
+
+def parse_config(data: dict[str, Any], source: str = "config", text: str | None = None) -> JobConfig:
+    """Validate a config dict; raise ConfigError naming every bad field (and its line when `text` is given)."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: a job config must be a mapping with at least `kind` and `data.train`")
+    try:
+        return JobConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source, text)) from None
+
+
+def load_config(path: str | Path) -> JobConfig:
+    """Read a YAML job config; relative data paths are resolved against the config file's folder."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text; a job config is a YAML file") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}, line {mark.line + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    config = parse_config(data, str(path), text)
+    for field in ("train", "validation", "test"):
+        value = getattr(config.data, field)
+        if value and not Path(value).expanduser().is_absolute():
+            setattr(config.data, field, str((path.parent / value).resolve()))
+    return config

@@ -1,0 +1,204 @@
+"""The state store: one SQLite database under TUNEWISE_HOME, opened through one SQLModel engine.
+
+Every connection gets WAL journaling (readers never block the writer), foreign keys, and a busy timeout so
+concurrent writers wait instead of failing with "database is locked". The schema is built only by the named,
+append-only migrations below; a database that carries a migration this code does not know was written by a
+newer tunewise and is refused, untouched.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+from trainer import home
+from trainer.errors import UserError
+
+BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for the lock before giving up, in milliseconds
+
+
+class DatabaseError(UserError):
+    """The database cannot be used as it is; the message names the problem and the fix."""
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now (SQLModel refuses naive datetimes at flush)."""
+    return datetime.now(timezone.utc)
+
+
+# Named, append-only: never edit or reorder a released migration; add a new one at the end.
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_jobs",
+        """
+        CREATE TABLE conversation (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL DEFAULT '',
+            owner TEXT NOT NULL DEFAULT '',
+            profile JSON NOT NULL DEFAULT '{}',
+            recommendation JSON,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE message (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id TEXT NOT NULL REFERENCES conversation(id) ON DELETE CASCADE,
+            role TEXT NOT NULL,
+            content TEXT NOT NULL,
+            meta JSON NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX ix_message_conversation ON message(conversation_id, id);
+        CREATE TABLE job (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            state TEXT NOT NULL,
+            config JSON NOT NULL,
+            estimate JSON,
+            fingerprint JSON,
+            run_dir TEXT NOT NULL,
+            conversation_id TEXT REFERENCES conversation(id) ON DELETE SET NULL,
+            parent_id TEXT REFERENCES job(id) ON DELETE SET NULL,
+            approved_by TEXT,
+            approved_at TEXT,
+            error_code TEXT,
+            error_message TEXT,
+            error_param TEXT,
+            pid INTEGER,
+            attempt INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            started_at TEXT,
+            finished_at TEXT
+        );
+        CREATE INDEX ix_job_state ON job(state);
+        CREATE INDEX ix_job_conversation ON job(conversation_id);
+        CREATE TABLE jobmetric (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            job_id TEXT NOT NULL REFERENCES job(id) ON DELETE CASCADE,
+            step INTEGER NOT NULL,
+            epoch REAL,
+            loss REAL,
+            eval_loss REAL,
+            learning_rate REAL,
+            grad_norm REAL,
+            tokens_per_s REAL,
+            elapsed_s REAL,
+            eta_s REAL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX ix_jobmetric_job ON jobmetric(job_id, step);
+        CREATE TABLE jobevent (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            job_id TEXT NOT NULL REFERENCES job(id) ON DELETE CASCADE,
+            level TEXT NOT NULL,
+            message TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX ix_jobevent_job ON jobevent(job_id, id);
+        """,
+    ),
+    (
+        "0002_job_supervision",
+        # pid_create_time: the job process's start time (psutil), so a reused pid is not mistaken for the job;
+        # cancel_requested_at: a cancel was asked for (the process may still be saving its last checkpoint);
+        # total_steps: optimizer steps of the whole run, known once training starts; exit_code: of the last process;
+        # result: the recipe's returned summary; error_details: located errors (validation) behind error_code.
+        # jobmetric.attempt: which process wrote the row (a resumed run repeats the steps after its checkpoint).
+        """
+        ALTER TABLE job ADD COLUMN pid_create_time REAL;
+        ALTER TABLE job ADD COLUMN cancel_requested_at TEXT;
+        ALTER TABLE job ADD COLUMN total_steps INTEGER;
+        ALTER TABLE job ADD COLUMN exit_code INTEGER;
+        ALTER TABLE job ADD COLUMN result JSON;
+        ALTER TABLE job ADD COLUMN error_details JSON;
+        ALTER TABLE jobmetric ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX ix_job_parent ON job(parent_id);
+        """,
+    ),
+]
+
+_engines: dict[Path, Engine] = {}
+
+
+def _on_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA synchronous=NORMAL")  # safe under WAL; a power cut loses at most the last commit
+    cur.close()
+
+
+def engine() -> Engine:
+    """The engine for the current TUNEWISE_HOME, migrated; one per database file per process."""
+    path = home.db_path()
+    if path not in _engines:
+        eng = create_engine(
+            f"sqlite:///{path}",
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        )
+        event.listen(eng, "connect", _on_connect)
+        migrate(eng, path)
+        _engines[path] = eng
+    return _engines[path]
+
+
+def session() -> Session:
+    """A new session on the current database; use as `with db.session() as s: ...`."""
+    return Session(engine(), expire_on_commit=False)
+
+
+def applied_migrations(eng: Engine) -> list[str]:
+    with eng.connect() as conn:
+        conn.execute(text("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"))
+        conn.commit()
+        return [row[0] for row in conn.execute(text("SELECT name FROM _migrations ORDER BY name"))]
+
+
+def migrate(eng: Engine, path: Path) -> list[str]:
+    """Apply the migrations this database lacks, in order; return their names."""
+    try:
+        done = applied_migrations(eng)
+    except Exception as exc:  # a file that is not a SQLite database, or is damaged
+        raise DatabaseError(
+            f"{path} is not a readable tunewise database ({exc.__class__.__name__}: {str(exc).splitlines()[0]}); "
+            "move it aside (nothing was changed) or point TUNEWISE_HOME at another folder."
+        ) from None
+    known = [name for name, _ in MIGRATIONS]
+    unknown = [name for name in done if name not in known]
+    if unknown:
+        raise DatabaseError(
+            f"{path} was written by a newer tunewise (unknown migration {unknown[0]}); "
+            "upgrade tunewise, or point TUNEWISE_HOME at another folder. Nothing was changed."
+        )
+    new = []
+    raw = eng.raw_connection()
+    try:
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            # executescript commits first; wrap in an explicit transaction so a failed migration leaves nothing.
+            try:
+                raw.executescript(
+                    "BEGIN;\n" + sql + f"\nINSERT INTO _migrations VALUES ('{name}', '{utcnow().isoformat()}');\nCOMMIT;"
+                )
+            except sqlite3.Error as exc:
+                raw.rollback()
+                raise DatabaseError(f"migration {name} failed on {path}: {exc}; nothing was changed.") from None
+            new.append(name)
+    finally:
+        raw.close()
+    return new
+
+
+def reset_engines() -> None:
+    """Dispose every cached engine (tests that repoint TUNEWISE_HOME call this)."""
+    for eng in _engines.values():
+        eng.dispose()
+    _engines.clear()
