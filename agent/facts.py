@@ -77,7 +77,9 @@ class Interview:
     stage: str = "interview"  # interview · recommended · planned · launch_requested
     recommendation: dict | None = None
     plan: dict | None = None
+    data_path: str | None = None  # the uploaded training file that checked out, if any
     job_ids: list[str] = field(default_factory=list)
+    awaiting: dict | None = None  # LLM mode: the launch paused for approval, {job_id, plan}
     notes: list[str] = field(default_factory=list)  # things the user said that are no fact (e.g. "wants own IP")
 
     # ---- reading -------------------------------------------------------------------------------------------

@@ -62,10 +62,19 @@ def load_model() -> "SentenceTransformer":
     apply_offline_env()
     path = model_path()
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
-    # CPU on purpose: a 22 M-parameter encoder gains nothing from a GPU at query time, and CUDA start-up
-    # would add seconds to every cold start.
-    return SentenceTransformer(str(path), device="cpu", local_files_only=True)
+    # The weight-loading progress bar would land in `tunewise search --json` users' terminals; hide it for
+    # this load only and restore whatever the rest of the process chose.
+    bars_were_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        # CPU on purpose: a 22 M-parameter encoder gains nothing from a GPU at query time, and CUDA start-up
+        # would add seconds to every cold start.
+        return SentenceTransformer(str(path), device="cpu", local_files_only=True)
+    finally:
+        if bars_were_on:
+            hf_logging.enable_progress_bar()
 
 
 def embed(texts: list[str]) -> np.ndarray:

@@ -5,6 +5,10 @@ Two collections in one PersistentClient folder (`TUNEWISE_HOME/chroma`):
     tunewise-user-docs   files the user added with `tunewise index add PATH`, kept apart so a guide rebuild
                          never touches them and a user's folder never shadows the built-in guidance
 
+Each passage (a guide section, or a part of a long one) is stored as several vectors ("units"): the whole
+passage (unit 0) and each of its paragraphs, all carrying the passage's text and id (`chunk`). A query takes
+the best unit per passage, then re-ranks with BM25 word matching (knowledge/lexical.py).
+
 Rebuilding is idempotent: chunk ids are stable (`<guide slug>/<section slug>`) and each chunk stores a content
 hash; a sync embeds only chunks whose hash changed, deletes chunks that disappeared and leaves the rest alone.
 A manifest (`guides-manifest.json`) records the fingerprint of the guides the index was built from, so a
@@ -28,6 +32,7 @@ from typing import Any, Callable, Iterator, TypeVar
 
 from knowledge import corpus
 from knowledge.corpus import APPROACHES, GUIDES_DIR, Chunk
+from knowledge.lexical import LexicalIndex
 from trainer.errors import UserError
 
 GUIDES_COLLECTION = "tunewise-guides"
@@ -40,10 +45,13 @@ TEXT_SUFFIXES = (".md", ".markdown", ".txt")
 # the add stops and says so, because embedding runs at roughly 100 chunks a second on a small CPU.
 MAX_USER_FILES = 2000
 MAX_FILE_BYTES = 2_000_000  # a 2 MB text file is a book; bigger ones are usually exports or logs
-EMBED_BATCH = 128  # chunks embedded and written per round trip; bounds memory for big folders
+EMBED_BATCH = 64  # passages (≈ 3 vectors each) embedded and written per round trip; bounds memory for big folders
 # The model reads ~256 word pieces (≈ 200 words); a longer query only costs tokenizer time, so it is cut.
 MAX_QUERY_CHARS = 1000
 MAX_K = 50
+# Score = (cosine + LEXICAL_WEIGHT * BM25 / best BM25 among the candidates) / (1 + LEXICAL_WEIGHT), in [0, 1].
+LEXICAL_WEIGHT = 0.2
+CANDIDATE_UNITS = 40  # vectors fetched per query before grouping by passage and re-ranking
 
 T = TypeVar("T")
 
@@ -112,6 +120,7 @@ class KnowledgeIndex:
         self.notes: list[str] = []  # collected during one call, handed to the caller, then cleared
         self._client: Any = None
         self._collections: dict[str, Any] = {}
+        self._lexicals: dict[str, tuple[int, LexicalIndex]] = {}
         self._checked: tuple | None = None  # guides signature last seen fresh, to skip re-hashing per query
         self._lock = threading.RLock()
 
@@ -150,6 +159,7 @@ class KnowledgeIndex:
                 pass
         self._client = None
         self._collections = {}
+        self._lexicals = {}
         self._checked = None
 
     def _forget_client(self) -> None:
@@ -246,7 +256,7 @@ class KnowledgeIndex:
         manifest = self._read_manifest()
         if manifest.get("fingerprint") != corpus.corpus_fingerprint(self.guides_dir):
             return True
-        return self._collection(GUIDES_COLLECTION).count() != manifest.get("chunks")
+        return self._collection(GUIDES_COLLECTION).count() != manifest.get("units")
 
     def ensure_ready(self) -> None:
         """Build the index when missing and sync it when the guides changed; cheap when nothing did."""
@@ -269,22 +279,21 @@ class KnowledgeIndex:
             fingerprint = corpus.corpus_fingerprint(self.guides_dir)
             chunks = corpus.corpus_chunks(self.guides_dir)
             collection = self._collection(GUIDES_COLLECTION)
-            existing = collection.get(include=["metadatas"])
-            have = {i: (m or {}).get("hash") for i, m in zip(existing["ids"], existing["metadatas"])}
-            report = _apply(collection, have, iter(chunks))
+            report = _apply(collection, _stored_hashes(collection, None), iter(chunks))
             report.seconds = time.perf_counter() - started
-            self._write_manifest(fingerprint, len(chunks))
+            self._write_manifest(fingerprint, len(chunks), collection.count())
             self._checked = None
             return report
 
         return self._guarded(run) if _guarded else run()
 
-    def _write_manifest(self, fingerprint: str, chunks: int) -> None:
+    def _write_manifest(self, fingerprint: str, chunks: int, units: int) -> None:
         from knowledge.embeddings import MODEL_NAME
 
         manifest = {
             "fingerprint": fingerprint,
             "chunks": chunks,
+            "units": units,
             "embedding_model": MODEL_NAME,
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
@@ -323,8 +332,7 @@ class KnowledgeIndex:
             started = time.perf_counter()
             report = AddReport(root=root)
             collection = self._collection(USER_COLLECTION)
-            existing = collection.get(where={"root": root}, include=["metadatas"])
-            have = {i: (m or {}).get("hash") for i, m in zip(existing["ids"], existing["metadatas"])}
+            have = _stored_hashes(collection, {"root": root})
             report.sync = _apply(collection, have, self._read_documents(Path(root), report))
             report.sync.seconds = time.perf_counter() - started
             return report
@@ -376,23 +384,53 @@ class KnowledgeIndex:
             names = [GUIDES_COLLECTION] if where else [GUIDES_COLLECTION, USER_COLLECTION]
             hits: list[dict[str, Any]] = []
             for name in names:
-                collection = self._collection(name)
-                count = collection.count()
-                if count == 0:
-                    continue
-                found = collection.query(
-                    query_embeddings=[vector], n_results=min(k, count), where=where,
-                    include=["documents", "metadatas", "distances"],
-                )
-                for chunk_id, text, meta, distance in zip(
-                    found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0]
-                ):
-                    hits.append(_hit(chunk_id, text, meta or {}, distance))
+                hits += self._query_collection(name, query, vector, k, where)
             hits.sort(key=lambda h: h["score"], reverse=True)
             return hits[:k]
 
         results = self._guarded(run)
         return SearchOutcome(results=results, notes=self.take_notes())
+
+    def _query_collection(
+        self, name: str, query: str, vector: list[float], k: int, where: dict[str, Any] | None
+    ) -> list[dict[str, Any]]:
+        """Best passages of one collection: nearest units grouped by passage, then re-ranked with BM25."""
+        collection = self._collection(name)
+        count = collection.count()
+        if count == 0:
+            return []
+        found = collection.query(
+            query_embeddings=[vector], n_results=min(count, max(CANDIDATE_UNITS, 10 * k)), where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        best: dict[str, dict[str, Any]] = {}
+        for text, meta, distance in zip(found["documents"][0], found["metadatas"][0], found["distances"][0]):
+            meta = meta or {}
+            chunk_id = meta.get("chunk", "")
+            cosine = max(0.0, min(1.0, 1.0 - float(distance)))  # cosine distance is 1 - cos
+            if chunk_id not in best or cosine > best[chunk_id]["cosine"]:
+                best[chunk_id] = {"cosine": cosine, "text": text, "meta": meta}
+        lexical = self._lexical(name, count).scores(query, list(best))
+        top = max(lexical.values(), default=0.0) or 1.0
+        hits = []
+        for chunk_id, found_hit in best.items():
+            score = (found_hit["cosine"] + LEXICAL_WEIGHT * lexical[chunk_id] / top) / (1 + LEXICAL_WEIGHT)
+            hits.append(_hit(chunk_id, found_hit["text"], found_hit["meta"], score))
+        hits.sort(key=lambda h: h["score"], reverse=True)
+        return hits[:k]
+
+    def _lexical(self, name: str, count: int) -> LexicalIndex:
+        """BM25 statistics for one collection, rebuilt when its size changed (a sync or an add happened)."""
+        cached = self._lexicals.get(name)
+        if cached is None or cached[0] != count:
+            stored = self._collection(name).get(where={"unit": 0}, include=["documents", "metadatas"])
+            passages = {
+                (m or {}).get("chunk", i): f"{(m or {}).get('title', '')} {(m or {}).get('section', '')} {d}"
+                for i, d, m in zip(stored["ids"], stored["documents"], stored["metadatas"])
+            }
+            cached = (count, LexicalIndex(passages))
+            self._lexicals[name] = cached
+        return cached[1]
 
     def _check_query(self, query: str) -> str:
         if not isinstance(query, str):
@@ -433,15 +471,15 @@ class KnowledgeIndex:
         def run() -> dict[str, Any]:
             guides = self._collection(GUIDES_COLLECTION)
             users = self._collection(USER_COLLECTION)
-            user_meta = users.get(include=["metadatas"])["metadatas"] if users.count() else []
+            user_meta = users.get(where={"unit": 0}, include=["metadatas"])["metadatas"] if users.count() else []
             return {
                 "path": str(self.path),
-                "guide_chunks": guides.count(),
+                "guide_chunks": len(_stored_hashes(guides, None)),
                 "guides": len(corpus.guide_files(self.guides_dir)),
                 "stale": self.is_stale(),
                 "built_at": manifest.get("built_at"),
                 "embedding_model": manifest.get("embedding_model"),
-                "user_chunks": users.count(),
+                "user_chunks": len(user_meta),
                 "user_files": len({(m or {}).get("source") for m in user_meta}),
                 "user_roots": self._user_sources(),
             }
@@ -449,9 +487,7 @@ class KnowledgeIndex:
         return self._guarded(run)
 
 
-def _hit(chunk_id: str, text: str, meta: dict[str, Any], distance: float) -> dict[str, Any]:
-    # Cosine distance is 1 - cos; for these normalised vectors cos is in [-1, 1], relevant text scores 0.3-0.8.
-    score = max(0.0, min(1.0, 1.0 - float(distance)))
+def _hit(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> dict[str, Any]:
     return {
         "source": meta.get("source", ""),
         "title": meta.get("title", ""),
@@ -463,27 +499,44 @@ def _hit(chunk_id: str, text: str, meta: dict[str, Any], distance: float) -> dic
     }
 
 
+def _stored_hashes(collection: Any, where: dict[str, Any] | None) -> dict[str, str | None]:
+    """passage id -> content hash of the passages stored in `collection` (restricted by `where`)."""
+    clause: dict[str, Any] = {"unit": 0} if where is None else {"$and": [where, {"unit": 0}]}
+    stored = collection.get(where=clause, include=["metadatas"])
+    return {(m or {}).get("chunk", i): (m or {}).get("hash") for i, m in zip(stored["ids"], stored["metadatas"])}
+
+
 def _apply(collection: Any, have: dict[str, str | None], chunks: Iterator[Chunk]) -> SyncReport:
-    """Bring `collection` (restricted to the ids in `have`) to exactly `chunks`, embedding changed ones in batches."""
+    """Bring `collection` (restricted to the passages in `have`) to exactly `chunks`, embedding changed ones in
+    batches; a passage's units are replaced together."""
     from knowledge.embeddings import embed
 
     report = SyncReport()
     seen: set[str] = set()
     batch: list[Chunk] = []
 
+    def delete_passages(ids: list[str]) -> None:
+        for start in range(0, len(ids), 500):  # keeps each `$in` filter a reasonable size
+            collection.delete(where={"chunk": {"$in": ids[start : start + 500]}})
+
     def flush() -> None:
         if not batch:
             return
-        ids = [c.id for c in batch]
-        # Delete first: Chroma's upsert merges metadata, which would keep a topic flag a guide no longer has.
-        stale = [i for i in ids if i in have]
+        # Delete first: Chroma's upsert merges metadata, which would keep a topic flag a guide no longer has,
+        # and a passage that lost a paragraph must lose that paragraph's unit.
+        stale = [c.id for c in batch if c.id in have]
         if stale:
-            collection.delete(ids=stale)
-        vectors = embed([c.embed_text for c in batch])
-        collection.add(
-            ids=ids, embeddings=[v.tolist() for v in vectors],
-            documents=[c.text for c in batch], metadatas=[c.metadata for c in batch],
-        )
+            delete_passages(stale)
+        unit_ids, texts, documents, metadatas = [], [], [], []
+        for chunk in batch:
+            for n, text in enumerate(chunk.unit_texts()):
+                unit_ids.append(f"{chunk.id}#{n}")
+                texts.append(text)
+                documents.append(chunk.text)  # every unit returns the whole passage
+                metadatas.append({**chunk.metadata, "chunk": chunk.id, "unit": n})
+        vectors = embed(texts)
+        collection.add(ids=unit_ids, embeddings=[v.tolist() for v in vectors], documents=documents,
+                       metadatas=metadatas)
         batch.clear()
 
     for chunk in chunks:
@@ -503,7 +556,7 @@ def _apply(collection: Any, have: dict[str, str | None], chunks: Iterator[Chunk]
     flush()
     report.removed = sorted(set(have) - seen)
     if report.removed:
-        collection.delete(ids=report.removed)
+        delete_passages(report.removed)
     return report
 
 
@@ -556,3 +609,11 @@ def open_index() -> KnowledgeIndex:
         if key not in _INDEXES:
             _INDEXES[key] = KnowledgeIndex(chroma_dir())
         return _INDEXES[key]
+
+
+def close_all() -> None:
+    """Close every index this process opened (app shutdown, or between tests that switch TUNEWISE_HOME)."""
+    with _INDEXES_LOCK:
+        for index in _INDEXES.values():
+            index._forget_client()
+        _INDEXES.clear()

@@ -61,6 +61,8 @@ class DataConfig(_Section):
     )
     seed: int = Field(0, description="seed of the deterministic split")
     max_examples: int | None = Field(None, ge=1, description="use at most this many training examples; None = all")
+    max_file_mb: int = Field(1024, ge=1, description="size cap of one data file in MiB; bigger files are refused "
+                             "before reading (data is streamed line by line below the cap)")
 
     @model_validator(mode="after")
     def _split_sums_to_one(self) -> "DataConfig":
@@ -116,18 +118,33 @@ class EvalConfig(_Section):
 
 
 class PretrainConfig(_Section):
+    """Continued pretraining and pretraining from scratch (kinds continued_pretraining and pretraining)."""
+
     tokenizer: Literal["train", "reuse"] = Field(
-        "train", description="train: a new BPE tokenizer on the corpus; reuse: model.base's tokenizer"
+        "train", description="pretraining only; train: a new byte-level BPE tokenizer on the corpus; reuse: "
+        "model.base's tokenizer"
     )
-    vocab_size: int = Field(8000, ge=256, le=262144, description="tokens in a newly trained vocabulary")
-    block_size: int = Field(256, ge=16, description="tokens per packed training block")
+    vocab_size: int = Field(8000, ge=258, le=262144, description="tokens in a newly trained vocabulary (256 bytes + 2 "
+                            "special tokens at least); the corpus must hold enough repeated pairs to fill it")
+    block_size: int = Field(256, ge=16, description="tokens per packed training block (the context length trained)")
     tokens_per_parameter: float = Field(20.0, gt=0, description="compute-optimal data/parameter ratio used to size "
                                         "the model (Chinchilla ≈ 20)")
     compute_budget_flops: float | None = Field(
-        None, gt=0, description="total training FLOPs to spend (≈ 6·N·D); None = one pass over the corpus"
+        None, gt=0, description="total training FLOPs to spend (≈ 6·N·D): sizes the model (N = sqrt(C/(6·ratio))) and "
+        "the tokens trained (D = C/6N, repeating the corpus if needed); None = size the model from the corpus "
+        "(N = tokens/ratio) and train training.epochs passes"
     )
     hidden_size: int | None = Field(None, ge=16, description="override the derived width; None = derived")
     layers: int | None = Field(None, ge=1, description="override the derived depth; None = derived")
+    skip_unreadable_files: bool = Field(
+        False, description="leave binary or non-UTF-8 files in a corpus folder out with a warning; False = stop "
+        "with an error that names them"
+    )
+    eval_blocks: int | None = Field(64, ge=1, description="held-out blocks used to measure perplexity (and the "
+                                    "forgetting probe); None = all of them")
+    samples: int = Field(3, ge=0, description="pretraining only: sample generations in the evaluation report, each "
+                         "continuing the start of a held-out block")
+    sample_tokens: int = Field(48, ge=1, description="pretraining only: new tokens per sample generation")
 
 
 class LaunchConfig(_Section):

@@ -9,6 +9,7 @@ newer tunewise and is refused, untouched.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -124,6 +125,7 @@ MIGRATIONS: list[tuple[str, str]] = [
 ]
 
 _engines: dict[Path, Engine] = {}
+_engines_lock = threading.Lock()
 
 
 def _on_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
@@ -136,16 +138,19 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
 
 
 def engine() -> Engine:
-    """The engine for the current TUNEWISE_HOME, migrated; one per database file per process."""
+    """The engine for the current TUNEWISE_HOME, migrated; one per database file per process (thread-safe: the app's
+    job-runner thread and its request handlers may ask at the same moment)."""
     path = home.db_path()
     if path not in _engines:
-        eng = create_engine(
-            f"sqlite:///{path}",
-            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
-        )
-        event.listen(eng, "connect", _on_connect)
-        migrate(eng, path)
-        _engines[path] = eng
+        with _engines_lock:
+            if path not in _engines:
+                eng = create_engine(
+                    f"sqlite:///{path}",
+                    connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+                )
+                event.listen(eng, "connect", _on_connect)
+                migrate(eng, path)
+                _engines[path] = eng
     return _engines[path]
 
 
@@ -179,22 +184,47 @@ def migrate(eng: Engine, path: Path) -> list[str]:
         )
     new = []
     raw = eng.raw_connection()
+    conn: sqlite3.Connection = raw.driver_connection
+    isolation = conn.isolation_level
+    conn.isolation_level = None  # we issue BEGIN/COMMIT ourselves
     try:
         for name, sql in MIGRATIONS:
             if name in done:
                 continue
-            # executescript commits first; wrap in an explicit transaction so a failed migration leaves nothing.
+            # BEGIN IMMEDIATE takes the write lock first, so of several processes opening a new database at once
+            # (the app and its job processes, the benchmark's writers) exactly one applies each migration; the others
+            # wait, then see it recorded. A failed migration rolls back and leaves nothing.
             try:
-                raw.executescript(
-                    "BEGIN;\n" + sql + f"\nINSERT INTO _migrations VALUES ('{name}', '{utcnow().isoformat()}');\nCOMMIT;"
-                )
+                conn.execute("BEGIN IMMEDIATE")
+                if conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone():
+                    conn.execute("ROLLBACK")
+                    continue
+                for statement in _statements(sql):
+                    conn.execute(statement)
+                conn.execute("INSERT INTO _migrations VALUES (?, ?)", (name, utcnow().isoformat()))
+                conn.execute("COMMIT")
             except sqlite3.Error as exc:
-                raw.rollback()
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise DatabaseError(f"migration {name} failed on {path}: {exc}; nothing was changed.") from None
             new.append(name)
     finally:
+        conn.isolation_level = isolation
         raw.close()
     return new
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration script into complete SQL statements (executescript would commit our transaction)."""
+    statements, buffer = [], ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
 
 
 def reset_engines() -> None:

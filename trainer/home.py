@@ -11,6 +11,7 @@ Layout under the home folder (fixed by DESIGN.md):
 from __future__ import annotations
 
 import os
+import threading
 
 from trainer.errors import UserError
 from pathlib import Path
@@ -51,7 +52,8 @@ def ensure_home() -> Path:
         root.mkdir(parents=True, exist_ok=True)
         for name in SUBDIRS:
             (root / name).mkdir(exist_ok=True)
-        probe = root / ".write-probe"
+        # one probe name per process and thread: job processes and the app check the same home concurrently
+        probe = root / f".write-probe-{os.getpid()}-{threading.get_ident()}"
         probe.write_text("ok")
         probe.unlink()
     except OSError as exc:

@@ -1,18 +1,34 @@
-"""`tunewise train CONFIG.yaml`: run one job headless through the same recipes the chat launches.
+"""`tunewise train CONFIG.yaml`: run one job (or a pipeline of jobs) headless through the same recipes the chat
+launches, on one process or, with torchrun, on several processes and machines.
+
+    tunewise train CONFIG                                  # one process, through the job system
+    tunewise train CONFIG --nproc 4                        # 4 processes here (torchrun --standalone, DDP)
+    tunewise train CONFIG --nproc 8 --nnodes 2 --node-rank 0 --master-addr 10.0.0.1   # on node 0 ...
+    tunewise train CONFIG --nproc 8 --nnodes 2 --node-rank 1 --master-addr 10.0.0.1   # ... and on node 1
+    tunewise train CONFIG --nproc 8 --nnodes 2 --emit-slurm job.sbatch               # a SLURM script instead
 
 Each recipe module exposes `run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict` and writes
 everything into `run_dir` (config.yaml, metrics.jsonl, events.jsonl, checkpoints/, adapter/ or model/, eval/).
+A file with `stages:` is a pipeline (trainer/pipeline.py). Command-line launch flags override the config's
+`launch` section. Several machines share one run folder name (derived from the config and the master address),
+so on a shared file system every node writes into the same folder and only global rank 0 writes the model.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import importlib
+import os
 import secrets
+import subprocess
+import sys
 from pathlib import Path
 
+import yaml
+
 from trainer import home
-from trainer.config import JobConfig, load_config
+from trainer.config import ConfigError, JobConfig, load_config
 
 RECIPES = {
     "sft": "trainer.sft",
@@ -33,9 +49,99 @@ def run_recipe(config: JobConfig, run_dir: Path, resume: bool = False) -> dict:
     return module.run(config, Path(run_dir), resume=resume)
 
 
+def load_any(path: str | Path):
+    """A JobConfig, or a PipelineConfig when the file has `stages:`."""
+    from trainer.pipeline import is_pipeline, load_pipeline
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = None  # load_config reports these with the file and line
+    return load_pipeline(path) if is_pipeline(data) else load_config(path)
+
+
+def run_any(config, run_dir: Path, resume: bool = False) -> dict:
+    from trainer.pipeline import PipelineConfig, run_pipeline
+
+    if isinstance(config, PipelineConfig):
+        return run_pipeline(config, run_dir, resume)
+    return run_recipe(config, run_dir, resume)
+
+
+def _kind(config) -> str:
+    return getattr(config, "kind", "pipeline")
+
+
+def launch_settings(config, args: argparse.Namespace) -> dict:
+    """config.launch with every command-line flag that was given laid over it."""
+    settings = config.launch.model_dump()
+    for flag, key in (("nproc", "nproc_per_node"), ("nnodes", "nnodes"), ("node_rank", "node_rank"),
+                      ("master_addr", "master_addr"), ("master_port", "master_port")):
+        value = getattr(args, flag, None)
+        if value is not None:
+            settings[key] = value
+    if settings["nproc_per_node"] < 1 or settings["nnodes"] < 1:
+        raise ConfigError("--nproc and --nnodes must be at least 1")
+    if not 0 <= settings["node_rank"] < settings["nnodes"]:
+        raise ConfigError(f"--node-rank must be between 0 and {settings['nnodes'] - 1} for --nnodes {settings['nnodes']}")
+    return settings
+
+
 def train_command(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
-    run_dir = new_run_dir(config.kind)
+    from trainer import distributed
+
+    config = load_any(args.config)
+    settings = launch_settings(config, args)
+    nproc, nnodes = settings["nproc_per_node"], settings["nnodes"]
+
+    if args.emit_slurm:
+        name = (getattr(config, "name", None) or _kind(config)).replace(" ", "-")
+        script = distributed.slurm_script(Path(args.config), nnodes, nproc, name)
+        if args.emit_slurm == "-":
+            sys.stdout.write(script)
+        else:
+            Path(args.emit_slurm).write_text(script)
+            os.chmod(args.emit_slurm, 0o755)
+            print(f"wrote {args.emit_slurm}: {nnodes} node(s) × {nproc} GPU(s); submit with: sbatch {args.emit_slurm}")
+        return 0
+
+    if nproc * nnodes == 1:
+        return _run_single(config, args)
+
+    config_text = Path(args.config).read_text(encoding="utf-8")
+    if getattr(args, "run_dir", None):
+        run_dir = Path(args.run_dir)
+    elif nnodes > 1:  # every node must name the same folder: derive it from what they share
+        rdzv = distributed.rendezvous_id(config_text, settings["master_addr"], settings["master_port"])
+        run_dir = home.runs_dir() / f"{_kind(config)}-{rdzv}"
+    else:
+        run_dir = new_run_dir(_kind(config))
+    run_dir.mkdir(parents=True, exist_ok=True)
+    argv = distributed.torchrun_argv(
+        Path(args.config).resolve(), run_dir, nproc, nnodes, settings["node_rank"], settings["master_addr"],
+        settings["master_port"], distributed.rendezvous_id(config_text, settings["master_addr"],
+                                                            settings["master_port"]),
+        resume=getattr(args, "resume", False))
+    print(f"run folder: {run_dir}\n{nnodes} node(s) × {nproc} process(es): {' '.join(argv)}", flush=True)
+    home.apply_offline_env()
+    return subprocess.call(argv, env=os.environ.copy())
+
+
+def _run_single(config, args: argparse.Namespace) -> int:
+    """One process. A job config without --run-dir goes through the job system (a job row, approved by the person
+    at the terminal, live progress, cancel with Ctrl-C). A pipeline, or an explicit --run-dir (and --resume), runs
+    the recipe straight into that folder."""
+    run_dir = getattr(args, "run_dir", None)
+    if isinstance(config, JobConfig) and run_dir is None:
+        try:
+            from trainer.jobs import run_foreground
+        except ImportError:  # a build without the job system
+            run_foreground = None
+        if run_foreground is not None:
+            job = run_foreground(config, approver=f"cli:{getpass.getuser()}")
+            return 0 if job.state == "succeeded" else 1
+    run_dir = Path(run_dir) if run_dir else new_run_dir(_kind(config))
     print(f"run folder: {run_dir}")
-    run_recipe(config, run_dir)
+    run_any(config, run_dir, resume=getattr(args, "resume", False))
     return 0

@@ -13,6 +13,7 @@ record of the run, the rows are the index the UI polls.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -27,11 +28,13 @@ LEVELS = ("info", "warning", "error")
 class ProgressWriter:
     """Appends metrics and events for one run folder. Only rank 0 of a distributed run should own one."""
 
-    def __init__(self, run_dir: Path, job_id: str | None = None, attempt: int = 0):
+    def __init__(self, run_dir: Path, job_id: str | None = None, attempt: int | None = None):
+        """`job_id` / `attempt` None: taken from TUNEWISE_JOB_ID / TUNEWISE_JOB_ATTEMPT, which the job worker sets,
+        so a recipe's own events reach the database without the recipe knowing about jobs."""
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        self.job_id = job_id
-        self.attempt = attempt
+        self.job_id = job_id if job_id is not None else (os.environ.get("TUNEWISE_JOB_ID") or None)
+        self.attempt = attempt if attempt is not None else int(os.environ.get("TUNEWISE_JOB_ATTEMPT") or 0)
         self.started = time.monotonic()
 
     def _append(self, name: str, row: dict[str, Any]) -> None:

@@ -72,17 +72,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--columns", help="CSV column mapping, e.g. prompt=question,completion=answer")
     p.add_argument("--max-seq-len", type=int, default=1024, help="sequence length in tokens for the truncation check")
     p.add_argument("--base-model", default="smollm2-135m-instruct", help="whose tokenizer counts the tokens")
+    p.add_argument("--validation", help="your own validation file, checked and compared with FILE for overlap")
+    p.add_argument("--test", help="your own test file, checked and compared with FILE for overlap")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
     p = sub.add_parser("train", help="run one training job headless (the same code path the chat launches)")
     p.add_argument("config", help="YAML config, see trainer/configs/")
-    p.add_argument("--nproc", type=int, default=1, help="processes on this machine (torchrun); default 1")
-    p.add_argument("--nnodes", type=int, default=1, help="machines taking part (torchrun); default 1")
-    p.add_argument("--node-rank", type=int, default=0, help="this machine's rank among --nnodes")
-    p.add_argument("--master-addr", default="127.0.0.1", help="address of node 0 for the rendezvous")
-    p.add_argument("--master-port", type=int, default=29500, help="port of node 0 for the rendezvous")
+    p.add_argument("--nproc", type=int, default=None,
+                   help="training processes on this machine, e.g. one per GPU (torchrun); default: the config's "
+                   "launch.nproc_per_node, 1")
+    p.add_argument("--nnodes", type=int, default=None, help="machines taking part (torchrun); default launch.nnodes, 1")
+    p.add_argument("--node-rank", type=int, default=None, help="this machine's rank among --nnodes (0 = the master)")
+    p.add_argument("--master-addr", default=None, help="address of node 0 for the rendezvous (default 127.0.0.1)")
+    p.add_argument("--master-port", type=int, default=None, help="port of node 0 for the rendezvous (default 29500)")
+    p.add_argument("--run-dir", default=None,
+                   help="write the run into this folder; default a new folder under TUNEWISE_HOME/runs")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --run-dir from its last complete checkpoint")
     p.add_argument("--emit-slurm", metavar="FILE", nargs="?", const="-",
-                   help="write a SLURM sbatch script (srun torchrun ...) instead of training; - for stdout")
+                   help="write a SLURM sbatch script (srun torchrun ...) instead of training; - for stdout; "
+                   "--nnodes and --nproc give its nodes and GPUs per node")
 
     p = sub.add_parser("jobs", help="list, show, cancel or resume training jobs")
     p.add_argument("action", nargs="?", choices=["list", "show", "cancel", "resume", "approve"], default="list")

@@ -1,0 +1,879 @@
+"""Free text → facts. Reads one user message (and, when the advisor just asked for a fact, reads it as the
+answer to that question) and returns what it says about each of DESIGN.md's facts, in the normalised values
+documented in `agent.facts`.
+
+The reading is by general patterns — units after numbers, synonyms, negation, GPU names — not by sentences:
+"12k reviewed pairs", "about two thousand examples", "40B tokens of filings", "4×A100 on prem", "$5k",
+"we haven't tried prompting", "I don't know", "actually it's 300 examples".
+
+`extract(text, asked=None) -> Extraction` is pure and fast (regular expressions only; < 1 ms for a sentence).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.numbers import Quantity, find_quantities
+
+MAX_CHARS = 20_000  # longer messages are read up to here (a 50,000-character paste is cut, and the user is told)
+
+# ---------------------------------------------------------------------------------------------------------------
+# Result types
+
+
+@dataclass
+class Finding:
+    fact: str
+    value: Any
+    words: str  # the user's words it came from
+    confidence: float  # 0.9 stated in answer to the question, 0.7 said in passing, 0.4 vague
+    correction: bool = False  # "actually…", "sorry, I meant…"
+    end: int = field(default=0, repr=False)  # where in the message it was read (for in-message corrections)
+
+
+@dataclass
+class Extraction:
+    findings: list[Finding] = field(default_factory=list)
+    dont_know: bool = False  # "I don't know", "not sure", "skip"
+    side_question: str | None = None  # "what is LoRA?" asked in the middle of the interview
+    launch_request: bool = False  # "launch it", "start training"
+    injection: bool = False  # "ignore your rules…": text that tries to command the advisor
+    gibberish: bool = False  # nothing readable
+    truncated: bool = False  # the message was longer than MAX_CHARS
+
+    def facts(self) -> dict[str, Any]:
+        return {f.fact: f.value for f in self.findings}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Small helpers
+
+_NEG = re.compile(r"\b(?:not|no|never|without|nor|none|nothing|neither|cannot|can't|cant|don't|dont|doesn't|"
+                  r"doesnt|didn't|didnt|haven't|havent|hasn't|isn't|aren't|wasn't|won't|lack|zero)\b")
+_SENT_SPLIT = re.compile(r"(?<=[.!?;\n])\s+|\s+(?:but|however|though|although)\s+")
+
+
+def _clean(text: str) -> str:
+    text = text.replace("’", "'").replace("“", '"').replace("”", '"').replace("×", "x")
+    return text
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in _SENT_SPLIT.split(text) if s and s.strip()]
+
+
+def _negated(sentence: str, start: int) -> bool:
+    """Is the match at `start` in `sentence` under a negation a few words before it?"""
+    window = sentence[max(0, start - 28):start]
+    window = re.split(r"[,;:(]|\bbut\b", window)[-1]
+    return bool(_NEG.search(window))
+
+
+def _find(pattern: re.Pattern, text: str, allow_negated: bool = False) -> re.Match | None:
+    """First match of `pattern` in `text` that is not negated (sentence by sentence)."""
+    for sentence in _sentences(text):
+        for m in pattern.finditer(sentence):
+            if allow_negated or not _negated(sentence, m.start()):
+                return m
+    return None
+
+
+def _any(pattern: re.Pattern, text: str) -> bool:
+    return _find(pattern, text) is not None
+
+
+def _rx(*alternatives: str) -> re.Pattern:
+    return re.compile(r"(?:" + "|".join(alternatives) + r")", re.IGNORECASE)
+
+
+def _words_around(text: str, start: int, end: int, before: int = 40, after: int = 60) -> tuple[str, str]:
+    return text[max(0, start - before):start].lower(), text[end:end + after].lower()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Conversation acts
+
+DONT_KNOW = _rx(r"\b(?:i\s+)?(?:do\s*n[o']?t|dunno|don't|dont)\s+know\b", r"\bno idea\b", r"\bnot sure\b", r"\bdunno\b",
+                r"\bunsure\b", r"\bno clue\b", r"\bcan'?t say\b", r"\bhard to say\b", r"^\s*skip\b",
+                r"\bskip (?:this|that|it)\b", r"\bpass\s*$", r"\bnext question\b", r"\bunknown\b",
+                r"\bnot certain\b", r"\bhaven'?t (?:checked|counted|measured)\b", r"\bidk\b",
+                r"\bprefer not to say\b", r"\brather not say\b", r"\bno comment\b")
+CORRECTION = _rx(r"\bactually\b", r"\bsorry\b", r"\bi meant\b", r"\bcorrection\b", r"\bscratch that\b",
+                 r"\bi misspoke\b", r"\bto correct\b", r"\bwait\b", r"\bmy mistake\b", r"\bnot \S+,? but\b",
+                 r"\bupdate:")
+SIDE_QUESTION = _rx(r"\bwhat(?:'s| is| are| does| do)\b", r"\bhow (?:much|many|long|does|do|is|are|can|would)\b",
+                    r"\bwhy\b", r"\bexplain\b", r"\bdifference between\b", r"\btell me (?:about|more)\b",
+                    r"\bwhat do you mean\b", r"\bmean by\b", r"\bwhen should\b", r"\bwhich (?:is|one)\b",
+                    r"\bis it (?:true|better)\b")
+LAUNCH = _rx(r"\blaunch\b", r"\bstart (?:the )?(?:training|job|run|fine-?tun\w*)\b", r"\bkick (?:it )?off\b",
+             r"\bgo ahead\b", r"\brun (?:it|the job|the training)\b", r"\btrain (?:it|the model)? ?now\b",
+             r"\bbegin training\b", r"\blet'?s (?:train|do it|go)\b")
+INJECTION = _rx(r"\bignore (?:all |any |your |the |previous |prior |above |earlier )*(?:rules|instructions|"
+                r"guidelines|prompts?|constraints|policy|policies)\b",
+                r"\bdisregard (?:all |your |the |previous |prior )*(?:rules|instructions|guidelines)\b",
+                r"\byou are now\b", r"\bsystem prompt\s*:", r"\bapprove (?:the |this |my |every |all )?jobs?\b",
+                r"\bauto-?approve\b", r"\bbypass (?:the )?approval\b", r"\bwithout (?:asking|approval|confirmation)\b",
+                r"\boverride (?:your|the) (?:rules|instructions)\b", r"\bnew instructions\s*:")
+_STOPWORDS = set("""a an the we our us i you it is are was were be have has had do does did not no yes to of in on for
+with and or but so that this these those they them my me about around some any all just only very really more
+most few many much can could would should will what how why when which who there here from by at as if then
+than also too still get got use used using want need like know think maybe ok okay sure well its it's we're
+we've don't haven't isn't one two three none nope yeah yep""".split())
+
+
+def _looks_like_language(text: str) -> bool:
+    words = re.findall(r"[a-zA-Z']+", text.lower())
+    if not words:
+        return bool(re.search(r"\d", text))
+    if any(w in _STOPWORDS for w in words):
+        return True
+    vowelled = [w for w in words if re.search(r"[aeiouy]", w) and len(w) <= 14]
+    return len(words) <= 3 and len(vowelled) == len(words) and any(len(w) >= 4 for w in words)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Fact readers. Each takes the cleaned text (and the fact the advisor asked for) and returns (value, words,
+# confidence) or None.
+
+YES = re.compile(r"^\s*(?:yes|yeah|yep|yup|sure|of course|definitely|absolutely|correct|right|we have|we did|"
+                 r"we do|indeed|certainly|affirmative|y)\b", re.IGNORECASE)
+NO = re.compile(r"^\s*(?:no|nope|nah|not really|not yet|never|none|nothing|zero|n|negative|not at all|no one|"
+                r"nobody|not much)\b", re.IGNORECASE)
+
+PROBLEM_TAGS: dict[str, re.Pattern] = {
+    "knowledge": _rx(r"\bout ?(?:-| )?of ?(?:-| )?date\b", r"\boutdated\b", r"\bstale\b", r"\bwrong facts\b",
+                     r"\bwrong or outdated\b", r"\bdo(?:es)?(?:n't| not) know (?:about |anything about )?(?:our|the (?:latest|current|new)|recent|current|new|about)\b",
+                     r"\b(?:current|latest|up-to-date|new|changing) (?:\w+ )?(?:documents|docs|policies|information|info|prices|rules|regulations|specs)\b",
+                     r"\bneeds? (?:to know|access to)\b", r"\banswer (?:only )?from (?:the|our)\b",
+                     r"\bour (?:internal )?(?:docs|documents|documentation|knowledge ?base|wiki|catalog(?:ue)?|"
+                     r"policies|manuals|products?|handbook)\b", r"\bknowledge ?base\b", r"\bup[- ]to[- ]date\b",
+                     r"\blatest (?:info|information|prices|versions?|releases?)\b", r"\bfactual\b",
+                     r"\bfacts?\b(?! (?:and|or) (?:tone|style))", r"\bprices?\b", r"\bproduct (?:info|specs?|details)\b",
+                     r"\bspecs\b", r"\brecent events\b", r"\bknowledge gap\b", r"\bwrong answers? about\b",
+                     r"\banswer (?:questions )?from (?:our|the|internal)\b", r"\bnew (?:products|policies|releases)\b",
+                     r"\bcatalog(?:ue)?\b", r"\binternal (?:docs|documents|data|information)\b"),
+    "hallucination": _rx(r"\bhallucinat\w*", r"\binvents?\b", r"\binventing\b", r"\bmakes? (?:things |stuff )?up\b",
+                         r"\bmade[- ]up\b", r"\bmaking up\b", r"\bconfabulat\w*", r"\bfabricat\w*",
+                         r"\bnon-?existent\b", r"\bdon'?t exist\b", r"\bdoesn'?t exist\b", r"\bplausible[- ]sounding\b"),
+    "format": _rx(r"\bformat\w*", r"\bjson\b", r"\bschema\b", r"\btemplate\b", r"\bstructur\w*", r"\bfields?\b",
+                  r"\bparse[sd]?\b", r"\blayout\b", r"\bxml\b", r"\byaml\b", r"\bmarkdown\b", r"\bsoap notes?\b",
+                  r"\bfollow (?:our|the) (?:spec|instructions)\b", r"\boutput shape\b"),
+    "tone": _rx(r"\btone\b", r"\bvoice\b", r"\bstyle\b", r"\bregister\b", r"\bbrand\b", r"\bpersona\b",
+                r"\bsounds? (?:off|robotic|generic|wrong)\b", r"\bwording\b", r"\btoo (?:formal|casual|verbose|long)\b",
+                r"\blevel of detail\b", r"\bwriting style\b", r"\bempath\w*", r"\bpoliteness\b"),
+    "terminology": _rx(r"\bterminolog\w*", r"\bjargon\b", r"\bvocabular\w*", r"\bacronyms?\b",
+                       r"\b(?:domain|technical|medical|legal|clinical) terms\b", r"\bcoding\b", r"\bnomenclature\b"),
+    "reasoning": _rx(r"\breason\w*", r"\blogic\w*", r"\bmulti-?step\b", r"\bmath\w*", r"\bcalculat\w*",
+                     r"\barithmetic\b", r"\bchains? (?:them|steps|it)\b", r"\bword problems?\b", r"\bplanning\b",
+                     r"\bdeduc\w+", r"\binfer(?:ence|ring)? chains?\b", r"\bproofs?\b"),
+    "domain": _rx(r"\bshallow\b", r"\bdepth\b", r"\bniche\b", r"\bgeneric\b", r"\bspeciali[sz]ed\b",
+                  r"\bdomain\b", r"\bdoesn'?t understand (?:our|the) (?:field|domain|industry)\b",
+                  r"\bunderwriting\b", r"\bour industry\b", r"\bsounds like a \w+ but\b"),
+    "task": _rx(r"\bclassif(?:y|ies|ier|iers|ication|ications|ying)\b", r"\bextract\w*", r"\bsummari[sz]\w*", r"\bcategori[sz]\w*", r"\bcategor(?:y|ies)\b",
+                r"\brout(?:e|ing)\b", r"\btagg?ing\b", r"\blabel(?:l)?ing\b", r"\bnarrow task\b", r"\bsingle task\b",
+                r"\btask accuracy\b"),
+    "cost": _rx(r"\bexpensive\b", r"\bcosts?\b", r"\bpric(?:ey|y)\b", r"\bbill\b", r"\btoo much money\b",
+                r"\bapi spend\b"),
+    "latency": _rx(r"\blatency\b", r"\btoo slow\b", r"\bslow\b", r"\bresponse time\b", r"\breal[- ]time\b",
+                   r"\b\d+ ?ms\b", r"\bmilliseconds?\b"),
+    "plateau": _rx(r"\bplateau\w*", r"\bstuck\b", r"\bstopped improving\b", r"\bonly improved (?:a little|slightly|modestly)\b",
+                   r"\bimproved (?:only )?(?:a little|slightly|modestly)\b", r"\bbelow (?:our )?target\b",
+                   r"\bno longer improv\w*", r"\bdiminishing returns\b"),
+}
+_LORA_TRIED = _rx(r"\blora\b.*\b(?:ranks?|tried|trained|fine-?tuned|plateau\w*|stuck)\b",
+                  r"\b(?:tried|trained|fine-?tuned|used)\b.*\blora\b")
+
+
+_PRAISED = re.compile(r"\b(?:right|correct|good|fine|great|nice|perfect|proper|consistent)\s+(?:\w+\s+)?$")
+
+
+def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
+    tags = set()
+    for tag, pattern in PROBLEM_TAGS.items():
+        for sentence in _sentences(text):
+            for m in pattern.finditer(sentence):
+                before = sentence[max(0, m.start() - 20):m.start()].lower()
+                if _negated(sentence, m.start()) or _PRAISED.search(before):
+                    continue  # "not about facts", "in the right style": not what is failing
+                tags.add(tag)
+    # "correct but…": the facts are right, so "correct"-adjacent fact words do not make it a knowledge problem
+    if re.search(r"\b(?:answers|facts|content) (?:are|is) (?:correct|right|accurate)\b", text, re.I):
+        tags.discard("knowledge")
+    if "plateau" in tags and _LORA_TRIED.search(text):
+        tags.add("lora_plateau")
+    if "cost" in tags and asked != "problem" and not re.search(r"\b(?:too|far too|very|so) (?:expensive|slow|costly)\b|"
+                                                               r"\bcost and latency\b|\bcost,? not\b", text, re.I):
+        # "costs" said in passing (budget talk) is no failing behaviour
+        tags.discard("cost")
+    if not tags:
+        return None
+    return sorted(tags), text, 0.9 if asked == "problem" else 0.7
+
+
+PROMPT_NONE = _rx(r"\b(?:have ?n[o']?t|haven't|didn't|did not|never|not yet|no,? we (?:haven't|didn't)|"
+                  r"hasn't|not) (?:really )?(?:tried|done|used|attempted|experimented with|bothered with)? ?"
+                  r"(?:any |much |the )?(?:prompt\w*|few-?shot|system prompts?)",
+                  r"\bno prompt(?:ing| engineering)\b", r"\bnot tried prompt\w*", r"\bnothing (?:yet|so far)\b",
+                  r"\bwe (?:just|only) (?:fine-?tuned|trained)\b", r"\bskipped prompt\w*", r"\bnot yet\b")
+PROMPT_BASIC = _rx(r"\bplain(?:ly)?\b", r"\bwithout (?:a |any )?(?:schema|examples|few-?shot|system prompt)\b",
+                   r"\bbasic prompt\w*", r"\bsimple prompt\w*", r"\bone-?line prompt\b", r"\bdefault prompt\b",
+                   r"\bbarely\b", r"\bjust ask(?:ed)? it\b", r"\bjust a (?:quick|simple|short) prompt\b",
+                   r"\ba (?:little|bit)\b(?! of (?:data|text))", r"\bzero-?shot\b", r"\bnot much\b",
+                   r"\bone-?line (?:instruction|prompt)\b", r"\bno (?:examples|schema|few-?shot)\b")
+PROMPT_TRIED = _rx(r"\bextensive\w*", r"\bweeks on prompts?\b", r"\biterat\w*", r"\bsystem prompts?\b",
+                   r"\bfew-?shot\b", r"\bexamples in the prompt\b", r"\bchain[- ]of[- ]thought\b", r"\bcot\b",
+                   r"\btemplates?\b", r"\bdetailed\b", r"\bstyle[- ]guides?\b", r"\bprompt(?:ing)? (?:works|worked)\b",
+                   r"\bgood prompt\b", r"\bworked examples\b", r"\bschemas?\b", r"\btried (?:everything|hard|a lot)\b",
+                   r"\blong prompts?\b", r"\bmany prompts?\b", r"\bprompt engineering\b", r"\bprompts? (?:gets?|got) close\b",
+                   r"\bprompting gets\b", r"\bprompts? with\b", r"\bsome prompting\b", r"\bwe(?:'ve| have)? (?:tried|used) prompt\w*",
+                   r"\bpaste\w* .{0,30}\binto the prompt\b", r"\bin the prompt\b", r"\bprompt(?:s|ing)? (?:give|gives|gave)\b",
+                   r"\bexamples? (?:in|into) (?:the )?prompt\b", r"\bspent (?:days|weeks|months) (?:on|iterating)\b")
+_PROMPT_TOPIC = _rx(r"\bprompt\w*", r"\bfew-?shot\b", r"\bchain[- ]of[- ]thought\b", r"\binstructions?\b")
+
+
+def _prompting(text: str, asked: str | None) -> tuple[Any, str, float] | None:
+    on_topic = asked == "prompting_tried" or bool(_PROMPT_TOPIC.search(text))
+    if not on_topic:
+        return None
+    conf = 0.9 if asked == "prompting_tried" else 0.7
+    if _find(PROMPT_NONE, text, allow_negated=True) and not re.search(r"\bnot yet good\b", text, re.I):
+        return "none", text, conf
+    if _any(PROMPT_BASIC, text):
+        return "basic", text, conf
+    if _any(PROMPT_TRIED, text):
+        return "tried", text, conf
+    if asked == "prompting_tried":
+        if NO.search(text):
+            return "none", text, conf
+        if YES.search(text) or re.search(r"\btried\b|\bwe did\b|\bdone that\b", text, re.I):
+            return "tried", text, conf
+    return None
+
+
+QUALITY_HIGH = _rx(r"\breviewed\b", r"\bcurated\b", r"\bclean(?:ed)?\b", r"\bvetted\b", r"\bapproved\b",
+                   r"\bverified\b", r"\bexpert[- ]?(?:labell?ed|written|annotated)?\b", r"\bgold\b",
+                   r"\bhigh[- ]quality\b", r"\bchecked\b", r"\bhand[- ]?(?:labell?ed|written|checked)\b",
+                   r"\blicensed \w+\b", r"\bgood quality\b", r"\bexcellent\b", r"\baudited\b", r"\bdouble-?checked\b",
+                   r"\bhigh\b", r"\bpublished\b", r"\bconsistent\b")
+QUALITY_LOW = _rx(r"\bnoisy\b", r"\bmessy\b", r"\bunreviewed\b", r"\bscraped\b", r"\bauto-?(?:generated|labell?ed)\b",
+                  r"\bgarbage\b", r"\bpoor\b", r"\blow[- ]quality\b", r"\binconsistent labels?\b", r"\bunfiltered\b",
+                  r"\brejected\b", r"\bdirty\b", r"\bunchecked\b", r"\bunverified\b", r"\braw\b", r"\blow\b",
+                  r"\bnot (?:been )?(?:reviewed|checked|cleaned|curated)\b", r"\bnobody (?:has )?(?:reviewed|checked)\b",
+                  r"\bno one (?:has )?(?:reviewed|checked)\b", r"\bnever (?:been )?(?:reviewed|checked)\b")
+QUALITY_MIXED = _rx(r"\bmixed\b", r"\bvar(?:y|ies|ied)\b", r"\bsome (?:are|of them are) (?:good|bad)\b",
+                    r"\bdecent\b", r"\bok(?:ay)?(?:-?ish)?\b", r"\bpartly (?:reviewed|cleaned)\b", r"\bso-?so\b",
+                    r"\bspot[- ]checked\b", r"\bsome noise\b", r"\bmostly (?:good|clean)\b")
+_QUALITY_TOPIC = _rx(r"\bquality\b", r"\breviewed\b", r"\bcurated\b", r"\blabell?ed by\b", r"\bnoisy\b",
+                     r"\bclean\b", r"\bscraped\b", r"\bvetted\b", r"\bannotat\w+", r"\bapproved\b", r"\bverified\b")
+
+
+def _quality(text: str, asked: str | None) -> tuple[Any, str, float] | None:
+    if asked != "data_quality" and not _QUALITY_TOPIC.search(text):
+        return None
+    conf = 0.9 if asked == "data_quality" else 0.6
+    if _find(QUALITY_LOW, text, allow_negated=True):
+        m = _find(QUALITY_LOW, text, allow_negated=True)
+        # "not noisy" / "never rejected" flips it
+        sentence = next(s for s in _sentences(text) if m.group(0) in s)
+        if not _negated(sentence, sentence.find(m.group(0))) or m.group(0).lower().startswith(("not ", "no one", "nobody", "never")):
+            return "low", text, conf
+        return "high", text, conf
+    if _any(QUALITY_MIXED, text):
+        return "mixed", text, conf
+    if _any(QUALITY_HIGH, text):
+        return "high", text, conf
+    if asked == "data_quality":
+        if YES.search(text):
+            return "high", text, 0.6
+        if NO.search(text):
+            return "low", text, 0.6
+    return None
+
+
+CHANGES_FREQUENT = _rx(r"\bdaily\b", r"\bweekly\b", r"\bhourly\b", r"\bevery (?:day|week|hour|month|few days|sprint)\b",
+                       r"\bconstantly\b", r"\ball the time\b", r"\bmonthly\b", r"\boften\b", r"\bfrequent\w*",
+                       r"\bseveral (?:updates|times|changes) a (?:week|day|month)\b", r"\breal[- ]time\b",
+                       r"\bcontinuous\w*", r"\b(?:each|every|a|per) (?:week|day|month)\b", r"\bregularly\b",
+                       r"\bkeeps? changing\b", r"\bfast[- ]moving\b", r"\bnew \w+ (?:every|each)\b", r"\bchanges? a lot\b")
+CHANGES_OCCASIONAL = _rx(r"\bquarterly\b", r"\b(?:a few|couple of|two|three|several) times a year\b", r"\byearly\b",
+                         r"\bannual\w*", r"\boccasional\w*", r"\bonce in a while\b", r"\bsometimes\b", r"\bevery (?:quarter|year|few months)\b",
+                         r"\bnow and then\b", r"\bslowly\b")
+CHANGES_STATIC = _rx(r"\bnever\b", r"\bstatic\b", r"\bfixed\b", r"\bstable\b", r"\bdoes(?:n't| not) change\b",
+                     r"\brarely\b", r"\bhardly ever\b", r"\bbarely changes\b", r"\bunchang\w*", r"\bsettled\b",
+                     r"\bwon'?t change\b", r"\bsame (?:for|since)\b")
+_CHANGE_TOPIC = _rx(r"\bchang\w*", r"\bupdat\w*", r"\bstale\b", r"\boutdated\b", r"\bevolv\w*", r"\brefresh\w*",
+                    r"\bnew (?:products?|versions?|releases?|policies|info\w*)\b", r"\bcurrent\b")
+
+
+def _changes(text: str, asked: str | None) -> tuple[Any, str, float] | None:
+    conf = 0.9 if asked == "knowledge_changes" else 0.7
+    if asked != "knowledge_changes":
+        hit = None
+        for sentence in _sentences(text):
+            if _CHANGE_TOPIC.search(sentence):
+                for value, pattern in (("frequent", CHANGES_FREQUENT), ("occasional", CHANGES_OCCASIONAL)):
+                    if _any(pattern, sentence):
+                        hit = hit or (value, sentence, conf)
+                if not hit and re.search(r"\b(?:does(?:n't| not)|never|rarely) (?:really )?chang\w*", sentence, re.I):
+                    hit = ("static", sentence, conf)
+        return hit
+    if _find(re.compile(r"\bnever\b|\bdoes(?:n't| not) change\b|\bhardly ever\b", re.I), text, allow_negated=True):
+        return "static", text, conf
+    for value, pattern in (("frequent", CHANGES_FREQUENT), ("occasional", CHANGES_OCCASIONAL),
+                           ("static", CHANGES_STATIC)):
+        if _any(pattern, text):
+            return value, text, conf
+    if YES.search(text):
+        return "frequent", text, 0.6
+    if NO.search(text):
+        return "static", text, 0.6
+    return None
+
+
+SENS_AIR = _rx(r"\bclassified\b", r"\bair[- ]?gapped\b", r"\benclave\b", r"\btop[- ]secret\b", r"\bsecret\b",
+               r"\bcan(?:not|'t)? never leave\b", r"\bcan never leave\b", r"\bsecure facility\b", r"\bSCIF\b",
+               r"\bno internet\b", r"\boffline network\b")
+SENS_ONPREM = _rx(r"\bon[- ]?prem\w*", r"\bour own (?:servers?|hardware|data ?cent(?:er|re)|machines|metal)\b",
+                  r"\bhipaa\b", r"\bphi\b", r"\bmust stay (?:on|in|inside|within)\b",
+                  r"\bcan(?:not|'t) leave (?:our|the) (?:building|network|servers?|premises|country|firewall)\b",
+                  r"\bself-?host\w*", r"\bno (?:cloud|third[- ]party|external) (?:services|providers|apis?)?\b",
+                  r"\bin-?house (?:only|servers?)\b", r"\bbehind (?:our|the) firewall\b", r"\bnever leave (?:our|the)\b",
+                  r"\bdata residency\b", r"\bsovereign\w*")
+SENS_CONF = _rx(r"\bconfidential\b", r"\bproprietary\b", r"\bnda\b", r"\bprivate\b", r"\bpii\b", r"\bgdpr\b",
+                r"\bsensitive\b", r"\bcustomer data\b", r"\bpersonal data\b", r"\bour own cloud\b", r"\binternal only\b",
+                r"\bfinancial records\b", r"\bsoc ?2\b", r"\bcompliance\b", r"\bregulated\b")
+SENS_PUBLIC = _rx(r"\bpublic\b", r"\bnot sensitive\b", r"\bnothing sensitive\b", r"\bopen data\b",
+                  r"\bno restrictions\b", r"\bnon-?sensitive\b", r"\bopen[- ]source data\b", r"\bfreely available\b",
+                  r"\bno privacy\b", r"\bnot (?:really )?(?:confidential|private)\b", r"\bno (?:pii|personal data)\b")
+
+
+def _sensitivity(text: str, asked: str | None) -> tuple[Any, str, float] | None:
+    conf = 0.9 if asked == "data_sensitivity" else 0.7
+    m_pub = _find(SENS_PUBLIC, text, allow_negated=True)
+    if m_pub and m_pub.group(0).lower().startswith(("not ", "nothing", "no ", "non")):
+        return "public", text, conf
+    for value, pattern in (("air_gapped", SENS_AIR), ("on_prem", SENS_ONPREM), ("confidential", SENS_CONF)):
+        m = _find(pattern, text)
+        if m:
+            # "confidential but we can train on our own cloud account" stays confidential, not on-prem
+            return value, text, conf
+    if m_pub and asked == "data_sensitivity":
+        return "public", text, conf
+    if m_pub and re.search(r"\b(?:data|text|documents|corpus) (?:is|are) (?:all )?public\b", text, re.I):
+        return "public", text, conf
+    if asked == "data_sensitivity":
+        if NO.search(text):
+            return "public", text, 0.6
+        if YES.search(text):
+            return "confidential", text, 0.6
+    return None
+
+
+WEIGHTS_NO = _rx(r"\b(?:can(?:not|'t)|may not|must not|aren't allowed to|are not allowed to|not allowed to|forbidden to) "
+                 r"(?:use|rely on|touch|build on|start from) (?:any |commercial |open |third[- ]party |existing |"
+                 r"pre-?trained |open[- ]weights? |open[- ]source |someone else'?s )*(?:or (?:open |commercial )?)?"
+                 r"(?:model )?(?:weights|models?|foundation models?|llms?|checkpoints?)\b",
+                 r"\blicen[cs]es? .{0,60}\b(?:forbid|prohibit|prevent|don'?t allow|do not allow|disallow)\w*",
+                 r"\b(?:forbid|prohibit)\w* (?:the )?use of (?:commercial|open|third[- ]party|existing) (?:model )?weights\b",
+                 r"\bno (?:third[- ]party|external|commercial|open[- ]weights?|open[- ]source|pre-?trained) (?:model )?"
+                 r"(?:weights|models?)\b",
+                 r"\bmust (?:own|control) every (?:weight|token)\b", r"\bevery (?:weight|token) must be ours\b",
+                 r"\blegal (?:won'?t|will not|does not|doesn'?t) (?:allow|approve)\b")
+WEIGHTS_YES = _rx(r"\bopen[- ]weights?(?: models?)? (?:are|is) (?:fine|ok(?:ay)?|allowed|acceptable)\b",
+                  r"\b(?:open|commercial|permissive\w*|apache|mit|llama|mistral|qwen|gemma)\b.{0,50}\b(?:fine|ok(?:ay)?|"
+                  r"allowed|acceptable|no problem|works for us)\b",
+                  r"\bwe can use (?:open|existing|pre-?trained|commercial|any)\b", r"\bno licen[cs]e (?:issues|concerns|problems)\b",
+                  r"\bany (?:model|license) (?:is )?(?:fine|ok)\b", r"\bno restrictions on (?:models|weights)\b")
+_WEIGHTS_BAN = _rx(r"\bforbid\w*", r"\bprohibit\w*", r"\bbans?\b", r"\bbanned\b", r"\bnot allowed\b", r"\bcan(?:not|'t)\b",
+                   r"\bmust not\b", r"\bmay not\b", r"\bno (?:third[- ]party|external|outside)\b", r"\bdisallow\w*")
+_WEIGHTS_NOUN = _rx(r"\b(?:model )?weights\b", r"\bfoundation models?\b", r"\bpre-?trained models?\b",
+                    r"\bthird[- ]party models?\b", r"\bexisting (?:llms?|models?)\b", r"\bopen[- ]source models?\b")
+_WEIGHTS_TOPIC = _rx(r"\bweights?\b", r"\bpre-?trained models?\b", r"\bexisting (?:llms?|models?)\b", r"\blicen[cs]\w*", r"\bopen[- ]source\b", r"\bopen models?\b",
+                     r"\bfoundation models?\b", r"\bllama\b", r"\bmistral\b", r"\bqwen\b", r"\bcommercial models?\b")
+
+
+def _weights(text: str, asked: str | None) -> tuple[Any, str, float] | None:
+    if asked != "weights_allowed" and not _WEIGHTS_TOPIC.search(text):
+        return None
+    conf = 0.9 if asked == "weights_allowed" else 0.7
+    if _find(WEIGHTS_NO, text, allow_negated=True):
+        return "no", text, conf
+    if _any(WEIGHTS_YES, text):
+        return "yes", text, conf
+    for sentence in _sentences(text):  # "policy forbids using any third-party model weights"
+        if _WEIGHTS_BAN.search(sentence) and _WEIGHTS_NOUN.search(sentence):
+            return "no", text, conf
+    if asked == "weights_allowed":
+        if NO.search(text):
+            return "no", text, conf
+        if YES.search(text) or re.search(r"\bfine\b|\ballowed\b|\bok(?:ay)?\b", text, re.I):
+            return "yes", text, conf
+    return None
+
+
+NOVEL = _rx(r"\bno overlap\b", r"\bnothing (?:public|like (?:it|this)|out there)\b", r"\bnot (?:in|on) (?:any )?(?:public|the web|the internet)\b",
+            r"\bnever (?:seen|been) (?:online|public|published)\b", r"\bunique to us\b", r"\brare language\b",
+            r"\bproprietary (?:format|language|notation|code)\b", r"\bcompletely (?:new|novel|different)\b",
+            r"\bno (?:public|existing) (?:data|model|text)\b", r"\bnovel\b", r"\bnot covered\b", r"\bunlike anything\b",
+            r"\bnobody else has\b", r"\bno model (?:knows|understands|has seen)\b", r"\bnothing public understands\b")
+PARTIAL = _rx(r"\bexists? in public data,? but\b", r"\bbut (?:our|the) .{0,30}(?:depth|reasoning|specifics?)\b",
+              r"\bunderrepresented\b", r"\bunder-represented\b", r"\bpartly\b", r"\bpartially\b", r"\bsomewhat\b",
+              r"\bthin\b", r"\bniche\b", r"\bsome(?: of it)? is public\b", r"\bshallow\b", r"\bnot deep\b",
+              r"\bsurface[- ]level\b", r"\bsort of\b", r"\bkind of\b", r"\bspeciali[sz]ed\b", r"\bisn'?t there\b")
+COVERED = _rx(r"\bcommon\b", r"\bgeneral\b", r"\bwell[- ]covered\b", r"\beveryday\b", r"\bstandard\b", r"\bmainstream\b",
+              r"\bplenty (?:of it )?online\b", r"\bwidely available\b", r"\bpublic data covers\b", r"\bwell[- ]known\b",
+              r"\bordinary\b", r"\bnothing special\b", r"\bgeneric\b", r"\bmodels already know\b", r"\bfamiliar\b")
+
+
+def _novelty(text: str, asked: str | None) -> tuple[Any, str, float] | None:
+    conf = 0.9 if asked == "domain_novelty" else 0.6
+    if _any(NOVEL, text) or _find(re.compile(r"\bno overlap\b|\bnothing public\b", re.I), text, allow_negated=True):
+        return "novel", text, conf
+    if asked == "domain_novelty" or re.search(r"\b(?:public|training|pre-?training) data\b|\bexisting models\b", text, re.I):
+        if _any(PARTIAL, text):
+            return "partial", text, conf
+        if _any(COVERED, text):
+            return "covered", text, conf
+    if asked == "domain_novelty":
+        if NO.search(text):
+            return "novel", text, 0.6
+        if YES.search(text):
+            return "covered", text, 0.6
+    return None
+
+
+TEAM_PRETRAIN = _rx(r"\bpre-?train(?:ing|ed)? (?:experience|expertise|background)\b", r"\bhave pre-?trained\b",
+                    r"\b(?:ml|ai) researchers?\b", r"\bresearch (?:team|lab|scientists?)\b", r"\btrained (?:llms?|models) from scratch\b",
+                    r"\bfoundation model team\b", r"\bpretraining team\b", r"\bpre-?training\b.{0,20}\bexperience\b")
+TEAM_ML = _rx(r"\bml engineer\w*", r"\bmachine learning (?:engineers?|team|experience)\b", r"\bdata scientists?\b",
+              r"\bmlops\b", r"\bexperienced ml\b", r"\bml (?:team|experience|background|expertise)\b",
+              r"\bml engineering\b", r"\bdeep learning (?:engineers?|experience)\b", r"\bfine-?tun\w+ (?:before|experience)\b",
+              r"\bai engineers?\b", r"\bnlp engineers?\b", r"\bresearch engineers?\b", r"\bphds?\b")
+TEAM_SW = _rx(r"\bsoftware engineers?\b", r"\bdevelopers?\b", r"\bdevs\b", r"\bprogrammers?\b", r"\bfull[- ]stack\b",
+              r"\bbackend engineers?\b", r"\bweb (?:devs?|developers?)\b", r"\bengineers?\b", r"\bno (?:one|body) (?:has|with) (?:ml|pre)",
+              r"\bno ml\b", r"\bnot ml\b", r"\bjust (?:a|one|two|some) (?:engineers?|devs?|developers?)\b")
+TEAM_NONE = _rx(r"\bjust me\b", r"\bno (?:engineers|developers|technical (?:staff|team|people))\b", r"\bnon-?technical\b",
+                r"\bno tech(?:nical)? team\b", r"\bonly marketers\b", r"\bno one technical\b", r"\bsolo founder\b")
+_TEAM_TOPIC = _rx(r"\bteam\b", r"\bengineers?\b", r"\bdevelopers?\b", r"\bscientists?\b", r"\bresearchers?\b",
+                  r"\bexperience\b", r"\bstaff\b", r"\bjust me\b", r"\bhire\b", r"\bexpertise\b")
+
+
+def _team(text: str, asked: str | None) -> tuple[Any, str, float] | None:
+    if asked != "team" and not _TEAM_TOPIC.search(text):
+        return None
+    conf = 0.9 if asked == "team" else 0.7
+    if _any(TEAM_NONE, text) or _find(TEAM_NONE, text, allow_negated=True):
+        return "none", text, conf
+    if _any(TEAM_PRETRAIN, text):
+        return "pretraining", text, conf
+    if _any(TEAM_ML, text):
+        return "ml", text, conf
+    if _find(TEAM_SW, text, allow_negated=True):
+        return "software", text, conf
+    if asked == "team":
+        if NO.search(text):
+            return "software", text, 0.5
+        if YES.search(text):
+            return "ml", text, 0.5
+    return None
+
+
+INFER_TAGS = {
+    "latency": _rx(r"\blatency\b", r"\b\d+ ?ms\b", r"\bmilliseconds?\b", r"\breal[- ]time\b", r"\bfast(?:er)?\b",
+                   r"\bslow\b", r"\bunder (?:a|one|\d+) seconds?\b", r"\binstant\w*", r"\bresponse time\b"),
+    "cost": _rx(r"\bexpensive\b", r"\bcheap(?:er)?\b", r"\bcosts?\b", r"\bper[- ](?:call|request|token) (?:price|cost)\b",
+                r"\bbudget per\b", r"\bcost-?sensitive\b", r"\bapi (?:bill|spend|costs?)\b"),
+    "volume": _rx(r"\bmillions? of (?:\w+ )?(?:requests|calls|queries|tickets|messages|documents|users|items)\b",
+                  r"\b(?:requests|calls|queries|tickets|messages) (?:a|per) (?:day|second|hour|minute)\b",
+                  r"\bhigh[- ]volume\b", r"\bat (?:our )?(?:scale|volume)\b", r"\bthousands (?:of \w+ )?(?:a|per) (?:second|minute)\b",
+                  r"\b(?:a|per) day\b", r"\bqps\b", r"\brps\b", r"\bthroughput\b"),
+    "single_task": _rx(r"\bonly (?:ever )?(?:does|do|needs?|used for) (?:this |that |the |a |one )?(?:one |single )?task\b",
+                       r"\bsingle (?:narrow )?task\b", r"\bgeneral (?:abilities|capabilit\w+|skills|knowledge) (?:don'?t|do not) matter\b",
+                       r"\bone (?:narrow )?task\b", r"\bnarrow task\b", r"\bforgetting (?:is fine|doesn'?t matter|is ok)\b",
+                       r"\bdon'?t care about (?:general|other)\b"),
+    "on_device": _rx(r"\bon[- ]device\b", r"\bphones?\b", r"\bmobile\b", r"\bedge devices?\b", r"\bembedded\b",
+                     r"\braspberry pi\b", r"\bin the browser\b", r"\blaptops?\b", r"\bcpu[- ]only\b", r"\boffline\b"),
+}
+_INFER_TOPIC = _rx(r"\bserv\w+", r"\binference\b", r"\bin production\b", r"\bat runtime\b", r"\bper (?:request|call|query)\b",
+                   r"\b(?:a|per) day\b", r"\blatency\b", r"\b\d+ ?ms\b", r"\bvolume\b", r"\bdeploy\w*", r"\bgeneral abilities\b",
+                   r"\bone task\b", r"\bsingle task\b", r"\bthroughput\b", r"\bqps\b", r"\bon[- ]device\b",
+                   r"\bfar too slow\b", r"\btoo (?:slow|expensive)\b")
+
+
+def _inference(text: str, asked: str | None) -> tuple[Any, str, float] | None:
+    if asked != "inference_constraints" and not _INFER_TOPIC.search(text):
+        return None
+    conf = 0.9 if asked == "inference_constraints" else 0.7
+    tags = sorted(tag for tag, pattern in INFER_TAGS.items() if _any(pattern, text))
+    if tags:
+        return tags, text, conf
+    if asked == "inference_constraints" and (NO.search(text) or re.search(r"\bno (?:real |particular |special )?"
+                                                                          r"(?:constraints|limits|requirements)\b|\bdoesn'?t matter\b|\bnot (?:a|an) (?:issue|concern)\b", text, re.I)):
+        return [], text, conf
+    return None
+
+
+# ---- GPUs and compute -------------------------------------------------------------------------------------------
+
+# Memory per card in GB (the common variant; "40GB A100" written out wins).
+GPU_MEMORY_GB = {
+    "gb200": 192, "b200": 192, "b100": 192, "h200": 141, "gh200": 96, "h100": 80, "h800": 80, "a100": 80, "a800": 80,
+    "mi300x": 192, "mi300": 192, "mi250x": 128, "mi250": 128, "mi210": 64, "l40s": 48, "l40": 48, "a6000": 48,
+    "rtx 6000": 48, "rtx6000": 48, "a40": 48, "a5000": 24, "a10g": 24, "a10": 24, "l4": 24, "a4000": 16, "t4": 16,
+    "v100": 32, "p100": 16, "k80": 12, "p40": 24, "4090": 24, "3090": 24, "4080": 16, "3080": 10, "4070": 12,
+    "3070": 8, "3060": 12, "2080": 8, "5090": 32, "titan": 24, "tpu": 32,
+}
+_GPU_NAME = "|".join(sorted((re.escape(k).replace(r"\ ", r"\s?") for k in GPU_MEMORY_GB), key=len, reverse=True))
+_GPU_RX = re.compile(
+    r"(?P<count>\b\d+|\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|sixteen|several|a few|"
+    r"a couple of|a couple|a pair of|dozens of|hundreds of|thousands of|a single|single|multiple|many)\b)?"
+    r"\s*(?:x\s*)?(?:nvidia\s+|rtx\s+|geforce\s+|tesla\s+|amd\s+|instinct\s+)?"
+    r"(?:(?P<mem1>\d+)\s?gb\s+)?"
+    r"(?P<name>(?:" + _GPU_NAME + r")(?:s|'s)?|gpus?|graphics cards?|cards|accelerators?)\b"
+    r"(?:\s*(?:\(|with|of)?\s*(?P<mem2>\d+)\s?gb)?"
+    r"(?:\s*x\s*(?P<count2>\d+))?",
+    re.IGNORECASE,
+)
+_COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "a single": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+                "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "sixteen": 16, "several": 4,
+                "a few": 3, "a couple of": 2, "a couple": 2, "a pair of": 2, "multiple": 3, "many": 8,
+                "dozens of": 36, "hundreds of": 300, "thousands of": 3000}
+_RENT = _rx(r"\brent\w*", r"\bcloud\b", r"\bon[- ]demand\b", r"\baws\b", r"\bgcp\b", r"\bazure\b", r"\blambda\b",
+            r"\brunpod\b", r"\bcolab\b", r"\bsagemaker\b", r"\bvast\.ai\b", r"\bcoreweave\b", r"\bmodal\b")
+_CLUSTER = _rx(r"\bcluster\b", r"\bslurm\b", r"\bsupercomputer\b", r"\bnodes\b", r"\bpods?\b", r"\bhpc\b")
+_NO_GPU = _rx(r"\bno gpus?\b", r"\bno (?:hardware|compute)\b", r"\bcpu[- ]only\b", r"\bjust (?:a |our )?laptops?\b",
+              r"\bonly (?:a |our )?laptops?\b", r"\bnothing\b", r"\bdon'?t have (?:any )?gpus?\b", r"\bzero gpus?\b",
+              r"\bwithout (?:a |any )?gpus?\b")
+_COMPUTE_TOPIC = _rx(r"\bgpus?\b", r"\bcompute\b", r"\bcluster\b", r"\bcolab\b", r"\b(?:" + _GPU_NAME + r")s?\b")
+
+
+def _compute(text: str, asked: str | None) -> tuple[Any, str, float] | None:
+    low = text.lower()
+    if asked != "compute" and not _COMPUTE_TOPIC.search(low):
+        return None
+    conf = 0.9 if asked == "compute" else 0.7
+    gpus, memory, named = 0, None, False
+    for m in _GPU_RX.finditer(low):
+        name = m.group("name").lower().rstrip("s").rstrip("'")
+        count_text = (m.group("count") or "").strip().lower()
+        count = m.group("count2") and int(m.group("count2"))
+        if not count:
+            if count_text.isdigit():
+                count = int(count_text)
+            else:
+                count = _COUNT_WORDS.get(count_text, 0)
+        if not count_text and _find(_CLUSTER, low) and not m.group("count2"):
+            count = 32  # "our own GPU cluster": dozens of cards, count unstated
+        if count == 0 and not count_text:
+            before = low[max(0, m.start() - 25):m.start()]
+            if re.search(r"\bno\s*$|\bzero\s*$|\bwithout\s*(?:a|any)?\s*$|\bdon'?t have (?:any )?$", before):
+                continue
+            count = 1
+        key = name.replace(" ", "")
+        mem = m.group("mem1") or m.group("mem2")
+        card = next((GPU_MEMORY_GB[k] for k in GPU_MEMORY_GB if k.replace(" ", "") == key), None)
+        if card:
+            named = True
+        card_mem = float(mem) if mem else card
+        if count > gpus or (count == gpus and card_mem and not memory):
+            gpus, memory = count, card_mem
+    mem_only = re.search(r"\b(\d+)\s?gb\b(?! of (?:text|data))", low)
+    if memory is None and mem_only and gpus:
+        memory = float(mem_only.group(1))
+    access = None
+    if _any(_RENT, low):
+        access = "rent"
+    if _find(_CLUSTER, low) or gpus >= 16:
+        access = "cluster"
+    if access is None and gpus:
+        access = "own"
+    if gpus == 0:
+        if access == "rent":  # "no GPUs in house but we can rent one"
+            gpus = 1
+        elif access == "cluster":
+            gpus = 32
+        elif _find(_NO_GPU, low, allow_negated=True) or (asked == "compute" and NO.search(low)):
+            return {"gpus": 0, "gpu_memory_gb": 0, "access": "none"}, text, conf
+        elif asked == "compute" and re.search(r"\bserver\b|\bmachine\b|\bworkstation\b", low):
+            gpus, access = 1, "own"
+        else:
+            return None
+    if re.search(r"\bno gpus? in[- ]house\b|\bnothing in[- ]house\b", low) and access == "own":
+        access = "rent"
+    if memory is None:
+        memory = 24.0  # a GPU of unstated kind: assume a 24 GB card, and say so through the lower confidence
+        conf = min(conf, 0.6)
+    return {"gpus": int(gpus), "gpu_memory_gb": float(memory), "access": access}, text, conf if named or gpus else 0.5
+
+
+# ---- money and time ------------------------------------------------------------------------------------------
+
+_MONEY_BEFORE = re.compile(r"(?:\$|usd\s?|us\$|€|£|eur\s?)\s*$", re.IGNORECASE)
+_MONEY_AFTER = re.compile(r"^\s*(?:k|m)?\s*(?:dollars|usd|bucks|euros?|eur|pounds|gbp)\b", re.IGNORECASE)
+_BUDGET_WORDS = _rx(r"\bbudget\w*", r"\bspend\b", r"\bafford\b", r"\bfund\w*", r"\bdollars?\b", r"\bmoney\b", r"\$")
+
+
+def _money_quantities(text: str, quantities: list[Quantity]) -> list[Quantity]:
+    out = []
+    for q in quantities:
+        before, after = text[max(0, q.start - 5):q.start], text[q.end:q.end + 12]
+        if _MONEY_BEFORE.search(before) or _MONEY_AFTER.match(after):
+            out.append(q)
+    return out
+
+
+def _budget(text: str, asked: str | None, quantities: list[Quantity]) -> tuple[Any, str, float] | None:
+    conf = 0.9 if asked == "budget" else 0.7
+    money = _money_quantities(text, quantities)
+    low = text.lower()
+    if re.search(r"\bmulti-?million\b", low):
+        return 3_000_000.0, text, conf
+    if money and (asked == "budget" or _BUDGET_WORDS.search(low) or len(money) == 1):
+        return float(max(q.value for q in money)), text, conf
+    if asked == "budget" or re.search(r"\bbudget\b", low):
+        if re.search(r"\bno budget\b|\bzero\b|\bnothing\b|\bno money\b|\bfree\b", low):
+            return 0.0, text, conf
+        if re.search(r"\b(?:tight|small|shoestring|limited|modest|tiny|low)\b", low):
+            return 1_000.0, text, 0.5
+        if re.search(r"\b(?:unlimited|deep pockets|whatever it takes|no limit|huge|large|big|generous|well[- ]funded)\b", low):
+            return 1_000_000.0, text, 0.5
+        if asked == "budget" and quantities:
+            return float(quantities[0].value), text, 0.6
+    return None
+
+
+_TIME_UNITS = {"hour": 1 / 24, "day": 1, "week": 7, "month": 30, "quarter": 90, "year": 365, "sprint": 14}
+_TIME_RX = re.compile(r"\b(?P<unit>hour|day|week|month|quarter|year|sprint)s?\b", re.IGNORECASE)
+_DEADLINE = _rx(r"\bdeadline\b", r"\bby (?:the end of|next|end of)\b", r"\bwithin\b", r"\bneed (?:it|this|results?) (?:in|by|within)\b",
+                r"\bship\w*\b", r"\blaunch(?:ing)? in\b", r"\bgo live\b", r"\bhave (?:only )?(?:about )?\w+ (?:weeks?|months?|days?)\b",
+                r"\bin (?:\w+ )?(?:\d+ )?(?:weeks?|months?|days?)\b", r"\btimeline\b", r"\bdue\b", r"\basap\b")
+
+
+def _timeline(text: str, asked: str | None, quantities: list[Quantity]) -> tuple[Any, str, float] | None:
+    low = text.lower()
+    if asked != "timeline" and not re.search(r"\bdeadline\b|\btimeline\b|\bneed (?:it|this|results?) (?:in|by|within)\b|"
+                                             r"\bgo live\b|\bship (?:it |this )?(?:in|by|within)\b|\bdue (?:in|by)\b", low):
+        return None
+    conf = 0.9 if asked == "timeline" else 0.7
+    if re.search(r"\basap\b|\burgent\w*\b|\byesterday\b|\bright away\b", low):
+        return 7.0, text, conf
+    if re.search(r"\bno (?:rush|deadline|hurry)\b|\bflexible\b|\bwhenever\b", low):
+        return 180.0, text, conf
+    for m in _TIME_RX.finditer(low):
+        unit = _TIME_UNITS[m.group("unit")]
+        q = next((q for q in reversed(quantities) if q.end <= m.start() and m.start() - q.end <= 3), None)
+        count = q.value if q else (1 if re.search(r"\b(?:a|an|one|next|this)\s+$", low[:m.start()]) else None)
+        if count is not None:
+            return float(count * unit), text, conf
+    if re.search(r"\bend of (?:the )?year\b", low):
+        return 120.0, text, 0.6
+    return None
+
+
+# ---- counts of data --------------------------------------------------------------------------------------------
+
+_TOKEN_UNITS = {"tokens": 1, "token": 1, "words": 1.3, "word": 1.3, "pages": 650, "page": 650, "books": 100_000,
+                "book": 100_000, "textbooks": 200_000, "gb": 2.5e8, "gigabytes": 2.5e8, "tb": 2.5e11,
+                "terabytes": 2.5e11, "mb": 2.5e5, "megabytes": 2.5e5}
+_DOC_UNITS = {"documents", "docs", "files", "articles", "reports", "papers", "filings", "contracts", "manuals",
+              "transcripts", "emails", "posts", "pdfs", "records", "notes", "case reports", "statutes", "letters",
+              "patents", "wiki pages", "web pages", "chapters", "memos", "policies"}
+_EXAMPLE_UNITS = {"examples", "example", "pairs", "pair", "samples", "rows", "labeled", "labelled", "annotated",
+                  "demonstrations", "conversations", "dialogues", "dialogs", "tickets", "q&a", "qa", "questions",
+                  "answers", "problems", "clauses", "dictations", "instances", "items", "entries", "responses",
+                  "completions", "outputs", "pieces", "solutions", "summaries", "translations", "prompts", "cases",
+                  "input-output", "question-answer", "inputs", "training", "lines", "jsonl", "reviews", "chats",
+                  "exchanges", "replies", "messages", "descriptions", "sentences", "datapoints", "data points"}
+_PREF_WORDS = re.compile(r"\bcompar\w*|\bpreferen\w*|\bpreferred\b|\bpairwise\b|\brank(?:ed|ings?)\b|\bchosen\b|\brejected\b|"
+                         r"\bthumbs\b|\bvotes?\b|\bbetter one\b|\bwhich (?:one )?(?:is|was) better\b|\bupvote\w*|\bratings?\b|"
+                         r"\bdpo\b|\brlhf\b|\ba/b\b|\bwhich of (?:the )?two\b|\b(?:liked|prefer\w*) (?:it )?(?:more|better)\b|"
+                         r"\b(?:picked|chose|selected|marked) (?:which|the better|the one)\b", re.IGNORECASE)
+_LABEL_WORDS = re.compile(r"\blabell?ed\b|\bannotated\b|\bpaired\b|\bgold\b|\bwritten by\b|\bapproved\b|\breviewed\b|"
+                          r"\bexamples?\b|\bpairs?\b|\bsolved\b|\bwith (?:answers|labels|summaries|notes)\b|\binput\b|"
+                          r"\bq&a\b|\bquestion-answer\b|\bcorrect(?:ed)? (?:outputs?|answers?)\b", re.IGNORECASE)
+_CORPUS_WORDS = re.compile(r"\btokens?\b|\bcorpus\b|\barchive\b|\bunlabell?ed\b|\braw text\b|\blibrary\b|\btextbooks?\b|"
+                           r"\bdocumentation\b|\bfilings\b|\bliterature\b|\bcase reports\b|\bstatutes\b|\bcommentary\b|"
+                           r"\bmanuals\b|\bwiki\b|\bhistory of\b|\bdocuments\b", re.IGNORECASE)
+_VOLUME_AFTER = re.compile(r"^[^.;,]{0,25}\b(?:a|per|each|every) (?:day|second|hour|minute|month|week)\b|^\s*daily\b",
+                           re.IGNORECASE)
+_MODEL_SIZE_AFTER = re.compile(r"^\s*(?:-|\s)?(?:param\w*|model|llm|parameter)\b", re.IGNORECASE)
+_VAGUE_LARGE = re.compile(r"\b(?:plenty of|lots of|a lot of|tons of|loads of|a large|large|a huge|huge|massive|"
+                          r"an enormous|enormous|years of|decades of|a big|big|a sizable|vast|extensive)\b", re.IGNORECASE)
+_VAGUE_SMALL = re.compile(r"\b(?:a few|some|a handful of|a little|a small|small|limited|not much|modest)\b", re.IGNORECASE)
+
+
+_UNIT_STOP = {"on", "at", "with", "for", "and", "from", "in", "to", "by", "per", "that", "which", "we", "it",
+              "but", "so", "or", "is", "are", "was", "were", "each"}
+
+
+def _unit_after(text: str, q: Quantity) -> tuple[str, str]:
+    """The noun a quantity counts: the first unit-like word within a few words after it, and the rest."""
+    after = text[q.end:q.end + 80].lower()
+    after = re.split(r"[.;:!?]|\bbut\b", after)[0]
+    words = []
+    for w in re.findall(r"[a-z&][a-z&\-]*", after)[:8]:
+        if w == "of" and not words:
+            continue
+        if w in _UNIT_STOP or len(words) == 5:
+            break
+        words.append(w)
+    return " ".join(words), after
+
+
+def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
+    """Which fact a bare quantity counts: labeled_examples, unlabeled_corpus, preference_data, or None."""
+    words, after = _unit_after(text, q)
+    first = words.split()[:4]
+    if _VOLUME_AFTER.search(after) or _MODEL_SIZE_AFTER.search(after):
+        return None
+    sentence_start = max(text.rfind(".", 0, q.start), text.rfind("\n", 0, q.start)) + 1
+    sentence_end = min([i for i in (text.find(".", q.end), text.find("\n", q.end)) if i != -1] or [len(text)])
+    sentence = text[sentence_start:sentence_end]
+    if any(w in _TOKEN_UNITS for w in first[:3]) or re.match(r"^\s*(?:gb|tb|mb)\b", after):
+        return "unlabeled_corpus"
+    if _PREF_WORDS.search(sentence) and (asked in (None, "preference_data", "problem") or _PREF_WORDS.search(after)):
+        if asked != "labeled_examples" or _PREF_WORDS.search(after):
+            return "preference_data"
+    if any(w in _EXAMPLE_UNITS for w in first) or any(" ".join(first[i:i + 2]) in _EXAMPLE_UNITS for i in range(3)):
+        return "labeled_examples"
+    if any(w in _DOC_UNITS for w in first):
+        if asked == "unlabeled_corpus":
+            return "unlabeled_corpus"
+        if asked == "labeled_examples" or _LABEL_WORDS.search(sentence):
+            return "labeled_examples"
+        return "unlabeled_corpus"
+    if asked in ("labeled_examples", "unlabeled_corpus", "preference_data"):
+        return asked
+    return None
+
+
+def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip: set[int]) -> list[Finding]:
+    out: dict[str, Finding] = {}
+    for q in quantities:
+        if q.start in skip:
+            continue
+        fact = _classify_quantity(text, q, asked)
+        if fact is None:
+            continue
+        if fact in out and not CORRECTION.search(text[out[fact].end:q.start]):
+            continue
+        value = q.value
+        if fact == "unlabeled_corpus":
+            words, _ = _unit_after(text, q)
+            first = words.split()[:3]
+            factor = next((_TOKEN_UNITS[w] for w in first if w in _TOKEN_UNITS), None)
+            if factor is None:
+                factor = 1_500 if any(w in _DOC_UNITS for w in first) else 1
+            value = value * factor
+        conf = 0.9 if asked == fact else 0.75
+        if q.vague:
+            conf -= 0.2
+        out[fact] = Finding(fact, int(round(value)), text[max(0, q.start - 30):q.end + 50].strip(), conf,
+                            correction=fact in out, end=q.end)
+    low = text.lower()
+    # "none", "no labeled data", "only the comparisons": zero
+    zero_labeled = re.search(r"\bno (?:labell?ed|annotated|gold|single gold|training) (?:data|examples|answers|pairs|set)\b|"
+                             r"\bnone (?:really|yet|at all)?\b|\bdon'?t have (?:any )?(?:labell?ed|training) (?:data|examples)\b|"
+                             r"\bno examples\b|\bonly the comparisons\b|\bzero (?:labell?ed )?examples\b", low)
+    if "labeled_examples" not in out and zero_labeled and (asked == "labeled_examples" or "label" in low or "example" in low):
+        out["labeled_examples"] = Finding("labeled_examples", 0, text, 0.9 if asked == "labeled_examples" else 0.7)
+    if asked == "labeled_examples" and "labeled_examples" not in out and NO.search(text):
+        out["labeled_examples"] = Finding("labeled_examples", 0, text, 0.8)
+    if asked == "preference_data" and "preference_data" not in out:
+        if NO.search(text) or re.search(r"\bno (?:preference|comparison|ranking)s?\b|\bnone\b", low):
+            out["preference_data"] = Finding("preference_data", 0, text, 0.8)
+        elif YES.search(text):
+            out["preference_data"] = Finding("preference_data", 1_000, text, 0.4)
+    if asked == "labeled_examples" and "labeled_examples" not in out and YES.search(text):
+        out["labeled_examples"] = Finding("labeled_examples", 500, text, 0.3)
+    if "unlabeled_corpus" not in out:
+        corpus_sentence = next((s for s in _sentences(text) if _CORPUS_WORDS.search(s)), None)
+        if asked == "unlabeled_corpus" or corpus_sentence:
+            s = corpus_sentence or text
+            if re.search(r"\bno (?:unlabell?ed |raw |domain )?(?:text|corpus|documents|archive|data)\b|^\s*(?:no|none|nothing)\b", s, re.I):
+                out["unlabeled_corpus"] = Finding("unlabeled_corpus", 0, s, 0.8)
+            elif re.search(r"\b(?:billions|tens of billions)\b", s, re.I):
+                pass  # already a quantity
+            elif _VAGUE_LARGE.search(s) and (asked == "unlabeled_corpus" or _CORPUS_WORDS.search(s)):
+                out["unlabeled_corpus"] = Finding("unlabeled_corpus", 500_000_000, s, 0.5)
+            elif _VAGUE_SMALL.search(s) and asked == "unlabeled_corpus":
+                out["unlabeled_corpus"] = Finding("unlabeled_corpus", 5_000_000, s, 0.4)
+            elif asked == "unlabeled_corpus" and YES.search(text):
+                out["unlabeled_corpus"] = Finding("unlabeled_corpus", 100_000_000, s, 0.3)
+    return list(out.values())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+_READERS = {
+    "problem": _problem,
+    "prompting_tried": _prompting,
+    "data_quality": _quality,
+    "knowledge_changes": _changes,
+    "data_sensitivity": _sensitivity,
+    "weights_allowed": _weights,
+    "domain_novelty": _novelty,
+    "team": _team,
+    "inference_constraints": _inference,
+    "compute": _compute,
+}
+
+
+def extract(text: str, asked: str | None = None) -> Extraction:
+    """Read one user message. `asked` is the fact the advisor's last question asked for, if any: a short answer
+    ("Yes.", "About 800", "Weekly") is read as the answer to that question."""
+    result = Extraction()
+    text = _clean(text or "")
+    if len(text) > MAX_CHARS:
+        text, result.truncated = text[:MAX_CHARS], True
+    stripped = text.strip()
+    if not stripped:
+        return result
+    result.injection = bool(INJECTION.search(stripped))
+    result.launch_request = bool(LAUNCH.search(stripped))
+    correction = bool(CORRECTION.search(stripped))
+
+    quantities = find_quantities(stripped)
+    findings: list[Finding] = []
+    for fact, reader in _READERS.items():
+        got = reader(stripped, asked)
+        if got:
+            value, words, conf = got
+            findings.append(Finding(fact, value, words, conf))
+    money = _money_quantities(stripped, quantities)
+    got = _budget(stripped, asked, quantities)
+    if got:
+        findings.append(Finding("budget", got[0], got[1], got[2]))
+    got = _timeline(stripped, asked, quantities)
+    if got:
+        findings.append(Finding("timeline", got[0], got[1], got[2]))
+    # quantities already read as money, GPU counts, durations or latencies are not data counts
+    skip = {q.start for q in money}
+    for q in quantities:
+        after = stripped[q.end:q.end + 30].lower()
+        if re.match(r"^\s*(?:x\s*)?(?:nvidia\s+|rtx\s+)?(?:" + _GPU_NAME + r"|gpus?|cards|nodes?)\b", after):
+            skip.add(q.start)
+        if re.match(r"^\s*(?:ms|milliseconds?|seconds?|s\b|hours?|days?|weeks?|months?|years?|%|percent|clients?|"
+                     r"categories|classes|languages|engineers?|people|annotators|labell?ers|employees|users|customers)", after):
+            skip.add(q.start)
+    findings.extend(_data_counts(stripped, asked, quantities, skip))
+
+    dont_know = bool(DONT_KNOW.search(stripped))
+    if dont_know and asked:
+        # "I don't know" answers the asked fact only; other facts said alongside still count
+        findings = [f for f in findings if f.fact != asked or f.confidence >= 0.75 and not NO.search(stripped)]
+        findings = [f for f in findings if f.fact != asked]
+    result.dont_know = dont_know
+    if correction:
+        for f in findings:
+            f.correction = True
+    result.findings = findings
+
+    for sentence in re.split(r"(?<=[?])\s*|\n", stripped):
+        if sentence.strip().endswith("?") and SIDE_QUESTION.search(sentence):
+            result.side_question = sentence.strip()
+            break
+    result.gibberish = not findings and not dont_know and not result.side_question and not _looks_like_language(stripped)
+    return result

@@ -1,0 +1,123 @@
+"""The question policy: ask only for facts whose answer could change the recommendation, most useful first;
+never ask twice; stop when nothing left could change the advice.
+
+How "could change" is measured: fill every unknown fact with values drawn from `engine.CANDIDATES` (how often
+teams report each value, adjusted by what is known), run the engine on each filled-in profile, and measure for
+each askable fact the probability that its answer changes the approach in that profile (its sensitivity). Facts that interact —
+"prompting was tried" only matters once there are enough examples — are caught because whole profiles are
+sampled, not one fact at a time. Deterministic: a fixed seed, so the same state always asks the same question.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any, Mapping
+
+from agent import engine
+from agent.facts import Interview
+
+CONTEXTS = 60  # profiles sampled per turn; × ~50 candidate values ≈ 3,000 engine calls ≈ 25 ms
+# Ask only when the answer has a ≥ 10% chance to change the advice; below that it would rarely change anything,
+# and every question costs the user's patience.
+MIN_GAIN = 0.10
+MAX_QUESTIONS = 8  # a hard stop, whatever the gains
+
+
+def priors(fact: str, values: Mapping[str, Any]) -> list[tuple[Any, float]]:
+    """`engine.CANDIDATES[fact]`, adjusted by what is already known: a ban on existing weights is rare unless
+    the data is air-gapped or the domain is new; a domain absent from public text is rare unless the failure
+    is about domain depth."""
+    candidates = engine.CANDIDATES[fact]
+    if fact == "weights_allowed":
+        strict = values.get("data_sensitivity") == "air_gapped" or values.get("domain_novelty") == "novel" or (
+            values.get("team") == "pretraining")
+        p_no = 0.3 if strict else 0.1 if values.get("data_sensitivity") == "on_prem" else 0.01
+        return [("yes", 1 - p_no), ("no", p_no)]
+    problem = set(values.get("problem") or [])
+    if fact == "knowledge_changes" and problem and not problem & {"knowledge", "hallucination"}:
+        # the user described what fails without mentioning facts: changing knowledge is unlikely to be the issue
+        return [("frequent", 0.04), ("occasional", 0.26), ("static", 0.7)]
+    if fact == "domain_novelty" and not set(values.get("problem") or []) & {"domain", "terminology", "hallucination",
+                                                                            "reasoning"}:
+        return [("covered", 0.85), ("partial", 0.13), ("novel", 0.02)]
+    return candidates
+
+
+def _draw(rng: random.Random, candidates: list[tuple[Any, float]]) -> Any:
+    x, acc = rng.random(), 0.0
+    for value, prior in candidates:
+        acc += prior
+        if x <= acc:
+            return value
+    return candidates[-1][0]
+
+
+def sensitivity(values: Mapping[str, Any], askable: list[str], contexts: int = CONTEXTS,
+                seed: int = 7) -> dict[str, float]:
+    """For each askable fact: the probability that two independent answers to it lead to different advice,
+    averaged over contexts in which every other unknown fact is drawn from its prior. Every value the fact could
+    take is tried in each context, so a fact the engine ignores scores exactly 0, and facts that only matter
+    together ("prompting tried" needs enough examples) are caught through the context."""
+    unknown = [k for k, v in values.items() if v is None]
+    if not askable or not unknown:
+        return {}
+    table = {fact: priors(fact, values) for fact in unknown}
+    rng = random.Random(seed)
+    totals = dict.fromkeys(askable, 0.0)
+    for _ in range(contexts):
+        filled = dict(values)
+        for fact in unknown:
+            filled[fact] = _draw(rng, table[fact])
+        for fact in askable:
+            own = filled[fact]
+            shares: dict[str, float] = {}
+            for value, prior in table[fact]:
+                filled[fact] = value
+                approach = engine.approach_of(filled)
+                shares[approach] = shares.get(approach, 0.0) + prior
+            filled[fact] = own
+            # the chance two independent answers lead to different advice (Gini impurity over the outcomes)
+            total = sum(shares.values())
+            totals[fact] += 1.0 - sum((share / total) ** 2 for share in shares.values())
+    return {fact: total / contexts for fact, total in totals.items()}
+
+
+def flip_probability(values: Mapping[str, Any], askable: list[str]) -> dict[str, float]:
+    """For each askable fact alone: the prior probability that its answer changes the current approach. This
+    catches a fragile current answer that the sampled profiles rarely reach (an optimistic assumption)."""
+    current = engine.approach_of(values)
+    flips = {}
+    for fact in askable:
+        p = 0.0
+        for value, prior in priors(fact, values):
+            trial = dict(values)
+            trial[fact] = value
+            if engine.approach_of(trial) != current:
+                p += prior
+        flips[fact] = p
+    return flips
+
+
+def scores(interview: Interview) -> dict[str, float]:
+    """Each askable fact's worth as a question, a probability: the larger of (a) its sensitivity — the chance
+    its answer changes the advice in a sampled context — and (b) the chance its answer alone flips the current
+    advice (which catches a current answer resting on an optimistic assumption)."""
+    askable = interview.open_facts()
+    values = interview.values()
+    gains = sensitivity(values, askable)
+    flips = flip_probability(values, askable)
+    return {fact: max(gains.get(fact, 0.0), flips.get(fact, 0.0)) for fact in askable}
+
+
+def next_question(interview: Interview) -> str | None:
+    """The fact to ask about next, or None when the recommendation is settled."""
+    if len(interview.asked) >= MAX_QUESTIONS:
+        return None
+    gains = scores(interview)
+    if not gains:
+        return None
+    if gains.get("problem", 0.0) >= MIN_GAIN:
+        return "problem"  # diagnose what is failing before anything else (seed 003, step 1)
+    order = {fact: i for i, fact in enumerate(engine.CANDIDATES)}  # ties: the fixed fact order of DESIGN.md
+    fact, gain = max(gains.items(), key=lambda item: (round(item[1], 3), -order[item[0]]))
+    return fact if gain >= MIN_GAIN else None

@@ -1,0 +1,104 @@
+"""Training jobs: request a launch (awaiting the user's approval), status, cancel, resume, evaluation report.
+
+No tool here approves a job. Approval is the user's own click in the app (or `tunewise jobs approve ID`), which
+calls `trainer.jobs.approve_job` directly; nothing a model, a file or a retrieved document says counts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import tool
+
+from tools._log import logged
+
+
+class LaunchRefused(ValueError):
+    """The plan cannot become a job yet (no config, no data file, invalid config)."""
+
+
+def create_launch_request(plan: dict, conversation_id: str | None = None) -> dict:
+    """Create a job in state awaiting_approval from a plan; return {job_id, state, plan, estimate}."""
+    from trainer import jobs
+    from trainer.config import parse_config
+
+    config = (plan or {}).get("config")
+    if not config:
+        raise LaunchRefused("this plan trains nothing (no config); there is no job to launch")
+    train = (config.get("data") or {}).get("train", "")
+    if not train or not Path(train).expanduser().exists():
+        raise LaunchRefused(f"the training data {train or '(none)'} does not exist; attach the data file first")
+    parse_config(config, source="plan")
+    estimate = plan.get("estimate") or {"usd": None, "note": plan.get("summary", "")}
+    job = jobs.create_job(config, conversation_id=conversation_id, estimate=estimate)
+    return {"job_id": job.id, "state": job.state, "plan": plan, "estimate": estimate}
+
+
+def _thread(config: RunnableConfig | None) -> str | None:
+    return ((config or {}).get("configurable") or {}).get("thread_id")
+
+
+@tool
+@logged
+def request_launch(plan: dict, job_id: Optional[str] = None, config: RunnableConfig = None) -> dict:
+    """Call this only when the user asks to launch the training plan you drafted with `plan_training`.
+
+    plan: the plan dict returned by `plan_training` (with its `config`).
+    job_id: leave empty; the app fills it in when the user has already seen this request.
+    Creates a job that WAITS for the user's approval in the app; it does not start training and you cannot
+    approve it. Returns {job_id, state: "awaiting_approval", plan, estimate}.
+    """
+    if job_id:
+        from trainer import jobs
+
+        summary = jobs.job_summary(job_id)
+        return {"job_id": job_id, "state": summary.get("state"), "plan": plan, "estimate": None}
+    return create_launch_request(plan, _thread(config))
+
+
+@tool
+@logged
+def job_status(job_id: str) -> dict:
+    """Call this when the user asks how a training job is doing.
+
+    Returns {state, progress, metrics, error} for the job.
+    """
+    from trainer import jobs
+
+    return jobs.job_summary(job_id)
+
+
+@tool
+@logged
+def cancel_job(job_id: str) -> dict:
+    """Call this when the user asks to stop or cancel a training job. Returns the job's new state."""
+    from trainer import jobs
+
+    job = jobs.cancel_job(job_id)
+    return {"job_id": job.id, "state": job.state}
+
+
+@tool
+@logged
+def resume_job(job_id: str) -> dict:
+    """Call this when the user asks to resume an interrupted job from its last checkpoint.
+    Returns the job's new state."""
+    from trainer import jobs
+
+    job = jobs.resume_job(job_id)
+    return {"job_id": job.id, "state": job.state}
+
+
+@tool
+@logged
+def evaluation_report(job_id: str) -> dict:
+    """Call this when a job has finished and the user asks how the tuned model did.
+
+    Returns the evaluation (tuned vs. base model with the best prompt, forgetting check), or {"report": null}
+    while the job has no report yet.
+    """
+    from trainer import jobs
+
+    return jobs.evaluation_report(job_id) or {"report": None}

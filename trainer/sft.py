@@ -1,0 +1,440 @@
+"""Supervised fine-tuning (LoRA, QLoRA or full) on chat, prompt/completion, Alpaca, CSV or preference data, followed
+by the evaluation against the base model with its best prompt (trainer/evaluate.py).
+
+Usage
+-----
+CPU smoke run: the bundled SmolLM2-135M-Instruct with LoRA on the shipped example data (~2 min on 2 cores):
+
+    tunewise train trainer/configs/smollm2-lora-cpu.yaml
+
+One GPU: QLoRA (4-bit base, bf16 compute; needs CUDA and `pip install bitsandbytes`):
+
+    tunewise train trainer/configs/qlora-gpu.yaml
+
+Several GPUs on one machine (DDP; each process gets batch_size examples, so the global batch is
+batch_size × grad_accum × processes):
+
+    torchrun --nproc_per_node 4 -m trainer.sft trainer/configs/qlora-gpu.yaml --run-dir runs/my-run
+
+Resume an interrupted run from its last complete checkpoint: add `--resume` (same run folder).
+
+What happens, top to bottom
+---------------------------
+1. set-up: device and precision (fp32 on CPU; bf16 on GPUs that support it, else fp16), config printed with the
+   values that were derived, and saved as run_dir/config.yaml;
+2. data: every file validated (located errors → `DataError`, nothing trains), split 80/10/10 by a seeded hash of
+   the prompt (or the user's validation/test files), chat template applied, loss only on assistant tokens;
+3. model: LoRA adapters on the attention and MLP projections (per architecture), QLoRA on a 4-bit base, or all
+   weights; gradient checkpointing on request;
+4. training: the Hugging Face `Trainer` (checkpoints, resume, mixed precision, torchrun) with length-grouped
+   batches and a loss computed only where it is trained (see `SFTTrainer.compute_loss`);
+5. outputs: adapter/ (or model/ for full fine-tuning), merged/ on request, eval/ and result.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from transformers import Trainer, TrainingArguments
+
+from trainer import batching, evaluate
+from trainer.base_models import load_model, load_tokenizer, resolve
+from trainer.callbacks import job_callbacks, last_complete_checkpoint
+from trainer.config import JobConfig, load_config
+from trainer.datasets import DataError, Example, encode, ensure_chat_template, validate_file
+from trainer.errors import UserError
+from trainer.progress import ProgressWriter
+from trainer.splits import split_examples
+
+# LoRA targets per architecture (`config.model_type`): attention and MLP projections, the set that the LoRA and
+# QLoRA papers found matches full fine-tuning. Anything not listed gets every linear layer ("all-linear").
+LORA_TARGETS = {
+    **{t: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+       for t in ("llama", "mistral", "mixtral", "qwen2", "qwen3", "gemma", "gemma2", "gemma3_text", "olmo", "olmo2",
+                 "granite", "smollm3")},
+    "phi3": ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"],
+    "gpt2": ["c_attn", "c_proj", "c_fc"],
+    "gpt_neox": ["query_key_value", "dense", "dense_h_to_4h", "dense_4h_to_h"],
+    "falcon": ["query_key_value", "dense", "dense_h_to_4h", "dense_4h_to_h"],
+    "opt": ["q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2"],
+}
+
+
+class SFTError(UserError):
+    """A config that cannot run here (QLoRA without CUDA, unsupported data format, ...)."""
+
+    def __init__(self, message: str, code: str, param: str):
+        super().__init__(message)
+        self.code, self.param = code, param
+
+
+def is_rank0() -> bool:
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 1. set-up
+
+
+def precision(config: JobConfig) -> tuple[str, torch.dtype, list[str]]:
+    """(device, dtype, notes on what was derived); raises SFTError for combinations that cannot run here."""
+    notes = []
+    wanted = config.training.device
+    cuda = torch.cuda.is_available()
+    if wanted == "cuda" and not cuda:
+        raise SFTError("training.device is cuda but no CUDA GPU is visible; use device: auto or cpu",
+                       "no_cuda", "training.device")
+    device = "cuda" if (wanted == "cuda" or (wanted == "auto" and cuda)) else "cpu"
+    if wanted == "auto":
+        notes.append(f"device {device} (auto: {'a CUDA GPU is visible' if cuda else 'no CUDA GPU'})")
+    if config.lora.method == "qlora" and device != "cuda":
+        raise SFTError("lora.method qlora needs a CUDA GPU (bitsandbytes 4-bit kernels); on this machine use "
+                       "lora.method: lora — the same adapters on a full-precision base (the bundled 135M model "
+                       "needs ~1 GB)", "qlora_needs_cuda", "lora.method")
+    names = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+    if config.model.dtype == "auto":
+        if device == "cpu":
+            dtype = torch.float32
+        else:
+            dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        notes.append(f"dtype {str(dtype).removeprefix('torch.')} (auto on {device})")
+    else:
+        dtype = names[config.model.dtype]
+        if device == "cpu" and dtype == torch.float16:
+            raise SFTError("model.dtype fp16 is not supported for training on the CPU; use fp32 (or bf16)",
+                           "fp16_on_cpu", "model.dtype")
+    if config.lora.method == "full" and config.training.merge_adapter:
+        raise SFTError("training.merge_adapter only applies to LoRA/QLoRA; full fine-tuning already writes the whole "
+                       "model to model/", "merge_without_adapter", "training.merge_adapter")
+    if config.lora.method == "full" and dtype == torch.float16:
+        raise SFTError("full fine-tuning in fp16 weights is unstable; use bf16 or fp32 (model.dtype)",
+                       "full_fp16", "model.dtype")
+    t = config.training
+    if t.early_stopping_patience and t.eval_every != t.save_every:
+        raise SFTError("training.early_stopping_patience needs training.save_every equal to training.eval_every (the "
+                       "best checkpoint is kept at evaluation steps)", "early_stopping_steps",
+                       "training.early_stopping_patience")
+    return device, dtype, notes
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 2. data
+
+
+def load_splits(config: JobConfig, tokenizer) -> tuple[list[Example], list[Example], list[Example], list[str]]:
+    """Validate the data files (any error stops the run) and return (train, validation, test, notes)."""
+    data = config.data
+    common = dict(format=data.format, columns=data.columns, tokenizer=tokenizer, max_seq_len=config.model.max_seq_len,
+                  max_bytes=data.max_file_mb << 20)
+    report = validate_file(data.train, validation=data.validation, test=data.test, **common)
+    if not report.ok:
+        raise DataError(report.summary() + "; run `tunewise validate-data` on it for the full list",
+                        code=report.errors[0].code, param="data.train", errors=[e.to_dict() for e in report.errors])
+    if report.format == "text":
+        raise SFTError(f"{Path(data.train).name} is plain text: supervised fine-tuning needs prompts and answers. "
+                       "For next-token training on domain text use kind: continued_pretraining",
+                       "text_data_for_sft", "data.format")
+    notes = [f"data: {report.format}, {len(report.examples)} valid examples, {report.stats.get('tokens')} tokens, "
+             f"{report.stats.get('trained_share', 0):.0%} of them trained"]
+    notes += [f"data warning [{w.code}]: {w.message}" for w in report.warnings]
+    if report.format == "preference":
+        notes.append("preference pairs: training on prompt + chosen answer (the rejected answers are not used by SFT)")
+    examples = report.examples
+    if data.validation or data.test:
+        train = examples
+        val = validate_file(data.validation, **common).examples if data.validation else []
+        test = validate_file(data.test, **common).examples if data.test else []
+        if not data.validation or not data.test:  # one file given: split the other off train
+            share = data.split[1] if not data.validation else data.split[2]
+            train, held, _ = split_examples(train, (1 - share, share, 0.0), data.seed)
+            val, test = (held, test) if not data.validation else (val, held)
+        notes.append(f"split: your files; {len(train)}/{len(val)}/{len(test)} train/validation/test")
+    else:
+        train, val, test = split_examples(examples, data.split, data.seed)
+        notes.append(f"split: {len(train)}/{len(val)}/{len(test)} train/validation/test (seeded {data.seed}, grouped by "
+                     "prompt so no prompt crosses splits)")
+    if data.max_examples and len(train) > data.max_examples:
+        train = train[: data.max_examples]
+        notes.append(f"data.max_examples: training on the first {data.max_examples} training examples")
+    return train, val, test, notes
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 3. model
+
+
+def build_model(config: JobConfig, device: str, dtype: torch.dtype, notes: list[str]):
+    """The model to train: a PEFT LoRA model over a frozen base (4-bit for QLoRA), or the whole model."""
+    method = config.lora.method
+    if method == "qlora":
+        try:
+            from transformers import BitsAndBytesConfig
+            import bitsandbytes  # noqa: F401
+        except ImportError:
+            raise SFTError("lora.method qlora needs the bitsandbytes package: pip install bitsandbytes",
+                           "bitsandbytes_missing", "lora.method") from None
+        quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                                   bnb_4bit_compute_dtype=dtype)
+        from transformers import AutoModelForCausalLM
+        model = AutoModelForCausalLM.from_pretrained(resolve(config.model.base).path, quantization_config=quant,
+                                                     dtype=dtype, device_map={"": int(os.environ.get("LOCAL_RANK", 0))})
+        from peft import prepare_model_for_kbit_training
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.model.gradient_checkpointing)
+    else:
+        model = load_model(config.model.base, dtype=dtype)
+    if method == "full":
+        return model
+    from peft import LoraConfig, get_peft_model
+
+    targets = config.lora.target_modules
+    if targets is None:
+        targets = LORA_TARGETS.get(model.config.model_type, "all-linear")
+        notes.append(f"lora.target_modules {targets} (derived for model type {model.config.model_type})")
+    lora = LoraConfig(r=config.lora.r, lora_alpha=config.lora.alpha, lora_dropout=config.lora.dropout,
+                      target_modules=targets, bias="none", task_type="CAUSAL_LM")
+    try:
+        model = get_peft_model(model, lora)
+    except ValueError as exc:
+        raise SFTError(f"lora.target_modules: {exc}", "bad_target_modules", "lora.target_modules") from None
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    total = sum(p.numel() for p in model.parameters())
+    notes.append(f"trainable parameters {trainable:,} of {total:,} ({trainable / total:.2%})")
+    return model
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 4. training
+
+
+class SFTTrainer(Trainer):
+    """The Hugging Face Trainer with two changes:
+
+    - the train sampler groups similar lengths (trainer/batching.py) and reseeds per epoch, so resumes replay
+      exactly;
+    - the loss is computed only where it is trained (`batching.trained_token_logits`): the output layer sees just
+      the positions whose next token is an assistant token, so the vocabulary projection and softmax (49,152 wide
+      for SmolLM2) skip prompts and padding. The value equals the usual mean cross-entropy over trained tokens.
+    """
+
+    loss_is_scaled_for_ga = True  # compute_loss divides by the token count of the whole accumulated batch
+
+    def __init__(self, *args, lengths: list[int], batching_mode: str, data_seed: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lengths, self.batching_mode, self.data_seed = lengths, batching_mode, data_seed
+        self.model_accepts_loss_kwargs = True  # so the Trainer counts trained tokens across accumulation steps
+
+    def _get_train_sampler(self, train_dataset=None):
+        if self.batching_mode == "group_by_length":
+            return batching.LengthGroupedSampler(self.lengths, self.args.train_batch_size, self.data_seed)
+        return super()._get_train_sampler(train_dataset)
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        head = self.accelerator.unwrap_model(model).get_output_embeddings()
+        logits, targets = batching.trained_token_logits(model, head, inputs)
+        loss = F.cross_entropy(logits, targets, reduction="sum")
+        if num_items_in_batch is None:  # evaluation: mean over this batch's trained tokens
+            loss = loss / max(len(targets), 1)
+        else:
+            loss = loss / num_items_in_batch
+            if self.args.average_tokens_across_devices and self.accelerator.num_processes > 1:
+                loss = loss * self.accelerator.num_processes  # DDP averages gradients over processes
+        return (loss, {"logits": logits}) if return_outputs else loss
+
+
+def training_arguments(config: JobConfig, run_dir: Path, device: str, dtype: torch.dtype, has_eval: bool):
+    t = config.training
+    eval_strategy = "no" if not has_eval else ("steps" if t.eval_every else "epoch")
+    return TrainingArguments(
+        output_dir=str(run_dir / "checkpoints"),
+        num_train_epochs=t.epochs,
+        max_steps=t.max_steps or -1,
+        per_device_train_batch_size=t.batch_size,
+        per_device_eval_batch_size=t.batch_size,
+        gradient_accumulation_steps=t.grad_accum,
+        learning_rate=t.learning_rate,
+        warmup_steps=t.warmup_ratio,  # a value < 1 is a share of the total steps
+        weight_decay=t.weight_decay,
+        lr_scheduler_type=t.lr_scheduler,
+        logging_steps=t.logging_every,
+        eval_strategy=eval_strategy,
+        eval_steps=t.eval_every,
+        save_strategy="steps" if t.save_every else "epoch",
+        save_steps=t.save_every or 500,
+        save_total_limit=2,  # >= 2 so a complete checkpoint always exists (trainer/callbacks.py)
+        load_best_model_at_end=bool(t.early_stopping_patience) and has_eval,
+        metric_for_best_model="eval_loss" if t.early_stopping_patience else None,
+        seed=t.seed,
+        data_seed=t.seed,
+        full_determinism=device == "cpu",  # bit-exact resume on the CPU (deterministic kernels)
+        use_cpu=device == "cpu",
+        bf16=dtype == torch.bfloat16 and device == "cuda",
+        fp16=dtype == torch.float16 and device == "cuda",
+        gradient_checkpointing=config.model.gradient_checkpointing,
+        gradient_checkpointing_kwargs={"use_reentrant": False} if config.model.gradient_checkpointing else None,
+        train_sampling_strategy="random",  # group_by_length is our own seeded sampler (SFTTrainer)
+        remove_unused_columns=False,
+        label_names=["labels"],
+        prediction_loss_only=True,
+        dataloader_num_workers=0,
+        report_to=[],
+        disable_tqdm=True,
+        ddp_find_unused_parameters=False,
+    )
+
+
+def rows_for(config: JobConfig, encoded) -> list[dict[str, list[int]]]:
+    if config.training.batching == "packing":
+        return batching.pack(encoded, config.model.max_seq_len, config.training.seed)
+    return batching.features(encoded)
+
+
+def print_config(config: JobConfig, notes: list[str]) -> None:
+    print("resolved config:\n" + "\n".join("  " + line for line in config.to_yaml().splitlines()), flush=True)
+    for note in notes:
+        print(f"  derived: {note}", flush=True)
+
+
+def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any]:
+    """Train, save and evaluate one SFT job in `run_dir`; return the result summary (also run_dir/result.json)."""
+    started = time.time()
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    rank0 = is_rank0()
+    progress = ProgressWriter(run_dir) if rank0 else None
+
+    def event(message: str, level: str = "info") -> None:
+        if progress:
+            progress.event(message, level)
+
+    # 1. set-up
+    device, dtype, notes = precision(config)
+    torch.manual_seed(config.training.seed)
+    tokenizer = load_tokenizer(config.model.base)
+    ensure_chat_template(tokenizer)
+
+    # 2. data
+    train, val, test, data_notes = load_splits(config, tokenizer)
+    notes += data_notes
+    max_len = config.model.max_seq_len
+    train_enc = [encode(tokenizer, e, max_len) for e in train]
+    val_enc = [encode(tokenizer, e, max_len) for e in val]
+    train_rows = rows_for(config, train_enc)
+    steps_per_epoch = -(-len(train_rows) // (config.training.batch_size * config.training.grad_accum))
+    total = config.training.max_steps or int(round(steps_per_epoch * config.training.epochs))
+    notes.append(f"{total} optimizer steps ({len(train_rows)} rows / ({config.training.batch_size} × "
+                 f"{config.training.grad_accum}) = {steps_per_epoch} steps per epoch)")
+
+    # 3. model
+    model = build_model(config, device, dtype, notes)
+    if rank0:
+        print_config(config, notes)
+        (run_dir / "config.yaml").write_text(config.to_yaml())
+        for note in notes:
+            if note.startswith("data warning"):
+                event(note, "warning")
+
+    # 4. training
+    args = training_arguments(config, run_dir, device, dtype, has_eval=bool(val_enc))
+    callbacks = job_callbacks(run_dir)
+    if config.training.early_stopping_patience and val_enc:
+        from transformers import EarlyStoppingCallback
+        callbacks.append(EarlyStoppingCallback(config.training.early_stopping_patience))
+    trainer = SFTTrainer(
+        model=model,
+        args=args,
+        train_dataset=train_rows,
+        eval_dataset=batching.features(val_enc) or None,
+        data_collator=batching.Collator(tokenizer.pad_token_id),
+        processing_class=tokenizer,
+        callbacks=callbacks,
+        lengths=[len(r["input_ids"]) for r in train_rows],
+        batching_mode=config.training.batching,
+        data_seed=config.training.seed,
+    )
+    checkpoint = last_complete_checkpoint(run_dir) if resume else None
+    if resume:
+        event(f"resuming from {checkpoint.name}" if checkpoint else "no complete checkpoint: starting fresh")
+    output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    train_seconds = time.time() - started
+
+    result: dict[str, Any] = {
+        "kind": "sft", "method": config.lora.method, "steps": trainer.state.global_step,
+        "train_loss": output.training_loss, "train_examples": len(train), "validation_examples": len(val),
+        "test_examples": len(test), "train_seconds": round(train_seconds, 1),
+        "train_runtime_s": output.metrics.get("train_runtime"),  # the training loop alone (Trainer's clock)
+    }
+    if val_enc:
+        result["eval_loss"] = trainer.evaluate()["eval_loss"]
+    if not rank0:
+        return result
+
+    # 5. outputs
+    if config.lora.method == "full":
+        out = run_dir / "model"
+        trainer.save_model(str(out))
+        result["model"] = str(out)
+    else:
+        out = run_dir / "adapter"
+        model.save_pretrained(str(out))
+        tokenizer.save_pretrained(str(out))
+        result["adapter"] = str(out)
+    event(f"saved {out.name}/ after {trainer.state.global_step} steps (train loss {output.training_loss:.4f})")
+
+    if config.eval.enabled and test:
+        event(f"evaluating on {len(test)} held-out test examples against the base model with a "
+              f"{config.eval.few_shot}-shot prompt")
+        base = model if config.lora.method != "full" else load_model(config.model.base, dtype=dtype).to(model.device)
+        report = evaluate.evaluate(run_dir, config, tokenizer, tuned=model, base=base, train=train, test=test)
+        result["eval"] = {"verdict": report["verdict"], "report": str(run_dir / "eval" / "report.json")}
+        event(report["verdict"])
+    elif config.eval.enabled:
+        event("no test examples: evaluation skipped", "warning")
+
+    if config.training.merge_adapter:
+        merged = merge_adapter(config, run_dir, dtype)
+        result["merged"] = str(merged)
+        event(f"merged model written to {merged}")
+    result["total_seconds"] = round(time.time() - started, 1)
+    (run_dir / "result.json").write_text(json.dumps(result, indent=2))
+    return result
+
+
+def merge_adapter(config: JobConfig, run_dir: Path, dtype: torch.dtype) -> Path:
+    """Fold the adapter into a fresh full-precision copy of the base (a 4-bit base cannot be merged losslessly)."""
+    from peft import PeftModel
+
+    base = load_model(config.model.base, dtype=dtype if dtype != torch.float16 else torch.float32)
+    merged = PeftModel.from_pretrained(base, str(run_dir / "adapter")).merge_and_unload()
+    out = run_dir / "merged"
+    merged.save_pretrained(str(out))
+    load_tokenizer(config.model.base).save_pretrained(str(out))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m trainer.sft CONFIG.yaml --run-dir DIR [--resume]`: the entry point torchrun starts."""
+    from trainer.home import apply_offline_env
+
+    apply_offline_env()
+    parser = argparse.ArgumentParser(prog="python -m trainer.sft", description=__doc__.split("\n")[0])
+    parser.add_argument("config", help="YAML job config (kind: sft)")
+    parser.add_argument("--run-dir", required=True, help="run folder (created if missing)")
+    parser.add_argument("--resume", action="store_true", help="continue from the last complete checkpoint")
+    args = parser.parse_args(argv)
+    try:
+        run(load_config(args.config), Path(args.run_dir), resume=args.resume)
+    except UserError as exc:
+        print(f"error: {exc}", flush=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,319 @@
+"""The UI's only doorway into `agent` and `trainer`: thin calls the handlers in `ui.app` make, each returning plain
+data for `ui.render`. Nothing here decides anything the advisor or the job system owns; where the UI needs a
+small composition of their public functions (replacing a job whose settings the user edited, posting a job's
+milestones into its conversation once), it is written here, in one place, and named for what it does.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+from agent import brain, conversations
+from agent.events import Event, to_dict
+from trainer import jobs
+from trainer.errors import UserError
+
+# One lock for "post this milestone unless it is already posted": two tabs polling the same conversation in the
+# same second must not both post it. A synchronisation primitive, not per-user state.
+_post_lock = threading.Lock()
+
+TERMINAL = set(jobs.TERMINAL)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Conversations
+
+
+def new_conversation(owner: str) -> str:
+    return conversations.create(owner=owner)
+
+
+def conversation_for(conversation_id: str | None, owner: str) -> str | None:
+    """The id when it exists and belongs to `owner` (or the app runs without logins), else None."""
+    if not conversation_id or not conversations.exists(conversation_id):
+        return None
+    for c in conversations.list_conversations(owner=owner or None):
+        if c["id"] == conversation_id:
+            return conversation_id
+    return None
+
+
+def list_conversations(owner: str) -> list[tuple[str, str]]:
+    """(label, id) pairs, newest first, for the conversation picker."""
+    out = []
+    for c in conversations.list_conversations(owner=owner or None):
+        title = (c["title"] or "New conversation").strip()
+        title = title if len(title) <= 48 else title[:47] + "…"
+        approach = f" — {c['approach']}" if c.get("approach") else ""
+        out.append((f"{title}{approach} · {c['updated_at'][5:16].replace('T', ' ')}", c["id"]))
+    return out
+
+
+def transcript(conversation_id: str) -> list[dict]:
+    return conversations.messages(conversation_id)
+
+
+def profile(conversation_id: str) -> dict:
+    return conversations.load(conversation_id).to_dict()
+
+
+def empty_profile() -> dict:
+    from agent.facts import Interview
+
+    return Interview().to_dict()
+
+
+def recommendation(conversation_id: str) -> dict | None:
+    return conversations.load(conversation_id).recommendation
+
+
+def fact_labels() -> dict[str, str]:
+    from agent.prompts import FACT_LABELS
+
+    return FACT_LABELS
+
+
+def describe_fact(fact: str, value: Any) -> str:
+    from agent.engine import describe
+
+    return describe(fact, value)
+
+
+def edit_fact(conversation_id: str, fact: str, text: str) -> str:
+    """The user corrected one fact in the profile panel: read their words as the answer to that fact (the
+    advisor's own reader), store it, and return what was understood. Blank text forgets the fact."""
+    from agent.extract import extract
+    from agent.facts import FACT_KEYS, Fact
+
+    if fact not in FACT_KEYS:
+        raise UserError(f"{fact!r} is not a fact the advisor keeps")
+    interview = conversations.load(conversation_id)
+    text = (text or "").strip()
+    if not text or text in ("—", "skipped"):
+        interview.facts[fact] = Fact(skipped=False)
+        conversations.save(conversation_id, interview)
+        return f"forgot {fact}"
+    found = [f for f in extract(text, asked=fact).findings if f.fact == fact]
+    if not found:
+        raise UserError(f"I could not read {text!r} as a value for {fact}; say it in words, e.g. "
+                        f"\"about 3,000 examples\" or \"weekly\"")
+    interview.set(fact, found[0].value, text, 1.0)
+    conversations.save(conversation_id, interview)
+    return f"{fact} = {describe_fact(fact, found[0].value)}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The advisor
+
+
+def turn(conversation_id: str, text: str, attachments: list[str]) -> Iterator[dict]:
+    """The advisor's events for one user message, as dicts ({"type": ..., **fields})."""
+    for event in brain.turn(conversation_id, text, attachments or None):
+        yield event_dict(event)
+
+
+def event_dict(event: Event) -> dict:
+    data = to_dict(event)
+    data.setdefault("text", getattr(event, "text", ""))
+    return data
+
+
+def approve(conversation_id: str, job_id: str, approver: str) -> list[dict]:
+    """The user's Approve click — the only path to `approve_job` (through the advisor, which records it)."""
+    return [event_dict(e) for e in brain.approve(conversation_id, job_id, approver=approver)]
+
+
+def reject(conversation_id: str, job_id: str) -> list[dict]:
+    return [event_dict(e) for e in brain.reject(conversation_id, job_id)]
+
+
+def add_message(conversation_id: str, role: str, content: str, meta: dict) -> None:
+    conversations.add_message(conversation_id, role, content, meta)
+
+
+def post_once(conversation_id: str, key: str, content: str, meta: dict) -> bool:
+    """Add an assistant message tagged `key` unless the conversation already has one; True when added."""
+    with _post_lock:
+        if any((m.get("meta") or {}).get("key") == key for m in conversations.messages(conversation_id)):
+            return False
+        conversations.add_message(conversation_id, "assistant", content, {**meta, "key": key})
+        return True
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Guide passages behind citations
+
+
+def passage_text(citation: dict, limit: int = 1200) -> str:
+    """The passage a citation points to: its own text when the advisor kept it, else the cited section (or the
+    opening) of the guide file."""
+    if citation.get("text"):
+        return citation["text"]
+    source = citation.get("source") or ""
+    try:
+        from knowledge.corpus import GUIDES_DIR, parse_guide, split_sections
+
+        path = GUIDES_DIR / Path(source).name
+        if not path.is_file():
+            return ""
+        guide = parse_guide(path)
+        sections = split_sections(guide.body)
+    except Exception:  # noqa: BLE001 - a missing passage must not break the card
+        return ""
+    wanted = (citation.get("section") or "").strip().lower()
+    for heading, body in sections:
+        if wanted and heading.strip().lower() == wanted:
+            return body.strip()[:limit]
+    text = "\n".join(body.strip() for _, body in sections[:2])
+    return text[:limit] + ("…" if len(text) > limit else "")
+
+
+def passages_for(citations: list[dict]) -> dict[str, str]:
+    return {c.get("source", ""): passage_text(c) for c in citations or []}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Data
+
+
+def validate_upload(path: str | Path) -> dict:
+    """The full validation report for an uploaded data file (the `validate-data --json` contract)."""
+    from trainer.validate import inspect_dataset
+
+    return inspect_dataset(str(path))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Jobs
+
+
+def job(job_id: str):
+    return jobs.get_job(job_id)
+
+
+def conversation_jobs(conversation_id: str) -> list:
+    """Jobs of a conversation, newest first."""
+    return jobs.list_jobs(conversation_id=conversation_id)
+
+
+def active_job_id(conversation_id: str) -> str | None:
+    """The job the panel follows: the newest one that is not awaiting approval or rejected, else the newest."""
+    found = conversation_jobs(conversation_id)
+    for j in found:
+        if j.state != jobs.AWAITING_APPROVAL and not (j.state == jobs.CANCELLED and not j.approved_by):
+            return j.id
+    return found[0].id if found else None
+
+
+def summary(job_id: str) -> dict:
+    return jobs.job_summary(job_id)
+
+
+def metrics(job_id: str) -> list[dict]:
+    return jobs.read_metrics(job_id)
+
+
+def events(job_id: str) -> list[dict]:
+    return jobs.read_events(job_id)
+
+
+def cancel(job_id: str):
+    return jobs.cancel_job(job_id)
+
+
+def resume(job_id: str):
+    return jobs.resume_job(job_id)
+
+
+def evaluation(job_id: str) -> dict | None:
+    return jobs.evaluation_report(job_id)
+
+
+def eval_plots(job_id: str) -> list[Path]:
+    folder = Path(jobs.get_job(job_id).run_dir) / "eval"
+    report = jobs.evaluation_report(job_id) or {}
+    return [folder / name for name in report.get("plots") or [] if (folder / name).is_file()]
+
+
+def try_prompt(job_id: str, prompt: str) -> dict:
+    from trainer.evaluate import try_prompt as run
+
+    job = jobs.get_job(job_id)
+    if job.state != jobs.SUCCEEDED:
+        raise UserError(f"job {job_id} is {job.state}; try it once it has succeeded")
+    return run(job.run_dir, prompt)
+
+
+EDITABLE = {
+    # setting name in the panel -> (config section, key, type)
+    "method": ("lora", "method", str),
+    "base": ("model", "base", str),
+    "epochs": ("training", "epochs", float),
+    "learning_rate": ("training", "learning_rate", float),
+    "lora_r": ("lora", "r", int),
+    "max_seq_len": ("model", "max_seq_len", int),
+    "batch_size": ("training", "batch_size", int),
+    "max_steps": ("training", "max_steps", int),
+}
+
+
+def settings_of(job_id: str) -> dict:
+    config = jobs.get_job(job_id).config
+    return {name: (config.get(section) or {}).get(key) for name, (section, key, _) in EDITABLE.items()}
+
+
+def revise_job(conversation_id: str, job_id: str, settings: dict) -> tuple[str, dict, dict | None]:
+    """The user edited the plan of a job awaiting approval: the old job is rejected and a new one, with the edited
+    config, awaits approval instead (a job's config never changes after it is created). Returns (new job id,
+    plan, estimate). Raises UserError (ConfigError naming the field) when the edit is invalid, leaving the old
+    job untouched."""
+    from tools.jobs import create_launch_request
+    from trainer.config import parse_config
+
+    old = jobs.get_job(job_id)
+    if old.state != jobs.AWAITING_APPROVAL:
+        raise UserError(f"job {job_id} is {old.state}; settings can only change before approval")
+    config = {k: (dict(v) if isinstance(v, dict) else v) for k, v in old.config.items()}
+    changed = []
+    for name, value in settings.items():
+        if name not in EDITABLE or value is None or value == "":
+            continue
+        section, key, kind = EDITABLE[name]
+        value = kind(value)
+        if name == "max_steps" and value <= 0:
+            value = None
+        if config.get(section, {}).get(key) != value:
+            config.setdefault(section, {})[key] = value
+            changed.append(f"{key} {value}")
+    if not changed:
+        raise UserError("nothing changed: edit a setting first")
+    parse_config(config, source="plan settings")  # ConfigError names the bad field; the old job stays
+    interview = conversations.load(conversation_id)
+    plan = dict(interview.plan or {})
+    plan["config"] = config
+    plan["summary"] = (plan.get("summary", "") + f" (edited: {', '.join(changed)})").strip()
+    plan["estimate"] = dict(old.estimate or {})
+    result = create_launch_request(plan, conversation_id)
+    list(brain.reject(conversation_id, job_id))  # a generator: run it
+    interview = conversations.load(conversation_id)
+    interview.job_ids.append(result["job_id"])
+    conversations.save(conversation_id, interview)
+    return result["job_id"], plan, result.get("estimate")
+
+
+JOB_ID_IN_TEXT = re.compile(r"\bjob (\S+) awaits your approval")
+
+
+def approval_job_id(message: dict) -> str | None:
+    """The job an approval message of the transcript is about."""
+    meta = message.get("meta") or {}
+    if meta.get("job_id"):
+        return meta["job_id"]
+    event = meta.get("event") or {}
+    if event.get("job_id"):
+        return event["job_id"]
+    match = JOB_ID_IN_TEXT.search(message.get("content") or "")
+    return match.group(1).rstrip(":") if match else None

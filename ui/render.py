@@ -1,0 +1,448 @@
+"""Turning the advisor's events, stored transcripts, validation reports, job summaries and evaluation reports into
+chat messages (Gradio's message dicts: {role, content, metadata?, options?}) and markdown. Pure functions: no
+database, no Gradio import, so every card is testable on its own.
+
+Options on a message become buttons inside the chat; their `value` is an action string the app dispatches:
+    say:TEXT          send TEXT as the user's message (example openings, "launch")
+    approve:JOB_ID    the user's Approve click
+    reject:JOB_ID     the user's Reject click
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from pathlib import Path
+from typing import Any, Iterable
+
+# ---------------------------------------------------------------------------------------------------------------
+# Welcome
+
+WELCOME = (
+    "### Hi, I'm tunewise.\n"
+    "Tell me what you want a model to do and what goes wrong today. I'll ask only the questions that could change "
+    "my advice, then recommend **prompting, retrieval (RAG), fine-tuning or pretraining** — with reasons, costs "
+    "and sources. If training is worth it, drop your data file here, review the plan, press **Approve**, and watch "
+    "the run and its honest evaluation right in this chat.\n\n"
+    "Pick an example to start, or write your own:"
+)
+
+# Openings a user can click (short versions of what teams tell us; see shared/scenarios).
+EXAMPLE_OPENINGS = [
+    ("Support bot with changing docs",
+     "Our support assistant answers product questions, but the docs change every week and it gives outdated answers."),
+    ("JSON extraction from invoices",
+     "We need a model to turn invoices into strict JSON. Prompting gets the format wrong about 20% of the time; "
+     "we have about 3,000 labeled examples."),
+    ("Brand voice for 30 clients",
+     "Our agency writes content for 30 clients and each has its own voice. Prompts with style guides give "
+     "inconsistent results."),
+    ("Clinical notes, on-prem only",
+     "We turn physician dictations into structured SOAP notes. We have around 12,000 dictations paired with "
+     "clinician-reviewed notes, and everything must stay on our own servers."),
+]
+
+APPROACH_LABELS = {
+    "prompt_engineering": "Prompt engineering", "rag": "Retrieval-augmented generation (RAG)",
+    "collect_data": "Build the dataset first", "lora_finetune": "LoRA fine-tuning",
+    "full_finetune": "Full fine-tuning", "preference_tuning": "Preference tuning (DPO)",
+    "continued_pretraining": "Continued pretraining, then fine-tuning",
+    "pretrain_from_scratch": "Pretraining from scratch", "stronger_base_model": "A stronger base model",
+    "rag_and_finetune": "RAG for knowledge + fine-tuning for behaviour",
+}
+
+TOOL_TITLES = {
+    "search_guidance": "🔎 Searched the guidance",
+    "inspect_dataset": "📄 Checked the data file",
+    "recommend": "🧭 Weighed the approaches",
+    "request_launch": "🚀 Prepared a job",
+    "plan_training": "📝 Drafted a training plan",
+    "job_status": "📈 Checked the job",
+    "cancel_job": "⏹ Cancelled a job",
+    "resume_job": "▶ Resumed a job",
+    "evaluation_report": "📊 Read the evaluation",
+}
+
+STATE_LABELS = {
+    "awaiting_approval": "⏸ awaiting your approval", "validating": "🔍 validating data", "queued": "⏳ queued",
+    "running": "🏃 running", "succeeded": "✅ succeeded", "failed": "❌ failed", "cancelled": "⏹ cancelled",
+    "interrupted": "⚠ interrupted (resumable)",
+}
+
+
+def welcome_message(with_examples: bool = True) -> dict:
+    msg: dict[str, Any] = {"role": "assistant", "content": WELCOME}
+    if with_examples:
+        msg["options"] = [{"value": f"say:{text}", "label": label} for label, text in EXAMPLE_OPENINGS]
+    return msg
+
+
+def esc(text: Any) -> str:
+    """Text safe inside markdown/HTML (a user's file or message must never inject markup)."""
+    return html.escape(str(text), quote=False)
+
+
+def cell(text: Any, limit: int = 200) -> str:
+    """One markdown table cell: single line, pipes escaped, cut at `limit` characters."""
+    s = " ".join(esc(text).split()).replace("|", "\\|")
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def human_duration(seconds: float | None) -> str:
+    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
+        return "—"
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+def fmt(value: Any, digits: int = 4) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Advisor events
+
+
+def tool_step(name: str, args: dict | None, summary: str) -> dict:
+    """A collapsed step: title says what the advisor did, the body what it found."""
+    title = TOOL_TITLES.get(name, f"🔧 {name}")
+    args = args or {}
+    detail = args.get("query") or (Path(str(args["path"])).name if args.get("path") else "") or args.get("plan") or ""
+    lines = []
+    if detail:
+        lines.append(f"*{esc(str(detail)[:300])}*")
+    lines.append(esc(summary))
+    return {"role": "assistant", "content": "\n\n".join(lines),
+            "metadata": {"title": f"{title}" + (f": {esc(str(detail)[:80])}" if detail else ""), "status": "done"}}
+
+
+def citations_block(citations: Iterable[dict], passages: dict[str, str] | None = None) -> str:
+    """Each citation as a disclosure that opens the guide passage it came from."""
+    out = []
+    for i, c in enumerate(citations, 1):
+        title, source = c.get("title") or c.get("source") or "source", c.get("source", "")
+        text = (c.get("text") or (passages or {}).get(source) or "").strip()
+        head = f"[{i}] {esc(title)} <code>{esc(source)}</code>"
+        if text:
+            body = "<br>".join(esc(p) for p in text.split("\n") if p.strip())
+            out.append(f"<details><summary>{head}</summary><blockquote>{body}</blockquote></details>")
+        else:
+            out.append(f"<p>{head}</p>")
+    return "\n".join(out)
+
+
+def recommendation_card(rec: dict, preface: str = "", passages: dict[str, str] | None = None) -> str:
+    """The recommendation as one card: approach, reasons, alternatives, what would change it, cost and time,
+    citations that open their passage, and the next step."""
+    approach = rec.get("approach", "")
+    lines = []
+    if preface.strip():
+        lines += [esc(preface.strip()), ""]
+    lines += [f"## 🧭 Recommendation: {APPROACH_LABELS.get(approach, approach)}", ""]
+    reasons = rec.get("reasons") or []
+    if reasons:
+        lines.append("**Why**")
+        lines += [f"- {esc(r)}" for r in reasons[:8]]
+        lines.append("")
+    alts = rec.get("alternatives") or []
+    if alts:
+        lines.append("**Alternatives:** " + ", ".join(APPROACH_LABELS.get(a, a) for a in alts))
+    changes = rec.get("would_change") or []
+    if changes:
+        lines.append("")
+        lines.append("**What would change this**")
+        lines += [f"- {esc(w.get('text', w))}" for w in changes]
+    cost = rec.get("cost") or {}
+    if cost.get("usd"):
+        lo, hi = cost["usd"]
+        days = cost.get("days") or [None, None]
+        lines.append("")
+        lines.append(f"**Cost and time:** about ${lo:,}–${hi:,}" + (f", {days[0]:g}–{days[1]:g} days" if days[0] is not None else "")
+                     + (f" — {esc(cost['note'])}" if cost.get("note") else ""))
+    plan = rec.get("plan") or {}
+    if plan.get("summary"):
+        lines.append("")
+        lines.append(f"**Plan:** {esc(plan['summary'])}")
+    if plan.get("steps") and not plan.get("config"):
+        lines.append("")
+        lines += [f"{i}. {esc(s)}" for i, s in enumerate(plan["steps"], 1)]
+    if rec.get("citations"):
+        lines.append("")
+        lines.append("**Sources** (click to read the passage)")
+        lines.append(citations_block(rec["citations"], passages))
+    if plan.get("config"):
+        lines.append("")
+        lines.append("Attach your training data (drag the file into the message box), then say **launch** — "
+                     "you will review the plan and press **Approve** before anything runs.")
+    return "\n".join(lines)
+
+
+def recommendation_message(rec: dict, preface: str = "", passages: dict[str, str] | None = None) -> dict:
+    msg: dict[str, Any] = {"role": "assistant", "content": recommendation_card(rec, preface, passages)}
+    if (rec.get("plan") or {}).get("config"):
+        msg["options"] = [{"value": "say:launch the training plan", "label": "Launch this plan"}]
+    return msg
+
+
+def plan_card(job_id: str, plan: dict, estimate: dict | None, config: dict | None = None,
+              state: str = "awaiting_approval", approved_by: str | None = None) -> str:
+    """The plan the user approves: what runs, on what, for how long, at what cost, and the job's state."""
+    config = config or plan.get("config") or {}
+    model, data, lora, train = (config.get(k) or {} for k in ("model", "data", "lora", "training"))
+    lines = [f"## 📋 Training plan — job `{esc(job_id)}`", ""]
+    if plan.get("summary"):
+        lines += [esc(plan["summary"]), ""]
+    lines += [
+        "| setting | value |", "|---|---|",
+        f"| kind | {cell(config.get('kind', plan.get('kind', '—')))} |",
+        f"| method | {cell(lora.get('method', '—'))}" + (f", rank {lora.get('r')}" if lora.get("method") != "full" and lora.get("r") else "") + " |",
+        f"| base model | {cell(model.get('base', '—'))} |",
+        f"| data | {cell(Path(str(data.get('train', '—'))).name)} |",
+        f"| epochs | {fmt(train.get('epochs'))}" + (f" (max {train['max_steps']} steps)" if train.get("max_steps") else "") + " |",
+        f"| learning rate | {fmt(train.get('learning_rate'))} |",
+        f"| batch size | {fmt(train.get('batch_size'))} |",
+        f"| max sequence length | {fmt(model.get('max_seq_len'))} tokens |",
+    ]
+    lines += ["", estimate_block(estimate)]
+    scale = plan.get("scale_up") or {}
+    if scale.get("base"):
+        lines += ["", f"**At production scale:** {esc(scale['base'])} with {esc(scale.get('method', ''))} — "
+                  f"{esc(scale.get('why', ''))}"]
+    if plan.get("evaluation"):
+        lines += ["", "**Evaluation:** " + "; ".join(esc(e) for e in plan["evaluation"])]
+    lines += ["", approval_status(state, approved_by)]
+    return "\n".join(lines)
+
+
+def estimate_block(estimate: dict | None) -> str:
+    """The pre-flight estimate as one paragraph; whatever keys the estimate carries."""
+    if not estimate:
+        return "**Pre-flight estimate:** not available yet."
+    parts = []
+    if estimate.get("usd"):
+        lo, hi = estimate["usd"] if isinstance(estimate["usd"], (list, tuple)) else (estimate["usd"], estimate["usd"])
+        parts.append(f"cost about ${lo:,}–${hi:,}" if lo != hi else f"cost about ${lo:,}")
+    if estimate.get("days"):
+        d = estimate["days"]
+        parts.append(f"{d[0]:g}–{d[1]:g} days at production scale" if isinstance(d, (list, tuple)) else f"{d} days")
+    for key, label in (("duration_s", "run time here"), ("eta_s", "run time here")):
+        if estimate.get(key) is not None:
+            parts.append(f"{label} ≈ {human_duration(estimate[key])}")
+            break
+    for key, label in (("peak_memory_gb", "peak memory"), ("memory_gb", "memory")):
+        if estimate.get(key) is not None:
+            parts.append(f"{label} ≈ {estimate[key]:.1f} GB")
+            break
+    for key, label in (("total_steps", "steps"), ("steps", "steps"), ("tokens", "tokens"), ("device", "device"),
+                       ("fits", "fits in memory")):
+        if estimate.get(key) is not None:
+            parts.append(f"{label}: {esc(estimate[key])}")
+    if estimate.get("note"):
+        parts.append(esc(estimate["note"]))
+    return "**Pre-flight estimate:** " + ("; ".join(parts) if parts else "—") + "."
+
+
+def approval_status(state: str, approved_by: str | None = None) -> str:
+    if state == "awaiting_approval":
+        return "**Nothing runs until you press Approve.** You can change the settings in the *Plan settings* panel first."
+    if state == "cancelled" and not approved_by:
+        return "**Rejected** — nothing was run."
+    who = f" by {esc(approved_by)}" if approved_by else ""
+    return f"**Approved{who}** — state: {STATE_LABELS.get(state, state)}."
+
+
+def approval_message(job_id: str, plan: dict, estimate: dict | None, config: dict | None, state: str,
+                     approved_by: str | None) -> dict:
+    msg: dict[str, Any] = {"role": "assistant", "content": plan_card(job_id, plan, estimate, config, state, approved_by)}
+    if state == "awaiting_approval":
+        msg["options"] = [{"value": f"approve:{job_id}", "label": "✅ Approve"},
+                          {"value": f"reject:{job_id}", "label": "✖ Reject"}]
+    return msg
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Data
+
+
+def validation_report(name: str, report: dict, max_errors: int = 20) -> str:
+    """The validation report inline: counts, located errors, warnings, stats, and what to do next."""
+    ok = report.get("ok")
+    rows, fmt_name = report.get("rows", 0), report.get("format", "?")
+    stats = report.get("stats") or {}
+    examples = stats.get("examples", report.get("examples"))
+    head = "✅" if ok else "❌"
+    lines = [f"### {head} Data check: {esc(name)}", "",
+             f"**Format:** {esc(fmt_name)} · **rows:** {rows:,}" + (f" · **valid examples:** {examples:,}" if examples is not None else "")
+             + f" · **errors:** {report.get('error_count', len(report.get('errors') or [])):,}"
+             + f" · **warnings:** {len(report.get('warnings') or [])}"]
+    errors = report.get("errors") or []
+    if errors:
+        lines += ["", "| line | problem | code |", "|---|---|---|"]
+        for e in errors[:max_errors]:
+            lines.append(f"| {e.get('line') or 'file'} | {cell(e.get('message', ''))} | `{cell(e.get('code', ''), 40)}` |")
+        total = report.get("error_count", len(errors))
+        if total > min(len(errors), max_errors):
+            lines.append(f"\n… and {total - min(len(errors), max_errors):,} more error(s) "
+                         f"(`tunewise validate-data FILE` lists them all).")
+    warnings = report.get("warnings") or []
+    if warnings:
+        lines += ["", "**Warnings**"]
+        lines += [f"- {esc(w.get('message', ''))} `{esc(w.get('code', ''))}`" for w in warnings]
+    if stats.get("tokens"):
+        p = stats.get("length_tokens") or {}
+        parts = [f"{stats['tokens']:,} tokens"]
+        if p:
+            parts.append(f"length p50 {p.get('p50')} / p90 {p.get('p90')} / max {p.get('max')} tokens")
+        if stats.get("trained_share") is not None:
+            parts.append(f"{stats['trained_share']:.0%} of tokens trained on")
+        if stats.get("truncated") is not None:
+            parts.append(f"{stats['truncated']} truncated at {stats.get('max_seq_len', '?')}")
+        if stats.get("duplicates") is not None:
+            parts.append(f"{stats['duplicates']} duplicates")
+        lines += ["", "**Stats:** " + " · ".join(parts)]
+    lines += ["", "Looks good — this file can be trained on." if ok else
+              "Fix the lines above and drop the corrected file here again; nothing is trained on a file with errors."]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Jobs
+
+
+def progress_bar(progress: float | None, label: str = "") -> str:
+    pct = 0.0 if progress is None else max(0.0, min(1.0, progress)) * 100
+    return (f'<div class="tw-progress" role="progressbar" aria-valuenow="{pct:.0f}" aria-valuemin="0" '
+            f'aria-valuemax="100"><div class="tw-progress-fill" style="width:{pct:.1f}%"></div>'
+            f'<span>{esc(label) or f"{pct:.0f}%"}</span></div>')
+
+
+def _latest(rows: list[dict], key: str) -> Any:
+    return next((r[key] for r in reversed(rows) if r.get(key) is not None), None)
+
+
+def job_panel(summary: dict | None, rows: list[dict] | None = None) -> str:
+    """The job panel's status block: state, step/total with a progress bar, ETA, loss, eval loss, tokens/s.
+    `rows` (the job's metric rows) give the latest value of each metric even when the last row lacks it (an
+    evaluation row has no training loss)."""
+    if not summary:
+        return "#### No training job yet\nWhen you approve a plan, its progress shows here."
+    state = summary.get("state", "?")
+    m = dict(summary.get("metrics") or {})
+    for key in ("loss", "tokens_per_s", "learning_rate"):
+        if m.get(key) is None and rows:
+            m[key] = _latest(rows, key)
+    step, total = summary.get("step") or 0, summary.get("total_steps")
+    label = f"step {step}/{total}" if total else (f"step {step}" if step else STATE_LABELS.get(state, state))
+    progress = summary.get("progress")
+    if state == "succeeded":
+        progress, label = 1.0, f"done — {step} steps"
+    lines = [f"#### Job `{esc(summary.get('id'))}` — {STATE_LABELS.get(state, state)}",
+             progress_bar(progress, label), "",
+             "| | |", "|---|---|",
+             f"| ETA | {human_duration(summary.get('eta_s')) if state == 'running' else '—'} |",
+             f"| elapsed | {human_duration(summary.get('elapsed_s'))} |",
+             f"| train loss | {fmt(m.get('loss'))} |",
+             f"| eval loss | {fmt(summary.get('eval_loss'))} |",
+             f"| tokens/s | {fmt(m.get('tokens_per_s'), 3) if m.get('tokens_per_s') is not None else '—'} |",
+             f"| learning rate | {fmt(m.get('learning_rate'), 3)} |"]
+    if summary.get("cancel_requested"):
+        lines += ["", "⏹ cancel requested — saving a checkpoint and stopping."]
+    err = summary.get("error")
+    if err:
+        lines += ["", f"**Error** `{esc(err.get('code'))}`: {esc(err.get('message'))}"]
+        for d in (err.get("details") or [])[:5]:
+            where = f"line {d.get('line')}: " if d.get("line") else ""
+            lines.append(f"- {esc(where)}{esc(d.get('message', ''))}")
+    return "\n".join(lines)
+
+
+def event_log(events: list[dict], limit: int = 200) -> str:
+    rows = events[-limit:]
+    return "\n".join(f"{e.get('time', '')[11:19]}  {e.get('level', 'info'):<7} {e.get('message', '')}" for e in rows)
+
+
+def milestone_text(job_id: str, state: str, summary: dict) -> str:
+    """What the chat says when a job reaches a milestone."""
+    err = summary.get("error") or {}
+    if state == "queued":
+        return f"🔍 Job `{job_id}`: data validated — queued."
+    if state == "running":
+        total = summary.get("total_steps")
+        return f"🏃 Job `{job_id}` started" + (f" ({total} steps)." if total else ".") + " Follow it in the job panel."
+    if state == "succeeded":
+        return f"✅ Job `{job_id}` finished training. Results below."
+    if state == "failed":
+        details = "".join(f"\n- line {d.get('line')}: {esc(d.get('message', ''))}" if d.get("line") else
+                          f"\n- {esc(d.get('message', ''))}" for d in (err.get("details") or [])[:10])
+        return (f"❌ Job `{job_id}` failed — `{esc(err.get('code', 'error'))}`: {esc(err.get('message', ''))}{details}\n\n"
+                "Fix the problem and send the corrected file; I'll prepare a new job for your approval.")
+    if state == "cancelled":
+        return f"⏹ Job `{job_id}` was cancelled."
+    if state == "interrupted":
+        return (f"⚠ Job `{job_id}` was interrupted (the process stopped). Press **Resume** in the job panel to "
+                "continue from its last checkpoint.")
+    return f"Job `{job_id}`: {STATE_LABELS.get(state, state)}."
+
+
+def results_markdown(job_id: str, report: dict) -> str:
+    """The evaluation inline: verdict, base-vs-tuned table, samples side by side."""
+    m = report.get("metrics") or {"base": {}, "tuned": {}}
+    verdict_code = report.get("verdict_summary", "")
+    icon = {"better": "🟢", "worse": "🔴", "no_clear_difference": "🟡"}.get(verdict_code, "📊")
+    lines = [f"## {icon} Results — job `{esc(job_id)}`", "", f"**Verdict:** {esc(report.get('verdict', ''))}", ""]
+    if report.get("baseline"):
+        lines += [f"Compared on {report.get('test_examples', '?')} held-out test examples "
+                  f"({report.get('generated_examples', '?')} generated) against the {esc(report['baseline'])}.", ""]
+    lines += ["| metric | base + prompt | tuned |", "|---|---|---|"]
+    loss, ppl = report.get("loss") or {}, report.get("perplexity") or {}
+    if loss:
+        lines.append(f"| test loss (nats/token) | {fmt(loss.get('base'))} | {fmt(loss.get('tuned'))} |")
+    if ppl:
+        lines.append(f"| test perplexity | {fmt(ppl.get('base'))} | {fmt(ppl.get('tuned'))} |")
+    for key in ("exact_match", "token_f1", "rouge_l", "json_valid"):
+        if (m.get("base") or {}).get(key) is not None:
+            star = " ★" if key == report.get("primary_metric") else ""
+            lines.append(f"| {key}{star} | {fmt(m['base'][key], 3)} | {fmt(m['tuned'][key], 3)} |")
+    f = report.get("forgetting")
+    if f:
+        lines.append(f"| general-text perplexity (forgetting) | {fmt(f.get('base_perplexity'))} | "
+                     f"{fmt(f.get('tuned_perplexity'))} ({f.get('change_pct', 0):+.1f}%, {esc(f.get('verdict', ''))}) |")
+    samples = report.get("samples") or []
+    if samples:
+        lines += ["", "**Sample outputs, side by side**", "",
+                  "| prompt | reference | base + prompt | tuned |", "|---|---|---|---|"]
+        for s in samples:
+            lines.append(f"| {cell(s.get('prompt'), 160)} | {cell(s.get('reference'), 160)} | "
+                         f"{cell(s.get('base'), 160)} | {cell(s.get('tuned'), 160)} |")
+    lines += ["", "Try your own prompt on both models in the **Try it** box beside the chat."]
+    return "\n".join(lines)
+
+
+def try_it_markdown(prompt: str, answers: dict) -> tuple[str, str]:
+    return (f"**Base + few-shot prompt**\n\n{esc(answers.get('base', ''))}",
+            f"**Tuned**\n\n{esc(answers.get('tuned', ''))}")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Profile
+
+
+def profile_rows(profile: dict, labels: dict[str, str], describe=None) -> list[list[str]]:
+    """[fact, label, value, the user's words] for the profile table; unknown facts show "—" (skipped: "skipped")."""
+    rows = []
+    for key, fact in (profile.get("facts") or {}).items():
+        value = fact.get("value")
+        if value is None:
+            shown = "skipped" if fact.get("skipped") else "—"
+        else:
+            shown = describe(key, value) if describe else str(value)
+        rows.append([key, labels.get(key, key), shown, fact.get("words", "")])
+    return rows
