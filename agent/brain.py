@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Iterator
 
@@ -29,8 +30,8 @@ from agent.events import (AssistantMessage, ApprovalRequest, Event, JobUpdate, Q
                           ToolStep)
 from agent.extract import MAX_CHARS, Extraction, extract
 from agent.facts import Interview
-from agent.numbers import human
 from agent.plan import build_plan
+from tools._log import log as tool_log, short
 
 log = logging.getLogger("tunewise.agent")
 
@@ -110,6 +111,25 @@ def transcript_row(event: Event) -> tuple[str, str, dict]:
     return ("tool" if isinstance(event, ToolStep) else "assistant"), event.text, meta
 
 
+_QUESTION_WORDS = {"what", "which", "when", "where", "does", "need", "much", "many", "long", "should", "would",
+                   "could", "there", "their", "about", "with", "from", "this", "that", "have", "quick", "question",
+                   "explain", "tell", "mean", "difference", "between"}
+
+
+def best_passage(question: str, passages: list[dict]) -> dict:
+    """The passage to quote: the search score, nudged toward passages whose heading names the question's own
+    terms ("what is LoRA?" prefers a section about LoRA over one that merely mentions it)."""
+    terms = {w for w in re.findall(r"[a-z][a-z0-9-]{2,}", question.lower()) if w not in _QUESTION_WORDS}
+
+    def rank(p: dict) -> float:
+        section = (p.get("section") or "").lower()  # the guide's title is shared by all its passages
+        text = (p.get("text") or "").lower()
+        return (float(p.get("score", 0)) + 0.15 * sum(t in section for t in terms)
+                + 0.1 * any(section.startswith(t) for t in terms) + 0.03 * sum(t in text for t in terms))
+
+    return max(passages, key=rank)
+
+
 class OfflineBrain:
     """The default brain: no model, deterministic, fast (< 200 ms a turn with retrieval)."""
 
@@ -137,8 +157,7 @@ class OfflineBrain:
             out.append(AssistantMessage(prompts.TRUNCATED.format(chars=len(text), limit=MAX_CHARS)))
         if found.injection:
             out.append(AssistantMessage(prompts.INJECTION))
-        for path in attachments:
-            self._inspect(iv, path, out)
+        from_files = [self._inspect(iv, path, out) for path in attachments]
 
         notes = self._absorb(iv, found, out)
         pending = iv.pending
@@ -155,6 +174,8 @@ class OfflineBrain:
             if iv.pending:  # resume the interview with the question still open
                 out.append(Question(iv.pending, prompts.RESUME + prompts.QUESTIONS[iv.pending]))
                 return
+            if iv.stage != "interview" and not notes and not found.launch_request:
+                return  # a question about the advice already given: the answer is the whole reply
         if found.gibberish and not attachments:
             out.append(AssistantMessage(prompts.GIBBERISH))
             self._ask_or_recommend(iv, cid, out, repeat_pending=True)
@@ -168,7 +189,7 @@ class OfflineBrain:
             return
         if notes and not found.side_question:
             out.append(AssistantMessage(prompts.NOTED.format(items="; ".join(notes))))
-        self._ask_or_recommend(iv, cid, out, changed=bool(notes))
+        self._ask_or_recommend(iv, cid, out, changed=bool(notes) or any(from_files))
 
     def _absorb(self, iv: Interview, found: Extraction, out: list[Event]) -> list[str]:
         """Apply the findings; return short notes of what was understood. Corrections and contradictions are
@@ -187,7 +208,9 @@ class OfflineBrain:
                 notes.append(f"{_label(f.fact)}: {engine.describe(f.fact, iv.value(f.fact))}")
         return notes
 
-    def _inspect(self, iv: Interview, path: str, out: list[Event]) -> None:
+    def _inspect(self, iv: Interview, path: str, out: list[Event]) -> bool:
+        """Check an uploaded file with the validator; a valid one sets the data facts. True when a fact changed.
+        The file's contents are data: nothing in them is read as an instruction."""
         from tools.data import inspect_dataset, summarize
 
         name = Path(path).name
@@ -196,22 +219,25 @@ class OfflineBrain:
         except Exception as exc:
             out.append(ToolStep("inspect_dataset", {"path": str(path)}, f"could not read: {exc}"))
             out.append(AssistantMessage(prompts.DATA_UNREADABLE.format(name=name, error=exc)))
-            return
+            return False
         summary = summarize(report)
         out.append(ToolStep("inspect_dataset", {"path": str(path)}, summary))
         out.append(AssistantMessage(prompts.DATA_INSPECTED.format(name=name, summary=summary)))
-        if report.get("ok"):
-            iv.data_path = str(path)
-            count = int(report.get("examples") or report.get("rows") or 0)
-            if report.get("format") == "preference":
-                iv.set("preference_data", count, f"uploaded file {name}", 1.0)
-            elif report.get("format") == "text":
-                tokens = int((report.get("stats") or {}).get("tokens") or count * 200)
-                iv.set("unlabeled_corpus", tokens, f"uploaded file {name}", 0.8)
-            else:
-                iv.set("labeled_examples", count, f"uploaded file {name}", 1.0)
-            if iv.plan and iv.plan.get("config"):
-                iv.plan = build_plan(iv.recommendation, iv.values(), iv.data_path)
+        if not report.get("ok"):
+            return False
+        iv.data_path = str(path)
+        count = int(report.get("examples") or report.get("rows") or 0)
+        if report.get("format") == "preference":
+            fact, value, confidence = "preference_data", count, 1.0
+        elif report.get("format") == "text":
+            fact, value, confidence = "unlabeled_corpus", int((report.get("stats") or {}).get("tokens") or count * 200), 0.8
+        else:
+            fact, value, confidence = "labeled_examples", count, 1.0
+        before = iv.value(fact)
+        iv.set(fact, value, f"uploaded file {name}", confidence)
+        if iv.plan and iv.plan.get("config"):
+            iv.plan = build_plan(iv.recommendation, iv.values(), iv.data_path)
+        return before != value
 
     def _answer_side_question(self, question: str, out: list[Event]) -> None:
         passages, error = search_passages(question, k=3)
@@ -220,7 +246,7 @@ class OfflineBrain:
         if not passages:
             out.append(AssistantMessage(prompts.SIDE_NO_SOURCES))
             return
-        best = passages[0]
+        best = best_passage(question, passages)
         body = " ".join((best.get("text") or "").split())
         if len(body) > 600:
             body = body[:600].rsplit(" ", 1)[0] + "…"
@@ -259,6 +285,7 @@ class OfflineBrain:
         plan = build_plan(rec, iv.values(), iv.data_path)
         rec["plan"] = plan
         out.append(ToolStep("recommend", {"facts": iv.known()}, f"{rec['approach']}"))
+        tool_log.info("tool recommend (engine) args=%s -> %s", short(iv.known()), rec["approach"])
         iv.recommendation, iv.plan, iv.stage = rec, plan, "recommended"
         out.append(RecommendationEvent(rec))
         out.append(AssistantMessage(render_recommendation(rec, previous)))
@@ -369,4 +396,4 @@ def ensure_conversation(conversation_id: str | None, owner: str = "") -> str:
 
 
 __all__ = ["turn", "approve", "reject", "warm", "get_brain", "OfflineBrain", "ensure_conversation", "render_recommendation",
-           "human"]
+           "best_passage"]

@@ -407,8 +407,8 @@ def would_change(facts: Mapping[str, Any], current: str, limit: int = 4) -> list
     found = []
     for fact, candidates in CANDIDATES.items():
         for value, prior in sorted(candidates, key=lambda c: -c[1]):
-            if facts.get(fact) == value:
-                continue
+            if facts.get(fact) == value or prior < 0.1:
+                continue  # rare values (a ban on all weights) are not worth listing for everyone
             trial = dict(facts)
             trial[fact] = value
             other = approach_of(trial)

@@ -153,7 +153,11 @@ PROBLEM_TAGS: dict[str, re.Pattern] = {
                      r"\bfacts?\b(?! (?:and|or) (?:tone|style))", r"\bprices?\b", r"\bproduct (?:info|specs?|details)\b",
                      r"\bspecs\b", r"\brecent events\b", r"\bknowledge gap\b", r"\bwrong answers? about\b",
                      r"\banswer (?:questions )?from (?:our|the|internal)\b", r"\bnew (?:products|policies|releases)\b",
-                     r"\bcatalog(?:ue)?\b", r"\binternal (?:docs|documents|data|information)\b"),
+                     r"\bcatalog(?:ue)?\b", r"\binternal (?:docs|documents|data|information)\b",
+                     r"\b(?:telling|giving|tells|gives) (?:\w+ )?(?:the )?wrong\b",
+                     r"\bwrong (?:information|info|details|numbers|dates|policy|policies|answers?|prices?)\b",
+                     r"\b(?:policy|policies|rules|prices|info\w*|docs|documentation|regulations) (?:has |have )?changed\b",
+                     r"\bto know (?:our|about)\b", r"\bknow (?:our|about our) (?:codebase|docs|products|data|policies)\b"),
     "hallucination": _rx(r"\bhallucinat\w*", r"\binvents?\b", r"\binventing\b", r"\bmakes? (?:things |stuff )?up\b",
                          r"\bmade[- ]up\b", r"\bmaking up\b", r"\bconfabulat\w*", r"\bfabricat\w*",
                          r"\bnon-?existent\b", r"\bdon'?t exist\b", r"\bdoesn'?t exist\b", r"\bplausible[- ]sounding\b"),
@@ -162,12 +166,14 @@ PROBLEM_TAGS: dict[str, re.Pattern] = {
                   r"\bfollow (?:our|the) (?:spec|instructions)\b", r"\boutput shape\b"),
     "tone": _rx(r"\btone\b", r"\bvoice\b", r"\bstyle\b", r"\bregister\b", r"\bbrand\b", r"\bpersona\b",
                 r"\bsounds? (?:off|robotic|generic|wrong)\b", r"\bwording\b", r"\btoo (?:formal|casual|verbose|long)\b",
-                r"\blevel of detail\b", r"\bwriting style\b", r"\bempath\w*", r"\bpoliteness\b"),
+                r"\blevel of detail\b", r"\bwriting style\b", r"\bempath\w*", r"\bpoliteness\b",
+                r"\bwordy\b", r"\bverbose\b", r"\blong-?winded\b", r"\bterse\b", r"\brambl\w+", r"\bspeak like\b",
+                r"\bsound(?:s)? like (?:us|our|a human)\b"),
     "terminology": _rx(r"\bterminolog\w*", r"\bjargon\b", r"\bvocabular\w*", r"\bacronyms?\b",
                        r"\b(?:domain|technical|medical|legal|clinical) terms\b", r"\bcoding\b", r"\bnomenclature\b"),
     "reasoning": _rx(r"\breason\w*", r"\blogic\w*", r"\bmulti-?step\b", r"\bmath\w*", r"\bcalculat\w*",
                      r"\barithmetic\b", r"\bchains? (?:them|steps|it)\b", r"\bword problems?\b", r"\bplanning\b",
-                     r"\bdeduc\w+", r"\binfer(?:ence|ring)? chains?\b", r"\bproofs?\b"),
+                     r"\bdeduc\w+", r"\binfer(?:ence|ring)? chains?\b", r"\bproofs?\b", r"\bmulti-?hop\b"),
     "domain": _rx(r"\bshallow\b", r"\bdepth\b", r"\bniche\b", r"\bgeneric\b", r"\bspeciali[sz]ed\b",
                   r"\bdomain\b", r"\bdoesn'?t understand (?:our|the) (?:field|domain|industry)\b",
                   r"\bunderwriting\b", r"\bour industry\b", r"\bsounds like a \w+ but\b"),
@@ -186,6 +192,9 @@ _LORA_TRIED = _rx(r"\blora\b.*\b(?:ranks?|tried|trained|fine-?tuned|plateau\w*|s
                   r"\b(?:tried|trained|fine-?tuned|used)\b.*\blora\b")
 
 
+# For what is failing, only a plain "not/no" clears a word ("not about facts"); "can't reason" or "doesn't follow
+# the format" describe the failure itself.
+_NOT = re.compile(r"\b(?:not|no|isn't|aren't|never)\b(?:\s+\S+){0,2}\s*$", re.IGNORECASE)
 _PRAISED = re.compile(r"\b(?:right|correct|good|fine|great|nice|perfect|proper|consistent)\s+(?:\w+\s+)?$")
 
 
@@ -195,7 +204,7 @@ def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
         for sentence in _sentences(text):
             for m in pattern.finditer(sentence):
                 before = sentence[max(0, m.start() - 20):m.start()].lower()
-                if _negated(sentence, m.start()) or _PRAISED.search(before):
+                if _NOT.search(re.split(r"[,;:(]", before)[-1]) or _PRAISED.search(before):
                     continue  # "not about facts", "in the right style": not what is failing
                 tags.add(tag)
     # "correct but…": the facts are right, so "correct"-adjacent fact words do not make it a knowledge problem
@@ -204,7 +213,8 @@ def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
     if "plateau" in tags and _LORA_TRIED.search(text):
         tags.add("lora_plateau")
     if "cost" in tags and asked != "problem" and not re.search(r"\b(?:too|far too|very|so) (?:expensive|slow|costly)\b|"
-                                                               r"\bcost and latency\b|\bcost,? not\b", text, re.I):
+                                                               r"\bcost and latency\b|\bcost,? not\b|\bcosts? us\b|"
+                                                               r"\bper (?:month|request|call)\b", text, re.I):
         # "costs" said in passing (budget talk) is no failing behaviour
         tags.discard("cost")
     if not tags:
@@ -221,7 +231,8 @@ PROMPT_BASIC = _rx(r"\bplain(?:ly)?\b", r"\bwithout (?:a |any )?(?:schema|exampl
                    r"\bbasic prompt\w*", r"\bsimple prompt\w*", r"\bone-?line prompt\b", r"\bdefault prompt\b",
                    r"\bbarely\b", r"\bjust ask(?:ed)? it\b", r"\bjust a (?:quick|simple|short) prompt\b",
                    r"\ba (?:little|bit)\b(?! of (?:data|text))", r"\bzero-?shot\b", r"\bnot much\b",
-                   r"\bone-?line (?:instruction|prompt)\b", r"\bno (?:examples|schema|few-?shot)\b")
+                   r"\bone-?line (?:instruction|prompt)\b", r"\bno (?:examples|schema|few-?shot)\b",
+                   r"\banything (?:other|more) than\b", r"\bnothing (?:other|more) than\b")
 PROMPT_TRIED = _rx(r"\bextensive\w*", r"\bweeks on prompts?\b", r"\biterat\w*", r"\bsystem prompts?\b",
                    r"\bfew-?shot\b", r"\bexamples in the prompt\b", r"\bchain[- ]of[- ]thought\b", r"\bcot\b",
                    r"\btemplates?\b", r"\bdetailed\b", r"\bstyle[- ]guides?\b", r"\bprompt(?:ing)? (?:works|worked)\b",
@@ -229,8 +240,11 @@ PROMPT_TRIED = _rx(r"\bextensive\w*", r"\bweeks on prompts?\b", r"\biterat\w*", 
                    r"\blong prompts?\b", r"\bmany prompts?\b", r"\bprompt engineering\b", r"\bprompts? (?:gets?|got) close\b",
                    r"\bprompting gets\b", r"\bprompts? with\b", r"\bsome prompting\b", r"\bwe(?:'ve| have)? (?:tried|used) prompt\w*",
                    r"\bpaste\w* .{0,30}\binto the prompt\b", r"\bin the prompt\b", r"\bprompt(?:s|ing)? (?:give|gives|gave)\b",
-                   r"\bexamples? (?:in|into) (?:the )?prompt\b", r"\bspent (?:days|weeks|months) (?:on|iterating)\b")
-_PROMPT_TOPIC = _rx(r"\bprompt\w*", r"\bfew-?shot\b", r"\bchain[- ]of[- ]thought\b", r"\binstructions?\b")
+                   r"\bexamples? (?:in|into) (?:the )?prompt\b", r"\bspent (?:days|weeks|months) (?:on|iterating)\b",
+                   r"\bprompt\b.{0,25}\b(?:nails it|works well|does (?:it|this) well|gets it right)\b",
+                   r"\beven with (?:cot|chain|few-?shot|careful|detailed|our)\b")
+_PROMPT_TOPIC = _rx(r"\bprompt\w*", r"\bfew-?shot\b", r"\bchain[- ]of[- ]thought\b", r"\binstructions?\b",
+                    r"\btried anything\b", r"\bcot\b")
 
 
 def _prompting(text: str, asked: str | None) -> tuple[Any, str, float] | None:
@@ -240,7 +254,7 @@ def _prompting(text: str, asked: str | None) -> tuple[Any, str, float] | None:
     conf = 0.9 if asked == "prompting_tried" else 0.7
     if _find(PROMPT_NONE, text, allow_negated=True) and not re.search(r"\bnot yet good\b", text, re.I):
         return "none", text, conf
-    if _any(PROMPT_BASIC, text):
+    if _find(PROMPT_BASIC, text, allow_negated=True):  # "haven't tried anything other than 'summarize this'"
         return "basic", text, conf
     if _any(PROMPT_TRIED, text):
         return "tried", text, conf
@@ -341,7 +355,8 @@ SENS_ONPREM = _rx(r"\bon[- ]?prem\w*", r"\bour own (?:servers?|hardware|data ?ce
                   r"\bself-?host\w*", r"\bno (?:cloud|third[- ]party|external) (?:services|providers|apis?)?\b",
                   r"\bin-?house (?:only|servers?)\b", r"\bbehind (?:our|the) firewall\b", r"\bnever leave (?:our|the)\b",
                   r"\bdata residency\b", r"\bsovereign\w*")
-SENS_CONF = _rx(r"\bconfidential\b", r"\bproprietary\b", r"\bnda\b", r"\bprivate\b", r"\bpii\b", r"\bgdpr\b",
+SENS_CONF = _rx(r"\bcan(?:not|'t) leave (?:our|the) (?:vpc|cloud|account|tenant|aws|azure|gcp)\b",
+                r"\bour (?:own )?(?:vpc|cloud account|tenant)\b", r"\bconfidential\b", r"\bproprietary\b", r"\bnda\b", r"\bprivate\b", r"\bpii\b", r"\bgdpr\b",
                 r"\bsensitive\b", r"\bcustomer data\b", r"\bpersonal data\b", r"\bour own cloud\b", r"\binternal only\b",
                 r"\bfinancial records\b", r"\bsoc ?2\b", r"\bcompliance\b", r"\bregulated\b")
 SENS_PUBLIC = _rx(r"\bpublic\b", r"\bnot sensitive\b", r"\bnothing sensitive\b", r"\bopen data\b",
@@ -454,9 +469,9 @@ TEAM_ML = _rx(r"\bml engineer\w*", r"\bmachine learning (?:engineers?|team|exper
 TEAM_SW = _rx(r"\bsoftware engineers?\b", r"\bdevelopers?\b", r"\bdevs\b", r"\bprogrammers?\b", r"\bfull[- ]stack\b",
               r"\bbackend engineers?\b", r"\bweb (?:devs?|developers?)\b", r"\bengineers?\b", r"\bno (?:one|body) (?:has|with) (?:ml|pre)",
               r"\bno ml\b", r"\bnot ml\b", r"\bjust (?:a|one|two|some) (?:engineers?|devs?|developers?)\b")
-TEAM_NONE = _rx(r"\bjust me\b", r"\bno (?:engineers|developers|technical (?:staff|team|people))\b", r"\bnon-?technical\b",
+TEAM_NONE = _rx(r"\bjust me\b", r"\bnobody (?:here )?(?:is technical|codes)\b", r"\bno (?:engineers|developers|technical (?:staff|team|people))\b", r"\bnon-?technical\b",
                 r"\bno tech(?:nical)? team\b", r"\bonly marketers\b", r"\bno one technical\b", r"\bsolo founder\b")
-_TEAM_TOPIC = _rx(r"\bteam\b", r"\bengineers?\b", r"\bdevelopers?\b", r"\bscientists?\b", r"\bresearchers?\b",
+_TEAM_TOPIC = _rx(r"\bdevs?\b", r"\bknows? (?:ml|machine learning)\b", r"\bteam\b", r"\bengineers?\b", r"\bdevelopers?\b", r"\bscientists?\b", r"\bresearchers?\b",
                   r"\bexperience\b", r"\bstaff\b", r"\bjust me\b", r"\bhire\b", r"\bexpertise\b")
 
 
@@ -630,6 +645,10 @@ def _budget(text: str, asked: str | None, quantities: list[Quantity]) -> tuple[A
     low = text.lower()
     if re.search(r"\bmulti-?million\b", low):
         return 3_000_000.0, text, conf
+    if asked != "budget" and not re.search(r"\bbudget\w*|\bafford\b|\bfund\w*|\bcan spend\b", low):
+        # "$40k a month" is what serving costs today, not money for this project
+        money = [q for q in money if not re.match(r"^\s*(?:k\b)?\s*(?:dollars?|usd)?\s*(?:a|per|each|every) "
+                                                  r"(?:month|day|year|week|request|call)", text[q.end:q.end + 25], re.I)]
     if money and (asked == "budget" or _BUDGET_WORDS.search(low) or len(money) == 1):
         return float(max(q.value for q in money)), text, conf
     if asked == "budget" or re.search(r"\bbudget\b", low):
@@ -653,8 +672,9 @@ _DEADLINE = _rx(r"\bdeadline\b", r"\bby (?:the end of|next|end of)\b", r"\bwithi
 
 def _timeline(text: str, asked: str | None, quantities: list[Quantity]) -> tuple[Any, str, float] | None:
     low = text.lower()
-    if asked != "timeline" and not re.search(r"\bdeadline\b|\btimeline\b|\bneed (?:it|this|results?) (?:in|by|within)\b|"
-                                             r"\bgo live\b|\bship (?:it |this )?(?:in|by|within)\b|\bdue (?:in|by)\b", low):
+    if asked != "timeline" and not re.search(r"\bdeadline\b|\btimeline\b|\bgo live\b|\bdue (?:in|by)\b|"
+                                             r"\b(?:need|want|have to|must|ship|launch|deliver|ready)\b[^.]{0,30}\b(?:in|by|"
+                                             r"within)\s+(?:\w+\s+)?(?:days?|weeks?|months?|quarters?|sprints?)\b", low):
         return None
     conf = 0.9 if asked == "timeline" else 0.7
     if re.search(r"\basap\b|\burgent\w*\b|\byesterday\b|\bright away\b", low):
@@ -679,7 +699,8 @@ _TOKEN_UNITS = {"tokens": 1, "token": 1, "words": 1.3, "word": 1.3, "pages": 650
                 "terabytes": 2.5e11, "mb": 2.5e5, "megabytes": 2.5e5}
 _DOC_UNITS = {"documents", "docs", "files", "articles", "reports", "papers", "filings", "contracts", "manuals",
               "transcripts", "emails", "posts", "pdfs", "records", "notes", "case reports", "statutes", "letters",
-              "patents", "wiki pages", "web pages", "chapters", "memos", "policies"}
+              "patents", "wiki pages", "web pages", "chapters", "memos", "policies", "tweets", "captions", "headlines",
+              "snippets", "abstracts", "comments", "stories", "essays", "newsletters", "letters"}
 _EXAMPLE_UNITS = {"examples", "example", "pairs", "pair", "samples", "rows", "labeled", "labelled", "annotated",
                   "demonstrations", "conversations", "dialogues", "dialogs", "tickets", "q&a", "qa", "questions",
                   "answers", "problems", "clauses", "dictations", "instances", "items", "entries", "responses",
@@ -758,7 +779,8 @@ def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip:
         if fact is None:
             continue
         if fact in out and not CORRECTION.search(text[out[fact].end:q.start]):
-            continue
+            if not (fact == "preference_data" and q.value > out[fact].value):
+                continue  # "ranked 3 outputs per prompt for 2,500 prompts": the count is the larger number
         value = q.value
         if fact == "unlabeled_corpus":
             words, _ = _unit_after(text, q)

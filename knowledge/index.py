@@ -378,9 +378,9 @@ class KnowledgeIndex:
         self.ensure_ready()
 
         def run() -> list[dict[str, Any]]:
-            from knowledge.embeddings import embed
+            from knowledge.embeddings import embed_query
 
-            vector = embed([query])[0].tolist()
+            vector = embed_query(query).tolist()
             names = [GUIDES_COLLECTION] if where else [GUIDES_COLLECTION, USER_COLLECTION]
             hits: list[dict[str, Any]] = []
             for name in names:
@@ -607,7 +607,8 @@ def open_index() -> KnowledgeIndex:
     key = home() / "chroma"
     with _INDEXES_LOCK:
         if key not in _INDEXES:
-            _INDEXES[key] = KnowledgeIndex(chroma_dir())
+            # corpus.GUIDES_DIR read here, not bound at import, so a test can point it at a few small guides.
+            _INDEXES[key] = KnowledgeIndex(chroma_dir(), guides_dir=corpus.GUIDES_DIR)
         return _INDEXES[key]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from langchain_core.embeddings import Embeddings
 
-from knowledge.embeddings import embed
+from knowledge.embeddings import embed, embed_query
 
 
 class TunewiseEmbeddings(Embeddings):
@@ -15,4 +15,4 @@ class TunewiseEmbeddings(Embeddings):
         return embed(list(texts)).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return embed([text])[0].tolist()
+        return embed_query(text).tolist()

@@ -291,3 +291,17 @@ def test_no_training_approach_has_nothing_to_launch(jobs):
     say(cid, "No, we have not tried prompting.")
     events = say(cid, "ok launch it")
     assert prompts.NO_TRAINING in messages(events) and jobs.created == []
+
+
+def test_a_side_answer_quotes_the_passage_whose_heading_names_the_term():
+    passages = [{"section": "Full fine-tuning: every weight moves", "text": "Unlike LoRA ...", "score": 0.52},
+                {"section": "LoRA: small trainable adapters", "text": "LoRA adds adapters.", "score": 0.51}]
+    assert brain.best_passage("what is LoRA?", passages)["section"].startswith("LoRA")
+
+
+def test_an_unreadable_attachment_is_reported_and_the_interview_goes_on(tmp_path):
+    cid = conversations.create()
+    events = say(cid, "Our tone is off; here is the data.", attachments=[str(tmp_path / "missing.jsonl")])
+    assert "missing.jsonl" in messages(events) and "does not exist" in messages(events)
+    assert questions(events)
+    assert conversations.load(cid).data_path is None

@@ -79,9 +79,9 @@ def say(page, text: str, files=()) -> list[str]:
     before = len(bot_texts(page))
     if files:
         page.locator("#tw-input input[type=file]").set_input_files([str(f) for f in files])
-        page.wait_for_function("() => document.querySelectorAll('#tw-input .thumbnail-item, #tw-input "
-                               "[data-testid=\"file-upload\"] ~ *').length >= 0")
-        time.sleep(1.0)
+        # the upload finished when the box shows a thumbnail per file
+        page.wait_for_function(f"() => document.querySelectorAll('#tw-input .thumbnail-item').length >= {len(files)}",
+                               timeout=30_000)
     box = page.locator("#tw-input textarea")
     box.fill(text)
     box.press("Enter")
@@ -98,7 +98,7 @@ def test_a_user_interviews_approves_and_sees_loss_plot_and_results_in_chromium(b
     page = context.new_page()
     page.goto(app_url)
     page.wait_for_selector("#tw-chat [data-testid='bot']")
-    assert page.get_by_role("button", name="Brand voice for 30 clients").is_visible(), "example openings to click"
+    page.get_by_role("button", name="Brand voice for 30 clients").wait_for()  # example openings to click
     shots.take(page, "01-welcome")
 
     texts = say(page, BRAND_VOICE["opening"])
@@ -120,13 +120,12 @@ def test_a_user_interviews_approves_and_sees_loss_plot_and_results_in_chromium(b
     assert any("Training plan — job" in t for t in texts)
     first_job = jobs.list_jobs(state="awaiting_approval")[0].id
 
-    page.locator("#tw-settings").get_by_text("Plan settings").click()
-    page.get_by_label("base model", exact=False).fill(str(tiny_model_dir))
-    page.get_by_label("learning rate").fill("0.001")
-    page.get_by_label("LoRA rank").fill("8")
-    page.get_by_label("max sequence length", exact=False).fill("128")
-    page.get_by_label("max steps", exact=False).fill("6")
-    page.get_by_label("epochs").fill("1")
+    settings = page.locator("#tw-settings")
+    settings.get_by_text("Plan settings").click()
+    settings.get_by_role("textbox", name="base model").fill(str(tiny_model_dir))
+    for label, value in (("learning rate", "0.001"), ("LoRA rank", "8"), ("max sequence length", "128"),
+                         ("max steps", "6"), ("epochs", "1")):
+        settings.get_by_role("spinbutton", name=label).fill(value)
     shots.take(page, "04-plan-settings")
     page.get_by_role("button", name="Apply settings").click()
     page.wait_for_function(f"() => document.querySelector('#tw-chat').innerText.includes('replaced') || "

@@ -199,3 +199,12 @@ def test_split_is_seeded_80_10_10_and_keeps_a_prompt_on_one_side(tmp_path):
     assert {e.line for e in again[2]} == {e.line for e in test}  # independent of file order
     other = split_examples(examples, (0.8, 0.1, 0.1), seed=4)
     assert {e.line for e in other[2]} != {e.line for e in test}
+
+
+def test_csv_line_numbers_stay_right_after_an_undecodable_line(tmp_path):
+    path = tmp_path / "qa.csv"
+    body = b"prompt,completion\n" + b"".join(f"q{i},a{i}\n".encode() for i in range(12))
+    body += b"caf\xe9,latin-1 text\n" + b"q,\n"  # line 14 is not UTF-8, line 15 has an empty answer
+    path.write_bytes(body)
+    report = validate_file(path)
+    assert [(e.line, e.code) for e in report.errors] == [(14, "not_utf8"), (15, "missing_field")]

@@ -173,6 +173,26 @@ CASES = [
      "inference_constraints", ["single_task"]),
     ("Must run on device, offline.", "inference_constraints", "inference_constraints", ["on_device"]),
     ("No particular constraints.", "inference_constraints", "inference_constraints", []),
+    # ---- other wordings of the same ideas ----------------------------------------------------------------------
+    ("Our chatbot keeps telling customers the wrong return window.", None, "problem", ["knowledge"]),
+    ("Can we fine-tune Llama to know our codebase?", None, "problem", ["knowledge"]),
+    ("Docs change every sprint.", None, "knowledge_changes", "frequent"),
+    ("Our summarizer is too wordy.", None, "problem", ["task", "tone"]),
+    ("We haven't really tried anything other than 'summarize this'.", None, "prompting_tried", "basic"),
+    ("10k tweets, all approved.", None, "labeled_examples", 10000),
+    ("We run 4x RTX 3090 at home.", None, "compute", {"gpus": 4, "gpu_memory_gb": 24.0, "access": "own"}),
+    ("The model can't do the multi-hop logic our audits need, even with CoT prompting.", None, "problem",
+     ["reasoning"]),
+    ("even with CoT prompting it fails", None, "prompting_tried", "tried"),
+    ("Budget is around 2k USD.", None, "budget", 2000.0),
+    ("We need something in two weeks.", None, "timeline", 14.0),
+    ("Data can't leave our VPC.", None, "data_sensitivity", "confidential"),
+    ("We can use open-source models.", None, "weights_allowed", "yes"),
+    ("Reviewers ranked 3 outputs per prompt for about 2,500 prompts.", None, "preference_data", 2500),
+    ("GPT-4 with our prompt nails it but costs us $40k a month.", None, "problem", ["cost"]),
+    ("Nobody here knows ML, we're three web devs.", None, "team", "software"),
+    ("It's not the format, it's that the facts are stale.", None, "problem", ["knowledge"]),
+    ("The model doesn't follow our JSON schema.", None, "problem", ["format"]),
 ]
 
 
@@ -222,6 +242,11 @@ def test_an_answer_is_read_in_the_light_of_the_question():
     assert extract("About 800 million.", asked="unlabeled_corpus").facts() == {"unlabeled_corpus": 800_000_000}
     assert extract("Yes.", asked="weights_allowed").facts() == {"weights_allowed": "yes"}
     assert extract("No.", asked="compute").facts()["compute"]["access"] == "none"
+
+
+def test_recurring_spend_is_not_a_budget():
+    found = extract("GPT-4 with our prompt nails it but costs us $40k a month.").facts()
+    assert "budget" not in found
 
 
 def test_model_sizes_and_volumes_are_not_read_as_dataset_counts():

@@ -200,17 +200,27 @@ def test_unknown_approach_or_topic_is_a_user_error_listing_the_valid_ones(index)
         index.search("adapters", topic="astrology")
 
 
-def test_knowledge_search_builds_on_first_use_and_returns_guide_passages(tunewise_home):
-    # No index in this home yet: the first search builds it. Uses mini guides? No: the real ones, so this is
-    # the one test that pays for a second full build; it proves the first-use path end to end.
+def test_knowledge_search_builds_the_index_on_first_use(tunewise_home, tmp_path, monkeypatch):
+    # Two small guides stand in for the real ones so this path costs a second, not a second full build
+    # (the session fixture above already proves a full first build).
     import knowledge
 
+    guides = tmp_path / "guides"
+    guides.mkdir()
+    for slug, text in {
+        "adapters.md": "## Low-rank adapters\nLoRA trains small matrices beside frozen weights.",
+        "retrieval.md": "## Fresh facts\nRetrieval puts current documents into the prompt at question time.",
+    }.items():
+        (guides / slug).write_text(
+            f"---\ntitle: {slug}\ntopics: [t]\napproaches: [rag]\nsources: [x.txt]\n---\n{text}\n", encoding="utf-8"
+        )
+    monkeypatch.setattr(corpus, "GUIDES_DIR", guides)
     try:
-        results = knowledge.search("Is RLHF worth it for a support bot?", k=2)
+        results = knowledge.search("how do adapters work", k=1)
     finally:
         close_all()
     assert (tunewise_home / "chroma" / "guides-manifest.json").is_file()
-    assert len(results) == 2 and results[0]["source"] == "preference-tuning.md"
+    assert [r["source"] for r in results] == ["adapters.md"]
 
 
 def test_cli_search_json_prints_source_title_text_and_score(home_index, capsys):

@@ -69,6 +69,16 @@ def test_the_recommendation_comes_from_the_engine_tool():
     assert [m["role"] for m in conversations.messages(cid)] == ["user", "tool", "assistant", "assistant"]
 
 
+def test_the_agent_state_is_checkpointed_in_sqlite_under_the_state_folder(tunewise_home):
+    model = ScriptedToolModel(responses=[AIMessage("Hello! What is going wrong today?")])
+    cid = conversations.create()
+    agent_brain = LLMBrain(model)
+    list(agent_brain.turn(cid, "hi"))
+    assert (tunewise_home / "agent-checkpoints.sqlite").is_file()
+    saved = agent_brain.checkpointer.get({"configurable": {"thread_id": cid}})
+    assert [m.content for m in saved["channel_values"]["messages"]] == ["hi", "Hello! What is going wrong today?"]
+
+
 def test_a_launch_pauses_for_approval_and_resumes_after_the_users_click(data_file, monkeypatch):
     monkeypatch.setattr("trainer.jobs.validate_job", lambda job_id: __import__("trainer.jobs").jobs.get_job(job_id))
     plan = build_plan({"approach": "lora_finetune"}, {"labeled_examples": 300})

@@ -33,52 +33,46 @@ def approved(config) -> str:
     return jobs.approve_job(jobs.create_job(config.to_dict()).id, "tester").id
 
 
-def test_two_jobs_run_one_at_a_time_with_live_metrics_logs_and_one_terminal_state(runner, tiny_model_dir, tmp_path):
-    config = tiny_config(tiny_model_dir, write_texts(tmp_path / "d.jsonl"), steps=3)
-    first, second = approved(config), approved(config)
-    seen_together = False
-    deadline = time.monotonic() + 300
-    while state(second) not in jobs.TERMINAL and time.monotonic() < deadline:
-        seen_together |= state(first) == "running" and state(second) == "running"
-        time.sleep(0.05)
-    assert not seen_together  # max_concurrent=1: the second job waited in the queue
-    for job_id in (first, second):
-        job = jobs.get_job(job_id)
-        assert job.state == "succeeded" and job.exit_code == 0 and job.result["steps"] == 3
-        run_dir = Path(job.run_dir)
-        assert [r["step"] for r in read_jsonl(run_dir / "metrics.jsonl")] == [1, 2, 3]
-        assert [r["step"] for r in jobs.read_metrics(job_id)] == [1, 2, 3]  # the same rows in the database
-        assert "training started: 3 optimizer steps" in (run_dir / "log.txt").read_text()
-        messages = [e["message"] for e in jobs.read_events(job_id)]
-        assert sum(m in ("succeeded", "failed") or m.startswith(("cancelled", "interrupted")) for m in messages) == 1
-        summary = jobs.job_summary(job_id)
-        assert (summary["step"], summary["total_steps"], summary["progress"]) == (3, 3, 1.0)
-
-
-def test_cancel_stops_at_a_step_boundary_keeps_a_complete_checkpoint_and_is_final(runner, tiny_model_dir, tmp_path,
-                                                                                  monkeypatch):
+def test_cancel_stops_at_a_step_boundary_with_a_checkpoint_while_the_next_job_waits_then_runs(
+        runner, tiny_model_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("TUNEWISE_TEST_STEP_SLEEP", "0.3")  # slow steps, so the cancel lands mid-run
-    config = tiny_config(tiny_model_dir, write_texts(tmp_path / "d.jsonl"), steps=200, save_every=50)
-    job_id = approved(config)
-    wait_for(lambda: step_reached(job_id, 2), 120, what="step 2")
+    data = write_texts(tmp_path / "d.jsonl")
+    first = approved(tiny_config(tiny_model_dir, data, steps=200, save_every=50))
+    second = approved(tiny_config(tiny_model_dir, data, steps=3))
+    wait_for(lambda: step_reached(first, 2), 120, what="step 2")
+    assert state(second) == "queued"  # max_concurrent=1: the second job waits its turn
     started = time.monotonic()
-    job = jobs.cancel_job(job_id)
-    assert job.state == "running" and jobs.job_summary(job_id)["cancel_requested"]
+    job = jobs.cancel_job(first)
+    assert job.state == "running" and jobs.job_summary(first)["cancel_requested"]
     with pytest.raises(jobs.JobError, match="cancel was already requested") as e:
-        jobs.cancel_job(job_id)
+        jobs.cancel_job(first)
     assert e.value.code == "cancel_pending"
-    wait_for(lambda: state(job_id) == "cancelled", 30, what="cancelled")
+    wait_for(lambda: state(first) == "cancelled", 30, what="cancelled")
     latency = time.monotonic() - started
     assert latency < 5.0, f"cancel took {latency:.1f} s"
-    job = jobs.get_job(job_id)
+    job = jobs.get_job(first)
     assert job.exit_code == 3  # the worker recorded it itself, after its checkpoint
     checkpoint = last_complete_checkpoint(Path(job.run_dir))
     assert checkpoint is not None and int(checkpoint.name.split("-")[1]) >= 2  # the stop step, not save_every=50
     wait_for(lambda: not process_alive(job.pid, job.pid_create_time), 30, what="the job process to exit")
     with pytest.raises(jobs.JobError, match="already cancelled") as e:
-        jobs.cancel_job(job_id)
+        jobs.cancel_job(first)
     with pytest.raises(jobs.JobError, match="is cancelled, which is final"):
-        jobs.resume_job(job_id)
+        jobs.resume_job(first)
+
+    wait_for(lambda: state(second) in jobs.TERMINAL, 300, what="the second job")
+    job = jobs.get_job(second)
+    assert job.state == "succeeded" and job.exit_code == 0 and job.result["steps"] == 3
+    assert job.started_at >= jobs.get_job(first).finished_at  # it started only once the first had stopped
+    run_dir = Path(job.run_dir)
+    assert [r["step"] for r in read_jsonl(run_dir / "metrics.jsonl")] == [1, 2, 3]
+    assert [r["step"] for r in jobs.read_metrics(second)] == [1, 2, 3]  # the same rows in the database
+    assert "training started: 3 optimizer steps" in (run_dir / "log.txt").read_text()
+    for job_id in (first, second):  # exactly one terminal state each
+        messages = [e["message"] for e in jobs.read_events(job_id)]
+        assert sum(m == "succeeded" or m.startswith(("failed", "cancelled")) for m in messages) == 1, messages
+    summary = jobs.job_summary(second)
+    assert (summary["step"], summary["total_steps"], summary["progress"], summary["eta_s"]) == (3, 3, 1.0, None)
 
 
 def test_a_deleted_run_folder_fails_the_job_clearly_and_keeps_its_database_rows(runner, tiny_model_dir, tmp_path,
@@ -162,7 +156,7 @@ def test_the_app_killed_mid_job_leaves_it_interrupted_and_it_resumes_with_its_co
         # the job notices its app is gone, saves a checkpoint at the next step boundary and says so
         wait_for(lambda: state(job.id) != "running", 30, what="the job to notice")
         assert state(job.id) == "interrupted"
-        assert not process_alive(worker.pid, worker.pid_create_time)
+        wait_for(lambda: not process_alive(worker.pid, worker.pid_create_time), 30, what="the job process to exit")
         stopped_at = last_complete_checkpoint(Path(worker.run_dir))
         assert stopped_at is not None
         app = start_app()  # the app restarts: the job stays interrupted until the user resumes it
@@ -171,8 +165,9 @@ def test_the_app_killed_mid_job_leaves_it_interrupted_and_it_resumes_with_its_co
         jobs.resume_job(job.id)
         wait_for(lambda: state(job.id) in jobs.TERMINAL, 180, what="the resumed job")
     finally:
-        os.killpg(app.pid, signal.SIGKILL)
-        app.wait()
+        if app.poll() is None:
+            os.killpg(app.pid, signal.SIGKILL)
+            app.wait()
     job = jobs.get_job(job.id)
     assert (job.state, job.attempt, job.conversation_id) == ("succeeded", 2, "conv-app")
     with db.session() as s:
@@ -182,18 +177,23 @@ def test_the_app_killed_mid_job_leaves_it_interrupted_and_it_resumes_with_its_co
     assert first_of_attempt_2 == int(stopped_at.name.split("-")[1]) + 1
 
 
-def test_a_job_whose_process_and_app_both_died_shows_interrupted_on_the_next_look(runner, tiny_model_dir, tmp_path,
-                                                                                monkeypatch):
-    monkeypatch.setenv("TUNEWISE_TEST_STEP_SLEEP", "0.2")
-    job_id = approved(tiny_config(tiny_model_dir, write_texts(tmp_path / "d.jsonl"), steps=200, save_every=50))
-    wait_for(lambda: step_reached(job_id, 1), 120, what="step 1")
-    runner.stop(interrupt_jobs=False)  # the supervising thread is gone too: nothing reaps the job
-    job = jobs.get_job(job_id)
-    os.killpg(job.pid, signal.SIGKILL)
-    wait_for(lambda: not process_alive(job.pid, job.pid_create_time), 10, what="the process to die")
+def test_a_job_whose_process_died_while_nothing_supervised_it_shows_interrupted_on_the_next_look(
+        tiny_model_dir, tmp_path):
+    import psutil
+
+    job_id = approved(tiny_config(tiny_model_dir, write_texts(tmp_path / "d.jsonl")))
+    stand_in = subprocess.Popen(["sleep", "60"], start_new_session=True)  # the job's process; its app is gone
+    with db.session() as s:
+        row = s.get(Job, job_id)
+        row.state, row.attempt = "running", 1
+        row.pid, row.pid_create_time = stand_in.pid, psutil.Process(stand_in.pid).create_time()
+        s.commit()
     from ui.cli import main
 
-    assert main(["jobs", "show", job_id]) == 0  # the CLI reconciles before it shows
+    assert main(["jobs", "show", job_id]) == 0 and state(job_id) == "running"  # alive: left alone
+    os.killpg(stand_in.pid, signal.SIGKILL)
+    stand_in.wait()
+    assert main(["jobs", "list"]) == 0  # the CLI reconciles before it shows
     job = jobs.get_job(job_id)
     assert job.state == "interrupted" and job.exit_code is None
     assert "its process is gone" in jobs.read_events(job_id)[-1]["message"]

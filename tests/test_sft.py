@@ -63,7 +63,7 @@ def lora_run(tiny_model_dir, tmp_path_factory):
 
     sft.build_model = keep
     try:
-        result = sft.run(config(tiny_model_dir, data), folder / "run")
+        result = sft.run(config(tiny_model_dir, data, training={"merge_adapter": True}), folder / "run")
     finally:
         sft.build_model = build
     return folder / "run", result, captured["model"]
@@ -118,6 +118,18 @@ def test_eval_report_has_every_field_and_files(lora_run):
     for name in ("report.md", "loss_curves.png", "metrics.png"):
         assert (run_dir / "eval" / name).stat().st_size > 100
     assert "| prompt | reference | base + prompt | tuned |" in (run_dir / "eval" / "report.md").read_text()
+
+
+def test_merged_model_computes_what_base_plus_adapter_computes(lora_run):
+    from transformers import AutoModelForCausalLM
+
+    run_dir, result, model = lora_run
+    merged = AutoModelForCausalLM.from_pretrained(run_dir / "merged")
+    ids = torch.tensor([[1, 500, 2000, 30000, 7]])
+    model.eval()
+    with torch.no_grad():
+        assert torch.allclose(merged(ids).logits, model(input_ids=ids).logits, atol=1e-4)
+    assert result["merged"] == str(run_dir / "merged")
 
 
 def test_try_prompt_answers_with_base_and_tuned(lora_run):
@@ -195,3 +207,30 @@ def test_bundled_smollm2_lora_runs_a_few_steps(tmp_path):
     report = json.loads((tmp_path / "run" / "eval" / "report.json").read_text())
     # the real model knows language: its general-text perplexity is far below a random model's ~49,000
     assert report["forgetting"]["base_perplexity"] < 100
+
+
+def test_tunewise_train_runs_an_sft_config_headless(tiny_model_dir, tmp_path, tunewise_home, capsys):
+    import yaml
+
+    from ui.cli import main
+
+    data = write_repeat_data(tmp_path / "d.jsonl", n=20)
+    raw = config(tiny_model_dir, data, training={"max_steps": 2}, eval={"enabled": False}).to_dict()
+    (tmp_path / "job.yaml").write_text(yaml.safe_dump(raw))
+    assert main(["train", str(tmp_path / "job.yaml")]) == 0
+    (run_dir,) = (tunewise_home / "runs").iterdir()
+    assert json.loads((run_dir / "result.json").read_text())["steps"] == 2
+    assert "resolved config:" in capsys.readouterr().out
+
+
+def test_tunewise_train_with_qlora_on_a_cpu_exits_1_with_one_sentence(tiny_model_dir, tmp_path, capsys):
+    import yaml
+
+    from ui.cli import main
+
+    raw = config(tiny_model_dir, write_repeat_data(tmp_path / "d.jsonl"), lora={"method": "qlora"},
+                 training={"device": "cpu"}).to_dict()
+    (tmp_path / "job.yaml").write_text(yaml.safe_dump(raw))
+    assert main(["train", str(tmp_path / "job.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: lora.method qlora needs a CUDA GPU") and "Traceback" not in err

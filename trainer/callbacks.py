@@ -217,6 +217,8 @@ class CheckpointAndStop(TrainerCallback):
     def on_train_begin(self, args, state, control, **kwargs):
         global _training_active
         _training_active = True
+        if state.is_world_process_zero:  # left by a killed attempt; never mixed with, or rotated in favour of, new ones
+            discard_incomplete_checkpoints(self.run_dir)
         if threading.current_thread() is threading.main_thread():
             self._previous_handler = signal.signal(signal.SIGTERM, sigterm_handler)
 

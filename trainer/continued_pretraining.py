@@ -104,7 +104,16 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict:
     for w in warnings:
         say(f"[warning] {w}")
     tokenizer = load_tokenizer(config.model.base)
-    model = load_model(config.model.base)
+    cuda = dist.use_cuda(config)
+    half = dist.precision(config, cuda)  # {} on the CPU: fp32 throughout
+    # LoRA on a GPU keeps the frozen base in bf16/fp16 (half the memory; adapters stay fp32); full training keeps
+    # fp32 master weights and computes in autocast
+    base_dtype = None
+    if cuda and config.lora.method == "lora":
+        import torch
+
+        base_dtype = torch.bfloat16 if half.get("bf16") else torch.float16
+    model = load_model(config.model.base, dtype=base_dtype).to("cuda" if cuda else "cpu")
     max_pos = getattr(model.config, "max_position_embeddings", None)
     if max_pos and p.block_size > max_pos:
         raise CorpusError(f"pretrain.block_size {p.block_size} exceeds the {max_pos} positions {config.model.base} "

@@ -152,6 +152,22 @@ def _names(paths: list[Path], root: Path, most: int = 5) -> str:
     return ", ".join(shown) + (f" and {len(paths) - most} more" if len(paths) > most else "")
 
 
+def corpus_problems(config) -> list[dict]:
+    """Located problems of a continued-pretraining or pretraining job's corpus, found before any training (for the
+    job system's validation step): [{field, file, line, code, message}], empty when the corpus can be read."""
+    problems = []
+    for field in ("train", "validation"):
+        source = getattr(config.data, field)
+        if source is None:
+            continue
+        try:
+            scan_corpus(source, config.pretrain.skip_unreadable_files, f"data.{field}")
+        except CorpusError as exc:
+            problems.append({"field": exc.param, "file": str(source), "line": None, "code": exc.code,
+                             "message": str(exc)})
+    return problems
+
+
 # ---------------------------------------------------------------------------------------------- streaming text
 
 

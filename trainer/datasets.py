@@ -142,8 +142,9 @@ def _sniff_binary(path: Path) -> bool:
     return b"\x00" in head
 
 
-def _lines(path: Path, errors: list[Issue]) -> Iterator[tuple[int, str]]:
-    """(line number, text) for every line, streamed; undecodable lines become `not_utf8` / `binary_data` errors."""
+def _lines(path: Path, errors: list[Issue], placeholder: bool = False) -> Iterator[tuple[int, str]]:
+    """(line number, text) for every line, streamed; undecodable lines become `not_utf8` / `binary_data` errors
+    and are skipped, or replaced by an empty line when `placeholder` (the CSV reader counts lines itself)."""
     with open(path, "rb") as f:
         for number, raw in enumerate(f, start=1):
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
@@ -151,12 +152,16 @@ def _lines(path: Path, errors: list[Issue]) -> Iterator[tuple[int, str]]:
             if b"\x00" in raw:
                 errors.append(Issue(number, "binary_data", "line contains NUL bytes: this looks like binary data, "
                                     "not text (did you upload the wrong file?)"))
+                if placeholder:
+                    yield number, "\n"
                 continue
             try:
                 yield number, raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 errors.append(Issue(number, "not_utf8", f"not UTF-8 at byte {exc.start} of the line "
                                     f"(0x{raw[exc.start]:02x}); save the file as UTF-8"))
+                if placeholder:
+                    yield number, "\n"
 
 
 def detect_format(path: str | Path) -> str:
@@ -321,7 +326,7 @@ def default_columns(header: list[str]) -> dict[str, str]:
 
 def _read_csv(path: Path, columns: dict[str, str] | None, errors: list[Issue]) -> tuple[int, list[Example]]:
     examples: list[Example] = []
-    text_lines = (text for _, text in _lines(path, errors))
+    text_lines = (text for _, text in _lines(path, errors, placeholder=True))
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     reader = csv.reader(text_lines, delimiter=delimiter)
     try:

@@ -12,11 +12,12 @@ writes checkpoints. This module holds what makes that work the same everywhere:
   shared file system (as SLURM clusters have) so checkpoints and the final model land in one place.
 - `training_arguments`: the `TrainingArguments` the pretraining recipes share (gloo on the CPU, bf16 on GPUs that
   have it, full determinism on the CPU, the run folder's checkpoints).
-- `ThroughputCallback`: tokens/s over all processes and, on a known GPU, MFU = 6·N·tokens/s / (processes × peak).
+- `callbacks`: trainer/throughput.py's tokens/s and MFU, then the job callbacks (trainer/callbacks.py).
 - `is_main_process` / `main_first`: only global rank 0 writes run files other than checkpoints; data preparation
   runs on rank 0 first and the other ranks then read its cache.
 
-Run as a module (`python -m trainer.distributed`) it is the worker torchrun starts on every process.
+Run as a module (`python -m trainer.distributed`) it is the worker torchrun starts on every process. Importing
+it is cheap (no torch, no transformers), so `tunewise train --nproc N` hands over to torchrun at once.
 """
 
 from __future__ import annotations
@@ -30,8 +31,6 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-
-from transformers import TrainerCallback
 
 from trainer.errors import UserError
 
@@ -144,7 +143,9 @@ def global_batch(config) -> int:
 
 
 def callbacks(run_dir: Path, n_params: int):
+    """The throughput callback (first, so the job callbacks see what it adds to the logs), then the job callbacks."""
     from trainer.callbacks import job_callbacks
+    from trainer.throughput import ThroughputCallback
 
     return [ThroughputCallback(n_params)] + job_callbacks(run_dir)
 
@@ -154,43 +155,6 @@ def resume_checkpoint(run_dir: Path, resume: bool) -> str | None:
 
     checkpoint = last_complete_checkpoint(run_dir) if resume else None
     return str(checkpoint) if checkpoint else None
-
-
-class ThroughputCallback(TrainerCallback):
-    """Adds `tokens_per_s` (non-padding tokens of all processes since the last log) and, on a GPU whose peak is
-    known, `mfu` to the Trainer's logs; placed before the job callbacks so they see both. Keeps the run's
-    overall figures in `summary`."""
-
-    def __init__(self, n_params: int):
-        from trainer.sizing import gpu_peak_flops
-
-        self.n_params = n_params
-        self.peak = gpu_peak_flops()
-        self.summary: dict = {}
-
-    def on_train_begin(self, args, state, control, **kwargs):
-        self.t0 = self.last_t = time.monotonic()
-        self.tokens0 = self.last_tokens = state.num_input_tokens_seen or 0
-
-    def on_log(self, args, state, control, logs=None, **kwargs):
-        if logs is None or "loss" not in logs:
-            return
-        now, tokens = time.monotonic(), state.num_input_tokens_seen or 0
-        if now > self.last_t and tokens > self.last_tokens:
-            rate = (tokens - self.last_tokens) / (now - self.last_t)
-            logs["tokens_per_s"] = round(rate, 1)
-            if self.peak:
-                logs["mfu"] = round(6 * self.n_params * rate / (self.peak * max(1, args.world_size)), 4)
-        self.last_t, self.last_tokens = now, tokens
-
-    def on_train_end(self, args, state, control, **kwargs):
-        seconds = time.monotonic() - self.t0
-        tokens = (state.num_input_tokens_seen or 0) - self.tokens0
-        rate = tokens / seconds if seconds > 0 else None
-        self.summary = {"train_seconds": round(seconds, 2), "tokens_seen": tokens,
-                        "tokens_per_s": round(rate, 1) if rate else None, "processes": args.world_size,
-                        "mfu": round(6 * self.n_params * rate / (self.peak * args.world_size), 4)
-                        if (rate and self.peak) else None}
 
 
 def steps_for(config, train_blocks: int, epochs: float) -> tuple[int, str]:

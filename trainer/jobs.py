@@ -538,6 +538,12 @@ def jobs_command(args: argparse.Namespace) -> int:
 
     reconcile()  # a job whose process died while nothing supervised it shows as interrupted, not running
     action = args.action
+    if action == "run":
+        from trainer.runner import Runner
+
+        print("running queued jobs until none is left (Ctrl-C interrupts them; resume later)", flush=True)
+        Runner().run_forever(until_idle=True)
+        return 0
     if action != "list" and not args.id:
         raise JobError(f"`tunewise jobs {action}` needs a job id; `tunewise jobs list` shows them", "missing_job_id", "id")
     if action == "list":
@@ -568,7 +574,7 @@ def jobs_command(args: argparse.Namespace) -> int:
     elif action == "resume":
         job = resume_job(args.id)
         if not args.json:
-            print("queued; the runner of the running app starts it (or run `tunewise jobs run`)")
+            print("queued: the running app starts it, or run `tunewise jobs run`")
     else:  # pragma: no cover - argparse limits the choices
         raise JobError(f"unknown action {action}", "bad_action", "action")
     print(json.dumps(job_summary(job.id), default=str) if args.json else f"job {job.id}: {job.state}"

@@ -104,9 +104,8 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict:
                       if not t.max_steps else f"{steps} steps (training.max_steps overrides the budget)")
     trained_tokens = steps * dist.global_batch(config) * p.block_size
     device = "cuda" if dist.use_cuda(config) else "cpu"
-    probe_model = model.to(device)
-    flops_per_s = measure_flops_per_s(probe_model, t.batch_size, p.block_size) * dist.world_size()
-    model = probe_model.to("cpu")
+    model.to(device)
+    flops_per_s = measure_flops_per_s(model, t.batch_size, p.block_size) * dist.world_size()
     where = f"{dist.world_size()} × " + ("this GPU" if device == "cuda" else "this CPU")
     for line in sized.lines(flops_per_s, where):
         say(f"sizing: {line}")

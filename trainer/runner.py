@@ -57,14 +57,21 @@ STALE_VALIDATION_S = 120.0  # a validation not finished after this long is re-ru
 EXIT_MEANING = {0: "succeeded", 1: "failed", 3: "cancelled", 4: "interrupted"}  # trainer.worker exit codes
 
 
-def device_count() -> int:
-    """Devices jobs can run on: CUDA GPUs, or 1 (the CPU)."""
+def cuda_devices() -> list[str]:
+    """The CUDA devices jobs may use (as CUDA_VISIBLE_DEVICES names them); [] on a machine without CUDA."""
     try:
         import torch
 
-        return max(1, torch.cuda.device_count())
+        count = torch.cuda.device_count()
     except Exception:  # noqa: BLE001 - no usable torch means the CPU
-        return 1
+        count = 0
+    visible = [d.strip() for d in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if d.strip()]
+    return (visible or [str(i) for i in range(count)])[:count]
+
+
+def device_count() -> int:
+    """Devices jobs can run on: CUDA GPUs, or 1 (the CPU)."""
+    return max(1, len(cuda_devices()))
 
 
 def process_alive(pid: int | None, create_time: float | None) -> bool:
@@ -161,7 +168,9 @@ class Runner:
         recipe: a module whose `run(config, run_dir, resume)` replaces the kind's recipe (tests and benchmarks);
         only: claim just this job (`tunewise train`); poll_s: seconds between ticks of the background thread;
         cancel_grace_s: seconds a cancelled job may take to save its checkpoint before SIGKILL."""
-        self.max_concurrent = max_concurrent or device_count()
+        self.gpus = cuda_devices()
+        self.max_concurrent = max_concurrent or max(1, len(self.gpus))
+        self.gpu_of: dict[str, str] = {}  # job id -> the GPU this runner gave it (several GPUs, one-process jobs)
         self.recipe, self.only, self.poll_s, self.cancel_grace_s = recipe, only, poll_s, cancel_grace_s
         self.children: dict[str, subprocess.Popen] = {}
         self._killed: set[tuple[str, int]] = set()
@@ -234,6 +243,9 @@ class Runner:
                    "PYTHONUNBUFFERED": "1"}
             for key, value in home.OFFLINE_ENV.items():
                 env.setdefault(key, value)
+            gpu = self._free_gpu(job)
+            if gpu is not None:  # one job per device: pin a one-process job to a GPU no other job of ours holds
+                env["CUDA_VISIBLE_DEVICES"] = self.gpu_of[job.id] = gpu
             argv = [sys.executable, "-m", "trainer.worker", job.id] + (["--recipe", self.recipe] if self.recipe else [])
             with open(run_dir / "log.txt", "ab") as log:
                 log.write(f"\n==== attempt {job.attempt}: {' '.join(argv)}\n".encode())
@@ -257,6 +269,13 @@ class Runner:
                 s.commit()
         if get_job(job.id).cancel_requested_at is not None:  # cancelled between the claim and now
             signal_job(get_job(job.id), signal.SIGTERM)
+
+    def _free_gpu(self, job: Job) -> str | None:
+        launch = job.config.get("launch") or {}
+        if len(self.gpus) < 2 or launch.get("nproc_per_node", 1) > 1 or launch.get("nnodes", 1) > 1:
+            return None  # one GPU (nothing to choose) or a torchrun job (it uses every visible GPU)
+        busy = {self.gpu_of[j] for j, p in self.children.items() if j in self.gpu_of and p.poll() is None}
+        return next((g for g in self.gpus if g not in busy), None)
 
     # ---- the background thread ----
 

@@ -361,14 +361,15 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any
     checkpoint = last_complete_checkpoint(run_dir) if resume else None
     if resume:
         event(f"resuming from {checkpoint.name}" if checkpoint else "no complete checkpoint: starting fresh")
+    train_started = time.time()
     output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-    train_seconds = time.time() - started
+    train_seconds = time.time() - train_started
 
     result: dict[str, Any] = {
         "kind": "sft", "method": config.lora.method, "steps": trainer.state.global_step,
         "train_loss": output.training_loss, "train_examples": len(train), "validation_examples": len(val),
-        "test_examples": len(test), "train_seconds": round(train_seconds, 1),
-        "train_runtime_s": output.metrics.get("train_runtime"),  # the training loop alone (Trainer's clock)
+        "test_examples": len(test), "train_seconds": round(train_seconds, 1),  # trainer.train() alone
+        "train_runtime_s": output.metrics.get("train_runtime"),  # the Trainer's own clock of its loop
     }
     if val_enc:
         result["eval_loss"] = trainer.evaluate()["eval_loss"]
@@ -392,7 +393,8 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any
               f"{config.eval.few_shot}-shot prompt")
         base = model if config.lora.method != "full" else load_model(config.model.base, dtype=dtype).to(model.device)
         report = evaluate.evaluate(run_dir, config, tokenizer, tuned=model, base=base, train=train, test=test)
-        result["eval"] = {"verdict": report["verdict"], "report": str(run_dir / "eval" / "report.json")}
+        result["eval"] = {"verdict": report["verdict"], "verdict_summary": report["verdict_summary"],
+                          "report": str(run_dir / "eval" / "report.json")}
         event(report["verdict"])
     elif config.eval.enabled:
         event("no test examples: evaluation skipped", "warning")

@@ -225,11 +225,14 @@ def measure_flops_per_s(model, batch_size: int, block_size: int, steps: int = 2)
     was_training = model.training
     model.train()
     elapsed = 0.0
+    # on a GPU the Trainer computes in bf16 (or fp16) autocast: measure the same arithmetic
+    half = torch.bfloat16 if device.type == "cuda" and torch.cuda.is_bf16_supported() else torch.float16
     for i in range(steps + 1):
         if device.type == "cuda":
             torch.cuda.synchronize()
         t0 = time.perf_counter()
-        out = model(input_ids=ids, labels=ids)
+        with torch.autocast(device.type, dtype=half, enabled=device.type == "cuda"):
+            out = model(input_ids=ids, labels=ids)
         out.loss.backward()
         if device.type == "cuda":
             torch.cuda.synchronize()

@@ -178,6 +178,14 @@ def _turn(text: str, files: list[str], session: dict, request: gr.Request | None
     shown = text + "".join(f"\n\n📎 {render.esc(u.name)}" for u in kept + refused)
     chat.append({"role": "user", "content": shown or "(no text)"})
     yield chat, session, cid
+    reports = []
+    if kept:  # the full validation report (token counts need the tokenizer: seconds), shown as a pending step
+        names = ", ".join(u.name for u in kept)
+        chat.append({"role": "assistant", "content": f"Checking {render.esc(names)} …",
+                     "metadata": {"title": "📄 Checking the data file", "status": "pending"}})
+        yield chat, session, cid
+        reports = [backend.validate_upload(u.path) for u in kept]
+        chat.pop()
     if kept or text.strip() or not refused:
         chat.append({"role": "assistant", "content": "…", "metadata": {"title": "⏳ Thinking", "status": "pending"}})
         yield chat, session, cid
@@ -201,8 +209,7 @@ def _turn(text: str, files: list[str], session: dict, request: gr.Request | None
             backend.add_message(cid, "assistant", f"⚠ {exc}", {"ui": "error"})
     else:  # only refused files and no text: the user's attempt is still recorded
         backend.add_message(cid, "user", text, {"refused_files": [u.name for u in refused]})
-    for upload in kept:
-        report = backend.validate_upload(upload.path)
+    for upload, report in zip(kept, reports):
         backend.add_message(cid, "assistant", render.validation_report(upload.name, report),
                             {"ui": "upload_report", "path": str(upload.path), "ok": report.get("ok")})
     for upload in refused:
@@ -468,12 +475,14 @@ def save_profile(rows, session: dict) -> tuple:
     cid = (session or {}).get("conversation_id")
     if not cid:
         return gr.skip(), "Start a conversation first."
-    current = {r[0]: r for r in _profile_table(cid)}
+    current = {label: value for label, value in _profile_table(cid)}
+    fact_of = {label: key for key, label in backend.fact_labels().items()}
     rows = rows.values.tolist() if hasattr(rows, "values") else (rows or [])
     notes = []
     for row in rows:
-        fact, value = str(row[0]), "" if row[2] is None else str(row[2])
-        if fact in current and value != current[fact][2]:
+        label, value = str(row[0]), "" if row[1] is None else str(row[1])
+        fact = fact_of.get(label, label)
+        if label in current and value != current[label]:
             try:
                 notes.append(backend.edit_fact(cid, fact, value))
             except UserError as exc:
@@ -496,16 +505,15 @@ def build_app() -> gr.Blocks:
         last_conversation = gr.BrowserState(None, storage_key="tunewise-last-conversation")
 
         with gr.Row(equal_height=False):
-            with gr.Column(scale=1, min_width=240):
+            with gr.Column(scale=1, min_width=300):
                 gr.Markdown("## tunewise\nPrompt, retrieve, fine-tune or pretrain?")
                 new_btn = gr.Button("New conversation", size="sm")
                 conversations = gr.Dropdown(label="Past conversations", choices=[], value=None, interactive=True,
                                             elem_id="tw-conversations")
                 with gr.Accordion("Profile — what the advisor knows", open=True):
-                    profile = gr.Dataframe(headers=["fact", "label", "value", "your words"], value=_profile_table(None),
-                                           interactive=True, static_columns=[0, 1, 3], wrap=True,
-                                           row_limits=(len(_profile_table(None)), len(_profile_table(None))),
-                                           column_widths=["0%", "30%", "35%", "35%"], elem_id="tw-profile",
+                    profile = gr.Dataframe(headers=["fact", "what the advisor holds"], value=_profile_table(None),
+                                           interactive=True, static_columns=[0], wrap=True,
+                                           column_widths=["45%", "55%"], elem_id="tw-profile", max_height=520,
                                            label="Edit a value and save: it is read as your answer")
                     save_profile_btn = gr.Button("Save profile", size="sm")
                     profile_note = gr.Markdown()

@@ -93,8 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write a SLURM sbatch script (srun torchrun ...) instead of training; - for stdout; "
                    "--nnodes and --nproc give its nodes and GPUs per node")
 
-    p = sub.add_parser("jobs", help="list, show, cancel or resume training jobs")
-    p.add_argument("action", nargs="?", choices=["list", "show", "cancel", "resume", "approve"], default="list")
+    p = sub.add_parser("jobs", help="list, show, approve, cancel or resume training jobs; run the queue")
+    p.add_argument("action", nargs="?", choices=["list", "show", "cancel", "resume", "approve", "run"], default="list",
+                   help="list (default); show ID; approve ID (you approve it: it is validated and queued); cancel ID "
+                   "(stops at the next step after a checkpoint); resume ID (an interrupted job, from its last complete "
+                   "checkpoint); run: start queued jobs here until none is left (when the app is not running)")
     p.add_argument("id", nargs="?", help="job id for show, cancel, resume or approve")
     p.add_argument("--json", action="store_true", help="print JSON")
 

@@ -436,7 +436,8 @@ def try_it_markdown(prompt: str, answers: dict) -> tuple[str, str]:
 
 
 def profile_rows(profile: dict, labels: dict[str, str], describe=None) -> list[list[str]]:
-    """[fact, label, value, the user's words] for the profile table; unknown facts show "—" (skipped: "skipped")."""
+    """[label, value] per fact for the profile table, in the advisor's order; unknown facts show "—", skipped
+    ones "skipped"."""
     rows = []
     for key, fact in (profile.get("facts") or {}).items():
         value = fact.get("value")
@@ -444,5 +445,5 @@ def profile_rows(profile: dict, labels: dict[str, str], describe=None) -> list[l
             shown = "skipped" if fact.get("skipped") else "—"
         else:
             shown = describe(key, value) if describe else str(value)
-        rows.append([key, labels.get(key, key), shown, fact.get("words", "")])
+        rows.append([labels.get(key, key), shown])
     return rows

@@ -15,7 +15,7 @@ batch 8, 1 epoch, fp32 on the CPU, one thread per run, one checkpoint at the end
                      completion-only loss on prompt/completion data) except bf16, off for an fp32 CPU comparison
     c_nogc           TRL with gradient checkpointing off (how much of c's time is checkpointing)
 
-Data: 128 chat examples (96 train = 12 steps, 32 validation) whose lengths vary like real instruction data: prompt and answer
+Data: 96 chat examples (64 train = 8 steps of 8, 32 validation) whose lengths vary like real instruction data: prompt and answer
 word counts drawn from log-normal distributions (prompt median 45 words, σ 0.9; answer median 30 words, σ 0.8),
 clipped to 3..260 words, giving a long right tail (token lengths below).
 
@@ -64,8 +64,8 @@ def lognormal_words(r: random.Random, median: float, sigma: float) -> str:
 def write_data(folder: Path) -> None:
     r = random.Random(1234)
     rows = [{"prompt": lognormal_words(r, 45, 0.9) + "?", "completion": lognormal_words(r, 30, 0.8) + "."}
-            for _ in range(128)]
-    for name, part in (("train", rows[:96]), ("val", rows[96:])):
+            for _ in range(96)]
+    for name, part in (("train", rows[:64]), ("val", rows[64:])):
         (folder / f"{name}.jsonl").write_text("\n".join(json.dumps(x) for x in part) + "\n")
 
 
@@ -192,7 +192,7 @@ def prepare(folder: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--variants", default="a,b,c,a_pack", help=f"comma-separated, from {','.join(VARIANTS)}")
     parser.add_argument("--workdir", default="/tmp/tunewise-bench-sft")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one variant, print its JSON
     parser.add_argument("--out", help=argparse.SUPPRESS)
