@@ -227,15 +227,38 @@ def _decide(raw: Mapping[str, Any]) -> _Decision:
             return d.choose("rag", "rag_and_finetune", "prompt_engineering")
         return d.choose("rag", "prompt_engineering", "rag_and_finetune")
 
+    # 3b. A domain genuinely outside every model's pretraining data, with the scale to build one: "only here —
+    #     when the domain is outside the pretraining distribution and no fine-tuning closes the gap — does
+    #     training from scratch become a serious conversation" (needs 10B+ tokens, a cluster, a pretraining team).
+    if f.novelty == "novel" and (f.corpus or 0) >= MIN_SCRATCH_TOKENS:
+        cluster = f.compute is None or f.compute.get("access") == "cluster" or f.compute.get("gpus", 0) >= 16
+        funded = f.budget is None or f.budget >= MIN_SCRATCH_BUDGET
+        if cluster and f.team in (None, "pretraining") and funded:
+            d.because("domain_novelty", "novel", "no existing model has seen anything like your domain")
+            d.because("unlabeled_corpus", f.corpus, f"{describe('unlabeled_corpus', f.corpus)} clears the ~10B token "
+                      "bar for pretraining")
+            if f.compute is not None:
+                d.because("compute", f.compute, f"{describe('compute', f.compute)}: cluster-scale compute is available")
+            else:
+                d.assume("compute", "assumed a GPU cluster for weeks is available")
+            if f.team is not None:
+                d.because("team", f.team, "the team has pretraining experience")
+            else:
+                d.assume("team", "assumed the team has pretraining experience")
+            if f.budget is not None:
+                d.because("budget", f.budget, f"${human(f.budget)} covers a $500K–$2M pretraining run")
+            return d.choose("pretrain_from_scratch", "continued_pretraining", "collect_data")
+
     # 4. Specialised domain reasoning the base model lacks, with plenty of raw domain text: continued pretraining
     #    ("surface-level style adaptation isn't enough — you need the model to reason differently").
     depth = P & {"reasoning", "hallucination", "domain"}
     specialised = "domain" in P or f.novelty in ("partial", "novel") or "terminology" in P
-    if depth and specialised and f.big_corpus():
+    if (depth and specialised or f.novelty == "novel") and f.big_corpus():
         if f.prompting in ("none", "basic") and not P & {"hallucination", "domain"}:
             d.because("prompting_tried", f.prompting, "structured prompting has not been tried yet")
             return d.choose("prompt_engineering", "continued_pretraining", "stronger_base_model")
-        d.because("problem", sorted(P), "the gap is domain depth (reasoning/knowledge substrate), not surface style")
+        if P:
+            d.because("problem", sorted(P), "the gap is domain depth (reasoning/knowledge substrate), not surface style")
         d.because("unlabeled_corpus", f.corpus, f"{describe('unlabeled_corpus', f.corpus)} is enough to shift the "
                   "model toward your domain before fine-tuning")
         if f.novelty in ("partial", "novel"):

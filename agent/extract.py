@@ -147,8 +147,11 @@ PROBLEM_TAGS: dict[str, re.Pattern] = {
                      r"\bwrong or outdated\b", r"\bdo(?:es)?(?:n't| not) know (?:about |anything about )?(?:our|the (?:latest|current|new)|recent|current|new|about)\b",
                      r"\b(?:current|latest|up-to-date|new|changing) (?:\w+ )?(?:documents|docs|policies|information|info|prices|rules|regulations|specs)\b",
                      r"\bneeds? (?:to know|access to)\b", r"\banswer (?:only )?from (?:the|our)\b",
-                     r"\bour (?:internal )?(?:docs|documents|documentation|knowledge ?base|wiki|catalog(?:ue)?|"
-                     r"policies|manuals|products?|handbook)\b", r"\bknowledge ?base\b", r"\bup[- ]to[- ]date\b",
+                     r"\bour (?:[\w-]+ ){0,2}(?:docs|documents|documentation|knowledge ?base|wiki|catalog(?:ue)?|"
+                     r"policies|manuals?|products?|handbook)\b",
+                     r"\bknows?\b[^.]{0,40}\bour\b[^.]{0,30}\b(?:manuals?|handbook|wiki|docs|documentation|documents|"
+                     r"catalog\w*|knowledge ?base|policies|codebase|products?|specs)\b",
+                     r"\b(?:find|look up|search for) (?:the )?(?:answers|information|info) in\b", r"\bknowledge ?base\b", r"\bup[- ]to[- ]date\b",
                      r"\blatest (?:info|information|prices|versions?|releases?)\b", r"\bfactual\b",
                      r"\bfacts?\b(?! (?:and|or) (?:tone|style))", r"\bprices?\b", r"\bproduct (?:info|specs?|details)\b",
                      r"\bspecs\b", r"\brecent events\b", r"\bknowledge gap\b", r"\bwrong answers? about\b",
@@ -157,7 +160,8 @@ PROBLEM_TAGS: dict[str, re.Pattern] = {
                      r"\b(?:telling|giving|tells|gives) (?:\w+ )?(?:the )?wrong\b",
                      r"\bwrong (?:information|info|details|numbers|dates|policy|policies|answers?|prices?)\b",
                      r"\b(?:policy|policies|rules|prices|info\w*|docs|documentation|regulations) (?:has |have )?changed\b",
-                     r"\bto know (?:our|about)\b", r"\bknow (?:our|about our) (?:codebase|docs|products|data|policies)\b"),
+                     r"\bto know (?:our|about)\b", r"\b(?:generic|general|public) (?:internet |web )?knowledge\b",
+                     r"\b(?:internal|company|hr|travel|expense|security|it|leave|hiring) polic(?:y|ies)\b", r"\bknow (?:our|about our) (?:codebase|docs|products|data|policies)\b"),
     "hallucination": _rx(r"\bhallucinat\w*", r"\binvents?\b", r"\binventing\b", r"\bmakes? (?:things |stuff )?up\b",
                          r"\bmade[- ]up\b", r"\bmaking up\b", r"\bconfabulat\w*", r"\bfabricat\w*",
                          r"\bnon-?existent\b", r"\bdon'?t exist\b", r"\bdoesn'?t exist\b", r"\bplausible[- ]sounding\b"),
@@ -174,13 +178,13 @@ PROBLEM_TAGS: dict[str, re.Pattern] = {
     "reasoning": _rx(r"\breason\w*", r"\blogic\w*", r"\bmulti-?step\b", r"\bmath\w*", r"\bcalculat\w*",
                      r"\barithmetic\b", r"\bchains? (?:them|steps|it)\b", r"\bword problems?\b", r"\bplanning\b",
                      r"\bdeduc\w+", r"\binfer(?:ence|ring)? chains?\b", r"\bproofs?\b", r"\bmulti-?hop\b"),
-    "domain": _rx(r"\bshallow\b", r"\bdepth\b", r"\bniche\b", r"\bgeneric\b", r"\bspeciali[sz]ed\b",
+    "domain": _rx(r"\bshallow\b", r"\bdepth\b", r"\bniche\b", r"\bgeneric\b(?! (?:internet |web )?knowledge)", r"\bspeciali[sz]ed\b",
                   r"\bdomain\b", r"\bdoesn'?t understand (?:our|the) (?:field|domain|industry)\b",
                   r"\bunderwriting\b", r"\bour industry\b", r"\bsounds like a \w+ but\b"),
     "task": _rx(r"\bclassif(?:y|ies|ier|iers|ication|ications|ying)\b", r"\bextract\w*", r"\bsummari[sz]\w*", r"\bcategori[sz]\w*", r"\bcategor(?:y|ies)\b",
                 r"\brout(?:e|ing)\b", r"\btagg?ing\b", r"\blabel(?:l)?ing\b", r"\bnarrow task\b", r"\bsingle task\b",
                 r"\btask accuracy\b"),
-    "cost": _rx(r"\bexpensive\b", r"\bcosts?\b", r"\bpric(?:ey|y)\b", r"\bbill\b", r"\btoo much money\b",
+    "cost": _rx(r"\b(?:cut|reduce|lower) (?:\w+ )?(?:costs?|spend|bills?)\b", r"\bexpensive\b", r"\bcosts?\b", r"\bpric(?:ey|y)\b", r"\bbill\b", r"\btoo much money\b",
                 r"\bapi spend\b"),
     "latency": _rx(r"\blatency\b", r"\btoo slow\b", r"\bslow\b", r"\bresponse time\b", r"\breal[- ]time\b",
                    r"\b\d+ ?ms\b", r"\bmilliseconds?\b"),
@@ -214,7 +218,9 @@ def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
         tags.add("lora_plateau")
     if "cost" in tags and asked != "problem" and not re.search(r"\b(?:too|far too|very|so) (?:expensive|slow|costly)\b|"
                                                                r"\bcost and latency\b|\bcost,? not\b|\bcosts? us\b|"
-                                                               r"\bper (?:month|request|call)\b", text, re.I):
+                                                               r"\bper (?:month|request|call)\b|\bapi (?:spend|bill)\b|"
+                                                               r"\b(?:cut|reduce|lower) (?:\w+ )?(?:costs?|spend|bills?)\b",
+                                                               text, re.I):
         # "costs" said in passing (budget talk) is no failing behaviour
         tags.discard("cost")
     if not tags:
@@ -228,11 +234,12 @@ PROMPT_NONE = _rx(r"\b(?:have ?n[o']?t|haven't|didn't|did not|never|not yet|no,?
                   r"\bno prompt(?:ing| engineering)\b", r"\bnot tried prompt\w*", r"\bnothing (?:yet|so far)\b",
                   r"\bwe (?:just|only) (?:fine-?tuned|trained)\b", r"\bskipped prompt\w*", r"\bnot yet\b")
 PROMPT_BASIC = _rx(r"\bplain(?:ly)?\b", r"\bwithout (?:a |any )?(?:schema|examples|few-?shot|system prompt)\b",
-                   r"\bbasic prompt\w*", r"\bsimple prompt\w*", r"\bone-?line prompt\b", r"\bdefault prompt\b",
+                   r"\b(?:basic|simple|short|generic|naive|quick) (?:system )?prompt\w*", r"\bone-?line prompt\b", r"\bdefault prompt\b",
                    r"\bbarely\b", r"\bjust ask(?:ed)? it\b", r"\bjust a (?:quick|simple|short) prompt\b",
                    r"\ba (?:little|bit)\b(?! of (?:data|text))", r"\bzero-?shot\b", r"\bnot much\b",
                    r"\bone-?line (?:instruction|prompt)\b", r"\bno (?:examples|schema|few-?shot)\b",
-                   r"\banything (?:other|more) than\b", r"\bnothing (?:other|more) than\b")
+                   r"\banything (?:other|more) than\b", r"\bnothing (?:other|more) than\b",
+                   r"\bnothing systematic\b", r"\bnot systematic\w*\b", r"\bhalf-?hearted\w*\b")
 PROMPT_TRIED = _rx(r"\bextensive\w*", r"\bweeks on prompts?\b", r"\biterat\w*", r"\bsystem prompts?\b",
                    r"\bfew-?shot\b", r"\bexamples in the prompt\b", r"\bchain[- ]of[- ]thought\b", r"\bcot\b",
                    r"\btemplates?\b", r"\bdetailed\b", r"\bstyle[- ]guides?\b", r"\bprompt(?:ing)? (?:works|worked)\b",
@@ -242,6 +249,7 @@ PROMPT_TRIED = _rx(r"\bextensive\w*", r"\bweeks on prompts?\b", r"\biterat\w*", 
                    r"\bpaste\w* .{0,30}\binto the prompt\b", r"\bin the prompt\b", r"\bprompt(?:s|ing)? (?:give|gives|gave)\b",
                    r"\bexamples? (?:in|into) (?:the )?prompt\b", r"\bspent (?:days|weeks|months) (?:on|iterating)\b",
                    r"\bprompt\b.{0,25}\b(?:nails it|works well|does (?:it|this) well|gets it right)\b",
+                   r"\bplayed (?:around )?with (?:the )?prompts?\b", r"\bprompt (?:tweaking|tuning|iteration)\b",
                    r"\beven with (?:cot|chain|few-?shot|careful|detailed|our)\b")
 _PROMPT_TOPIC = _rx(r"\bprompt\w*", r"\bfew-?shot\b", r"\bchain[- ]of[- ]thought\b", r"\binstructions?\b",
                     r"\btried anything\b", r"\bcot\b")
@@ -261,6 +269,10 @@ def _prompting(text: str, asked: str | None) -> tuple[Any, str, float] | None:
     if asked == "prompting_tried":
         if NO.search(text):
             return "none", text, conf
+        if re.search(r"\b(?:tons|a lot|loads|lots|plenty|a fair bit|heavily|extensively|for (?:weeks|months))\b", text, re.I):
+            return "tried", text, conf
+        if re.search(r"\b(?:kind of|sort of|a bit|somewhat|barely)\b", text, re.I):
+            return "basic", text, conf
         if YES.search(text) or re.search(r"\btried\b|\bwe did\b|\bdone that\b", text, re.I):
             return "tried", text, conf
     return None
@@ -355,11 +367,12 @@ SENS_ONPREM = _rx(r"\bon[- ]?prem\w*", r"\bour own (?:servers?|hardware|data ?ce
                   r"\bself-?host\w*", r"\bno (?:cloud|third[- ]party|external) (?:services|providers|apis?)?\b",
                   r"\bin-?house (?:only|servers?)\b", r"\bbehind (?:our|the) firewall\b", r"\bnever leave (?:our|the)\b",
                   r"\bdata residency\b", r"\bsovereign\w*")
-SENS_CONF = _rx(r"\bcan(?:not|'t) leave (?:our|the) (?:vpc|cloud|account|tenant|aws|azure|gcp)\b",
+SENS_CONF = _rx(r"\bmedical\b", r"\bpatients?\b", r"\bhealth\w*\b", r"\bfinancial data\b", r"\bclient data\b",
+                r"\bcan(?:not|'t) leave (?:our|the) (?:vpc|cloud|account|tenant|aws|azure|gcp)\b",
                 r"\bour (?:own )?(?:vpc|cloud account|tenant)\b", r"\bconfidential\b", r"\bproprietary\b", r"\bnda\b", r"\bprivate\b", r"\bpii\b", r"\bgdpr\b",
                 r"\bsensitive\b", r"\bcustomer data\b", r"\bpersonal data\b", r"\bour own cloud\b", r"\binternal only\b",
                 r"\bfinancial records\b", r"\bsoc ?2\b", r"\bcompliance\b", r"\bregulated\b")
-SENS_PUBLIC = _rx(r"\bpublic\b", r"\bnot sensitive\b", r"\bnothing sensitive\b", r"\bopen data\b",
+SENS_PUBLIC = _rx(r"\bnothing (?:confidential|private|secret)\b", r"\bpublic\b", r"\bnot sensitive\b", r"\bnothing sensitive\b", r"\bopen data\b",
                   r"\bno restrictions\b", r"\bnon-?sensitive\b", r"\bopen[- ]source data\b", r"\bfreely available\b",
                   r"\bno privacy\b", r"\bnot (?:really )?(?:confidential|private)\b", r"\bno (?:pii|personal data)\b")
 
@@ -400,7 +413,8 @@ WEIGHTS_YES = _rx(r"\bopen[- ]weights?(?: models?)? (?:are|is) (?:fine|ok(?:ay)?
                   r"\b(?:open|commercial|permissive\w*|apache|mit|llama|mistral|qwen|gemma)\b.{0,50}\b(?:fine|ok(?:ay)?|"
                   r"allowed|acceptable|no problem|works for us)\b",
                   r"\bwe can use (?:open|existing|pre-?trained|commercial|any)\b", r"\bno licen[cs]e (?:issues|concerns|problems)\b",
-                  r"\bany (?:model|license) (?:is )?(?:fine|ok)\b", r"\bno restrictions on (?:models|weights)\b")
+                  r"\bany (?:model|license) (?:is )?(?:fine|ok)\b", r"\bno restrictions on (?:models|weights)\b",
+                  r"\b(?:apache|mit|permissive\w*|open)(?:[- ]\S+)?(?: or \w+)?[- ]licen[cs]ed\b")
 _WEIGHTS_BAN = _rx(r"\bforbid\w*", r"\bprohibit\w*", r"\bbans?\b", r"\bbanned\b", r"\bnot allowed\b", r"\bcan(?:not|'t)\b",
                    r"\bmust not\b", r"\bmay not\b", r"\bno (?:third[- ]party|external|outside)\b", r"\bdisallow\w*")
 _WEIGHTS_NOUN = _rx(r"\b(?:model )?weights\b", r"\bfoundation models?\b", r"\bpre-?trained models?\b",
@@ -498,7 +512,7 @@ def _team(text: str, asked: str | None) -> tuple[Any, str, float] | None:
 INFER_TAGS = {
     "latency": _rx(r"\blatency\b", r"\b\d+ ?ms\b", r"\bmilliseconds?\b", r"\breal[- ]time\b", r"\bfast(?:er)?\b",
                    r"\bslow\b", r"\bunder (?:a|one|\d+) seconds?\b", r"\binstant\w*", r"\bresponse time\b"),
-    "cost": _rx(r"\bexpensive\b", r"\bcheap(?:er)?\b", r"\bcosts?\b", r"\bper[- ](?:call|request|token) (?:price|cost)\b",
+    "cost": _rx(r"\b(?:cut|reduce|lower) (?:\w+ )?(?:costs?|spend|bills?)\b", r"\bexpensive\b", r"\bcheap(?:er)?\b", r"\bcosts?\b", r"\bper[- ](?:call|request|token) (?:price|cost)\b",
                 r"\bbudget per\b", r"\bcost-?sensitive\b", r"\bapi (?:bill|spend|costs?)\b"),
     "volume": _rx(r"\bmillions? of (?:\w+ )?(?:requests|calls|queries|tickets|messages|documents|users|items)\b",
                   r"\b(?:requests|calls|queries|tickets|messages) (?:a|per) (?:day|second|hour|minute)\b",
@@ -544,7 +558,8 @@ _GPU_NAME = "|".join(sorted((re.escape(k).replace(r"\ ", r"\s?") for k in GPU_ME
 _GPU_RX = re.compile(
     r"(?P<count>\b\d+|\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|sixteen|several|a few|"
     r"a couple of|a couple|a pair of|dozens of|hundreds of|thousands of|a single|single|multiple|many)\b)?"
-    r"\s*(?:x\s*)?(?:nvidia\s+|rtx\s+|geforce\s+|tesla\s+|amd\s+|instinct\s+)?"
+    r"\s*(?:x\s*)?(?:(?:cloud|rented|local|spare|dedicated|big|small|old|older|new|beefy|consumer|idle)\s+)?"
+    r"(?:nvidia\s+|rtx\s+|geforce\s+|tesla\s+|amd\s+|instinct\s+)?"
     r"(?:(?P<mem1>\d+)\s?gb\s+)?"
     r"(?P<name>(?:" + _GPU_NAME + r")(?:s|'s)?|gpus?|graphics cards?|cards|accelerators?)\b"
     r"(?:\s*(?:\(|with|of)?\s*(?P<mem2>\d+)\s?gb)?"
@@ -561,7 +576,7 @@ _CLUSTER = _rx(r"\bcluster\b", r"\bslurm\b", r"\bsupercomputer\b", r"\bnodes\b",
 _NO_GPU = _rx(r"\bno gpus?\b", r"\bno (?:hardware|compute)\b", r"\bcpu[- ]only\b", r"\bjust (?:a |our )?laptops?\b",
               r"\bonly (?:a |our )?laptops?\b", r"\bnothing\b", r"\bdon'?t have (?:any )?gpus?\b", r"\bzero gpus?\b",
               r"\bwithout (?:a |any )?gpus?\b")
-_COMPUTE_TOPIC = _rx(r"\bgpus?\b", r"\bcompute\b", r"\bcluster\b", r"\bcolab\b", r"\b(?:" + _GPU_NAME + r")s?\b")
+_COMPUTE_TOPIC = _rx(r"\bmacbook\b", r"\bmac studio\b", r"\bapple silicon\b", r"\bgpus?\b", r"\bcompute\b", r"\bcluster\b", r"\bcolab\b", r"\b(?:" + _GPU_NAME + r")s?\b")
 
 
 def _compute(text: str, asked: str | None) -> tuple[Any, str, float] | None:
@@ -597,6 +612,10 @@ def _compute(text: str, asked: str | None) -> tuple[Any, str, float] | None:
     mem_only = re.search(r"\b(\d+)\s?gb\b(?! of (?:text|data))", low)
     if memory is None and mem_only and gpus:
         memory = float(mem_only.group(1))
+    apple = re.search(r"\b(?:m[1-4](?: (?:pro|max|ultra))?|macbook(?: pro)?|mac studio|mac mini|apple silicon)\b", low)
+    if apple and not gpus:  # Apple silicon: one accelerator sharing the machine's unified memory
+        gpus, memory = 1, float(mem_only.group(1)) if mem_only else 16.0
+        named = True
     access = None
     if _any(_RENT, low):
         access = "rent"
@@ -626,7 +645,7 @@ def _compute(text: str, asked: str | None) -> tuple[Any, str, float] | None:
 # ---- money and time ------------------------------------------------------------------------------------------
 
 _MONEY_BEFORE = re.compile(r"(?:\$|usd\s?|us\$|€|£|eur\s?)\s*$", re.IGNORECASE)
-_MONEY_AFTER = re.compile(r"^\s*(?:k|m)?\s*(?:dollars|usd|bucks|euros?|eur|pounds|gbp)\b", re.IGNORECASE)
+_MONEY_AFTER = re.compile(r"^\s*(?:k|m)?\s*(?:dollars|usd|bucks|euros?|eur|pounds|gbp|grand)\b", re.IGNORECASE)
 _BUDGET_WORDS = _rx(r"\bbudget\w*", r"\bspend\b", r"\bafford\b", r"\bfund\w*", r"\bdollars?\b", r"\bmoney\b", r"\$")
 
 
@@ -634,7 +653,7 @@ def _money_quantities(text: str, quantities: list[Quantity]) -> list[Quantity]:
     out = []
     for q in quantities:
         before, after = text[max(0, q.start - 5):q.start], text[q.end:q.end + 12]
-        if _MONEY_BEFORE.search(before) or _MONEY_AFTER.match(after):
+        if _MONEY_BEFORE.search(before) or _MONEY_AFTER.match(after) or q.text.lower().endswith("grand"):
             out.append(q)
     return out
 
@@ -672,7 +691,7 @@ _DEADLINE = _rx(r"\bdeadline\b", r"\bby (?:the end of|next|end of)\b", r"\bwithi
 
 def _timeline(text: str, asked: str | None, quantities: list[Quantity]) -> tuple[Any, str, float] | None:
     low = text.lower()
-    if asked != "timeline" and not re.search(r"\bdeadline\b|\btimeline\b|\bgo live\b|\bdue (?:in|by)\b|"
+    if asked != "timeline" and not re.search(r"\bdeadline\b|\btimeline\b|\bgo live\b|\bdue (?:in|by)\b|\bby q[1-4]\b|"
                                              r"\b(?:need|want|have to|must|ship|launch|deliver|ready)\b[^.]{0,30}\b(?:in|by|"
                                              r"within)\s+(?:\w+\s+)?(?:days?|weeks?|months?|quarters?|sprints?)\b", low):
         return None
@@ -687,8 +706,11 @@ def _timeline(text: str, asked: str | None, quantities: list[Quantity]) -> tuple
         count = q.value if q else (1 if re.search(r"\b(?:a|an|one|next|this)\s+$", low[:m.start()]) else None)
         if count is not None:
             return float(count * unit), text, conf
-    if re.search(r"\bend of (?:the )?year\b", low):
-        return 120.0, text, 0.6
+    for pattern, days in ((r"\bend of (?:the )?year\b", 120.0), (r"\bby q[1-4]\b|\bnext quarter\b|\bend of (?:the )?quarter\b", 90.0),
+                          (r"\bend of (?:the|this) month\b|\bnext month\b", 30.0), (r"\bnext week\b|\bthis week\b", 7.0),
+                          (r"\btomorrow\b", 1.0)):
+        if re.search(pattern, low):
+            return days, text, 0.7
     return None
 
 
@@ -701,6 +723,10 @@ _DOC_UNITS = {"documents", "docs", "files", "articles", "reports", "papers", "fi
               "transcripts", "emails", "posts", "pdfs", "records", "notes", "case reports", "statutes", "letters",
               "patents", "wiki pages", "web pages", "chapters", "memos", "policies", "tweets", "captions", "headlines",
               "snippets", "abstracts", "comments", "stories", "essays", "newsletters", "letters"}
+# Documents that are the finished output of a writing task (comments, emails, posts…): examples to imitate, unless
+# the sentence calls them a corpus or raw text.
+_OUTPUT_UNITS = {"comments", "emails", "posts", "tweets", "captions", "headlines", "letters", "memos", "newsletters",
+                 "essays", "stories", "snippets", "abstracts", "notes", "descriptions", "replies", "articles"}
 _EXAMPLE_UNITS = {"examples", "example", "pairs", "pair", "samples", "rows", "labeled", "labelled", "annotated",
                   "demonstrations", "conversations", "dialogues", "dialogs", "tickets", "q&a", "qa", "questions",
                   "answers", "problems", "clauses", "dictations", "instances", "items", "entries", "responses",
@@ -720,7 +746,7 @@ _CORPUS_WORDS = re.compile(r"\btokens?\b|\bcorpus\b|\barchive\b|\bunlabell?ed\b|
 _VOLUME_AFTER = re.compile(r"^[^.;,]{0,25}\b(?:a|per|each|every) (?:day|second|hour|minute|month|week)\b|^\s*daily\b",
                            re.IGNORECASE)
 _MODEL_SIZE_AFTER = re.compile(r"^\s*(?:-|\s)?(?:param\w*|model|llm|parameter)\b", re.IGNORECASE)
-_VAGUE_LARGE = re.compile(r"\b(?:plenty of|lots of|a lot of|tons of|loads of|a large|large|a huge|huge|massive|"
+_VAGUE_LARGE = re.compile(r"\b(?:lots|tons|loads|plenty of|lots of|a lot of|tons of|loads of|a large|large|a huge|huge|massive|"
                           r"an enormous|enormous|years of|decades of|a big|big|a sizable|vast|extensive)\b", re.IGNORECASE)
 _VAGUE_SMALL = re.compile(r"\b(?:a few|some|a handful of|a little|a small|small|limited|not much|modest)\b", re.IGNORECASE)
 
@@ -764,6 +790,8 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
             return "unlabeled_corpus"
         if asked == "labeled_examples" or _LABEL_WORDS.search(sentence):
             return "labeled_examples"
+        if any(w in _OUTPUT_UNITS for w in first) and not _CORPUS_WORDS.search(sentence):
+            return "labeled_examples"  # "50k past review comments": finished outputs of the task, i.e. examples
         return "unlabeled_corpus"
     if asked in ("labeled_examples", "unlabeled_corpus", "preference_data"):
         return asked
@@ -808,6 +836,8 @@ def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip:
             out["preference_data"] = Finding("preference_data", 0, text, 0.8)
         elif YES.search(text):
             out["preference_data"] = Finding("preference_data", 1_000, text, 0.4)
+    if asked == "labeled_examples" and "labeled_examples" not in out and _VAGUE_LARGE.search(text):
+        out["labeled_examples"] = Finding("labeled_examples", 5_000, text, 0.4)  # "lots", "years of tickets"
     if asked == "labeled_examples" and "labeled_examples" not in out and YES.search(text):
         out["labeled_examples"] = Finding("labeled_examples", 500, text, 0.3)
     if "unlabeled_corpus" not in out:

@@ -59,7 +59,7 @@ def model_path() -> Path:
 
 @functools.lru_cache(maxsize=1)
 def load_model() -> "SentenceTransformer":
-    """The SentenceTransformer, loaded once per process on the CPU (≈ 1 s; queries then take a few ms)."""
+    """The SentenceTransformer, loaded once per process on the CPU (seconds, mostly importing the library)."""
     apply_offline_env()
     path = model_path()
     from sentence_transformers import SentenceTransformer
@@ -78,34 +78,43 @@ def load_model() -> "SentenceTransformer":
             hf_logging.enable_progress_bar()
 
 
-_QUERY_LOCK = threading.Lock()
+# Below this many texts, one thread does the work faster than two on a busy machine (see embed()).
+SMALL_BATCH = 16
+_THREADS_LOCK = threading.Lock()
 
 
 def embed_query(text: str) -> np.ndarray:
-    """One unit-length vector for a search query, computed on a single CPU thread.
+    """One unit-length vector for a search query."""
+    return embed([text])[0]
 
-    Why one thread: a query is one short sequence, too small to split across cores, and on a busy machine
-    (other engineers' jobs, a training run) torch's threads wait for each other. Measured on the 2-core dev box
-    under load: 40 ms median with one thread against 210-490 ms with two. torch's thread count is
-    process-wide, so it is lowered only for the duration of the call, under a lock so concurrent queries from
-    the app's threads do not restore it under each other.
+
+def embed(texts: list[str]) -> np.ndarray:
+    """Unit-length float32 vectors, one row per text; cosine similarity is then a dot product.
+
+    Small batches (queries, an edited section) run on a single CPU thread. Why: a short sequence is too small to
+    split across cores, and on a busy machine (other jobs, a training run) torch's threads wait for each other.
+    Measured on the 2-core dev box under load: a query took 40 ms median on one thread against 210-490 ms on
+    two. torch's thread count is process-wide, so it is lowered only for the call, under a lock so concurrent
+    calls from the app's threads do not restore it under each other.
     """
+    if not texts:
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    model = load_model()
+    if len(texts) > SMALL_BATCH:
+        return _encode(model, texts)
     import torch
 
-    with _QUERY_LOCK:
+    with _THREADS_LOCK:
         before = torch.get_num_threads()
         torch.set_num_threads(1)
         try:
-            return embed([text])[0]
+            return _encode(model, texts)
         finally:
             torch.set_num_threads(before)
 
 
-def embed(texts: list[str]) -> np.ndarray:
-    """Unit-length float32 vectors, one row per text; cosine similarity is then a dot product."""
-    if not texts:
-        return np.zeros((0, DIMENSIONS), dtype=np.float32)
-    return load_model().encode(
+def _encode(model: "SentenceTransformer", texts: list[str]) -> np.ndarray:
+    return model.encode(
         texts,
         batch_size=BATCH_SIZE,
         normalize_embeddings=True,

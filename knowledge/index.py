@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from typing import Any, Callable, Iterator, TypeVar
 
 from knowledge import corpus
 from knowledge.corpus import APPROACHES, GUIDES_DIR, Chunk
+from knowledge.documents import TEXT_SUFFIXES, read_text_file, text_files
 from knowledge.lexical import LexicalIndex
 from trainer.errors import UserError
 
@@ -40,12 +42,11 @@ USER_COLLECTION = "tunewise-user-docs"
 MANIFEST_NAME = "guides-manifest.json"
 DB_FILE = "chroma.sqlite3"
 
-TEXT_SUFFIXES = (".md", ".markdown", ".txt")
 # A folder of thousands of notes is read one file at a time and embedded in batches; past this many files
-# the add stops and says so, because embedding runs at roughly 100 chunks a second on a small CPU.
+# the add stops and says so: embedding runs at roughly 10-30 passages a second on a 2-core CPU, so 2,000
+# files already take minutes.
 MAX_USER_FILES = 2000
-MAX_FILE_BYTES = 2_000_000  # a 2 MB text file is a book; bigger ones are usually exports or logs
-EMBED_BATCH = 64  # passages (≈ 3 vectors each) embedded and written per round trip; bounds memory for big folders
+EMBED_BATCH = 64  # passages (≈ 1.3 vectors each) embedded and written per round trip; bounds memory
 # The model reads ~256 word pieces (≈ 200 words); a longer query only costs tokenizer time, so it is cut.
 MAX_QUERY_CHARS = 1000
 MAX_K = 50
@@ -215,11 +216,13 @@ class KnowledgeIndex:
                 # Deleted under a running process: start again; ensure_ready() sees no manifest and rebuilds.
                 self._forget_client()
                 self.notes.append(f"the index folder {self.path} was deleted; rebuilt it from the built-in guides.")
+            from chromadb.errors import ChromaError
+
             try:
                 return action()
-            except UserError:
-                raise
-            except Exception as exc:  # any storage failure: the guides are the truth, so rebuild from them
+            except (IndexUnreadable, ChromaError, sqlite3.DatabaseError) as exc:
+                # A storage failure: the guides are the truth, so rebuild from them. Anything else is a bug and
+                # keeps its traceback rather than costing the user their index.
                 self._set_aside(str(exc) or type(exc).__name__)
                 self._rebuild_after_repair()
                 return action()
@@ -280,6 +283,7 @@ class KnowledgeIndex:
             chunks = corpus.corpus_chunks(self.guides_dir)
             collection = self._collection(GUIDES_COLLECTION)
             report = _apply(collection, _stored_hashes(collection, None), iter(chunks))
+            self._lexicals.pop(GUIDES_COLLECTION, None)  # an edit can keep the count equal; rebuild BM25 stats
             report.seconds = time.perf_counter() - started
             self._write_manifest(fingerprint, len(chunks), collection.count())
             self._checked = None
@@ -334,6 +338,7 @@ class KnowledgeIndex:
             collection = self._collection(USER_COLLECTION)
             have = _stored_hashes(collection, {"root": root})
             report.sync = _apply(collection, have, self._read_documents(Path(root), report))
+            self._lexicals.pop(USER_COLLECTION, None)
             report.sync.seconds = time.perf_counter() - started
             return report
 
@@ -345,7 +350,7 @@ class KnowledgeIndex:
 
     def _read_documents(self, root: Path, report: AddReport) -> Iterator[Chunk]:
         """Chunks of every readable text file under root, one file at a time (never the whole folder in memory)."""
-        for file in _text_files(root):
+        for file in text_files(root):
             if report.files >= MAX_USER_FILES:
                 report.capped = True
                 self.notes.append(
@@ -420,7 +425,8 @@ class KnowledgeIndex:
         return hits[:k]
 
     def _lexical(self, name: str, count: int) -> LexicalIndex:
-        """BM25 statistics for one collection, rebuilt when its size changed (a sync or an add happened)."""
+        """BM25 statistics for one collection; rebuilt after this process changed it, or when its size changed
+        (another process, e.g. `tunewise index add` while the app runs, changed it)."""
         cached = self._lexicals.get(name)
         if cached is None or cached[0] != count:
             stored = self._collection(name).get(where={"unit": 0}, include=["documents", "metadatas"])
@@ -558,40 +564,6 @@ def _apply(collection: Any, have: dict[str, str | None], chunks: Iterator[Chunk]
     if report.removed:
         delete_passages(report.removed)
     return report
-
-
-def _text_files(root: Path) -> Iterator[Path]:
-    """Markdown and text files under root in name order, streamed; hidden files and folders are skipped."""
-    if root.is_file():
-        yield root
-        return
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith(".") and name.lower().endswith(TEXT_SUFFIXES):
-                yield Path(folder) / name
-
-
-def read_text_file(path: Path) -> tuple[str, str | None]:
-    """(text, None) for a readable UTF-8 file, or ("", why it was skipped) with the byte offset where known."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return "", f"{size / 1e6:.1f} MB is larger than the {MAX_FILE_BYTES / 1e6:.0f} MB limit for one document"
-        data = path.read_bytes()
-    except OSError as exc:
-        return "", f"cannot be read ({exc.strerror or exc})"
-    nul = data.find(b"\0", 0, 8192)  # text files never hold NUL bytes; binaries nearly always do, early
-    if nul >= 0:
-        return "", f"looks binary (a NUL byte at offset {nul}), not text"
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return "", f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}, line {line}); save it as UTF-8"
-    if not text.strip():
-        return "", "is empty"
-    return text, None
 
 
 # ----- the process-wide index for TUNEWISE_HOME ----------------------------------------------------------------

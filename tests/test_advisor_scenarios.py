@@ -41,18 +41,26 @@ def fake_guidance(monkeypatch):
 
 PUBLIC_SCENARIOS = _load(PUBLIC) if PUBLIC.exists() else []
 OWN_SCENARIOS = _load(OWN)
+_RESULTS: dict[str, dict] = {}
+
+
+def result_of(scenario: dict) -> dict:
+    """Each scenario's interview runs once per test session; the tests below read the same result."""
+    if scenario["id"] not in _RESULTS:
+        _RESULTS[scenario["id"]] = run_scenario(scenario)
+    return _RESULTS[scenario["id"]]
 
 
 @pytest.mark.skipif(not PUBLIC_SCENARIOS, reason="shared/scenarios/public.jsonl not found")
 @pytest.mark.parametrize("scenario", PUBLIC_SCENARIOS, ids=[s["id"] for s in PUBLIC_SCENARIOS])
 def test_public_scenario_gets_an_expected_approach(scenario):
-    result = run_scenario(scenario)
+    result = result_of(scenario)
     assert result["approach"] in scenario["expect"], (result["approach"], result["reasons"])
 
 
 @pytest.mark.parametrize("scenario", OWN_SCENARIOS, ids=[s["id"] for s in OWN_SCENARIOS])
 def test_own_scenario_gets_an_expected_approach(scenario):
-    result = run_scenario(scenario)
+    result = result_of(scenario)
     assert result["approach"] in scenario["expect"], (result["approach"], result["reasons"])
 
 
@@ -69,7 +77,7 @@ def test_median_questions_is_at_most_six_and_each_fact_is_asked_once(name, scena
     counts, hits = [], 0
     lines = []
     for scenario in scenarios:
-        result = run_scenario(scenario)
+        result = result_of(scenario)
         facts = [q["fact"] for q in result["questions"]]
         assert len(facts) == len(set(facts)), f"{scenario['id']} re-asked a fact: {facts}"
         counts.append(len(facts))
@@ -105,7 +113,7 @@ def test_training_scenarios_yield_a_plan_the_trainer_accepts():
 
     trained = 0
     for scenario in PUBLIC_SCENARIOS + OWN_SCENARIOS:
-        plan = run_scenario(scenario)["plan"]
+        plan = result_of(scenario)["plan"]
         if plan.get("config"):
             JobConfig.model_validate(plan["config"])
             assert plan["config"]["data"]["split"] == [0.8, 0.1, 0.1]

@@ -123,9 +123,9 @@ def test_a_user_interviews_approves_and_sees_loss_plot_and_results_in_chromium(b
     settings = page.locator("#tw-settings")
     settings.get_by_text("Plan settings").click()
     settings.get_by_role("textbox", name="base model").fill(str(tiny_model_dir))
-    for label, value in (("learning rate", "0.001"), ("LoRA rank", "8"), ("max sequence length", "128"),
-                         ("max steps", "6"), ("epochs", "1")):
-        settings.get_by_role("spinbutton", name=label).fill(value)
+    for label, value in (("learning rate", "0.001"), ("LoRA rank", "8"), ("max sequence length (tokens)", "128"),
+                         ("max steps (0 = from epochs)", "6"), ("epochs", "1")):
+        settings.get_by_role("spinbutton", name=label, exact=True).fill(value)
     shots.take(page, "04-plan-settings")
     page.get_by_role("button", name="Apply settings").click()
     page.wait_for_function(f"() => document.querySelector('#tw-chat').innerText.includes('replaced') || "

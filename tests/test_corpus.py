@@ -178,3 +178,17 @@ def test_a_vocabulary_larger_than_the_corpus_supports_names_the_size_it_supports
 def test_in_memory_text_blocks_cover_every_paragraph(bpe):
     blocks = text_blocks("first paragraph.\n\nsecond one.\n", bpe, 8)
     assert blocks.real_tokens() == len(blocks.tokens) and int((blocks.tokens == bpe.eos_token_id).sum()) == 2
+
+
+def test_corpus_problems_are_located_for_the_job_system_before_any_training(tmp_path):
+    from trainer.config import parse_config
+    from trainer.corpus import corpus_problems
+
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "good.txt").write_text("text\n")
+    (tmp_path / "c" / "blob.bin").write_bytes(b"\x00\x01")
+    config = parse_config({"kind": "pretraining", "data": {"train": str(tmp_path / "c")}})
+    (problem,) = corpus_problems(config)
+    assert problem["code"] == "binary_file" and problem["field"] == "data.train" and "blob.bin" in problem["message"]
+    config.pretrain.skip_unreadable_files = True
+    assert corpus_problems(config) == []

@@ -17,7 +17,7 @@ import yaml
 
 from tests.test_corpus import one_torch_thread, write_domain_corpus  # noqa: F401 (fixture)
 from trainer import distributed
-from trainer.config import ConfigError, load_config
+from trainer.config import load_config
 from ui.cli import main as cli_main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -128,6 +128,16 @@ def test_emit_slurm_writes_a_ready_sbatch_script_with_srun_torchrun(tmp_path):
     assert f"-m trainer.distributed --config {config.resolve()}" in text
     assert "HF_HUB_OFFLINE=1" in text
     assert subprocess.run(["bash", "-n", str(script)]).returncode == 0  # valid shell
+
+
+def test_a_worker_that_hits_a_user_error_leaves_it_in_error_json_for_its_launcher(tmp_path, capsys):
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "blob.bin").write_bytes(b"\x00\x01\x02")
+    config = write_config(tmp_path / "c.yaml", tmp_path / "c", 4)
+    assert distributed.worker_main(["--config", str(config), "--run-dir", str(tmp_path / "run")]) == 1
+    error = json.loads((tmp_path / "run" / "error.json").read_text())
+    assert error["code"] == "binary_file" and error["param"] == "data.train" and "blob.bin" in error["message"]
+    assert capsys.readouterr().err.startswith("error: 1 file(s) in the corpus are binary")
 
 
 # ---------------------------------------------------------------------------------------------- real launches

@@ -4,6 +4,7 @@ in one go or created as linked jobs (parent_id)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -84,6 +85,15 @@ def test_continued_pretraining_then_sft_runs_with_the_second_stage_on_the_first_
     # resuming a finished pipeline re-runs nothing
     again = run_pipeline(pipeline, tmp_path / "run", resume=True)
     assert again["stages"][0]["steps"] == result["stages"][0]["steps"]
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parents[1] / "trainer" / "configs" / "pipelines").glob("*.yaml")),
+                         ids=lambda p: p.name)
+def test_every_shipped_pipeline_config_parses_and_its_data_exists(path):
+    pipeline = load_pipeline(path)
+    assert len(pipeline.stages) >= 2 and pipeline.stages[1].model.base == PREVIOUS
+    for stage in pipeline.stages:
+        assert Path(stage.data.train).exists(), stage.data.train
 
 
 def test_a_pipeline_becomes_linked_jobs_each_awaiting_approval(tiny_model_dir, tmp_path):

@@ -26,7 +26,7 @@ def pretrain_config(corpus, **overrides):
                      "logging_every": 10, "save_every": 1000},
     }
     for section, values in overrides.items():
-        data[section] = data[section] | values
+        data[section] = data.get(section, {}) | values
     return parse_config(data)
 
 
@@ -68,6 +68,38 @@ def test_the_learning_rate_warms_up_then_decays_on_a_cosine(tmp_path):
     assert 2 <= peak <= 4  # 20% of 20 steps warm up
     assert rates[:peak] == sorted(rates[:peak]) and rates[peak:] == sorted(rates[peak:], reverse=True)
     assert max(rates) == pytest.approx(5e-3, rel=0.05) and rates[-1] < 0.05 * max(rates)
+
+
+def test_a_run_resumed_from_its_last_complete_checkpoint_ends_with_the_same_weights(tmp_path):
+    import shutil
+
+    from safetensors.torch import load_file
+
+    corpus = write_domain_corpus(tmp_path / "corpus", files=2)
+    config = pretrain_config(corpus, training={"max_steps": 6, "save_every": 3, "logging_every": 3})
+    full = tmp_path / "full"
+    pretrain.run(config, full)
+    # the same run as if killed after its step-3 checkpoint: everything written later is gone, then it resumes
+    resumed = tmp_path / "resumed"
+    shutil.copytree(full, resumed)
+    for later in ("checkpoints/checkpoint-6", "model", "eval", "result.json"):
+        path = resumed / later
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    result = pretrain.run(config, resumed, resume=True)
+    assert result["steps"] == 6
+    a, b = load_file(full / "model" / "model.safetensors"), load_file(resumed / "model" / "model.safetensors")
+    assert a.keys() == b.keys()
+    assert max(float((a[k] - b[k]).abs().max()) for k in a) <= 1e-6  # the contract's tolerance
+
+
+def test_a_reused_tokenizer_sizes_the_model_with_its_vocabulary(tmp_path, tiny_model_dir):
+    corpus = write_domain_corpus(tmp_path / "corpus", files=1)
+    config = pretrain_config(corpus, model={"base": str(tiny_model_dir)},
+                             pretrain={"tokenizer": "reuse", "eval_blocks": 2, "samples": 0},
+                             training={"max_steps": 2})
+    result = pretrain.run(config, tmp_path / "run")
+    assert result["uniform_perplexity"] == 49152  # the bundled SmolLM2 vocabulary
+    assert not (tmp_path / "run" / "tokenizer").exists()
 
 
 def test_a_vocabulary_larger_than_the_corpus_supports_fails_before_training(tmp_path):

@@ -197,3 +197,26 @@ def test_a_job_whose_process_died_while_nothing_supervised_it_shows_interrupted_
     job = jobs.get_job(job_id)
     assert job.state == "interrupted" and job.exit_code is None
     assert "its process is gone" in jobs.read_events(job_id)[-1]["message"]
+
+
+@pytest.mark.slow
+def test_a_torchrun_job_with_two_processes_cancels_cleanly_and_leaves_no_rank_behind(job_env, tiny_model_dir,
+                                                                                      tmp_path):
+    from tests.test_resilience import sft_config, write_pairs
+    from trainer.runner import Runner, job_processes
+
+    config = sft_config(tiny_model_dir, write_pairs(tmp_path / "pairs.jsonl", n=60), steps=200)
+    config["training"]["save_every"] = 100
+    config["launch"] = {**config["launch"], "nproc_per_node": 2, "master_port": 29611}
+    job_id = jobs.approve_job(jobs.create_job(config).id, "tester").id
+    runner = Runner(max_concurrent=1, poll_s=0.05).start()
+    try:
+        wait_for(lambda: step_reached(job_id, 2), 600, what="step 2 under torchrun")
+        assert len(job_processes(job_id)) >= 3  # worker, torchrun, 2 ranks (ranks in sessions of their own)
+        jobs.cancel_job(job_id)
+        wait_for(lambda: state(job_id) != "running", 60, what="the cancel")
+        assert state(job_id) == "cancelled"
+        assert last_complete_checkpoint(Path(jobs.get_job(job_id).run_dir)) is not None
+        wait_for(lambda: job_processes(job_id) == [], 30, what="every rank to exit")
+    finally:
+        runner.stop(timeout=10)

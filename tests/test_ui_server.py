@@ -140,7 +140,7 @@ def interview(client, scenario: dict, max_turns: int = 14) -> list[dict]:
     return chat
 
 
-def write_examples(path: Path, n: int = 60) -> Path:
+def write_examples(path: Path, n: int = 300) -> Path:
     with open(path, "w", encoding="utf-8") as f:
         for i in range(n):
             f.write(json.dumps({"prompt": f"Write a tagline for product {i}",
@@ -204,7 +204,7 @@ def test_whole_flow_from_opening_to_results_through_gradio_client(app_url, clien
 
     chat = send(client, "Here is our data", [write_examples(tmp_path / "examples.jsonl")])
     report = chat_text(chat)
-    assert "Data check: examples.jsonl" in report and "**rows:** 60" in report and "few_examples" in report
+    assert "Data check: examples.jsonl" in report and "**rows:** 300" in report and "**errors:** 0" in report
     kept = list((Path(os.environ["TUNEWISE_HOME"]) / "uploads").rglob("examples.jsonl"))
     assert len(kept) == 1, "the upload is kept under TUNEWISE_HOME/uploads"
 

@@ -13,16 +13,17 @@ Evaluation, before and after training, on the same blocks:
 
 Commands (the config's data paths are relative to the config file):
 
-    # CPU smoke run: a tiny random model on a small corpus, about a minute on 2 cores
-    tunewise train trainer/configs/cpt-tiny-cpu.yaml
-    # one GPU: LoRA on SmolLM2-135M (bf16)
-    tunewise train trainer/configs/cpt-smollm2-lora.yaml
+    # CPU smoke run: LoRA on the bundled SmolLM2-135M over tunewise's own guides (~16 k tokens), a few minutes
+    tunewise train trainer/configs/cpt-smollm2-cpu.yaml
+    # one GPU: LoRA r=64 on SmolLM2-135M, bf16, 1024-token blocks, merged model for a following SFT stage
+    tunewise train trainer/configs/cpt-smollm2-lora-gpu.yaml
     # several GPUs on this machine (DDP, global batch = batch_size × grad_accum × 4)
-    tunewise train trainer/configs/cpt-smollm2-lora.yaml --nproc 4
+    tunewise train trainer/configs/cpt-smollm2-lora-gpu.yaml --nproc 4
     # two machines, 8 GPUs each: run on both, node-rank 0 and 1, with node 0's address
-    tunewise train trainer/configs/cpt-smollm2-lora.yaml --nproc 8 --nnodes 2 --node-rank 0 --master-addr 10.0.0.1
+    tunewise train trainer/configs/cpt-smollm2-lora-gpu.yaml --nproc 8 --nnodes 2 --node-rank 0 --master-addr 10.0.0.1
     # a SLURM cluster: write the sbatch script (srun torchrun ...)
-    tunewise train trainer/configs/cpt-smollm2-lora.yaml --nproc 8 --nnodes 2 --emit-slurm cpt.sbatch
+    tunewise train trainer/configs/cpt-smollm2-lora-gpu.yaml --nproc 8 --nnodes 2 --emit-slurm cpt.sbatch
+    # then SFT on the result, as one chained plan: trainer/configs/pipelines/cpt-then-sft-cpu.yaml
 
 Outputs in the run folder: config.yaml, metrics.jsonl (loss, eval_loss, tokens/s; MFU on a GPU), checkpoints/,
 adapter/ (LoRA) or model/ (full), merged/ (LoRA with training.merge_adapter), eval/report.json|md|loss.png,
@@ -178,7 +179,7 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict:
     # ---- training ----
     from transformers import Trainer, default_data_collator
 
-    callbacks = dist.callbacks(run_dir, total)
+    callbacks = dist.callbacks(run_dir, (4 if config.lora.method == "lora" else 6) * total)  # FLOPs per token
     trainer = Trainer(model=model, args=args, train_dataset=train_ds,
                       eval_dataset=_subset(held_ds, p.eval_blocks) if args.eval_strategy != "no" else None,
                       data_collator=default_data_collator, callbacks=callbacks)

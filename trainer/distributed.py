@@ -6,7 +6,7 @@ processes × grad_accum), gradients are averaged by all-reduce (NCCL on GPUs, gl
 writes checkpoints. This module holds what makes that work the same everywhere:
 
 - `torchrun_argv`: the command `tunewise train CONFIG --nproc N [--nnodes M --node-rank R --master-addr A]` runs:
-  `python -m torch.distributed.run ... -m trainer.distributed --config run_dir/launch-config.yaml --run-dir DIR`.
+  `python -m torch.distributed.run ... -m trainer.distributed --config CONFIG --run-dir DIR`.
   One machine: `--standalone` (torchrun picks a free port). Several machines: a c10d rendezvous at
   MASTER_ADDR:PORT with an id derived from the config, so every node joins the same run; use a run folder on a
   shared file system (as SLURM clusters have) so checkpoints and the final model land in one place.
@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import math
 import os
 import shlex
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -142,12 +142,12 @@ def global_batch(config) -> int:
     return config.training.batch_size * config.training.grad_accum * world_size()
 
 
-def callbacks(run_dir: Path, n_params: int):
+def callbacks(run_dir: Path, flops_per_token: float):
     """The throughput callback (first, so the job callbacks see what it adds to the logs), then the job callbacks."""
     from trainer.callbacks import job_callbacks
     from trainer.throughput import ThroughputCallback
 
-    return [ThroughputCallback(n_params)] + job_callbacks(run_dir)
+    return [ThroughputCallback(flops_per_token)] + job_callbacks(run_dir)
 
 
 def resume_checkpoint(run_dir: Path, resume: bool) -> str | None:
@@ -200,9 +200,10 @@ def slurm_script(config_path: Path, nodes: int, gpus_per_node: int, job_name: st
     """An sbatch script that starts one torchrun per node with `srun`, rendezvous on the first node."""
     cfg = shlex.quote(str(Path(config_path).resolve()))
     return f"""#!/bin/bash
-# Written by `tunewise train {cfg} --emit-slurm`. Submit with: sbatch {job_name}.sbatch
+# Written by `tunewise train {cfg} --emit-slurm`. Submit this file with sbatch.
 # {nodes} node(s) × {gpus_per_node} GPU(s); one torchrun per node, which starts {gpus_per_node} training processes.
-# The run folder must be on a file system every node sees (checkpoints and the final model are written there).
+# The config, its data and the run folder must be on a file system every node sees, at these paths.
+# Activate the environment tunewise is installed in before `sbatch` (SLURM passes it on), or add it below.
 #SBATCH --job-name={job_name}
 #SBATCH --nodes={nodes}
 #SBATCH --ntasks-per-node=1
@@ -247,9 +248,12 @@ def worker_main(argv: list[str] | None = None) -> int:
 
     try:
         run_any(load_any(args.config), Path(args.run_dir), resume=args.resume)
-    except UserError as exc:
+    except UserError as exc:  # one sentence, and run_dir/error.json for whoever launched torchrun (the job worker)
         if is_main_process():
             print(f"error: {exc}", file=sys.stderr, flush=True)
+            error = {"code": getattr(exc, "code", None), "message": str(exc), "param": getattr(exc, "param", None)}
+            Path(args.run_dir).mkdir(parents=True, exist_ok=True)
+            (Path(args.run_dir) / "error.json").write_text(json.dumps(error))
         return 1
     return 0
 

@@ -16,14 +16,14 @@ continued pretraining of an existing model is far cheaper. Steps, all printed be
 
 Commands (the config's data paths are relative to the config file):
 
-    # CPU smoke run: a ~0.2 M-parameter model on a small corpus, under a minute on 2 cores
+    # CPU smoke run: a 2,000-token tokenizer and a ~0.2 M-parameter model on tunewise's guides, about a minute
     tunewise train trainer/configs/pretrain-tiny-cpu.yaml
-    # one GPU, with a compute budget that sizes the model
-    tunewise train trainer/configs/pretrain-gpu.yaml
+    # one GPU, with a compute budget (1e18 FLOPs) that sizes the model (≈ 91 M parameters, ≈ 1.8 B tokens)
+    tunewise train trainer/configs/pretrain-budget-gpu.yaml
     # several GPUs on this machine / several machines / SLURM
-    tunewise train trainer/configs/pretrain-gpu.yaml --nproc 8
-    tunewise train trainer/configs/pretrain-gpu.yaml --nproc 8 --nnodes 4 --node-rank R --master-addr HOST0
-    tunewise train trainer/configs/pretrain-gpu.yaml --nproc 8 --nnodes 4 --emit-slurm pretrain.sbatch
+    tunewise train trainer/configs/pretrain-budget-gpu.yaml --nproc 8
+    tunewise train trainer/configs/pretrain-budget-gpu.yaml --nproc 8 --nnodes 4 --node-rank R --master-addr HOST0
+    tunewise train trainer/configs/pretrain-budget-gpu.yaml --nproc 8 --nnodes 4 --emit-slurm pretrain.sbatch
 
 Outputs in the run folder: config.yaml, tokenizer/ (when trained), sizing.json, metrics.jsonl (loss, eval_loss,
 tokens/s; MFU on a GPU), checkpoints/, model/ (weights + tokenizer), eval/report.json|md|loss.png, result.json.
@@ -124,7 +124,7 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict:
         args.eval_strategy, args.eval_steps = "steps", t.eval_every or min(per_epoch, steps)
 
     # ---- training ----
-    callbacks = dist.callbacks(run_dir, sized.parameters)
+    callbacks = dist.callbacks(run_dir, 6 * sized.parameters)  # FLOPs per token
     held_eval = PackedBlocks(tokens, held_starts[: p.eval_blocks], p.block_size, pad)
     trainer = Trainer(model=model, args=args, train_dataset=train_ds,
                       eval_dataset=held_eval if args.eval_strategy != "no" else None,

@@ -87,11 +87,40 @@ def process_alive(pid: int | None, create_time: float | None) -> bool:
         return False
 
 
+def job_processes(job_id: str) -> list[psutil.Process]:
+    """Every live process started for this job, found by the TUNEWISE_JOB_ID its environment carries: the worker
+    and, under torchrun, the ranks (which torchrun starts in sessions of their own, out of the job's group)."""
+    found = []
+    for proc in psutil.process_iter(["pid"]):
+        if proc.pid == os.getpid():
+            continue
+        try:
+            if proc.environ().get("TUNEWISE_JOB_ID") == job_id and proc.status() != psutil.STATUS_ZOMBIE:
+                found.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, OSError):
+            continue
+    return found
+
+
+def kill_leftovers(job_id: str) -> int:
+    """SIGKILL what is left of a job whose worker is gone (e.g. torchrun ranks); how many were killed."""
+    leftovers = job_processes(job_id)
+    for proc in leftovers:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
+    return len(leftovers)
+
+
 def signal_job(job: Job, sig: int) -> bool:
-    """Send `sig` to the job's process group when its process is still the one recorded; True when sent."""
+    """Send `sig` to the job's process group when its process is still the one recorded; True when sent. SIGKILL
+    also reaches the job's processes outside the group (torchrun ranks)."""
     if not process_alive(job.pid, job.pid_create_time):
         return False
     try:
+        if sig == signal.SIGKILL:
+            kill_leftovers(job.id)
         os.killpg(job.pid, sig)
         return True
     except (ProcessLookupError, PermissionError):
@@ -121,6 +150,8 @@ def finish_if_gone(job: Job, exit_code: int | None = None, exited: bool = False)
         elif process_alive(job.pid, job.pid_create_time):
             return job
     why = _describe_exit(exit_code)
+    if kill_leftovers(job.id):  # its worker died; torchrun ranks must not train on into a folder a resume will use
+        why += " (its remaining processes were killed)"
     if job.cancel_requested_at is not None:
         moved = transition(job.id, [RUNNING], CANCELLED, f"cancelled: {why}; its last complete checkpoint is kept",
                            "warning", attempt=job.attempt, exit_code=exit_code)

@@ -2,8 +2,9 @@
 with the metrics) and summarised in result.json.
 
 - tokens/s: non-padding tokens of all processes (the Trainer's own gathered counter) per second of wall time;
-- MFU (model FLOPs utilisation, GPUs only): 6 · N · tokens/s / (processes × the GPU's dense bf16 peak), the share
-  of the hardware's arithmetic the training actually used (trainer/sizing.py lists the peaks it knows; unknown
+- MFU (model FLOPs utilisation, GPUs only): F · tokens/s / (processes × the GPU's dense bf16 peak), the share
+  of the hardware's arithmetic the training actually used, with F the FLOPs per token: 6·N when every weight
+  trains, ≈ 4·N with LoRA (frozen weights need no weight gradients: forward 2·N + input gradients 2·N) (trainer/sizing.py lists the peaks it knows; unknown
   GPUs and CPUs get no MFU rather than an invented one).
 """
 
@@ -19,10 +20,10 @@ class ThroughputCallback(TrainerCallback):
     known, `mfu` to the Trainer's logs; placed before the job callbacks so they see both. Keeps the run's
     overall figures in `summary`."""
 
-    def __init__(self, n_params: int):
+    def __init__(self, flops_per_token: float):
         from trainer.sizing import gpu_peak_flops
 
-        self.n_params = n_params
+        self.flops_per_token = flops_per_token
         self.peak = gpu_peak_flops()
         self.summary: dict = {}
 
@@ -38,7 +39,7 @@ class ThroughputCallback(TrainerCallback):
             rate = (tokens - self.last_tokens) / (now - self.last_t)
             logs["tokens_per_s"] = round(rate, 1)
             if self.peak:
-                logs["mfu"] = round(6 * self.n_params * rate / (self.peak * max(1, args.world_size)), 4)
+                logs["mfu"] = round(self.flops_per_token * rate / (self.peak * max(1, args.world_size)), 4)
         self.last_t, self.last_tokens = now, tokens
 
     def on_train_end(self, args, state, control, **kwargs):
@@ -47,5 +48,5 @@ class ThroughputCallback(TrainerCallback):
         rate = tokens / seconds if seconds > 0 else None
         self.summary = {"train_seconds": round(seconds, 2), "tokens_seen": tokens,
                         "tokens_per_s": round(rate, 1) if rate else None, "processes": args.world_size,
-                        "mfu": round(6 * self.n_params * rate / (self.peak * args.world_size), 4)
+                        "mfu": round(self.flops_per_token * rate / (self.peak * args.world_size), 4)
                         if (rate and self.peak) else None}

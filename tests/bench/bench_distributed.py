@@ -1,6 +1,6 @@
 """Benchmark, run by hand (not part of the test suite):
 
-    .venv/bin/python tests/bench/bench_distributed.py [--repeats 3] [--steps 20] [--json out.json]
+    .venv/bin/python tests/bench/bench_distributed.py [--repeats 3] [--steps 12] [--json out.json]
 
 1. Training throughput, 1 process against 2 processes (torchrun, gloo on the CPU; NCCL on GPUs), at the same
    global batch: `tunewise train` of a small from-scratch pretraining job (≈ 1.9 M parameters, 128-token blocks,
@@ -141,7 +141,7 @@ def packing_efficiency() -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--steps", type=int, default=12)
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
 
