@@ -199,7 +199,7 @@ class OfflineBrain:
             if iv.facts[f.fact].known and iv.facts[f.fact].confidence > f.confidence + 0.25 and not f.correction \
                     and f.fact != iv.pending:
                 continue  # a passing mention does not override a plain answer
-            change = iv.set(f.fact, f.value, f.words, f.confidence)
+            change = iv.set(f.fact, f.value, f.words, f.confidence, replace=f.correction)
             if change:
                 old, new = engine.describe(f.fact, change["old"]), engine.describe(f.fact, change["new"])
                 template = prompts.CORRECTED if f.correction else prompts.CONTRADICTION

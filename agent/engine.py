@@ -365,9 +365,11 @@ def _decide(raw: Mapping[str, Any]) -> _Decision:
     alternatives = []
     if f.big_corpus() and specialised:
         alternatives.append("continued_pretraining")
-    if f.labeled >= MIN_FULL_FT_EXAMPLES and (memory or 0) >= MIN_FULL_FT_GPU_MEMORY_GB:
-        alternatives.append("full_finetune")
-    alternatives += ["prompt_engineering", "full_finetune"]
+    if f.labeled >= MIN_FULL_FT_EXAMPLES:
+        alternatives.append("full_finetune")  # enough data to move every weight, if the memory is there
+    alternatives.append("prompt_engineering")
+    if f.labeled < 1_000:
+        alternatives.append("collect_data")  # a few hundred examples: more reviewed data is the next lever
     return d.choose("lora_finetune", *alternatives)
 
 

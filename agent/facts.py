@@ -101,13 +101,14 @@ class Interview:
         return [k for k, f in self.facts.items() if not f.known and not f.skipped and k not in self.asked]
 
     # ---- writing -------------------------------------------------------------------------------------------
-    def set(self, key: str, value: Any, words: str, confidence: float) -> dict | None:
-        """Record a value; return {"fact", "old", "new"} when it replaces a different earlier value."""
+    def set(self, key: str, value: Any, words: str, confidence: float, replace: bool = False) -> dict | None:
+        """Record a value; return {"fact", "old", "new"} when it replaces a different earlier value. Tag facts
+        gain the new tags, unless `replace` (a correction: "actually it's not the format, it's the facts")."""
         if key not in self.facts:
             raise KeyError(f"unknown fact {key!r}; facts are {', '.join(FACT_KEYS)}")
         fact = self.facts[key]
         words = " ".join(words.split())[:200]
-        if key in TAG_FACTS and fact.value:
+        if key in TAG_FACTS and fact.value and not replace:
             merged = sorted(set(fact.value) | set(value))
             fact.value, fact.words = merged, (fact.words + " | " + words)[-300:]
             fact.confidence = max(fact.confidence, confidence)

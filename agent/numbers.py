@@ -16,7 +16,7 @@ UNITS = {
     "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
     "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "dozen": 12,
 }
-SCALES = {"grand": 1_000, "hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
+SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
           "trillion": 1_000_000_000_000}
 # Vague amounts, read as a typical value: "a few" ≈ 3, "several" ≈ 4, "dozens" ≈ 36, "hundreds" ≈ 300 …
 VAGUE = {"couple": 2, "few": 3, "several": 4, "handful": 5, "dozens": 36, "tens": 30, "hundreds": 300}
@@ -98,8 +98,9 @@ def find_quantities(text: str) -> list[Quantity]:
                 value *= SUFFIX[suf]
             j = i + 1
             # "2 thousand", "1.5 million", "3 hundred"
-            if j < len(tokens) and (tokens[j].group("word") or "").lower() in SCALES:
-                value *= SCALES[tokens[j].group("word").lower()]
+            following = (tokens[j].group("word") or "").lower() if j < len(tokens) else ""
+            if following in SCALES or following == "grand":  # "5 grand" = $5,000; "a grand total" is no number
+                value *= SCALES.get(following, 1_000)
                 end = tokens[j].end()
                 j += 1
             found.append(Quantity(value, m.start(), end, text[m.start():end]))

@@ -31,7 +31,7 @@ def search_command(args: argparse.Namespace) -> int:
         print("No passages matched.")
     for n, hit in enumerate(outcome.results, 1):
         print(f"{n}. {hit['title']} — {hit['section']}  [{hit['source']}, score {hit['score']:.2f}]")
-        print(textwrap.indent(textwrap.fill(hit["text"], width=100), "   "))
+        print(textwrap.indent(hit["text"], "   "))  # as written: lists and paragraphs keep their shape
         print()
     return 0
 

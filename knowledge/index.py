@@ -281,6 +281,10 @@ class KnowledgeIndex:
             started = time.perf_counter()
             fingerprint = corpus.corpus_fingerprint(self.guides_dir)
             chunks = corpus.corpus_chunks(self.guides_dir)
+            if not chunks:  # never replace the guidance with nothing because of a packaging mistake
+                raise corpus.CorpusError(
+                    f"no guides found in {self.guides_dir}; reinstall tunewise (the guides ship inside the package)."
+                )
             collection = self._collection(GUIDES_COLLECTION)
             report = _apply(collection, _stored_hashes(collection, None), iter(chunks))
             self._lexicals.pop(GUIDES_COLLECTION, None)  # an edit can keep the count equal; rebuild BM25 stats
@@ -374,13 +378,20 @@ class KnowledgeIndex:
 
     def search(self, query: str, k: int = 3, approach: str | None = None, topic: str | None = None) -> SearchOutcome:
         """Passages best matching `query`, best first, from the guides and (without filters) the user's documents."""
-        self.notes = []
-        query = self._check_query(query)
-        if not isinstance(k, int) or k < 1:
-            raise UserError(f"k must be a whole number of passages, 1 or more (got {k!r}).")
-        k = min(k, MAX_K)
-        where = self._where(approach, topic)
-        self.ensure_ready()
+        with self._lock:  # one search at a time per index: the app may call from several threads
+            self.notes = []
+            query = self._check_query(query)
+            if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+                raise UserError(f"k must be a whole number of passages, 1 or more (got {k!r}).")
+            if k > MAX_K:
+                self.notes.append(f"asked for {k} passages; returning at most {MAX_K}.")
+                k = MAX_K
+            where = self._where(approach, topic)
+            self.ensure_ready()
+            return self._search(query, k, where)
+
+    def _search(self, query: str, k: int, where: dict[str, Any] | None) -> SearchOutcome:
+        """Embed the query once, search each collection, merge by score. Filters apply to guides only."""
 
         def run() -> list[dict[str, Any]]:
             from knowledge.embeddings import embed_query

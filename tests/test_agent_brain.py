@@ -305,3 +305,11 @@ def test_an_unreadable_attachment_is_reported_and_the_interview_goes_on(tmp_path
     assert "missing.jsonl" in messages(events) and "does not exist" in messages(events)
     assert questions(events)
     assert conversations.load(cid).data_path is None
+
+
+def test_a_corrected_problem_replaces_the_earlier_diagnosis():
+    cid = conversations.create()
+    say(cid, "The output format is wrong.")
+    events = say(cid, "Actually, it's not the format, it's that the facts are outdated.")
+    assert conversations.load(cid).value("problem") == ["knowledge"]
+    assert "Updated what is failing: knowledge (was format)" in messages(events)

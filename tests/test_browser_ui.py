@@ -124,7 +124,8 @@ def test_a_user_interviews_approves_and_sees_loss_plot_and_results_in_chromium(b
     settings.get_by_text("Plan settings").click()
     settings.get_by_role("textbox", name="base model").fill(str(tiny_model_dir))
     for label, value in (("learning rate", "0.001"), ("LoRA rank", "8"), ("max sequence length (tokens)", "128"),
-                         ("max steps (0 = from epochs)", "6"), ("epochs", "1")):
+                         ("max steps (0 = from epochs)", "6"), ("epochs", "1"),
+                         ("evaluation examples to generate", "4")):
         settings.get_by_role("spinbutton", name=label, exact=True).fill(value)
     shots.take(page, "04-plan-settings")
     page.get_by_role("button", name="Apply settings").click()
@@ -146,7 +147,7 @@ def test_a_user_interviews_approves_and_sees_loss_plot_and_results_in_chromium(b
     # the loss curve fills while it trains; then the tab is closed mid-job and opened again
     page.wait_for_function("() => document.querySelector('#tw-job').innerText.includes('running') || "
                            "document.querySelector('#tw-job').innerText.includes('succeeded')", timeout=120_000)
-    page.wait_for_function("() => document.querySelector('#tw-loss').innerText.includes('train loss')",
+    page.wait_for_function("() => document.querySelector('#tw-loss').innerHTML.includes('series: train loss')",
                            timeout=120_000)
     shots.take(page, "06-training")
     page.close()
@@ -158,7 +159,7 @@ def test_a_user_interviews_approves_and_sees_loss_plot_and_results_in_chromium(b
                            timeout=30_000)
     page.wait_for_function("() => document.querySelector('#tw-chat').innerText.includes('Results — job')",
                            timeout=180_000)
-    page.wait_for_function("() => document.querySelector('#tw-loss').innerText.includes('train loss')",
+    page.wait_for_function("() => document.querySelector('#tw-loss').innerHTML.includes('series: train loss')",
                            timeout=30_000)
     page.wait_for_selector("#tw-chat img", timeout=30_000)
     page.wait_for_timeout(1000)

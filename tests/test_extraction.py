@@ -228,6 +228,7 @@ CASES = [
     ("We have 50k past review comments.", None, "labeled_examples", 50000),
     ("Only a basic system prompt so far.", "prompting_tried", "prompting_tried", "basic"),
     ("We want to cut API spend by running a small model in-house.", None, "problem", ["cost"]),
+    ("a grand total of 500 examples", None, "labeled_examples", 500),
 ]
 
 

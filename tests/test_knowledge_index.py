@@ -187,7 +187,18 @@ def test_a_twenty_thousand_character_query_is_shortened_and_still_answered(index
 def test_k_below_one_is_refused_and_a_huge_k_is_capped(index):
     with pytest.raises(UserError, match="k must be"):
         index.search("adapters", k=0)
-    assert len(index.search("adapters", k=10_000).results) == 6  # every passage, no error
+    outcome = index.search("adapters", k=10_000)
+    assert len(outcome.results) == 6  # every passage there is, no error
+    assert any("returning at most 50" in note for note in outcome.notes)
+
+
+def test_an_empty_guides_folder_never_replaces_the_built_guidance(index, guides):
+    index.sync_guides()
+    for path in guides.glob("*.md"):
+        path.unlink()
+    with pytest.raises(UserError, match="no guides found"):
+        index.sync_guides()
+    assert index.status()["guide_chunks"] == 6
 
 
 # ----- a deleted or corrupted index folder ---------------------------------------------------------------------

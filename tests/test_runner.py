@@ -14,7 +14,7 @@ import pytest
 
 from tests.test_jobs_recipe import RECIPE, REPO, job_env, runner, tiny_config, wait_for, write_texts  # noqa: F401 (fixtures)
 from trainer import db, jobs
-from trainer.callbacks import COMPLETE_MARKER, is_complete, last_complete_checkpoint
+from trainer.callbacks import last_complete_checkpoint
 from trainer.progress import read_jsonl
 from trainer.records import Conversation, Job, Message
 from trainer.runner import process_alive, reconcile

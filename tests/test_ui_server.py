@@ -149,9 +149,10 @@ def write_examples(path: Path, n: int = 300) -> Path:
 
 
 def tiny_settings(tiny_model_dir: Path) -> list:
-    """Plan settings for a job that finishes in seconds: the tiny random model, 6 optimizer steps."""
-    # method, base, epochs, learning rate, LoRA rank, max sequence length, batch size, max steps
-    return ["lora", str(tiny_model_dir), 1, 1e-3, 8, 128, 8, 6]
+    """Plan settings for a job that finishes in seconds: the tiny random model, 6 optimizer steps, 4 evaluation
+    generations."""
+    # method, base, epochs, learning rate, LoRA rank, max sequence length, batch size, max steps, eval examples
+    return ["lora", str(tiny_model_dir), 1, 1e-3, 8, 128, 8, 6, 4]
 
 
 def wait_for(client, predicate, timeout: float = 120.0, every: float = 0.5):

@@ -42,7 +42,6 @@ from sqlmodel import select
 from trainer import db, home
 from trainer.config import ConfigError, JobConfig, parse_config
 from trainer.errors import UserError
-from trainer.progress import read_jsonl
 from trainer.records import Conversation, Job, JobEvent, JobMetric
 
 AWAITING_APPROVAL = "awaiting_approval"

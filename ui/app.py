@@ -284,9 +284,13 @@ def _plot_frame(rows: list[dict]):
     if len(train) > MAX_PLOT_POINTS:
         stride = len(train) // MAX_PLOT_POINTS + 1
         train = train[::stride] + [train[-1]]
-    data = [{"step": s, "loss": v, "series": "train loss"} for s, v in train]
-    data += [{"step": s, "loss": v, "series": "eval loss"} for s, v in evals]
-    return pd.DataFrame(data or [], columns=["step", "loss", "series"])
+    # One placeholder point (no value) per series: a plot whose first data had no series never colours the lines
+    # it is given later (Gradio 6.31), and typed columns make both axes quantitative.
+    points = [(0, float("nan"), "train loss"), (0, float("nan"), "eval loss")]
+    points += [(s, v, "train loss") for s, v in train] + [(s, v, "eval loss") for s, v in evals]
+    return pd.DataFrame({"step": pd.Series([p[0] for p in points], dtype="int64"),
+                         "loss": pd.Series([p[1] for p in points], dtype="float64"),
+                         "series": pd.Series([p[2] for p in points], dtype="str")})
 
 
 def _milestones(cid: str) -> None:
@@ -324,7 +328,7 @@ def poll(session: dict, pstate: dict) -> tuple:
         if pstate.get("conversation_id"):
             pstate = {}
             return (skip, render.job_panel(None), _plot_frame([]), "", pstate, *_settings_updates(None))
-        return (skip, skip, skip, skip, pstate, *([skip] * 9))
+        return (skip, skip, skip, skip, pstate, *([skip] * 10))
     _milestones(cid)
     job_rows = backend.conversation_jobs(cid)
     signature = [len(backend.transcript(cid))] + [f"{j.id}:{j.state}" for j in job_rows]
@@ -348,7 +352,7 @@ def poll(session: dict, pstate: dict) -> tuple:
     elif pstate.get("job_id") or pstate.get("conversation_id") != cid:
         panel, plot, log = render.job_panel(None), _plot_frame([]), ""
     awaiting = next((j.id for j in job_rows if j.state == "awaiting_approval"), None)
-    settings = [skip] * 9
+    settings = [skip] * 10
     if pstate.get("settings_job", "unset") != awaiting or pstate.get("conversation_id") != cid:
         settings = _settings_updates(awaiting)
     pstate.update(conversation_id=cid, signature=signature, job_id=job_id, settings_job=awaiting)
@@ -359,14 +363,15 @@ def _settings_updates(job_id: str | None) -> list:
     """The plan-settings form for the job awaiting approval (hidden fields when there is none)."""
     if not job_id:
         return ["No plan awaits approval. When the advisor prepares one, its settings appear here."] + \
-            [gr.update(interactive=False)] * 8
+            [gr.update(interactive=False)] * 9
     s = backend.settings_of(job_id)
     return [f"Settings of job `{job_id}` (awaiting approval). Changing them replaces the job with a new one "
             "that you approve instead.",
             gr.update(value=s["method"], interactive=True), gr.update(value=s["base"], interactive=True),
             gr.update(value=s["epochs"], interactive=True), gr.update(value=s["learning_rate"], interactive=True),
             gr.update(value=s["lora_r"], interactive=True), gr.update(value=s["max_seq_len"], interactive=True),
-            gr.update(value=s["batch_size"], interactive=True), gr.update(value=s["max_steps"] or 0, interactive=True)]
+            gr.update(value=s["batch_size"], interactive=True), gr.update(value=s["max_steps"] or 0, interactive=True),
+            gr.update(value=s["eval_examples"], interactive=True)]
 
 
 def _panel_job(session: dict) -> str | None:
@@ -400,7 +405,7 @@ def resume(session: dict) -> str:
     return render.job_panel(backend.summary(job_id), backend.metrics(job_id))
 
 
-def apply_settings(method, base, epochs, learning_rate, lora_r, max_seq_len, batch_size, max_steps,
+def apply_settings(method, base, epochs, learning_rate, lora_r, max_seq_len, batch_size, max_steps, eval_examples,
                    session: dict) -> tuple:
     """Edited plan settings → the waiting job is replaced by one with the new config (shown for approval)."""
     cid = (session or {}).get("conversation_id")
@@ -409,7 +414,8 @@ def apply_settings(method, base, epochs, learning_rate, lora_r, max_seq_len, bat
         gr.Warning("No plan awaits approval, so there are no settings to change.")
         return gr.skip(), gr.skip()
     settings = {"method": method, "base": (base or "").strip(), "epochs": epochs, "learning_rate": learning_rate,
-                "lora_r": lora_r, "max_seq_len": max_seq_len, "batch_size": batch_size, "max_steps": max_steps}
+                "lora_r": lora_r, "max_seq_len": max_seq_len, "batch_size": batch_size, "max_steps": max_steps,
+                "eval_examples": eval_examples}
     try:
         new_id, plan, _ = backend.revise_job(cid, awaiting, settings)
     except (UserError, ValueError, TypeError) as exc:
@@ -530,7 +536,7 @@ def build_app() -> gr.Blocks:
             with gr.Column(scale=2, min_width=320):
                 job_md = gr.Markdown(render.job_panel(None), elem_id="tw-job")
                 loss_plot = gr.LinePlot(_plot_frame([]), x="step", y="loss", color="series", title="Loss",
-                                        x_title="optimizer step", y_title="cross-entropy", height=240,
+                                        x_title="optimizer step", y_title="cross-entropy", height=290,
                                         elem_id="tw-loss", label="Loss curves")
                 with gr.Row():
                     cancel_btn = gr.Button("Cancel job", size="sm", variant="stop")
@@ -551,6 +557,8 @@ def build_app() -> gr.Blocks:
                         batch_size = gr.Number(label="batch size", precision=0, minimum=1, interactive=False)
                         max_steps = gr.Number(label="max steps (0 = from epochs)", precision=0, minimum=0,
                                               interactive=False)
+                    eval_examples = gr.Number(label="evaluation examples to generate", precision=0, minimum=1,
+                                              interactive=False)
                     apply_btn = gr.Button("Apply settings", size="sm")
                     apply_note = gr.Markdown()
                 with gr.Accordion("Try it: base vs tuned", open=False, elem_id="tw-try"):
@@ -567,7 +575,8 @@ def build_app() -> gr.Blocks:
         open_btn = gr.Button(visible=False)
         timer = gr.Timer(POLL_S)
 
-        settings_fields = [method, base, epochs, learning_rate, lora_r, max_seq_len, batch_size, max_steps]
+        settings_fields = [method, base, epochs, learning_rate, lora_r, max_seq_len, batch_size, max_steps,
+                           eval_examples]
         poll_outputs = [chatbot, job_md, loss_plot, events, pstate, settings_note, *settings_fields]
         opened = [chatbot, session, last_conversation, profile, conversations, pstate]
 

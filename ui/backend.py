@@ -257,6 +257,7 @@ EDITABLE = {
     "max_seq_len": ("model", "max_seq_len", int),
     "batch_size": ("training", "batch_size", int),
     "max_steps": ("training", "max_steps", int),
+    "eval_examples": ("eval", "max_examples", int),
 }
 
 

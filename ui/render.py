@@ -346,7 +346,7 @@ def job_panel(summary: dict | None, rows: list[dict] | None = None) -> str:
         progress, label = 1.0, f"done — {step} steps"
     lines = [f"#### Job `{esc(summary.get('id'))}` — {STATE_LABELS.get(state, state)}",
              progress_bar(progress, label), "",
-             "| | |", "|---|---|",
+             "| measure | now |", "|---|---|",
              f"| ETA | {human_duration(summary.get('eta_s')) if state == 'running' else '—'} |",
              f"| elapsed | {human_duration(summary.get('elapsed_s'))} |",
              f"| train loss | {fmt(m.get('loss'))} |",

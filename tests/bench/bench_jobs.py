@@ -209,7 +209,7 @@ def bench_staleness(steps: int) -> dict:
     return {"bench": "staleness", "steps": steps, "final_state": state, "rows": len(fast),
             "poll_50ms": {"median_s": round(statistics.median(fast), 3), "max_s": round(max(fast), 3)},
             "poll_1s": {"median_s": round(statistics.median(slow), 3), "max_s": round(max(slow), 3),
-                        "rows_seen_late": len(slow)},
+                        "rows": len(slow)},
             "goal_met": max(slow) < 2.0}
 
 
