@@ -415,25 +415,27 @@ class KnowledgeIndex:
         count = collection.count()
         if count == 0:
             return []
+        # Distances only: fetching documents and metadata (with their many filter flags) for 40 candidates
+        # cost more CPU than the rest of the search; they are fetched below for the k winners alone.
         found = collection.query(
             query_embeddings=[vector], n_results=min(count, max(CANDIDATE_UNITS, 10 * k)), where=where,
-            include=["documents", "metadatas", "distances"],
+            include=["distances"],
         )
-        best: dict[str, dict[str, Any]] = {}
-        for text, meta, distance in zip(found["documents"][0], found["metadatas"][0], found["distances"][0]):
-            meta = meta or {}
-            chunk_id = meta.get("chunk", "")
-            cosine = max(0.0, min(1.0, 1.0 - float(distance)))  # cosine distance is 1 - cos
-            if chunk_id not in best or cosine > best[chunk_id]["cosine"]:
-                best[chunk_id] = {"cosine": cosine, "text": text, "meta": meta}
-        lexical = self._lexical(name, count).scores(query, list(best))
+        cosine: dict[str, float] = {}
+        for unit_id, distance in zip(found["ids"][0], found["distances"][0]):
+            chunk_id = unit_id.rsplit("#", 1)[0]  # unit ids are "<passage id>#<n>"
+            similarity = max(0.0, min(1.0, 1.0 - float(distance)))  # cosine distance is 1 - cos
+            cosine[chunk_id] = max(similarity, cosine.get(chunk_id, 0.0))
+        lexical = self._lexical(name, count).scores(query, list(cosine))
         top = max(lexical.values(), default=0.0) or 1.0
-        hits = []
-        for chunk_id, found_hit in best.items():
-            score = (found_hit["cosine"] + LEXICAL_WEIGHT * lexical[chunk_id] / top) / (1 + LEXICAL_WEIGHT)
-            hits.append(_hit(chunk_id, found_hit["text"], found_hit["meta"], score))
-        hits.sort(key=lambda h: h["score"], reverse=True)
-        return hits[:k]
+        fused = {c: (cosine[c] + LEXICAL_WEIGHT * lexical[c] / top) / (1 + LEXICAL_WEIGHT) for c in cosine}
+        winners = sorted(fused, key=fused.get, reverse=True)[:k]
+        if not winners:  # a filter that matches no passage
+            return []
+        stored = collection.get(ids=[f"{c}#0" for c in winners], include=["documents", "metadatas"])
+        by_chunk = {i.rsplit("#", 1)[0]: (d, m or {}) for i, d, m in
+                    zip(stored["ids"], stored["documents"], stored["metadatas"])}
+        return [_hit(c, by_chunk[c][0], by_chunk[c][1], fused[c]) for c in winners if c in by_chunk]
 
     def _lexical(self, name: str, count: int) -> LexicalIndex:
         """BM25 statistics for one collection; rebuilt after this process changed it, or when its size changed

@@ -64,11 +64,24 @@ class Launches:
         assert rc == 0, log.read_text()[-3000:]
 
     def kill_all(self) -> None:
+        """SIGKILL each launch's process group (the CLI and torchrun) and every descendant by pid: torchrun starts
+        its ranks in sessions of their own, so the group alone would leave them running."""
+        import psutil
+
         for proc in self.procs:
             try:
-                os.killpg(proc.pid, signal.SIGKILL)  # the group: the CLI, torchrun and its workers
+                descendants = psutil.Process(proc.pid).children(recursive=True)
+            except psutil.NoSuchProcess:
+                descendants = []
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+            for child in descendants:
+                try:
+                    child.kill()
+                except psutil.NoSuchProcess:
+                    pass
             proc.wait()
 
 
@@ -138,6 +151,26 @@ def test_a_worker_that_hits_a_user_error_leaves_it_in_error_json_for_its_launche
     error = json.loads((tmp_path / "run" / "error.json").read_text())
     assert error["code"] == "binary_file" and error["param"] == "data.train" and "blob.bin" in error["message"]
     assert capsys.readouterr().err.startswith("error: 1 file(s) in the corpus are binary")
+
+
+def test_throughput_logs_tokens_per_second_and_mfu_against_the_gpu_peak(monkeypatch):
+    from types import SimpleNamespace
+
+    from trainer import sizing, throughput
+
+    monkeypatch.setattr(sizing, "gpu_peak_flops", lambda: 1e12)  # as on a GPU whose dense bf16 peak is 1 TFLOP/s
+    clock = iter([100.0, 102.0, 102.0])
+    monkeypatch.setattr(throughput.time, "monotonic", lambda: next(clock))
+    cb = throughput.ThroughputCallback(flops_per_token=6 * 1_000_000)  # 6·N for N = 1 M parameters, full training
+    args, state = SimpleNamespace(world_size=2), SimpleNamespace(num_input_tokens_seen=0)
+    cb.on_train_begin(args, state, None)
+    state.num_input_tokens_seen = 100_000  # 100 k tokens over both processes in 2 s
+    logs = {"loss": 1.0}
+    cb.on_log(args, state, None, logs=logs)
+    assert logs["tokens_per_s"] == 50_000
+    assert logs["mfu"] == pytest.approx(6e6 * 50_000 / (2 * 1e12))  # 0.15: 15% of two GPUs' peak
+    cb.on_train_end(args, state, None)
+    assert cb.summary["tokens_per_s"] == 50_000 and cb.summary["processes"] == 2
 
 
 # ---------------------------------------------------------------------------------------------- real launches

@@ -69,10 +69,13 @@ def test_pipeline_files_resolve_data_paths_against_their_folder(tmp_path):
 @pytest.mark.usefixtures("one_torch_thread")
 def test_continued_pretraining_then_sft_runs_with_the_second_stage_on_the_first_stage_s_model(tiny_model_dir,
                                                                                                 tmp_path):
+    from ui.cli import main
+
     corpus = write_domain_corpus(tmp_path / "corpus", files=2)
     (tmp_path / "sft.jsonl").write_text(sft_rows())
-    pipeline = parse_pipeline(pipeline_dict(tiny_model_dir, corpus, tmp_path / "sft.jsonl"))
-    result = run_pipeline(pipeline, tmp_path / "run")
+    (tmp_path / "pipeline.yaml").write_text(yaml.safe_dump(pipeline_dict(tiny_model_dir, corpus, tmp_path / "sft.jsonl")))
+    assert main(["train", str(tmp_path / "pipeline.yaml"), "--run-dir", str(tmp_path / "run")]) == 0  # `tunewise train`
+    result = json.loads((tmp_path / "run" / "result.json").read_text())
 
     merged = tmp_path / "run" / "stage-1-continued_pretraining" / "merged"
     assert (merged / "model.safetensors").is_file()
@@ -83,7 +86,7 @@ def test_continued_pretraining_then_sft_runs_with_the_second_stage_on_the_first_
     assert json.loads((tmp_path / "run" / "result.json").read_text())["name"] == "lease assistant"
 
     # resuming a finished pipeline re-runs nothing
-    again = run_pipeline(pipeline, tmp_path / "run", resume=True)
+    again = run_pipeline(load_pipeline(tmp_path / "pipeline.yaml"), tmp_path / "run", resume=True)
     assert again["stages"][0]["steps"] == result["stages"][0]["steps"]
 
 
@@ -108,3 +111,34 @@ def test_a_pipeline_becomes_linked_jobs_each_awaiting_approval(tiny_model_dir, t
     assert first.state == second.state == "awaiting_approval"
     stored = jobs.get_job(second.id)
     assert stored.config["model"]["base"].startswith(first.run_dir) and stored.config["model"]["base"].endswith("merged")
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="trainer/jobs.py fingerprints a child stage's base model at approval, before "
+                   "the parent has written it, so the child stops with fingerprint_mismatch when it starts")
+def test_linked_pipeline_jobs_run_in_order_and_the_second_trains_on_the_first_s_output(tiny_model_dir, tmp_path,
+                                                                                        monkeypatch):
+    import time
+
+    from trainer import jobs
+    from trainer.pipeline import create_pipeline_jobs
+    from trainer.runner import Runner
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    corpus = write_domain_corpus(tmp_path / "corpus", files=2)
+    (tmp_path / "sft.jsonl").write_text(sft_rows())
+    first, second = create_pipeline_jobs(parse_pipeline(pipeline_dict(tiny_model_dir, corpus, tmp_path / "sft.jsonl")))
+    for job in (first, second):
+        jobs.approve_job(job.id, "cli:test")
+    runner = Runner()
+    try:
+        deadline = time.monotonic() + 400
+        while jobs.get_job(second.id).state not in ("succeeded", "failed", "cancelled", "interrupted"):
+            assert time.monotonic() < deadline, "pipeline jobs did not finish"
+            runner.tick()
+            time.sleep(0.5)
+    finally:
+        runner.release()
+    assert jobs.get_job(first.id).state == "succeeded"
+    done = jobs.get_job(second.id)
+    assert done.state == "succeeded", f"{done.error_code}: {done.error_message}"

@@ -8,6 +8,7 @@ The server fixtures here are imported by the other UI test modules.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -347,34 +348,25 @@ def test_wrong_password_is_refused_and_users_see_only_their_conversations(serve_
     assert "JSON output from invoices" in chat_text(chat)
 
 
-def test_tunewise_chat_command_serves_with_auth_from_a_file(tmp_path, tunewise_home):
-    """The real CLI in a subprocess: `tunewise chat --port P --auth FILE` serves the login page and refuses a
-    wrong password."""
-    auth_file = tmp_path / "users.txt"
-    auth_file.write_text("# team logins\nalice:wonderland\n", encoding="utf-8")
+@contextlib.contextmanager
+def chat_subprocess(home: Path, *args: str):
+    """`tunewise chat --port P ARGS` in its own process (its own CPU-bound server, like a user's); yields the URL."""
     port = free_port()
-    env = {**os.environ, "TUNEWISE_HOME": str(tunewise_home)}
-    proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "chat", "--port", str(port), "--auth", str(auth_file)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    env = {**os.environ, "TUNEWISE_HOME": str(home)}
+    proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "chat", "--port", str(port), *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             cwd=Path(__file__).resolve().parents[1])
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 120
         while True:
             try:
-                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read().decode()
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read()
                 break
             except (urllib.error.URLError, ConnectionError):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError(proc.stdout.read() if proc.poll() is not None else "server did not start")
                 time.sleep(0.5)
-        assert "<html" in body.lower()
-        form = urllib.parse.urlencode({"username": "alice", "password": "wrong"}).encode()
-        with pytest.raises(urllib.error.HTTPError) as refused:
-            urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/login", data=form), timeout=10)
-        assert refused.value.code == 400
-        form = urllib.parse.urlencode({"username": "alice", "password": "wonderland"}).encode()
-        assert urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/login", data=form),
-                                      timeout=10).status == 200
+        yield f"http://127.0.0.1:{port}/"
     finally:
         proc.terminate()
         try:
@@ -382,6 +374,23 @@ def test_tunewise_chat_command_serves_with_auth_from_a_file(tmp_path, tunewise_h
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def test_tunewise_chat_command_serves_with_auth_from_a_file(tmp_path, tunewise_home):
+    """The real CLI in a subprocess: `tunewise chat --port P --auth FILE` serves the login page and refuses a
+    wrong password."""
+    auth_file = tmp_path / "users.txt"
+    auth_file.write_text("# team logins\nalice:wonderland\n", encoding="utf-8")
+    with chat_subprocess(tunewise_home, "--auth", str(auth_file)) as url:
+        port = urllib.parse.urlparse(url).port
+        assert "<html" in urllib.request.urlopen(url, timeout=10).read().decode().lower()
+        form = urllib.parse.urlencode({"username": "alice", "password": "wrong"}).encode()
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/login", data=form), timeout=10)
+        assert refused.value.code == 400
+        form = urllib.parse.urlencode({"username": "alice", "password": "wonderland"}).encode()
+        assert urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/login", data=form),
+                                      timeout=10).status == 200
 
 
 def test_bad_auth_argument_is_a_clear_error(tmp_path):

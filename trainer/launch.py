@@ -2,7 +2,8 @@
 launches, on one process or, with torchrun, on several processes and machines.
 
     tunewise train CONFIG                                  # one process, through the job system
-    tunewise train CONFIG --nproc 4                        # 4 processes here (torchrun --standalone, DDP)
+    tunewise train CONFIG --nproc 4                        # 4 processes here: a job whose worker runs torchrun
+    tunewise train CONFIG --nproc 4 --run-dir DIR          # the same straight into DIR (torchrun, no job row)
     tunewise train CONFIG --nproc 8 --nnodes 2 --node-rank 0 --master-addr 10.0.0.1   # on node 0 ...
     tunewise train CONFIG --nproc 8 --nnodes 2 --node-rank 1 --master-addr 10.0.0.1   # ... and on node 1
     tunewise train CONFIG --nproc 8 --nnodes 2 --emit-slurm job.sbatch               # a SLURM script instead
@@ -91,6 +92,9 @@ def launch_settings(config, args: argparse.Namespace) -> dict:
 def train_command(args: argparse.Namespace) -> int:
     from trainer import distributed
 
+    if getattr(args, "resume", False) and not getattr(args, "run_dir", None):
+        raise ConfigError("--resume continues the run in --run-dir; name that folder (a job resumes with "
+                          "`tunewise jobs resume ID`)")
     config = load_any(args.config)
     settings = launch_settings(config, args)
     nproc, nnodes = settings["nproc_per_node"], settings["nnodes"]
@@ -107,6 +111,11 @@ def train_command(args: argparse.Namespace) -> int:
         return 0
 
     if nproc * nnodes == 1:
+        return _run_single(config, args)
+    if nnodes == 1 and isinstance(config, JobConfig) and getattr(args, "run_dir", None) is None:
+        # several processes on this machine: still one job (the job worker starts torchrun, cancel reaches every rank)
+        config.launch.nproc_per_node = nproc
+        config.launch.master_port = settings["master_port"]
         return _run_single(config, args)
 
     config_text = Path(args.config).read_text(encoding="utf-8")
@@ -129,18 +138,15 @@ def train_command(args: argparse.Namespace) -> int:
 
 
 def _run_single(config, args: argparse.Namespace) -> int:
-    """One process. A job config without --run-dir goes through the job system (a job row, approved by the person
-    at the terminal, live progress, cancel with Ctrl-C). A pipeline, or an explicit --run-dir (and --resume), runs
-    the recipe straight into that folder."""
+    """One machine. A job config without --run-dir goes through the job system (a job row, approved by the person
+    at the terminal, live progress, cancel with Ctrl-C; the job worker starts torchrun when launch asks for several
+    processes). A pipeline, or an explicit --run-dir (and --resume), runs straight into that folder."""
     run_dir = getattr(args, "run_dir", None)
     if isinstance(config, JobConfig) and run_dir is None:
-        try:
-            from trainer.jobs import run_foreground
-        except ImportError:  # a build without the job system
-            run_foreground = None
-        if run_foreground is not None:
-            job = run_foreground(config, approver=f"cli:{getpass.getuser()}")
-            return 0 if job.state == "succeeded" else 1
+        from trainer.jobs import run_foreground
+
+        job = run_foreground(config, approver=f"cli:{getpass.getuser()}")
+        return 0 if job.state == "succeeded" else 1
     run_dir = Path(run_dir) if run_dir else new_run_dir(_kind(config))
     print(f"run folder: {run_dir}")
     run_any(config, run_dir, resume=getattr(args, "resume", False))
