@@ -32,4 +32,12 @@ def search(query: str, k: int = 3, approach: str | None = None, topic: str | Non
     return outcome.results
 
 
-__all__ = ["search"]
+def index_status() -> dict[str, Any]:
+    """What the guidance index under TUNEWISE_HOME holds: guides, passages, freshness, the user's documents.
+    Builds nothing (`tunewise doctor` and `tunewise index status` call it)."""
+    from knowledge.index import open_index
+
+    return open_index().status()
+
+
+__all__ = ["index_status", "search"]

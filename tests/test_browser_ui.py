@@ -19,6 +19,10 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run", "--disable-sync"]
 
+# the loss plot shows a real training-loss point (the plot's own accessible label of each point)
+PLOTTED = ("() => /optimizer step: [1-9][0-9]*; cross-entropy: [0-9.]+; series: train loss/"
+           ".test(document.querySelector('#tw-loss').innerHTML)")
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (`make browser` installs it)"),
@@ -47,6 +51,7 @@ class Shots:
 
     def take(self, page, name: str) -> Path:
         path = self.folder / f"{name}.png"
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(path))
         if self.extra:
             self.extra.mkdir(parents=True, exist_ok=True)
@@ -147,8 +152,7 @@ def test_a_user_interviews_approves_and_sees_loss_plot_and_results_in_chromium(b
     # the loss curve fills while it trains; then the tab is closed mid-job and opened again
     page.wait_for_function("() => document.querySelector('#tw-job').innerText.includes('running') || "
                            "document.querySelector('#tw-job').innerText.includes('succeeded')", timeout=120_000)
-    page.wait_for_function("() => document.querySelector('#tw-loss').innerHTML.includes('series: train loss')",
-                           timeout=120_000)
+    page.wait_for_function(PLOTTED, timeout=120_000)
     shots.take(page, "06-training")
     page.close()
 
@@ -159,8 +163,7 @@ def test_a_user_interviews_approves_and_sees_loss_plot_and_results_in_chromium(b
                            timeout=30_000)
     page.wait_for_function("() => document.querySelector('#tw-chat').innerText.includes('Results — job')",
                            timeout=180_000)
-    page.wait_for_function("() => document.querySelector('#tw-loss').innerHTML.includes('series: train loss')",
-                           timeout=30_000)
+    page.wait_for_function(PLOTTED, timeout=30_000)
     page.wait_for_selector("#tw-chat img", timeout=30_000)
     page.wait_for_timeout(1000)
     chat = page.locator("#tw-chat").inner_text()
@@ -176,3 +179,27 @@ def test_a_user_interviews_approves_and_sees_loss_plot_and_results_in_chromium(b
     shots.take(page, "08-try-it")
     context.close()
     assert [j.id for j in jobs.list_jobs() if j.approved_by] == [new_job], "one click, one job"
+
+
+def test_an_example_opening_is_one_click_and_a_wrong_password_is_refused_in_chromium(browser, serve_app, tmp_path):
+    shots = Shots(tmp_path)
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(serve_app())
+    page.get_by_role("button", name="JSON extraction from invoices").click()
+    page.wait_for_function("() => document.querySelector('#tw-chat [data-testid=user]') && "
+                           "document.querySelector('#tw-chat').innerText.includes('Noted')", timeout=30_000)
+    assert "strict JSON" in page.locator("#tw-chat [data-testid='user']").first.inner_text()
+    assert not page.get_by_role("button", name="JSON extraction from invoices").count(), "examples only on a new chat"
+    page.close()
+
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(serve_app(auth=[("alice", "wonderland")]))
+    page.get_by_label("username").fill("alice")
+    page.get_by_label("password").fill("not-the-password")
+    page.get_by_role("button", name="Login").click()
+    page.get_by_text("Incorrect Credentials", exact=False).wait_for(timeout=15_000)
+    shots.take(page, "09-wrong-password")
+    page.get_by_label("password").fill("wonderland")
+    page.get_by_role("button", name="Login").click()
+    page.wait_for_selector("#tw-chat [data-testid='bot']", timeout=30_000)
+    page.close()

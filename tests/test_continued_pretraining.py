@@ -38,7 +38,7 @@ def test_full_continued_pretraining_lowers_held_out_domain_perplexity(tiny_model
 
     before, after = result["domain_perplexity_before"], result["domain_perplexity_after"]
     # A random 49k-vocabulary model starts near-uniform (≈ 49,152); 15 steps on a 7-words-per-slot template grammar
-    # must cut that at least 3× on blocks it never trained on (measured: ≈ 50,500 → ≈ 5,000).
+    # must cut that at least 3× on blocks it never trained on (measured: 50,710 → 1,835).
     assert before > 10_000 and after < before / 3
     assert result["general_perplexity_before"] and result["general_perplexity_after"]  # the forgetting probe ran
     assert result["verdict"] in ("improved", "gain_with_forgetting")
@@ -57,7 +57,7 @@ def test_lora_continued_pretraining_writes_an_adapter_and_a_merged_model(tiny_mo
     config = cpt_config(tiny_model_dir, corpus, lora={"method": "lora", "r": 8, "alpha": 16, "dropout": 0.0},
                         training={"learning_rate": 1e-2, "merge_adapter": True})
     result = continued_pretraining.run(config, run_dir)
-    assert result["domain_perplexity_after"] < result["domain_perplexity_before"]
+    assert result["domain_perplexity_after"] < result["domain_perplexity_before"]  # measured 50,710 → 34,829 (r=8)
     assert (run_dir / "adapter" / "adapter_config.json").is_file()
     assert (run_dir / "merged" / "config.json").is_file() and result["output_model"] == str(run_dir / "merged")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from knowledge import embeddings, index as index_module
-from knowledge.index import GUIDES_COLLECTION, KnowledgeIndex, close_all
+from knowledge.index import KnowledgeIndex, close_all
 from trainer.errors import UserError
 
 MINI_GUIDES = {

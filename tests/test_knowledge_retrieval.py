@@ -1,10 +1,11 @@
 """Retrieval quality and the search contract, over the real guides indexed once per test session.
 
-The question set was written before the guides' text, from what practitioners ask, and is not copied from any
-heading. Two guide changes were made after a first run missed questions (sections on frequently changing
-documentation, synthetic training data, unlabeled archives and what forgetting looks like), plus per-paragraph
-vectors and BM25 re-ranking in the index. HELD_OUT was written after all of that and never used to change
-anything; its figures are printed separately as the honest estimate.
+QUESTIONS were written before the guides' text, from what practitioners ask, not from any heading. History, so
+the figures can be judged: one vector per section gave recall@3 0.86; a vector per paragraph plus BM25
+re-ranking gave 0.93 (the lexical weight, 0.2, was picked on these questions); four guide sections written for
+topics the guides covered thinly (fast-changing documentation, synthetic training data, unlabeled archives, what
+forgetting looks like) gave 1.00. HELD_OUT was written after that and never used to change anything: it scored
+recall@3 0.917 on first run (1.000 after later, unrelated guide edits). Both sets are printed.
 """
 
 from __future__ import annotations
@@ -162,7 +163,7 @@ def test_practitioner_questions_find_their_guide_in_the_top_three(index, capsys)
             f"recall@1 {held_out['recall@1']:.3f}, recall@3 {held_out['recall@3']:.3f}, MRR {held_out['mrr']:.3f}"
         )
     assert figures["recall@3"] >= RECALL_AT_3_FLOOR
-    assert figures["mrr"] >= 0.8  # measured 0.92; a drop this far means ranking broke, not one question
+    assert figures["mrr"] >= 0.8  # measured 0.91; a drop this far means ranking broke, not one question
 
 
 def test_results_carry_source_title_section_text_and_a_score_between_zero_and_one(index):
@@ -268,3 +269,10 @@ def _env(home: Path) -> dict[str, str]:
     from trainer.home import OFFLINE_ENV
 
     return {**os.environ, **OFFLINE_ENV, "TUNEWISE_HOME": str(home)}
+
+
+def test_index_status_is_available_from_the_package_for_the_doctor(home_index):
+    import knowledge
+
+    status = knowledge.index_status()
+    assert status["stale"] is False and status["path"] == str(home_index)

@@ -36,7 +36,7 @@ def test_a_model_pretrained_from_scratch_beats_the_uniform_baseline_by_far(tmp_p
     result = pretrain.run(pretrain_config(corpus), run_dir)
 
     # Uniform guessing over 300 tokens has perplexity 300; the toy grammar has a handful of choices per slot, so 40
-    # steps of a 0.1 M-parameter model must get below 10% of that (measured ≈ 3-6).
+    # steps of a 0.1 M-parameter model must get below 10% of that (measured 17.9, deterministic on the CPU).
     assert result["uniform_perplexity"] == 300
     assert result["heldout_perplexity"] < 30 and result["verdict"] == "learned"
     assert result["parameters"] == json.loads((run_dir / "sizing.json").read_text())["parameters"]

@@ -34,7 +34,7 @@ from trainer.progress import read_jsonl
 
 GENERAL_TEXT = Path(__file__).parent / "data" / "general_text.txt"
 PROBE_BLOCK = 256  # tokens per forgetting-probe block
-PROBE_BLOCKS = 12  # blocks scored (≈ 3,000 tokens): enough for a stable perplexity, seconds on a CPU
+PROBE_BLOCKS = 8  # blocks scored (2,048 tokens): enough for a stable perplexity, seconds on a CPU
 SAMPLES_SHOWN = 5
 FEW_SHOT_POOL = 32  # training examples sampled before picking the shortest few-shot ones
 NOISE = 0.02  # metric differences below this count as "no clear difference"

@@ -90,7 +90,10 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict:
         f"(packed-block efficiency {stats.packed_efficiency(p.block_size):.1%})")
 
     # ---- size the model and derive the schedule, printed before any step ----
-    sized = plan(train_tokens_available, len(tokenizer), p.tokens_per_parameter, p.compute_budget_flops, t.epochs,
+    epochs = t.epochs  # passes over the corpus without a budget; training.max_steps, when set, decides instead
+    if t.max_steps and p.compute_budget_flops is None:
+        epochs = t.max_steps * dist.global_batch(config) * p.block_size / train_tokens_available
+    sized = plan(train_tokens_available, len(tokenizer), p.tokens_per_parameter, p.compute_budget_flops, epochs,
                  p.hidden_size, p.layers)
     torch.manual_seed(t.seed)
     model = LlamaForCausalLM(llama_config(sized.shape, p.block_size, tokenizer.bos_token_id, tokenizer.eos_token_id, pad))

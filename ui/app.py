@@ -451,14 +451,14 @@ def _profile_table(cid: str | None) -> list[list[str]]:
                                backend.describe_fact)
 
 
-def _conversation_choices(request: gr.Request | None) -> gr.update:
-    return gr.update(choices=backend.list_conversations(_user(request)))
+def _conversation_choices(request: gr.Request | None, current: str | None = None) -> gr.update:
+    return gr.update(choices=backend.list_conversations(_user(request)), value=current)
 
 
 def _open(cid: str | None, request: gr.Request | None) -> tuple:
     cid = backend.conversation_for(cid, _user(request)) if cid else None
     session = {"conversation_id": cid}
-    return (history(cid), session, cid, _profile_table(cid), _conversation_choices(request), {})
+    return (history(cid), session, cid, _profile_table(cid), _conversation_choices(request, cid), {})
 
 
 def on_load(last: str | None, request: gr.Request) -> tuple:
@@ -527,7 +527,7 @@ def build_app() -> gr.Blocks:
             with gr.Column(scale=3, min_width=480):
                 chatbot = gr.Chatbot(value=[render.welcome_message()], height="72vh", elem_id="tw-chat",
                                      label="tunewise", show_label=False, buttons=["copy"], feedback_options=None,
-                                     sanitize_html=True)
+                                     sanitize_html=True, group_consecutive_messages=False)
                 box = gr.MultimodalTextbox(
                     placeholder="Describe your task, answer the question, or drop a JSONL/CSV/text file here…",
                     file_count="multiple", sources=["upload"], show_label=False, elem_id="tw-input",
@@ -583,10 +583,10 @@ def build_app() -> gr.Blocks:
         demo.load(on_load, [last_conversation], opened, api_name="load")
         box.submit(send, [box, session], [box, chatbot, session, last_conversation, profile], api_name="send",
                    show_progress="hidden").then(
-            _refresh_list, None, [conversations], api_visibility="private")
+            _refresh_list, [session], [conversations], api_visibility="private")
         chatbot.option_select(on_option, [session], [chatbot, session, last_conversation, profile],
                               api_visibility="private", show_progress="hidden").then(
-            _refresh_list, None, [conversations], api_visibility="private")
+            _refresh_list, [session], [conversations], api_visibility="private")
         action_btn.click(act, [action, session], [chatbot, session, last_conversation, profile], api_name="act",
                          show_progress="hidden")
         timer.tick(poll, [session, pstate], poll_outputs, api_name="poll", show_progress="hidden",
@@ -605,8 +605,8 @@ def build_app() -> gr.Blocks:
     return demo
 
 
-def _refresh_list(request: gr.Request):
-    return _conversation_choices(request)
+def _refresh_list(session: dict, request: gr.Request):
+    return _conversation_choices(request, (session or {}).get("conversation_id"))
 
 
 # ---------------------------------------------------------------------------------------------------------------
