@@ -268,7 +268,8 @@ def evaluate(run_dir: Path, config, tokenizer, tuned, base, train: list[Example]
     json_targets = sum(map(parses_as_json, references)) >= 0.8 * len(references)
     metrics = {"base": score(base_out, references, json_targets), "tuned": score(tuned_out, references, json_targets)}
     short_answers = sum(len(words(r)) for r in references) / len(references) <= 3
-    primary = "json_valid" if json_targets else ("exact_match" if short_answers else "rouge_l")
+    # structured (JSON) or short answers are right or wrong: exact match; free text: ROUGE-L
+    primary = "exact_match" if json_targets or short_answers else "rouge_l"
 
     forgetting = None
     if ev.forgetting_probe:
