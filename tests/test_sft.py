@@ -155,6 +155,21 @@ def test_killed_run_resumes_to_the_same_weights(tiny_model_dir, tmp_path):
     assert resumed["steps"] == whole["steps"] == 4
 
 
+def test_a_run_killed_after_its_final_checkpoint_resumes_without_an_extra_step(tiny_model_dir, tmp_path):
+    # kill -9 between the last checkpoint and the adapter export: resuming must not step past max_steps
+    data = write_repeat_data(tmp_path / "d.jsonl", n=30)
+    cfg = config(tiny_model_dir, data, training={"max_steps": 3, "save_every": 1, "eval_every": None},
+                 eval={"enabled": False})
+    whole = sft.run(cfg, tmp_path / "whole")
+    sft.run(cfg, tmp_path / "cut")
+    shutil.rmtree(tmp_path / "cut" / "adapter")
+    resumed = sft.run(cfg, tmp_path / "cut", resume=True)
+    assert resumed["steps"] == whole["steps"] == 3
+    a = load_file(tmp_path / "whole" / "adapter" / "adapter_model.safetensors")
+    b = load_file(tmp_path / "cut" / "adapter" / "adapter_model.safetensors")
+    assert max((a[k] - b[k]).abs().max().item() for k in a) <= 1e-6
+
+
 def test_full_fine_tuning_writes_the_whole_model(tiny_model_dir, tmp_path):
     data = write_repeat_data(tmp_path / "d.jsonl", n=20)
     cfg = config(tiny_model_dir, data, lora={"method": "full"}, training={"max_steps": 2, "learning_rate": 1e-3},

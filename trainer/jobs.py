@@ -484,11 +484,12 @@ def resume_job(job_id: str) -> Job:
 # headless: `tunewise train` goes through the same job system
 
 
-def run_foreground(config: JobConfig, approver: str, poll_s: float = 1.0, out=sys.stdout) -> Job:
+def run_foreground(config: JobConfig, approver: str, poll_s: float = 1.0, out=None) -> Job:
     """Create, approve and run one job in this process's runner, printing progress; Ctrl-C cancels it (the job saves
     a checkpoint first). The `tunewise train` user running the command is the approval. Returns the finished job."""
     from trainer.runner import Runner
 
+    out = out or sys.stdout  # looked up per call, so a redirected stdout is honoured
     job = create_job(config.to_dict())
     print(f"job {job.id}: run folder {job.run_dir}", file=out, flush=True)
     job = approve_job(job.id, approver)

@@ -42,7 +42,8 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from transformers import Trainer, TrainingArguments
+from transformers import Trainer, TrainerState, TrainingArguments
+from transformers.trainer_utils import TrainOutput
 
 from trainer import batching, evaluate
 from trainer.base_models import load_model, load_tokenizer, resolve
@@ -301,6 +302,19 @@ def print_config(config: JobConfig, notes: list[str]) -> None:
         print(f"  derived: {note}", flush=True)
 
 
+def checkpoint_step(checkpoint: Path) -> int:
+    """The optimizer step a checkpoint folder was saved at (checkpoint-<step>)."""
+    return int(Path(checkpoint).name.rsplit("-", 1)[-1])
+
+
+def load_finished(trainer: Trainer, checkpoint: Path) -> TrainOutput:
+    """Load the weights and state of a checkpoint saved at the final step, as if train() had just returned."""
+    trainer._load_from_checkpoint(str(checkpoint))
+    trainer.state = TrainerState.load_from_json(str(Path(checkpoint) / "trainer_state.json"))
+    losses = [row["loss"] for row in trainer.state.log_history if "loss" in row]
+    return TrainOutput(trainer.state.global_step, sum(losses) / max(len(losses), 1), {})
+
+
 def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any]:
     """Train, save and evaluate one SFT job in `run_dir`; return the result summary (also run_dir/result.json)."""
     started = time.time()
@@ -362,7 +376,12 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any
     if resume:
         event(f"resuming from {checkpoint.name}" if checkpoint else "no complete checkpoint: starting fresh")
     train_started = time.time()
-    output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    if checkpoint is not None and checkpoint_step(checkpoint) >= total:
+        # The process died after its final checkpoint: training is complete. Resuming through train() would run
+        # one step past max_steps (the Trainer checks for the end only after a step), so load that state instead.
+        output = load_finished(trainer, checkpoint)
+    else:
+        output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     train_seconds = time.time() - train_started
 
     result: dict[str, Any] = {
