@@ -199,6 +199,7 @@ def test_an_example_opening_is_one_click_and_a_wrong_password_is_refused_in_chro
     page.get_by_role("button", name="Login").click()
     page.get_by_text("Incorrect Credentials", exact=False).wait_for(timeout=15_000)
     shots.take(page, "09-wrong-password")
+    page.get_by_label("username").fill("alice")  # a refused login clears both fields: type them again
     page.get_by_label("password").fill("wonderland")
     page.get_by_role("button", name="Login").click()
     page.wait_for_timeout(2000)

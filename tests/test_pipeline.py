@@ -114,8 +114,6 @@ def test_a_pipeline_becomes_linked_jobs_each_awaiting_approval(tiny_model_dir, t
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="trainer/jobs.py fingerprints a child stage's base model at approval, before "
-                   "the parent has written it, so the child stops with fingerprint_mismatch when it starts")
 def test_linked_pipeline_jobs_run_in_order_and_the_second_trains_on_the_first_s_output(tiny_model_dir, tmp_path,
                                                                                         monkeypatch):
     import time

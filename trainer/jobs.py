@@ -281,7 +281,7 @@ def validate_job(job_id: str) -> Job:
     try:
         config = parse_config(job.config, f"job {job_id} config")
         problems = validation_problems(config)
-        fingerprint = compute_fingerprint(config) if not problems else None
+        fingerprint = compute_fingerprint(config, parent_run_dir(job)) if not problems else None
     except ConfigError as exc:
         problems = [{"field": "config", "code": "invalid_config", "message": str(exc)}]
     if problems:
@@ -358,9 +358,11 @@ def _hash_tree(path: Path) -> str:
     return h.hexdigest()
 
 
-def compute_fingerprint(config: JobConfig) -> dict[str, str]:
+def compute_fingerprint(config: JobConfig, parent_run_dir: Path | None = None) -> dict[str, str]:
     """sha256 of each data file or folder, of the config (as this version fills in its defaults), and of the base
-    model's files (its id for a hub model; the source file for the bundled one)."""
+    model's files (its id for a hub model; the source file for the bundled one). A pipeline stage whose base is
+    the output of its parent stage is recorded by that place: the parent writes it only after this job is
+    approved, and the parent job itself is what identifies it."""
     from trainer import base_models
 
     fp = {"config": hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()}
@@ -370,7 +372,9 @@ def compute_fingerprint(config: JobConfig) -> dict[str, str]:
             fp[f"data.{field}"] = _hash_tree(Path(value).expanduser())
     base = config.model.base
     path = Path(base).expanduser()
-    if base.lower() in (base_models.BUNDLED, "smollm2", "bundled"):
+    if parent_run_dir is not None and path.resolve().is_relative_to(Path(parent_run_dir).resolve()):
+        fp["model.base"] = f"parent stage output:{path.resolve().relative_to(Path(parent_run_dir).resolve())}"
+    elif base.lower() in (base_models.BUNDLED, "smollm2", "bundled"):
         try:
             fp["model.base"] = f"bundled:{_hash_file(base_models.bundled_gguf())}"
         except base_models.ModelError:
@@ -382,12 +386,21 @@ def compute_fingerprint(config: JobConfig) -> dict[str, str]:
     return fp
 
 
+def parent_run_dir(job: Job) -> Path | None:
+    """The run folder of the pipeline stage before this job, when it has one."""
+    if not job.parent_id:
+        return None
+    with db.session() as s:
+        parent = s.get(Job, job.parent_id)
+    return Path(parent.run_dir) if parent else None
+
+
 def fingerprint_changes(job: Job) -> list[str]:
     """The fields whose fingerprint differs from the one recorded at approval ([] when all match)."""
     if not job.fingerprint:
         return []
     try:
-        now = compute_fingerprint(parse_config(job.config))
+        now = compute_fingerprint(parse_config(job.config), parent_run_dir(job))
     except ConfigError:
         return ["config"]
     except OSError:
