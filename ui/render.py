@@ -15,6 +15,8 @@ import math
 from pathlib import Path
 from typing import Any, Iterable
 
+from agent.engine import LABELS
+
 # ---------------------------------------------------------------------------------------------------------------
 # Welcome
 
@@ -42,14 +44,8 @@ EXAMPLE_OPENINGS = [
      "clinician-reviewed notes, and everything must stay on our own servers."),
 ]
 
-APPROACH_LABELS = {
-    "prompt_engineering": "Prompt engineering", "rag": "Retrieval-augmented generation (RAG)",
-    "collect_data": "Build the dataset first", "lora_finetune": "LoRA fine-tuning",
-    "full_finetune": "Full fine-tuning", "preference_tuning": "Preference tuning (DPO)",
-    "continued_pretraining": "Continued pretraining, then fine-tuning",
-    "pretrain_from_scratch": "Pretraining from scratch", "stronger_base_model": "A stronger base model",
-    "rag_and_finetune": "RAG for knowledge + fine-tuning for behaviour",
-}
+# The engine's names for the approaches, capitalised for headings (one list of names for the whole product).
+APPROACH_LABELS = {key: label[0].upper() + label[1:] for key, label in LABELS.items()}
 
 TOOL_TITLES = {
     "search_guidance": "🔎 Searched the guidance",
