@@ -83,9 +83,10 @@ class TokenStats:
 # ---------------------------------------------------------------------------------------------- finding files
 
 
-def _is_binary(path: Path) -> bool:
+def looks_binary(path: Path, probe_bytes: int = SNIFF_BYTES) -> bool:
+    """True when the first `probe_bytes` of the file hold a NUL byte or are not UTF-8 text."""
     with open(path, "rb") as f:
-        head = f.read(SNIFF_BYTES)
+        head = f.read(probe_bytes)
     if b"\x00" in head:
         return True
     try:
@@ -125,7 +126,7 @@ def scan_corpus(
     for path in candidates:
         if _is_blank(path):
             empty.append(path)
-        elif _is_binary(path):
+        elif looks_binary(path):
             binary.append(path)
         else:
             fmt = "jsonl" if path.suffix.lower() in JSONL_SUFFIXES else "text"

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from trainer.corpus import looks_binary
 from trainer.home import uploads_dir
 
 ALLOWED_EXTENSIONS = (".jsonl", ".json", ".csv", ".tsv", ".txt", ".md")
@@ -63,19 +64,6 @@ def _clean_name(name: str) -> str:
     return stem[-120:]
 
 
-def _looks_binary(path: Path) -> bool:
-    with open(path, "rb") as f:
-        head = f.read(PROBE_BYTES)
-    if b"\x00" in head:
-        return True
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # a multi-byte character cut by the probe boundary is fine; anything earlier is not UTF-8 text
-        return exc.start < len(head) - 4
-    return False
-
-
 def accept(source: str | Path, original_name: str, conversation_id: str, max_bytes: int | None = None) -> Upload:
     """Check one uploaded file (at `source`, Gradio's temporary copy) and keep it when it passes."""
     source = Path(source)
@@ -92,7 +80,7 @@ def accept(source: str | Path, original_name: str, conversation_id: str, max_byt
                       "training helps), or point a job config at the full file on disk.")
     if size == 0:
         return Upload(name, None, size, f"**{name}** was not accepted: the file is empty.")
-    if _looks_binary(source):
+    if looks_binary(source, PROBE_BYTES):
         return Upload(name, None, size, f"**{name}** was not accepted: it is binary, not text (is it a spreadsheet, "
                       "an archive or an image renamed?). Export it as UTF-8 JSONL or CSV and send it again.")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
