@@ -63,7 +63,7 @@ _SEARCH_CACHE_LIMIT = 512
 def search_passages(query: str, approach: str | None = None, k: int = 3) -> tuple[list[dict], str | None]:
     """Guidance passages through the search tool (logged); ([], reason) when the index cannot answer."""
     from tools.guidance import search_guidance
-    from trainer.home import home
+    from trainer.state.home import home
 
     key = (str(home()), query[:400], approach, k)
     if key in _SEARCH_CACHE:

@@ -8,9 +8,9 @@ import uuid
 from sqlmodel import select
 
 from agent.facts import Interview
-from trainer import db
-from trainer.errors import UserError
-from trainer.records import Conversation, Message
+from trainer.state import db
+from trainer.state.errors import UserError
+from agent.records import Conversation, Message
 
 
 class ConversationNotFound(UserError):

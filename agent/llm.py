@@ -28,7 +28,7 @@ from agent.events import AssistantMessage, ApprovalRequest, Event, Recommendatio
 from agent.extract import MAX_CHARS
 from tools import NEEDS_APPROVAL, TOOLS
 from tools._log import short
-from trainer import home
+from trainer.state import home
 
 log = logging.getLogger("tunewise.agent")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from agent import brain, conversations, prompts
 from agent.events import ApprovalRequest, Question, RecommendationEvent, ToolStep
-from trainer.errors import UserError
+from trainer.state.errors import UserError
 
 MAX_TURNS = 30  # a scripted interview never needs this many; a guard against a loop
 DONT_KNOW = "I don't know"

@@ -13,7 +13,7 @@ import textwrap
 from pathlib import Path
 
 from knowledge.index import open_index
-from trainer.errors import UserError
+from trainer.state.errors import UserError
 
 
 def _print_notes(notes: list[str]) -> None:

@@ -21,7 +21,7 @@ from typing import Any, Iterator
 
 import yaml
 
-from trainer.errors import UserError
+from trainer.state.errors import UserError
 
 GUIDES_DIR = Path(__file__).resolve().parent / "guides"
 

@@ -21,8 +21,8 @@ import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
-from trainer.errors import UserError
-from trainer.home import apply_offline_env
+from trainer.state.errors import UserError
+from trainer.state.home import apply_offline_env
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer

@@ -35,7 +35,7 @@ from knowledge import corpus
 from knowledge.corpus import APPROACHES, GUIDES_DIR, Chunk
 from knowledge.documents import TEXT_SUFFIXES, read_text_file, text_files
 from knowledge.lexical import LexicalIndex
-from trainer.errors import UserError
+from trainer.state.errors import UserError
 
 GUIDES_COLLECTION = "tunewise-guides"
 USER_COLLECTION = "tunewise-user-docs"
@@ -587,7 +587,7 @@ _INDEXES_LOCK = threading.Lock()
 
 def open_index() -> KnowledgeIndex:
     """The index under the current TUNEWISE_HOME (re-read on every call, so tests can repoint it)."""
-    from trainer.home import chroma_dir, home
+    from trainer.state.home import chroma_dir, home
 
     key = home() / "chroma"
     with _INDEXES_LOCK:

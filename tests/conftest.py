@@ -8,7 +8,7 @@ import os
 import socket
 from pathlib import Path
 
-from trainer.home import OFFLINE_ENV
+from trainer.state.home import OFFLINE_ENV
 
 # Process set-up, before any test module imports transformers, gradio or chromadb (they read these at import).
 for _key, _value in OFFLINE_ENV.items():
@@ -66,7 +66,7 @@ def no_network(monkeypatch):
 @pytest.fixture(autouse=True)
 def tunewise_home(tmp_path, monkeypatch) -> Path:
     """A private state directory for every test; engines cached for another home are dropped."""
-    from trainer import db
+    from trainer.state import db
 
     folder = tmp_path / "tunewise-home"
     monkeypatch.setenv("TUNEWISE_HOME", str(folder))

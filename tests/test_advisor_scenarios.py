@@ -122,7 +122,7 @@ def test_training_scenarios_yield_a_plan_the_trainer_accepts():
 
 
 def test_a_broken_scenario_file_is_a_one_sentence_error(tmp_path):
-    from trainer.errors import UserError
+    from trainer.state.errors import UserError
 
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")

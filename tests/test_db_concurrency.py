@@ -11,11 +11,12 @@ from pathlib import Path
 
 from sqlmodel import func, select
 
-from trainer import db, jobs
+from trainer import jobs
+from trainer.state import db
 from trainer.records import JobMetric
 
 BENCH = Path(__file__).resolve().parent / "bench" / "bench_jobs.py"
-OPEN_AND_REPORT = "from trainer import db; print(','.join(db.applied_migrations(db.engine())))"
+OPEN_AND_REPORT = "from trainer.state import db; print(','.join(db.applied_migrations(db.engine())))"
 
 
 def test_processes_and_threads_opening_a_new_database_at_once_migrate_it_exactly_once(tunewise_home):

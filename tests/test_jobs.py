@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from tests.test_jobs_recipe import tiny_config, write_texts
-from trainer import db, jobs
+from trainer import jobs
+from trainer.state import db
 from trainer.config import ConfigError
-from trainer.records import Conversation, Job, JobMetric, Message
+from agent.records import Conversation, Message
+from trainer.records import Job, JobMetric
 from trainer.runner import Runner
 
 REPO = Path(__file__).resolve().parents[1]

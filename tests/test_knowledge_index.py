@@ -11,7 +11,7 @@ import pytest
 
 from knowledge import embeddings, index as index_module
 from knowledge.index import KnowledgeIndex, close_all
-from trainer.errors import UserError
+from trainer.state.errors import UserError
 
 MINI_GUIDES = {
     "adapters.md": """---

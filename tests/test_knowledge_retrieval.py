@@ -20,7 +20,7 @@ import pytest
 
 from knowledge import corpus
 from knowledge.index import KnowledgeIndex, close_all
-from trainer.errors import UserError
+from trainer.state.errors import UserError
 
 # (question as a user would ask it, the guide that must answer it)
 QUESTIONS = [
@@ -266,7 +266,7 @@ def test_tunewise_search_runs_as_a_command_with_json_on_stdout_only(home_index, 
 def _env(home: Path) -> dict[str, str]:
     import os
 
-    from trainer.home import OFFLINE_ENV
+    from trainer.state.home import OFFLINE_ENV
 
     return {**os.environ, **OFFLINE_ENV, "TUNEWISE_HOME": str(home)}
 

@@ -18,7 +18,7 @@ from agent import brain, conversations
 from agent.events import AssistantMessage, ApprovalRequest, JobUpdate, RecommendationEvent, ToolStep
 from agent.llm import LLMBrain
 from agent.plan import build_plan
-from trainer import db
+from trainer.state import db
 from trainer.records import Job
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.test_resilience import sft_config, write_pairs
-from trainer import home, jobs
+from trainer import jobs
+from trainer.state import home
 from trainer.preflight import estimate_from, probe
 
 

@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from tests.test_jobs_recipe import RECIPE, REPO, job_env, runner, tiny_config, wait_for, write_texts  # noqa: F401 (fixtures)
-from trainer import db, jobs
+from trainer import jobs
+from trainer.state import db
 from trainer.callbacks import last_complete_checkpoint
 from trainer.progress import read_jsonl
-from trainer.records import Conversation, Job, Message
+from agent.records import Conversation, Message
+from trainer.records import Job
 from trainer.runner import process_alive, reconcile
 
 

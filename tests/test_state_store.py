@@ -9,8 +9,9 @@ from datetime import timezone
 import pytest
 from sqlalchemy import inspect, text
 
-from trainer import db, home
-from trainer.records import Conversation, Job, JobEvent, JobMetric, Message
+from trainer.state import db, home
+from agent.records import Conversation, Message
+from trainer.records import Job, JobEvent, JobMetric
 
 
 def test_database_uses_wal_foreign_keys_and_a_busy_timeout():

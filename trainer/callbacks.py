@@ -53,7 +53,7 @@ from typing import Any
 
 from transformers import TrainerCallback
 
-from trainer.errors import UserError
+from trainer.state.errors import UserError
 from trainer.progress import ProgressWriter, read_jsonl
 
 COMPLETE_MARKER = "tunewise-complete.json"
@@ -379,7 +379,7 @@ def _peak_memory() -> tuple[int, str]:
 
 
 def _set_total_steps(job_id: str, total_steps: int) -> None:
-    from trainer import db
+    from trainer.state import db
     from trainer.records import Job
 
     try:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from trainer.errors import UserError
+from trainer.state.errors import UserError
 
 
 class ConfigError(UserError):

@@ -30,7 +30,7 @@ from typing import Iterator
 
 import numpy as np
 
-from trainer.errors import UserError
+from trainer.state.errors import UserError
 
 SNIFF_BYTES = 8192  # bytes read to decide text vs binary (a NUL byte in them means binary, as git decides)
 CHUNK_CHARS = 64_000  # characters handed to the tokenizer at once; files are split at line ends

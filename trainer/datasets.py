@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from trainer.errors import UserError
+from trainer.state.errors import UserError
 
 FORMATS = ("messages", "prompt_completion", "alpaca", "csv", "text", "preference")
 ROLES = ("system", "user", "assistant")

@@ -32,7 +32,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from trainer.errors import UserError
+from trainer.state.errors import UserError
 
 
 class LaunchError(UserError):
@@ -228,14 +228,14 @@ srun --kill-on-bad-exit=1 python -m torch.distributed.run \\
 
 
 def _offline_env() -> dict:
-    from trainer.home import OFFLINE_ENV
+    from trainer.state.home import OFFLINE_ENV
 
     return {k: v for k, v in OFFLINE_ENV.items() if not k.startswith(("GRADIO", "ANONYMIZED", "ORT"))}
 
 
 def worker_main(argv: list[str] | None = None) -> int:
     """One torchrun process: load the config the launcher wrote and run its recipe into the shared run folder."""
-    from trainer.home import apply_offline_env
+    from trainer.state.home import apply_offline_env
 
     apply_offline_env()
     parser = argparse.ArgumentParser(prog="python -m trainer.distributed")

@@ -408,7 +408,7 @@ def _load_run(run_dir: str):
         return tuned, tuned, tokenizer, shots
     if (run / "model").is_dir():
         return load_model(str(run / "model")), load_model(config.model.base), tokenizer, shots
-    from trainer.errors import UserError
+    from trainer.state.errors import UserError
 
     raise UserError(f"{run} has no adapter/ or model/ yet: the job has not finished training")
 

@@ -36,13 +36,13 @@ import time
 from pathlib import Path
 from typing import Any, Iterable
 
-from sqlalchemy import update
+from sqlalchemy import text as sql_text, update
 from sqlmodel import select
 
-from trainer import db, home
+from trainer.state import db, home
 from trainer.config import ConfigError, JobConfig, parse_config
-from trainer.errors import UserError
-from trainer.records import Conversation, Job, JobEvent, JobMetric
+from trainer.state.errors import UserError
+from trainer.records import Job, JobEvent, JobMetric
 
 AWAITING_APPROVAL = "awaiting_approval"
 VALIDATING = "validating"
@@ -224,7 +224,9 @@ def create_job(config: dict, conversation_id: str | None = None, estimate: dict 
     job_id = f"{parsed.kind.replace('_', '-')}-{secrets.token_hex(4)}"
     run_dir = home.runs_dir() / job_id
     with db.session() as s:
-        if conversation_id is not None and s.get(Conversation, conversation_id) is None:
+        # The conversation's row class belongs to agent/, above this layer: ask the shared schema directly.
+        if conversation_id is not None and s.exec(
+                sql_text("SELECT 1 FROM conversation WHERE id = :id").bindparams(id=conversation_id)).first() is None:
             raise JobError(f"there is no conversation {conversation_id!r} to attach the job to", "unknown_conversation",
                            "conversation_id")
         if parent_id is not None and s.get(Job, parent_id) is None:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import yaml
 
-from trainer import home
+from trainer.state import home
 from trainer.config import ConfigError, JobConfig, load_config
 
 RECIPES = {

@@ -32,9 +32,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from trainer import home
+from trainer.state import home
 from trainer.config import JobConfig, parse_config
-from trainer.errors import UserError
+from trainer.state.errors import UserError
 
 MEMORY_MARGIN = 0.9  # a job fits when its measured peak is at most this share of the memory available
 
@@ -122,7 +122,7 @@ def estimate_from(measured: dict[str, Any], wall_s: float, steps: int) -> dict[s
 
 
 def _now() -> str:
-    from trainer.db import utcnow
+    from trainer.state.db import utcnow
 
     return utcnow().isoformat()
 

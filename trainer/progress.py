@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from trainer.db import utcnow
+from trainer.state.db import utcnow
 
 METRIC_KEYS = ("step", "epoch", "loss", "eval_loss", "learning_rate", "grad_norm", "tokens_per_s", "elapsed_s", "eta_s")
 LEVELS = ("info", "warning", "error")
@@ -67,7 +67,7 @@ class ProgressWriter:
         print(f"[{level}] {message}", flush=True)
 
     def _db_insert(self, kind: str, row: dict[str, Any]) -> None:
-        from trainer import db
+        from trainer.state import db
         from trainer.records import JobEvent, JobMetric
 
         try:

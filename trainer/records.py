@@ -1,56 +1,16 @@
-"""The database rows as SQLModel classes. The schema itself is made by `trainer.db.MIGRATIONS`; a test checks
-that these classes and the migrated tables agree column for column."""
+"""The job's database rows as SQLModel classes. The schema itself is made by `trainer.state.db.MIGRATIONS`; a test
+checks that these classes and the migrated tables agree column for column. (The conversation's rows are in
+`agent.records`.)"""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Optional
+from datetime import datetime
+from typing import Optional
 
 from sqlalchemy import JSON, Column
-from sqlalchemy.types import String, TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from trainer.db import utcnow
-
-
-class UTCDateTime(TypeDecorator):
-    """Timezone-aware datetimes stored as ISO-8601 text in UTC (SQLite has no timezone type)."""
-
-    impl = String
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect) -> str | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: use trainer.db.utcnow()")
-        return value.astimezone(timezone.utc).isoformat()
-
-    def process_result_value(self, value: str | None, dialect) -> datetime | None:
-        return None if value is None else datetime.fromisoformat(value)
-
-
-def _ts(nullable: bool = False) -> Any:
-    return Field(default_factory=None if nullable else utcnow, sa_type=UTCDateTime, nullable=nullable)
-
-
-class Conversation(SQLModel, table=True):
-    id: str = Field(primary_key=True)
-    title: str = ""
-    owner: str = ""  # the authenticated user name, "" when the app runs without auth
-    profile: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # the advisor's facts
-    recommendation: Optional[dict] = Field(default=None, sa_column=Column(JSON))
-    created_at: datetime = _ts()
-    updated_at: datetime = _ts()
-
-
-class Message(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
-    conversation_id: str = Field(foreign_key="conversation.id")
-    role: str  # user | assistant | tool
-    content: str
-    meta: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = _ts()
+from trainer.state.columns import timestamp_field
 
 
 class Job(SQLModel, table=True):
@@ -61,22 +21,22 @@ class Job(SQLModel, table=True):
     estimate: Optional[dict] = Field(default=None, sa_column=Column(JSON))  # the pre-flight the user approved
     fingerprint: Optional[dict] = Field(default=None, sa_column=Column(JSON))  # dataset/config/model hashes at launch
     run_dir: str
-    conversation_id: Optional[str] = Field(default=None, foreign_key="conversation.id")
+    conversation_id: Optional[str] = None  # conversation.id (the FK is in the schema; the row class is agent.records)
     parent_id: Optional[str] = Field(default=None, foreign_key="job.id")  # the previous pipeline stage
     approved_by: Optional[str] = None
-    approved_at: Optional[datetime] = _ts(nullable=True)
+    approved_at: Optional[datetime] = timestamp_field(nullable=True)
     error_code: Optional[str] = None
     error_message: Optional[str] = None
     error_param: Optional[str] = None
     pid: Optional[int] = None  # the training process (and its process group)
     attempt: int = 0  # how many times the job process was started (resumes add one)
-    created_at: datetime = _ts()
-    updated_at: datetime = _ts()
-    started_at: Optional[datetime] = _ts(nullable=True)
-    finished_at: Optional[datetime] = _ts(nullable=True)
+    created_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()
+    started_at: Optional[datetime] = timestamp_field(nullable=True)
+    finished_at: Optional[datetime] = timestamp_field(nullable=True)
     # 0002_job_supervision
     pid_create_time: Optional[float] = None  # psutil create_time() of `pid`: tells the job's process from a reused pid
-    cancel_requested_at: Optional[datetime] = _ts(nullable=True)  # set by cancel_job; the state follows when it exits
+    cancel_requested_at: Optional[datetime] = timestamp_field(nullable=True)  # set by cancel_job; the state follows when it exits
     total_steps: Optional[int] = None  # optimizer steps of the whole run, written when training starts
     exit_code: Optional[int] = None  # of the last job process; negative = killed by that signal
     result: Optional[dict] = Field(default=None, sa_column=Column(JSON))  # the recipe's returned summary
@@ -95,7 +55,7 @@ class JobMetric(SQLModel, table=True):
     tokens_per_s: Optional[float] = None
     elapsed_s: Optional[float] = None
     eta_s: Optional[float] = None
-    created_at: datetime = _ts()
+    created_at: datetime = timestamp_field()
     attempt: int = 0  # 0002: the job process that wrote it (job.attempt at the time)
 
 
@@ -104,4 +64,4 @@ class JobEvent(SQLModel, table=True):
     job_id: str = Field(foreign_key="job.id")
     level: str  # info | warning | error
     message: str
-    created_at: datetime = _ts()
+    created_at: datetime = timestamp_field()

@@ -36,7 +36,7 @@ import psutil
 from sqlalchemy import text
 from sqlmodel import select
 
-from trainer import db, home
+from trainer.state import db, home
 from trainer.jobs import (
     CANCEL_GRACE_S,
     CANCELLED,

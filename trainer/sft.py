@@ -52,7 +52,7 @@ from trainer.base_models import load_model, load_tokenizer, resolve
 from trainer.callbacks import job_callbacks, last_complete_checkpoint
 from trainer.config import JobConfig, load_config
 from trainer.datasets import DataError, Example, encode, ensure_chat_template, validate_file
-from trainer.errors import UserError
+from trainer.state.errors import UserError
 from trainer.progress import ProgressWriter
 from trainer.splits import split_examples
 
@@ -443,7 +443,7 @@ def merge_adapter(config: JobConfig, run_dir: Path, dtype: torch.dtype) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m trainer.sft CONFIG.yaml --run-dir DIR [--resume]`: the entry point torchrun starts."""
-    from trainer.home import apply_offline_env
+    from trainer.state.home import apply_offline_env
 
     apply_offline_env()
     parser = argparse.ArgumentParser(prog="python -m trainer.sft", description=__doc__.split("\n")[0])

@@ -21,7 +21,7 @@ import math
 import time
 from dataclasses import asdict, dataclass, field
 
-from trainer.errors import UserError
+from trainer.state.errors import UserError
 
 WIDTHS = (64, 96, 128, 160, 192, 224, 256, 320, 384, 448, 512, 576, 640, 768, 896, 1024, 1280, 1536, 1792, 2048,
           2560, 3072, 4096, 5120, 6144, 8192)

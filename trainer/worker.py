@@ -23,7 +23,7 @@ Exit status: 0 succeeded, 1 failed, 3 cancelled, 4 interrupted, 2 not this proce
 
 from __future__ import annotations
 
-from trainer.home import apply_offline_env
+from trainer.state.home import apply_offline_env
 
 apply_offline_env()
 
@@ -43,7 +43,7 @@ from typing import Any  # noqa: E402
 from trainer import callbacks  # noqa: E402
 from trainer.callbacks import RunFolderMissing, TrainingStopped  # noqa: E402
 from trainer.config import JobConfig, parse_config  # noqa: E402
-from trainer.errors import UserError  # noqa: E402
+from trainer.state.errors import UserError  # noqa: E402
 from trainer.jobs import (  # noqa: E402
     CANCELLED,
     FAILED,

@@ -21,7 +21,7 @@ Every handler has an `api_name`, so the whole flow can be driven with `gradio_cl
 
 from __future__ import annotations
 
-from trainer.home import apply_offline_env
+from trainer.state.home import apply_offline_env
 
 apply_offline_env()  # before gradio is imported
 
@@ -33,7 +33,7 @@ from typing import Any, Iterator  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
-from trainer.errors import UserError  # noqa: E402
+from trainer.state.errors import UserError  # noqa: E402
 from ui import backend, render, uploads  # noqa: E402
 
 POLL_S = 1.0  # the job panel's refresh interval, seconds
@@ -643,7 +643,7 @@ def serve(host: str = "127.0.0.1", port: int = 7860, auth: list[tuple[str, str]]
           block: bool = True, quiet: bool = False) -> gr.Blocks:
     """Build and launch the app (queue, upload cap, theme, css). With `block=False` it returns once serving, for
     tests; call `.close()` on the result to stop it."""
-    from trainer.home import ensure_home
+    from trainer.state.home import ensure_home
 
     home = ensure_home()
     demo = build_app()

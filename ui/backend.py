@@ -14,7 +14,7 @@ from typing import Any, Iterator
 from agent import brain, conversations
 from agent.events import Event, to_dict
 from trainer import jobs
-from trainer.errors import UserError
+from trainer.state.errors import UserError
 
 # One lock for "post this milestone unless it is already posted": two tabs polling the same conversation in the
 # same second must not both post it. A synchronisation primitive, not per-user state.

@@ -7,7 +7,7 @@ unwritable state folder) is printed as one sentence with exit status 1, never as
 
 from __future__ import annotations
 
-from trainer.home import apply_offline_env
+from trainer.state.home import apply_offline_env
 
 apply_offline_env()  # before anything imports transformers, gradio or chromadb
 
@@ -16,7 +16,7 @@ import importlib  # noqa: E402
 import importlib.util  # noqa: E402
 import sys  # noqa: E402
 
-from trainer.errors import UserError  # noqa: E402
+from trainer.state.errors import UserError  # noqa: E402
 
 # command -> "module:function"; the module is imported only when the command runs.
 HANDLERS = {

@@ -75,8 +75,8 @@ def _minilm() -> Check:
 
 
 def _home_and_db() -> list[Check]:
-    from trainer import db, home
-    from trainer.errors import UserError
+    from trainer.state import db, home
+    from trainer.state.errors import UserError
 
     try:
         root = home.ensure_home()

@@ -3,18 +3,19 @@ index, so the first chat turn and the first job start fast. Both steps are idemp
 
 from __future__ import annotations
 
-from trainer.home import apply_offline_env
+from trainer.state.home import apply_offline_env
 
 apply_offline_env()
 
 import sys  # noqa: E402
 import time  # noqa: E402
 
-from trainer.errors import UserError  # noqa: E402
+from trainer.state.errors import UserError  # noqa: E402
 
 
 def main() -> int:
-    from trainer import base_models, home
+    from trainer import base_models
+    from trainer.state import home
 
     try:
         home.ensure_home()

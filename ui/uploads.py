@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from trainer.corpus import looks_binary
-from trainer.home import uploads_dir
+from trainer.state.home import uploads_dir
 
 ALLOWED_EXTENSIONS = (".jsonl", ".json", ".csv", ".tsv", ".txt", ".md")
 DEFAULT_MAX_MB = 100

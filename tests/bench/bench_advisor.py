@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from trainer.home import apply_offline_env  # noqa: E402
+from trainer.state.home import apply_offline_env  # noqa: E402
 
 apply_offline_env()
 

@@ -31,7 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from trainer.home import apply_offline_env  # noqa: E402
+from trainer.state.home import apply_offline_env  # noqa: E402
 
 apply_offline_env()
 

@@ -32,7 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from trainer.home import apply_offline_env  # noqa: E402
+from trainer.state.home import apply_offline_env  # noqa: E402
 
 apply_offline_env()
 
@@ -58,7 +58,7 @@ def _sft_config(work: Path, steps: int, save_every: int) -> dict:
 
 def writer(job_id: str, seconds: float, out: Path) -> None:
     """One writer process: commit metric rows (and an event every 10th) as fast as possible for `seconds`."""
-    from trainer import db
+    from trainer.state import db
     from trainer.records import JobEvent, JobMetric
 
     written = events = 0
@@ -104,7 +104,8 @@ def reader(job_ids: list[str], seconds: float, out: Path) -> None:
 def bench_writers(processes: int, seconds: float) -> dict:
     from sqlmodel import func, select
 
-    from trainer import db, jobs
+    from trainer import jobs
+    from trainer.state import db
     from trainer.records import JobEvent, JobMetric
 
     work = Path(os.environ["TUNEWISE_HOME"]).parent
@@ -236,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     for what in (["writers", "cancel", "staleness"] if args.what == "all" else [args.what]):
         with tempfile.TemporaryDirectory(prefix=f"bench-jobs-{what}-") as tmp:
             os.environ["TUNEWISE_HOME"] = args.home or str(Path(tmp) / "home")
-            from trainer import db
+            from trainer.state import db
 
             db.reset_engines()
             if what == "writers":

@@ -33,14 +33,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from trainer.home import OFFLINE_ENV, apply_offline_env  # noqa: E402
+from trainer.state.home import OFFLINE_ENV, apply_offline_env  # noqa: E402
 
 apply_offline_env()
 
 COLD_SCRIPT = """
 import time, json, sys
 start = time.perf_counter()
-from trainer.home import apply_offline_env; apply_offline_env()
+from trainer.state.home import apply_offline_env; apply_offline_env()
 from pathlib import Path
 from knowledge.index import KnowledgeIndex
 from knowledge.embeddings import load_model

@@ -17,8 +17,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
-from trainer import home
-from trainer.errors import UserError
+from trainer.state import home
+from trainer.state.errors import UserError
 
 BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for the lock before giving up, in milliseconds
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import threading
 
-from trainer.errors import UserError
+from trainer.state.errors import UserError
 from pathlib import Path
 
 # Set before transformers, gradio, chromadb or huggingface_hub are imported: each reads them at import time.

@@ -1,0 +1,9 @@
+"""The ground floor every package may import, and which imports nothing else of tunewise.
+
+- `trainer.state.home` — the state folder (TUNEWISE_HOME) and the offline environment;
+- `trainer.state.db` — the one SQLite engine, its named append-only migrations, timezone-aware timestamps;
+- `trainer.state.errors` — `UserError`, the one base for mistakes a user can fix (with `code` and `param`).
+
+It lives inside `trainer` because DESIGN.md fixes the five packages; the import contract in pyproject.toml keeps
+it below everything else, so `knowledge`, `tools`, `agent` and `ui` depend on it and not on the training code.
+"""
