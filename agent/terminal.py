@@ -3,7 +3,8 @@
 advise: the scripted user of DESIGN.md sends `opening`, then answers each question with `answers[fact]`, or
 "I don't know" when the scenario has no answer for that fact. It always uses the offline brain: the scripted
 answers are keyed by fact, which only the offline brain's questions carry. Prints one JSON object:
-{"approach", "alternatives", "reasons", "citations": [{"source", "title"}], "questions": [{"fact", "text"}], "plan"}.
+{"approach", "alternatives", "reasons", "citations": [{"source", "title"}], "questions": [{"fact", "text"}],
+"facts": {fact: value or null} (what the advisor finally held), "plan"}.
 
 ask: reads lines from stdin (works when piped), prints the advisor's events. `/attach PATH` attaches a data
 file to the next message; `/quit` ends. Jobs are approved outside the conversation: `tunewise jobs approve ID`.
@@ -64,6 +65,7 @@ def run_scenario(scenario: dict) -> dict:
         "reasons": recommendation["reasons"],
         "citations": recommendation.get("citations", []),
         "questions": questions,
+        "facts": conversations.load(cid).values(),
         "plan": recommendation.get("plan", {}),
     }
 
