@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from trainer.datasets import DataError, detect_format, encode_messages, read_file, validate_file
+from trainer.datasets import DataError, detect_format, encode, encode_messages, read_file, validate_file
 from trainer.splits import split_examples
 
 
@@ -64,7 +64,7 @@ def test_every_row_error_is_reported_with_its_line_in_one_pass(tmp_path):
     assert found[20] == {"no_assistant_message"}
     assert found[21] == {"unknown_key"}
     assert found[22] == {"not_utf8"}
-    assert len(report.examples) == 12  # the good rows are still parsed
+    assert report.stats["examples"] == 12  # the good rows are still parsed
     assert report.to_dict()["errors"][0] == {"line": 13, "code": "invalid_json",
                                              "message": report.errors[0].message}
 
@@ -87,7 +87,8 @@ def test_binary_file_is_one_error_not_a_traceback(tmp_path):
     path = tmp_path / "model.jsonl"
     path.write_bytes(b"PK\x03\x04\x00\x00binary zip header" * 20)
     report = validate_file(path)
-    assert [(e.line, e.code) for e in report.errors] == [(1, "binary_data")]
+    assert [(e.line, e.code) for e in report.errors] == [(None, "binary_data")]  # the whole file, named by its magic
+    assert "zip" in report.errors[0].message
 
 
 def test_missing_empty_and_oversized_files_are_errors(tmp_path):
@@ -118,7 +119,7 @@ def test_format_is_detected_from_the_first_object(tmp_path, row, fmt):
 def test_alpaca_and_prompt_completion_become_chat_messages(tmp_path):
     rows = [{"instruction": f"Translate {i}", "input": "chat", "output": "cat", "system": "Be terse."}
             for i in range(10)]
-    report = validate_file(write_jsonl(tmp_path / "a.jsonl", rows))
+    report = validate_file(write_jsonl(tmp_path / "a.jsonl", rows), keep_examples=True)
     assert report.ok and report.format == "alpaca"
     assert report.examples[0].messages == [{"role": "system", "content": "Be terse."},
                                            {"role": "user", "content": "Translate 0\n\nchat"},
@@ -132,19 +133,20 @@ def test_csv_with_a_column_mapping(tmp_path):
     lines = ["question,answer,notes"] + [f'"What is {i}, really?",It is {i}.,x' for i in range(11)]
     lines.append("Empty answer here,,x")
     path.write_text("\n".join(lines) + "\n")
-    report = validate_file(path, columns={"prompt": "question", "completion": "answer"})
-    assert report.format == "csv"
+    report = validate_file(path, columns={"prompt": "question", "completion": "answer"}, keep_examples=True)
+    assert report.format == "prompt_completion" and report.to_dict()["container"] == "csv"
     assert len(report.examples) == 11
     assert report.examples[0].messages[0] == {"role": "user", "content": "What is 0, really?"}
     assert [(e.line, e.code) for e in report.errors] == [(13, "missing_field")]
     wrong = validate_file(path, columns={"prompt": "q", "completion": "answer"})
     assert [(e.line, e.code) for e in wrong.errors] == [(1, "missing_column")]
+    assert "'q'" in wrong.errors[0].message and "question, answer, notes" in wrong.errors[0].message
 
 
 def test_plain_text_is_split_into_documents_at_blank_lines(tmp_path):
     path = tmp_path / "corpus.txt"
     path.write_text("First doc line one.\nline two.\n\n\nSecond doc.\n")
-    report = validate_file(path)
+    report = validate_file(path, keep_examples=True)
     assert report.ok and report.format == "text"
     assert [(e.line, e.text) for e in report.examples] == [(1, "First doc line one.\nline two."), (5, "Second doc.")]
 
@@ -164,16 +166,31 @@ def test_warnings_few_examples_duplicates_truncation_and_no_trainable_tokens(tmp
     stats = report.stats
     assert stats["truncated"] == 1 and stats["length_tokens"]["max"] > 200
     assert 0 < stats["trained_share"] < 0.5  # SmolLM2's template adds a default system prompt to every example
-    assert stats["tokens"] == sum(e.full_length for e in report.encoded)
+    # the streamed estimate (content tokens + the template's measured tokens per turn pattern) equals an exact
+    # render of every example on ordinary chat rows
+    examples = read_file(tmp_path / "w.jsonl").examples
+    assert stats["tokens"] == sum(encode(tokenizer, e, 64).full_length for e in examples)
 
 
-def test_overlap_between_train_and_test_files_is_a_warning(tmp_path):
+def test_a_test_file_overlapping_training_above_one_percent_is_an_error_with_its_lines(tmp_path):
     train = write_jsonl(tmp_path / "train.jsonl", [chat(i) for i in range(20)])
     test = write_jsonl(tmp_path / "test.jsonl", [chat(5, "a different answer"), chat(100)])
     report = validate_file(train, test=test)
-    overlap = [w for w in report.warnings if w.code == "split_overlap"]
-    assert len(overlap) == 1 and overlap[0].lines == [1]  # same prompt as train line 6, answered differently
+    overlap = [e for e in report.errors if e.code == "split_overlap"]
+    # same prompt as train line 6, answered differently: 1 of 2 test rows (50 %) is far over the 1 % threshold
+    assert len(overlap) == 1 and "lines 1 of the test file" in overlap[0].message
     assert report.stats["test_examples"] == 2
+
+
+def test_a_test_file_overlapping_training_below_one_percent_is_a_warning(tmp_path):
+    train = write_jsonl(tmp_path / "train.jsonl", [chat(i) for i in range(20)])
+    # 1 of 200 test prompts (0.5 %) repeats training line 4 once case and spacing are folded
+    rows = [chat(1000 + i) for i in range(199)] + [{"messages": [{"role": "user", "content": "QUESTION  number 3?"},
+                                                                 {"role": "assistant", "content": "x"}]}]
+    report = validate_file(train, test=write_jsonl(tmp_path / "test.jsonl", rows))
+    assert report.ok
+    overlap = [w for w in report.warnings if w.code == "split_overlap"]
+    assert len(overlap) == 1 and overlap[0].lines == [200]
 
 
 def test_loss_mask_covers_assistant_turns_only(tokenizer):

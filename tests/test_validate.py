@@ -63,7 +63,7 @@ def test_a_malformed_column_mapping_is_one_sentence(tmp_path, capsys):
     status = main(["validate-data", str(data), "--columns", "prompt:q"])
     assert status == 1
     err = capsys.readouterr().err
-    assert err.startswith("error: --columns") and "Traceback" not in err
+    assert err.startswith("error: --map") and "ROLE=COLUMN" in err and "Traceback" not in err
 
 
 def test_human_output_names_lines(tmp_path, capsys, tiny_model_dir):
@@ -77,10 +77,13 @@ def test_csv_mapping_and_own_test_file_through_the_cli(tmp_path, capsys, tiny_mo
     data = tmp_path / "qa.csv"
     data.write_text("question,answer\n" + "".join(f"Q{i}?,A{i}.\n" for i in range(15)))
     test = write(tmp_path / "test.jsonl", [json.dumps({"prompt": "Q3?", "completion": "A3."})])
-    status, report = run_cli(capsys, data, "--columns", "prompt=question,completion=answer", "--test", test,
+    status, report = run_cli(capsys, data, "--map", "prompt=question,completion=answer", "--test", test,
                              "--base-model", tiny_model_dir)
-    assert status == 0 and report["format"] == "csv"
-    assert [w["code"] for w in report["warnings"]] == ["few_examples", "split_overlap"]
+    assert report["format"] == "prompt_completion" and report["container"] == "csv"
+    assert report["mapping"] == {"prompt": "question", "completion": "answer"}
+    assert [w["code"] for w in report["warnings"]] == ["few_examples"]
+    # the one test row repeats training line 5: 100 % of the test file, far over the 1 % threshold
+    assert status == 1 and [e["code"] for e in report["errors"]] == ["split_overlap"]
 
 
 def test_inspect_dataset_without_a_loadable_tokenizer_skips_token_checks(tmp_path):

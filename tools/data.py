@@ -18,7 +18,7 @@ def inspect(path: str) -> dict:
     report = validate_file(Path(path).expanduser())
     data = report.to_dict()
     data["errors"] = data["errors"][:MAX_ERRORS]
-    data["examples"] = len(report.examples)
+    data["examples"] = report.stats["examples"]
     return data
 
 

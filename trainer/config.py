@@ -46,13 +46,14 @@ class ModelConfig(_Section):
 
 
 class DataConfig(_Section):
-    train: str = Field(..., description="training data file (JSONL, CSV or text) or, for pretraining, a folder of text")
-    format: Literal["messages", "prompt_completion", "alpaca", "csv", "text", "preference"] | None = Field(
-        None, description="force the data format; None = detect it from the file"
+    train: str = Field(..., description="training data file (JSONL, JSON, CSV/TSV, Parquet or text; gzip too) or, for pretraining, a folder of text")
+    format: Literal["messages", "sharegpt", "prompt_completion", "alpaca", "preference", "text", "csv"] | None = Field(
+        None, description="force the record shape (or csv: read the file as CSV); None = recognise it from the file"
     )
     columns: dict[str, str] | None = Field(
-        None, description="CSV column mapping, e.g. {prompt: question, completion: answer}; None = columns named "
-        "prompt/completion (or instruction/input/output)",
+        None, description="the confirmed column mapping {role: column}, e.g. {prompt: question, completion: answer}, "
+        "for JSON keys, CSV headers or Parquet columns; None = the file's own names (messages, prompt/completion, "
+        "instruction/input/output, ...)",
     )
     validation: str | None = Field(None, description="your own validation file; None = split it off train")
     test: str | None = Field(None, description="your own test file; None = split it off train")

@@ -136,7 +136,7 @@ def load_splits(config: JobConfig, tokenizer) -> tuple[list[Example], list[Examp
     data = config.data
     common = dict(format=data.format, columns=data.columns, tokenizer=tokenizer, max_seq_len=config.model.max_seq_len,
                   max_bytes=data.max_file_mb << 20)
-    report = validate_file(data.train, validation=data.validation, test=data.test, **common)
+    report = validate_file(data.train, validation=data.validation, test=data.test, keep_examples=True, **common)
     if not report.ok:
         raise DataError(report.summary() + "; run `tunewise validate-data` on it for the full list",
                         code=report.errors[0].code, param="data.train", errors=[e.to_dict() for e in report.errors])
@@ -152,8 +152,9 @@ def load_splits(config: JobConfig, tokenizer) -> tuple[list[Example], list[Examp
     examples = report.examples
     if data.validation or data.test:
         train = examples
-        val = validate_file(data.validation, **common).examples if data.validation else []
-        test = validate_file(data.test, **common).examples if data.test else []
+        held_out = dict(keep_examples=True, min_examples=1, **common)
+        val = validate_file(data.validation, **held_out).examples if data.validation else []
+        test = validate_file(data.test, **held_out).examples if data.test else []
         if not data.validation or not data.test:  # one file given: split the other off train
             share = data.split[1] if not data.validation else data.split[2]
             train, held, _ = split_examples(train, (1 - share, share, 0.0), data.seed)

@@ -1,56 +1,71 @@
 """`tunewise validate-data FILE [--json]`: check a dataset before anything trains on it.
 
 The JSON printed (and returned by `inspect_dataset`, which the advisor's "inspect dataset" tool and the UI's
-upload report call) is the contract of DESIGN.md:
+upload report call) is the contract of DESIGN.md, with a few more keys:
 
-    {"ok": bool, "format": str, "rows": int,
+    {"ok": bool, "format": str, "format_label": str, "container": str, "compression": str | null,
+     "columns": [str], "mapping": {role: column} | null, "proposed_mapping": {role: column} | null,
+     "proposed_mapping_text": "question → prompt, answer → completion?" | null, "rows": int,
      "errors":   [{"line": int | null, "code": str, "message": str}],      every error in the file, by line
      "warnings": [{"code": str, "message": str, "count": int, "lines": [int]}],
-     "stats":    {"rows", "examples", "tokens", "length_tokens": {min, p50, p90, p95, p99, max, mean},
-                  "truncated", "trained_tokens", "trained_share", "duplicates", ...}}
+     "stats":    {"rows", "examples", "unique_examples", "tokens", "length_tokens": {min, p50, p90, p95, p99, max,
+                  mean}, "truncated", "truncated_tokens", "trained_tokens", "trained_share", "duplicates", ...}}
 
 Exit status 0 when ok, 1 when not; a user mistake is never a traceback.
+
+`inspect_isolated` runs the same check in a child process with a memory cap and a time limit: the app calls it for
+uploads, so a hostile file costs that child, never the app.
+
+    python -m trainer.validate FILE --json [--map prompt=question,completion=answer] [--time-limit 25]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from trainer.base_models import BUNDLED, ModelError, bundled_cache_ready, bundled_tokenizer, load_tokenizer
 from trainer.datasets import DEFAULT_MAX_BYTES, DataError, Issue, Report, validate_file
+from trainer.formats import parse_mapping
+from trainer.formats.source import Limits
+from trainer.state import home
+from trainer.validate_args import add_arguments
+
+CHILD_MEMORY_BYTES = 1536 << 20  # address-space cap of the checking child: 1.5 GiB (its resident peak is ≈ 0.4 GiB)
+CHILD_TIME_LIMIT_S = 25.0  # the child stops reading after this and reports how far it got
+CHILD_KILL_AFTER_S = 40.0  # a child still running this long is killed (start-up ≈ 3 s + the 25 s of checking)
+TOKENIZER_CACHE = "bundled-tokenizer"  # folder under TUNEWISE_HOME/models: the bundled tokenizer, saved once
 
 
 def tokenizer_for(base_model: str | None):
-    """The tokenizer that counts tokens (None = skip token checks). The bundled model's tokenizer is read without
-    converting the whole model, so a first validation takes seconds, not the 20 s conversion."""
+    """The tokenizer that counts tokens (None = skip token checks). The bundled model's tokenizer is read from the
+    GGUF once (≈ 15 s) and saved under TUNEWISE_HOME/models, so later validations load it in about a second."""
     if not base_model:
         return None
     if base_model.lower() in (BUNDLED, "smollm2", "bundled") and not bundled_cache_ready():
-        return bundled_tokenizer()
+        return bundled_tokenizer(home.models_dir() / TOKENIZER_CACHE)
     return load_tokenizer(base_model)
 
 
 def parse_columns(text: str | None) -> dict[str, str] | None:
     """'prompt=question,completion=answer' -> {'prompt': 'question', 'completion': 'answer'}."""
-    if not text:
-        return None
-    mapping = {}
-    for part in text.split(","):
-        role, sep, column = part.partition("=")
-        if not sep or not role.strip() or not column.strip():
-            raise DataError(f"--columns: {part!r} is not ROLE=COLUMN (e.g. prompt=question,completion=answer)",
-                            code="bad_columns", param="data.columns")
-        mapping[role.strip()] = column.strip()
-    return mapping
+    try:
+        return parse_mapping(text)
+    except ValueError as exc:
+        raise DataError(f"--map: {exc}", code="bad_columns", param="data.columns") from None
 
 
 def inspect_dataset(path: str | Path, format: str | None = None, columns: dict[str, str] | None = None,
                     base_model: str | None = BUNDLED, max_seq_len: int = 1024, validation: str | None = None,
-                    test: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
+                    test: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+                    time_limit_s: float | None = None) -> dict[str, Any]:
     """Validate one data file and return the report dict (the `validate-data --json` contract).
 
     Never raises for a bad file: problems are in "errors". When the tokenizer cannot be loaded the token checks
@@ -61,9 +76,10 @@ def inspect_dataset(path: str | Path, format: str | None = None, columns: dict[s
         tokenizer = tokenizer_for(base_model)
     except ModelError as exc:
         tokenizer_problem = str(exc)
+    limits = Limits(max_bytes=max_bytes, time_limit_s=time_limit_s)
     try:
         report = validate_file(path, format=format, columns=columns, tokenizer=tokenizer, max_seq_len=max_seq_len,
-                               validation=validation, test=test, max_bytes=max_bytes)
+                               validation=validation, test=test, limits=limits)
     except DataError as exc:  # a bad option (unknown --format, unsupported template): one located error
         report = Report(str(path), format or "unknown", 0, [Issue(None, exc.code, str(exc))], 1, [], {}, [])
     result = report.to_dict()
@@ -73,9 +89,54 @@ def inspect_dataset(path: str | Path, format: str | None = None, columns: dict[s
     return result
 
 
+def _limit_child() -> None:
+    """In the child, before it runs: cap its address space, so a runaway allocation fails there, not here."""
+    resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY_BYTES, CHILD_MEMORY_BYTES))
+
+
+def _failed(path: str | Path, code: str, message: str) -> dict[str, Any]:
+    return {"ok": False, "file": str(path), "format": "unknown", "format_label": "unreadable", "rows": 0,
+            "errors": [{"line": None, "code": code, "message": message}], "error_count": 1, "warnings": [],
+            "stats": {}}
+
+
+def inspect_isolated(path: str | Path, columns: dict[str, str] | None = None, base_model: str | None = BUNDLED,
+                     max_seq_len: int = 1024, max_bytes: int = DEFAULT_MAX_BYTES,
+                     time_limit_s: float = CHILD_TIME_LIMIT_S) -> dict[str, Any]:
+    """`inspect_dataset` in a child process capped at CHILD_MEMORY_BYTES and killed after CHILD_KILL_AFTER_S;
+    its peak resident memory (MiB) and wall time (s) are added under "isolation"."""
+    command = [sys.executable, "-m", "trainer.validate", str(path), "--json", "--time-limit", str(time_limit_s),
+               "--max-seq-len", str(max_seq_len), "--max-file-mb", str(max(1, max_bytes >> 20)),
+               "--base-model", base_model or ""]
+    if columns:
+        command += ["--map", ",".join(f"{role}={column}" for role, column in columns.items())]
+    started = time.monotonic()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in [str(Path(__file__).resolve().parents[1]),
+                                                                   os.environ.get("PYTHONPATH", "")] if p)}
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=CHILD_KILL_AFTER_S, env=env,
+                              preexec_fn=_limit_child)
+    except subprocess.TimeoutExpired:
+        return _failed(path, "check_timeout", f"checking {Path(path).name} took longer than {CHILD_KILL_AFTER_S:.0f} "
+                       "s and was stopped; validate it with `tunewise validate-data` on the command line")
+    seconds = round(time.monotonic() - started, 2)
+    try:
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+    except (json.JSONDecodeError, IndexError):
+        memory = "MemoryError" in done.stderr or done.returncode < 0
+        why = (f"it needed more than {CHILD_MEMORY_BYTES >> 20} MiB to check" if memory
+               else f"the checker stopped (exit status {done.returncode})")
+        return _failed(path, "check_failed", f"{Path(path).name} could not be checked: {why}; validate it with "
+                       "`tunewise validate-data` for details")
+    result["isolation"] = {"seconds": seconds, "exit_status": done.returncode}
+    return result
+
+
 def human(result: dict[str, Any]) -> str:
-    lines = [f"{result['file']}: {result['format']}, {result['rows']} rows — "
+    lines = [f"{result['file']}: {result.get('format_label', result['format'])}, {result['rows']} rows — "
              + ("OK" if result["ok"] else f"{result['error_count']} error(s)")]
+    if result.get("proposed_mapping_text"):
+        lines.append(f"  mapping {result['proposed_mapping_text']}")
     for e in result["errors"]:
         where = f"line {e['line']}" if e["line"] else "file"
         lines.append(f"  error   {where}: {e['message']} [{e['code']}]")
@@ -86,18 +147,30 @@ def human(result: dict[str, Any]) -> str:
     s = result["stats"]
     if s.get("tokens"):
         p = s["length_tokens"]
-        lines.append(f"  stats   {s['examples']} examples, {s['tokens']:,} tokens; length p50 {p['p50']}, p90 {p['p90']}, "
-                     f"max {p['max']}; {s['trained_share']:.0%} of tokens trained; {s['truncated']} truncated at "
+        lines.append(f"  stats   {s['examples']} examples, {s['tokens']:,} tokens; length p50 {p['p50']}, "
+                     f"p90 {p['p90']}, max {p['max']}; {s['trained_share']:.0%} of tokens trained; {s['truncated']} truncated at "
                      f"{s['max_seq_len']}")
     return "\n".join(lines)
 
 
 def validate_command(args: argparse.Namespace) -> int:
-    result = inspect_dataset(args.file, format=args.format, columns=parse_columns(args.columns),
+    result = inspect_dataset(args.file, format=args.format, columns=parse_columns(args.map),
                              base_model=args.base_model, max_seq_len=args.max_seq_len,
-                             validation=args.validation, test=args.test)
+                             validation=args.validation, test=args.test, max_bytes=args.max_file_mb << 20,
+                             time_limit_s=args.time_limit)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
         print(human(result), file=sys.stdout if result["ok"] else sys.stderr)
     return 0 if result["ok"] else 1
+
+
+if __name__ == "__main__":  # the isolated child of inspect_isolated
+    home.apply_offline_env()
+    parser = argparse.ArgumentParser(prog="python -m trainer.validate")
+    add_arguments(parser)
+    try:
+        sys.exit(validate_command(parser.parse_args()))
+    except DataError as exc:
+        print(json.dumps(_failed(sys.argv[1] if len(sys.argv) > 1 else "", exc.code, str(exc))))
+        sys.exit(1)

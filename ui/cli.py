@@ -16,6 +16,7 @@ import importlib  # noqa: E402
 import importlib.util  # noqa: E402
 import sys  # noqa: E402
 
+from trainer import validate_args  # noqa: E402
 from trainer.state.errors import UserError  # noqa: E402
 
 # command -> "module:function"; the module is imported only when the command runs.
@@ -67,14 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
     p = sub.add_parser("validate-data", help="check a training dataset and report located errors")
-    p.add_argument("file", help="JSONL, CSV or text file")
-    p.add_argument("--format", help="force the format: messages, prompt_completion, alpaca, csv, text, preference")
-    p.add_argument("--columns", help="CSV column mapping, e.g. prompt=question,completion=answer")
-    p.add_argument("--max-seq-len", type=int, default=1024, help="sequence length in tokens for the truncation check")
-    p.add_argument("--base-model", default="smollm2-135m-instruct", help="whose tokenizer counts the tokens")
-    p.add_argument("--validation", help="your own validation file, checked and compared with FILE for overlap")
-    p.add_argument("--test", help="your own test file, checked and compared with FILE for overlap")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    validate_args.add_arguments(p)
 
     p = sub.add_parser("train", help="run one training job headless (the same code path the chat launches)")
     p.add_argument("config", help="YAML config, see trainer/configs/")
