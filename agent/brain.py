@@ -25,7 +25,7 @@ import re
 from pathlib import Path
 from typing import Iterator
 
-from agent import conversations, engine, policy, prompts
+from agent import answers, conversations, engine, policy, pricing, prompts, verdicts
 from agent.events import (AssistantMessage, ApprovalRequest, Event, JobUpdate, Question, RecommendationEvent,
                           ToolStep)
 from agent.extract import MAX_CHARS, Extraction, extract
@@ -48,6 +48,13 @@ CITATION_QUERIES = {
     "stronger_base_model": "fine-tuning does not fix reasoning limitations; choose a stronger base model",
     "rag_and_finetune": "combine retrieval for changing knowledge with fine-tuning for format behaviour",
 }
+
+
+def _embedder():
+    """The bundled sentence embedder, for ranking an answer's sentences (loaded with the index already)."""
+    from knowledge.embeddings import embed  # heavy: chromadb on import, the model on first use
+
+    return embed
 
 
 def _label(fact: str) -> str:
@@ -111,6 +118,11 @@ def transcript_row(event: Event) -> tuple[str, str, dict]:
     return ("tool" if isinstance(event, ToolStep) else "assistant"), event.text, meta
 
 
+# Words that make "cost" or "slow" about serving (per request, at inference) rather than about the project's price
+SERVING_WORDS = re.compile(r"\bper (?:request|call|query)\b|\bserving\b|\binference\b|\blatency\b|\bms\b", re.I)
+# "no time for evaluation, just ship it": skipping the check, not choosing an approach
+SKIP_EVALUATION = re.compile(r"\b(?:no time for|skip|without) (?:the )?(?:evaluation|eval|testing)\b|\bjust ship\b", re.I)
+
 _QUESTION_WORDS = {"what", "which", "when", "where", "does", "need", "much", "many", "long", "should", "would",
                    "could", "there", "their", "about", "with", "from", "this", "that", "have", "quick", "question",
                    "explain", "tell", "mean", "difference", "between"}
@@ -132,6 +144,8 @@ def best_passage(question: str, passages: list[dict]) -> dict:
 
 class OfflineBrain:
     """The default brain: no model, deterministic, fast (< 200 ms a turn with retrieval)."""
+
+    _said: tuple[str, ...] = ()  # the user's earlier messages in this conversation (set per answer)
 
     def turn(self, conversation_id: str, user_text: str, attachments: list[str] | None = None) -> Iterator[Event]:
         interview = conversations.load(conversation_id)
@@ -159,6 +173,15 @@ class OfflineBrain:
             out.append(AssistantMessage(prompts.INJECTION))
         from_files = [self._inspect(iv, path, out) for path in attachments]
 
+        intent = answers.classify(text) if not found.injection else None
+        if intent is not None and intent.kind == answers.CHOOSE and not iv.asked and iv.recommendation is None:
+            intent = None  # an opening that says what the team wants is the situation, not a decision yet
+        if intent is not None and intent.kind in (answers.COST, answers.CHOOSE) and not SERVING_WORDS.search(text):
+            # "how much would it cost?", "too expensive": the project's price, not a complaint about serving cost
+            for f in found.findings:
+                if f.fact in ("problem", "inference_constraints") and isinstance(f.value, list):
+                    f.value = [v for v in f.value if v not in ("cost", "latency")]
+            found.findings = [f for f in found.findings if not (isinstance(f.value, list) and not f.value)]
         notes = self._absorb(iv, found, out)
         pending = iv.pending
         answered = pending is not None and iv.value(pending) is not None
@@ -169,18 +192,27 @@ class OfflineBrain:
         elif pending and answered:
             iv.pending = None
 
-        if found.side_question:
-            self._answer_side_question(found.side_question, out)
+        if intent is None and found.side_question:
+            intent = answers.Intent(answers.QUESTION)
+        if intent is not None and not (found.launch_request and intent.kind == answers.CHOOSE and
+                                       iv.plan and iv.plan.get("config") and intent.target is None):
+            if notes and iv.stage != "interview":
+                self._recommend(iv, cid, out)  # the new facts first, so the answer speaks to the new advice
+                notes = []
+            self._answer(iv, cid, text, intent, out)
+            if found.launch_request and intent.kind == answers.CHOOSE and iv.plan and iv.plan.get("config"):
+                self._launch(iv, cid, out)
+                return
             if iv.pending:  # resume the interview with the question still open
                 out.append(Question(iv.pending, prompts.RESUME + prompts.QUESTIONS[iv.pending]))
                 return
-            if iv.stage != "interview" and not notes and not found.launch_request:
+            if iv.stage != "interview" or intent.kind == answers.CHOOSE:
                 return  # a question about the advice already given: the answer is the whole reply
         if found.gibberish and not attachments:
             out.append(AssistantMessage(prompts.GIBBERISH))
             self._ask_or_recommend(iv, cid, out, repeat_pending=True)
             return
-        if pending and iv.pending == pending and not found.side_question:
+        if pending and iv.pending == pending and intent is None:
             # the message said something else; do not ask the same question twice — move on
             iv.skip(pending)
             iv.pending = None
@@ -239,19 +271,140 @@ class OfflineBrain:
             iv.plan = build_plan(iv.recommendation, iv.values(), iv.data_path)
         return before != value
 
-    def _answer_side_question(self, question: str, out: list[Event]) -> None:
-        passages, error = search_passages(question, k=3)
-        out.append(ToolStep("search_guidance", {"query": question[:400], "k": 3},
+    # ---- answers: why not X, what it costs, the user's own choice, any other question -----------------------
+    def _advice(self, iv: Interview) -> dict:
+        """The advice the answer speaks to: the recommendation given, or, mid-interview, the engine's view of the
+        facts known so far."""
+        return iv.recommendation or engine.recommend(iv.values())
+
+    def _user_texts(self, cid: str, text: str) -> list[str]:
+        said = [m["content"] for m in conversations.messages(cid) if m.get("role") == "user"]
+        return said if said and said[-1] == text[:MAX_CHARS] else said + [text]
+
+    def _passages(self, query: str, out: list[Event], k: int = 4) -> list[dict]:
+        passages, error = search_passages(query, k=k)
+        out.append(ToolStep("search_guidance", {"query": query[:400], "k": k},
                             f"{len(passages)} passage(s)" if not error else f"index unavailable: {error}"))
-        if not passages:
-            out.append(AssistantMessage(prompts.SIDE_NO_SOURCES))
-            return
-        best = best_passage(question, passages)
-        body = " ".join((best.get("text") or "").split())
-        if len(body) > 600:
-            body = body[:600].rsplit(" ", 1)[0] + "…"
-        cites = "; ".join(f"{c['title']} ({c['source']})" for c in citations_of(passages))
-        out.append(AssistantMessage(f"{prompts.SIDE_ANSWER_INTRO}{body}\n\n{prompts.SOURCES.format(items=cites)}"))
+        return passages
+
+    def _answer(self, iv: Interview, cid: str, text: str, intent: answers.Intent, out: list[Event]) -> None:
+        """A direct answer of a few sentences, each cited, with "read more" disclosures; see agent.answers."""
+        advice = self._advice(iv)
+        facts = iv.values()
+        said = self._user_texts(cid, text)
+        self._said = said[:-1]
+        specs = pricing.read_specs(said)
+        lead: list[str] = []
+        focus = ""
+        if intent.kind == answers.WHY_NOT and intent.target:
+            lead.append(verdicts.why_not(intent.target, facts, advice["approach"]))
+            focus = engine.LABELS[intent.target]
+        elif intent.kind == answers.COST:
+            lead.append(self._price_text(text, intent, advice, facts, specs))
+        elif intent.kind == answers.CHOOSE:
+            lead.append(self._choose(iv, intent, advice, facts, specs, text))
+            focus = engine.LABELS[iv.plan["approach"]] if iv.plan and iv.plan.get("approach") else ""
+        else:
+            lead += self._for_you(text, intent, advice, facts)
+            focus = engine.LABELS[intent.target] if intent.target else ""
+        passages = self._passages(" ".join(text.split())[:400] + (f" ({focus})" if focus else ""), out)
+        numbering: dict[int, int] = {}
+        picked = answers.select(text, passages, _embedder(), k=2 if lead else 3, focus=focus)
+        body = "\n\n".join(lead)
+        if picked:
+            body += ("\n\n" if body else "") + (prompts.FROM_GUIDES if lead else "") + answers.cited(picked, numbering)
+        elif not lead:
+            body = prompts.SIDE_NO_SOURCES
+        if numbering:
+            body += "\n\n" + answers.read_more(passages, numbering)
+        out.append(AssistantMessage(body))
+
+    def _for_you(self, text: str, intent: answers.Intent, advice: dict, facts: dict) -> list[str]:
+        """For a general question: the verdict of the approach it names, with the user's figures, if any."""
+        if re.match(r"\s*(?:sorry,?\s*)?(?:what(?:'s| is| are)|explain|define)\b", text, re.I):
+            return []  # a definition: the guides answer it; the verdict would be noise
+        if intent.target and intent.target != advice["approach"]:
+            return [prompts.FOR_YOU + verdicts.why_not(intent.target, facts, advice["approach"])]
+        if re.search(r"\bhow many (?:examples|samples|pairs)\b|\benough (?:data|examples)\b", text, re.I) \
+                and facts.get("labeled_examples") is not None:
+            return [prompts.FOR_YOU + verdicts.why_not("lora_finetune", facts, advice["approach"])]
+        return []
+
+    def _price_text(self, text: str, intent: answers.Intent, advice: dict, facts: dict, specs: pricing.Specs) -> str:
+        """"How much would it cost?" answered with the user's own figure."""
+        low = text.lower()
+        if re.search(r"\bhost\w*|\bserv(?:e|ing)\b|\bper month\b|\binference\b", low) and not intent.target:
+            estimate = pricing.serving(facts, specs)
+        elif re.search(r"\blabel\w*|\bannotat\w*", low):
+            estimate = pricing.Estimate("labelling", summary="", labour=pricing.labour(
+                facts.get("labeled_examples") or 1_000, specs))
+            estimate.assumptions.append(f"{pricing.LABEL_MINUTES[0]}–{pricing.LABEL_MINUTES[1]} minutes per example "
+                                        f"and ${pricing.LABEL_RATE_USD_H}/h for an expert")
+        else:
+            approach = intent.target or self._named_earlier(specs) or advice["approach"]
+            if re.search(r"\bcheapest\b", low):
+                approach = "prompt_engineering"
+            estimate = pricing.price(approach, facts, specs)
+            if approach in ("prompt_engineering", "rag", "stronger_base_model") and re.search(
+                    r"\bcheapest\b|\brealistically\b", low):
+                tune = pricing.price("lora_finetune", facts, specs)
+                estimate.lines.append(f"if prompting falls short, a LoRA fine-tune: {tune.summary}")
+        return pricing.render(estimate) + ("\n\n" + prompts.PRICE_SCOPE if estimate.hours else "")
+
+    def _named_earlier(self, specs: pricing.Specs) -> str | None:
+        """The approach the user's earlier messages named ("QLoRA on a 3B model", "continued pretraining of a 7B
+        model"), for a cost question that names none."""
+        named = [a for t in self._said for a in answers.mentioned(t)]
+        if named:
+            return named[-1]
+        return {"qlora": "lora_finetune", "lora": "lora_finetune", "full": "full_finetune",
+                "dpo": "preference_tuning"}.get(specs.method or "")
+
+    def _choose(self, iv: Interview, intent: answers.Intent, advice: dict, facts: dict, specs: pricing.Specs,
+                text: str) -> str:
+        """The user decides: the plan for the approach they chose, with the advisor's caveat recorded."""
+        if intent.target is None and intent.rejected is None and SKIP_EVALUATION.search(text):
+            return prompts.SKIP_EVALUATION
+        table = verdicts.verdicts(facts, advice["approach"])
+        by_id = {v["approach"]: v for v in table}
+        chosen = intent.target
+        if chosen is None or chosen == intent.rejected:
+            # "we don't want X": the best remaining route that fits, else the advice's first alternative
+            fitting = [v["approach"] for v in table if v["verdict"] in (verdicts.RECOMMENDED, verdicts.FITS)
+                       and v["approach"] != intent.rejected]
+            chosen = fitting[0] if fitting else next((a for a in advice["alternatives"] if a != intent.rejected),
+                                                     advice["approach"])
+        entry = by_id[chosen]
+        label = engine.LABELS[chosen]
+        lines = []
+        if intent.rejected and intent.rejected != chosen:
+            dropped = by_id[intent.rejected]
+            gives_up = dropped["reason"] if dropped["verdict"] in (verdicts.RECOMMENDED, verdicts.FITS) else ""
+            lines.append(prompts.REJECTED.format(rejected=engine.LABELS[intent.rejected]) +
+                         (prompts.GIVES_UP.format(what=gives_up[0].upper() + gives_up[1:]) if gives_up else ""))
+        caveat = "" if entry["verdict"] in (verdicts.RECOMMENDED, verdicts.FITS) else entry["reason"]
+        if chosen == advice["approach"]:
+            lines.append(prompts.CHOSE_ADVICE.format(label=label))
+        else:
+            lines.append(prompts.YOUR_CALL.format(label=label))
+        if caveat:
+            lines.append(prompts.CAVEAT.format(caveat=caveat[0].upper() + caveat[1:]))
+        plan = build_plan({"approach": chosen}, facts, iv.data_path)
+        plan["chosen_by_user"] = chosen != advice["approach"]
+        plan["advised"] = advice["approach"]
+        plan["caveat"] = caveat
+        estimate = pricing.price(chosen, facts, specs)
+        plan["cost"] = estimate.as_dict()
+        iv.plan = plan
+        if iv.recommendation is None:
+            iv.recommendation = advice
+        if iv.stage == "interview":
+            iv.stage = "recommended"
+        steps = "; ".join(plan["steps"])
+        lines.append(prompts.CHOSEN_PLAN.format(steps=steps, cost=estimate.summary or "—"))
+        if plan.get("config"):
+            lines.append(prompts.CHOSEN_LAUNCH)
+        return "\n\n".join(lines)
 
     def _ask_or_recommend(self, iv: Interview, cid: str, out: list[Event], repeat_pending: bool = False,
                           changed: bool = False) -> None:
@@ -275,20 +428,30 @@ class OfflineBrain:
         out.append(AssistantMessage(prompts.ALREADY_RECOMMENDED.format(label=label)))
 
     def _recommend(self, iv: Interview, cid: str, out: list[Event]) -> None:
-        previous = (iv.recommendation or {}).get("approach")
+        before = iv.recommendation
+        previous = (before or {}).get("approach")
         rec = engine.recommend(iv.values())
-        query = CITATION_QUERIES[rec["approach"]]
+        rec["verdicts"] = verdicts.verdicts(iv.values(), rec["approach"])
+        rec["price"] = pricing.price(rec["approach"], iv.values(),
+                                     pricing.read_specs(self._user_texts(cid, ""))).as_dict()
+        # cite for this user's situation: the deciding facts' words, not one fixed query per approach
+        query = citation_query(rec)
         passages, error = search_passages(query, approach=rec["approach"], k=6)
         rec["citations"] = citations_of(passages)[:3]
         out.append(ToolStep("search_guidance", {"query": query, "approach": rec["approach"], "k": 6},
                             f"{len(rec['citations'])} source(s)" if not error else f"index unavailable: {error}"))
         plan = build_plan(rec, iv.values(), iv.data_path)
         rec["plan"] = plan
-        out.append(ToolStep("recommend", {"facts": iv.known()}, f"{rec['approach']}"))
+        out.append(ToolStep("recommend", {"facts": iv.known()}, engine.LABELS[rec["approach"]]))
         tool_log.info("tool recommend (engine) args=%s -> %s", short(iv.known()), rec["approach"])
         iv.recommendation, iv.plan, iv.stage = rec, plan, "recommended"
+        if before is None:
+            out.append(RecommendationEvent(rec))
+            out.append(AssistantMessage(render_recommendation(rec, previous)))
+            return
+        out.append(AssistantMessage(what_changed(before, rec)))
+        rec["collapsed"] = previous == rec["approach"]  # the same advice: the card shows folded
         out.append(RecommendationEvent(rec))
-        out.append(AssistantMessage(render_recommendation(rec, previous)))
 
     def after_decision(self, conversation_id: str, job_id: str, approved: bool) -> Iterator[Event]:
         """Nothing to resume in the offline brain (the LLM brain resumes its paused graph here)."""
@@ -307,8 +470,15 @@ class OfflineBrain:
             return
         from tools.jobs import request_launch
 
-        plan = build_plan(iv.recommendation, iv.values(), iv.data_path)
-        plan["estimate"] = {**(iv.recommendation or {}).get("cost", {}), "summary": plan["summary"]}
+        chosen = iv.plan.get("approach") or (iv.recommendation or {}).get("approach")
+        plan = {**build_plan({"approach": chosen}, iv.values(), iv.data_path),
+                **{k: iv.plan[k] for k in ("chosen_by_user", "advised", "caveat", "cost") if k in iv.plan}}
+        cost = plan.get("cost") or (iv.recommendation or {}).get("cost", {})
+        # the advisor's caveat travels with the job (its estimate is what the user reviews before Approve)
+        plan["estimate"] = {"usd": [round(x) for x in cost["usd"]] if cost.get("usd") else None,
+                            "hours": cost.get("hours"), "note": cost.get("summary") or cost.get("note", ""),
+                            "summary": plan["summary"], "caveat": plan.get("caveat") or "",
+                            "advised": engine.LABELS.get(plan.get("advised") or chosen, "")}
         try:
             result = request_launch.invoke({"plan": plan}, config={"configurable": {"thread_id": cid}})
         except Exception as exc:
@@ -320,6 +490,27 @@ class OfflineBrain:
         out.append(ToolStep("request_launch", {"plan": plan.get("summary")}, f"job {result['job_id']} awaiting approval"))
         out.append(ApprovalRequest(result["job_id"], plan, result.get("estimate")))
         out.append(AssistantMessage(prompts.LAUNCH_REQUESTED.format(job_id=result["job_id"])))
+
+
+def citation_query(rec: dict) -> str:
+    """What to search the guides for to cite this recommendation: the approach's own query plus the deciding
+    reasons, so two users of one approach get the passages about their own situation."""
+    reasons = " ".join(e["text"] for e in rec.get("evidence", [])[:3])
+    return f"{CITATION_QUERIES[rec['approach']]}; {reasons}"[:400]
+
+
+def what_changed(before: dict, after: dict) -> str:
+    """After the first card, a reply says what changed and why, or that nothing did."""
+    old, new = before.get("approach"), after["approach"]
+    known = {(e["fact"], str(e["value"])) for e in before.get("evidence", [])}
+    fresh = [e for e in after.get("evidence", []) if (e["fact"], str(e["value"])) not in known]
+    why = (fresh or after.get("evidence") or [{"text": "the facts so far"}])[0]
+    because = f"{_label(why['fact'])} — {why['text']}" if why.get("fact") else why["text"]
+    if old != new:
+        return prompts.CHANGED.format(new=engine.LABELS[new], old=engine.LABELS[old], why=because)
+    if fresh:
+        return prompts.UNCHANGED.format(label=engine.LABELS[new], why=because)
+    return prompts.UNCHANGED_NOTHING.format(label=engine.LABELS[new])
 
 
 def render_recommendation(rec: dict, previous: str | None = None) -> str:

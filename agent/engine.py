@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from agent.numbers import human
+from agent.prompts import FACT_LABELS
 
 APPROACHES = (
     "prompt_engineering", "rag", "collect_data", "lora_finetune", "full_finetune", "preference_tuning",
@@ -84,8 +85,15 @@ def describe(fact: str, value: Any) -> str:
             return "no GPU"
         return f"{value['gpus']} GPU(s) of {value['gpu_memory_gb']:g} GB ({value.get('access') or 'access unstated'})"
     if isinstance(value, list):
-        return ", ".join(value) if value else "none"
-    return str(value)
+        return ", ".join(VALUE_WORDS.get(v, v) for v in value) if value else "none"
+    return VALUE_WORDS.get(str(value), str(value))
+
+
+# Stored values a user reads in words (the rest read as they are: "format", "tone", "frequent"…).
+VALUE_WORDS = {"on_prem": "on-premises only", "air_gapped": "air-gapped", "single_task": "a single narrow task",
+               "on_device": "running on a device", "lora_plateau": "LoRA plateaued", "plateau": "plateaued",
+               "basic": "only a plain prompt", "ml": "ML engineers",
+               "software": "software engineers", "pretraining": "people who have pretrained models"}
 
 
 class _Facts:
@@ -133,7 +141,7 @@ class _Decision:
         self.evidence.append({"fact": fact, "value": value, "text": text})
 
     def assume(self, fact: str, text: str) -> None:
-        self.assumptions.append(f"{fact} unknown: {text}")
+        self.assumptions.append(f"{FACT_LABELS.get(fact, fact)} unknown: {text}")
 
     def choose(self, approach: str, *alternatives: str) -> "_Decision":
         self.approach = approach
@@ -440,7 +448,8 @@ def would_change(facts: Mapping[str, Any], current: str, limit: int = 4) -> list
             if other != current:
                 weight = prior * (1.0 if facts.get(fact) is None else 0.5)
                 found.append((weight, {"fact": fact, "value": value, "approach": other,
-                                       "text": f"if {fact} were {describe(fact, value)}: {LABELS[other]}"}))
+                                       "text": f"if {FACT_LABELS.get(fact, fact)} were {describe(fact, value)}: "
+                                               f"{LABELS[other]}"}))
                 break
     found.sort(key=lambda item: -item[0])
     return [item for _, item in found[:limit]]
@@ -464,7 +473,8 @@ def recommend(facts: Mapping[str, Any]) -> dict:
     reasons = []
     for e in d.evidence:
         said = describe(e["fact"], e["value"])
-        reasons.append(f"{e['fact']}: {e['text']}" if said in e["text"] else f"{e['fact']} = {said}: {e['text']}")
+        label = FACT_LABELS.get(e["fact"], e["fact"])
+        reasons.append(f"{label}: {e['text']}" if said in e["text"] else f"{label} — {said}: {e['text']}")
     reasons += [f"{a} (assumption)" for a in d.assumptions]
     return {
         "approach": d.approach,

@@ -20,6 +20,10 @@ BUNDLED_BASE = "smollm2-135m-instruct"
 DATA_PLACEHOLDER = "ATTACH_YOUR_DATA.jsonl"  # replaced by the uploaded file's path before a launch
 SPLIT = (0.8, 0.1, 0.1)  # train / validation / test, split before any training (source: "80/10/10")
 
+KIND_WORDS = {"sft": "supervised fine-tuning", "continued_pretraining": "continued pretraining",
+              "pretraining": "pretraining from scratch"}
+METHOD_WORDS = {"lora": "LoRA", "qlora": "QLoRA", "full": "full fine-tuning"}
+
 TRAINING_APPROACHES = {"lora_finetune", "full_finetune", "preference_tuning", "continued_pretraining",
                        "pretrain_from_scratch", "rag_and_finetune"}
 
@@ -114,12 +118,13 @@ def build_plan(recommendation: Mapping[str, Any], facts: Mapping[str, Any], data
         "scale_up": scale,
         "config": config,
         "evaluation": EVALUATION[kind],
-        "summary": (f"{kind} of {BUNDLED_BASE} with {'LoRA r=16' if method == 'lora' else 'all weights'}, "
-                    f"lr {training['learning_rate']:g}, {training['epochs']:g} epoch(s), split 80/10/10"
+        "summary": (f"{KIND_WORDS[kind]} of {BUNDLED_BASE} with {'LoRA rank 16' if method == 'lora' else 'all weights'}, "
+                    f"learning rate {training['learning_rate']:g}, {training['epochs']:g} "
+                    f"epoch{'s' if training['epochs'] != 1 else ''}, split 80/10/10"
                     + (f" on {human(labeled)} examples" if labeled and kind == "sft" else "")
                     + (f" on {human(facts.get('unlabeled_corpus'))} tokens" if facts.get("unlabeled_corpus")
                        and kind != "sft" else "")
-                    + f"; at scale: {scale['base']} with {scale['method']}"),
+                    + f"; at scale: {scale['base']} with {METHOD_WORDS[scale['method']]}"),
     })
     if approach == "rag_and_finetune":
         plan["notes"] = ["the fine-tune teaches the ticket/format behaviour only; facts come from retrieval at "

@@ -65,16 +65,20 @@ def test_full_fine_tuning_needs_the_memory_for_all_weights():
     assert rec["approach"] == "lora_finetune"
 
 
-def test_every_reason_names_the_fact_it_rests_on():
+def test_every_reason_names_the_fact_it_rests_on_by_its_label_never_its_key():
+    from agent.prompts import FACT_LABELS
+
     rec = engine.recommend(facts(problem=["tone"], **TRIED, labeled_examples=300, data_quality="high"))
-    assert rec["reasons"] and all(r.split(" ")[0].rstrip(":") in FACT_KEYS for r in rec["reasons"])
+    labels = set(FACT_LABELS.values())
+    assert rec["reasons"] and all(r.split(":")[0].split(" — ")[0] in labels for r in rec["reasons"])
+    assert not any(key in r for r in rec["reasons"] for key in FACT_KEYS if "_" in key)
     assert {e["fact"] for e in rec["evidence"]} == {"problem", "prompting_tried", "labeled_examples", "data_quality"}
 
 
 def test_unknown_facts_are_stated_as_assumptions_not_silently_assumed():
     rec = engine.recommend(facts(problem=["format"]))
     assert rec["approach"] == "prompt_engineering"
-    assert any(a.startswith("prompting_tried unknown") for a in rec["assumptions"])
+    assert any(a.startswith("prompting tried unknown") for a in rec["assumptions"])
     assert any("(assumption)" in r for r in rec["reasons"])
 
 

@@ -131,7 +131,7 @@ def test_a_conversation_resumes_from_the_database_with_its_facts():
 def test_recommendation_names_facts_alternatives_costs_and_sources():
     cid = conversations.create()
     rec = to_lora_recommendation(cid)
-    assert any(r.startswith("labeled_examples") for r in rec["reasons"])
+    assert any(r.startswith("labeled examples") for r in rec["reasons"])
     assert rec["alternatives"] and rec["cost"]["usd"][0] <= rec["cost"]["usd"][1]
     assert rec["citations"] == [{"source": "finetuning-methods.md", "title": "Fine-tuning methods"}]
     assert rec["plan"]["config"]["kind"] == "sft"
@@ -153,7 +153,9 @@ def test_side_question_is_answered_with_a_citation_then_the_pending_question_res
     pending = questions(say(cid, "Our replies sound off-brand."))[0].fact
     events = say(cid, "Before I answer: what is LoRA?")
     assert any(isinstance(e, ToolStep) and e.name == "search_guidance" for e in events)
-    assert "low-rank adapter" in messages(events) and "Fine-tuning methods (finetuning-methods.md)" in messages(events)
+    answer = messages(events)
+    assert "low-rank adapter matrices while the base weights stay frozen. [1]" in answer
+    assert "Read more: [1] Fine-tuning methods" in answer
     resumed = questions(events)
     assert [q.fact for q in resumed] == [pending] and resumed[0].text.startswith(prompts.RESUME)
     assert conversations.load(cid).asked.count(pending) == 1

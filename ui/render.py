@@ -15,7 +15,9 @@ import math
 from pathlib import Path
 from typing import Any, Iterable
 
+from agent.answers import prose_html
 from agent.engine import LABELS
+from agent.verdicts import VERDICT_LABELS
 
 # ---------------------------------------------------------------------------------------------------------------
 # Welcome
@@ -126,13 +128,44 @@ def citations_block(citations: Iterable[dict], passages: dict[str, str] | None =
     for i, c in enumerate(citations, 1):
         title, source = c.get("title") or c.get("source") or "source", c.get("source", "")
         text = (c.get("text") or (passages or {}).get(source) or "").strip()
-        head = f"[{i}] {esc(title)} <code>{esc(source)}</code>"
+        head = f"[{i}] {esc(title)}"
         if text:
-            body = "<br>".join(esc(p) for p in text.split("\n") if p.strip())
-            out.append(f"<details><summary>{head}</summary><blockquote>{body}</blockquote></details>")
+            out.append(f"<details><summary>{head}</summary><blockquote>{prose_html(text)}</blockquote></details>")
         else:
             out.append(f"<p>{head}</p>")
     return "\n".join(out)
+
+
+VERDICT_ICONS = {"recommended": "✅", "fits": "🟢", "would_fit_if": "🟡", "does_not_fit": "⛔"}
+
+
+def comparison_table(verdicts: list[dict]) -> str:
+    """Every approach in one compact table: the verdict, the deciding fact with the user's value, and what would
+    make it fit."""
+    if not verdicts:
+        return ""
+    lines = ["| approach | verdict | why, for you |", "|---|---|---|"]
+    for v in verdicts:
+        why = v.get("reason", "")
+        if v.get("condition"):
+            why += f" — would fit {v['condition']}"
+        lines.append(f"| {cell(APPROACH_LABELS.get(v['approach'], v['approach']), 60)} | "
+                     f"{VERDICT_ICONS.get(v['verdict'], '')} {cell(VERDICT_LABELS.get(v['verdict'], v['verdict']), 30)} | "
+                     f"{cell(why, 320)} |")
+    return "\n".join(lines)
+
+
+def price_block(price: dict | None) -> list[str]:
+    """The user's own price: the arithmetic lines and the assumptions they can change."""
+    if not price or not price.get("lines"):
+        return []
+    lines = ["**Your cost, worked out:** " + esc(price.get("summary", "")) + "."]
+    lines += [f"- {esc(line)}" for line in price["lines"]]
+    if price.get("labour"):
+        lines.append(f"- {esc(price['labour'])}")
+    if price.get("assumptions"):
+        lines.append("*Assumed (say yours and I'll redo it):* " + esc("; ".join(price["assumptions"])) + ".")
+    return lines
 
 
 def recommendation_card(rec: dict, preface: str = "", passages: dict[str, str] | None = None) -> str:
@@ -156,8 +189,12 @@ def recommendation_card(rec: dict, preface: str = "", passages: dict[str, str] |
         lines.append("")
         lines.append("**What would change this**")
         lines += [f"- {esc(w.get('text', w))}" for w in changes]
+    if rec.get("verdicts"):
+        lines += ["", "**Every approach, for your case**", "", comparison_table(rec["verdicts"])]
+    if rec.get("price"):
+        lines += [""] + price_block(rec["price"])
     cost = rec.get("cost") or {}
-    if cost.get("usd"):
+    if cost.get("usd") and not rec.get("price"):
         lo, hi = cost["usd"]
         days = cost.get("days") or [None, None]
         lines.append("")
@@ -182,10 +219,19 @@ def recommendation_card(rec: dict, preface: str = "", passages: dict[str, str] |
 
 
 def recommendation_message(rec: dict, preface: str = "", passages: dict[str, str] | None = None) -> dict:
-    msg: dict[str, Any] = {"role": "assistant", "content": recommendation_card(rec, preface, passages)}
+    card = recommendation_card(rec, preface, passages)
+    if rec.get("collapsed"):  # the same advice as before: folded, one click away
+        label = APPROACH_LABELS.get(rec.get("approach", ""), "")
+        card = f"<details><summary>Recommendation unchanged: {esc(label)} (open the full card)</summary>\n\n{card}\n\n</details>"
+    msg: dict[str, Any] = {"role": "assistant", "content": card}
     if (rec.get("plan") or {}).get("config"):
         msg["options"] = [{"value": "say:launch the training plan", "label": "Launch this plan"}]
     return msg
+
+
+KIND_LABELS = {"sft": "supervised fine-tuning", "continued_pretraining": "continued pretraining",
+               "pretraining": "pretraining from scratch"}
+METHOD_LABELS = {"lora": "LoRA adapters", "qlora": "QLoRA (4-bit base, LoRA adapters)", "full": "all weights"}
 
 
 def plan_card(job_id: str, plan: dict, estimate: dict | None, config: dict | None = None,
@@ -198,8 +244,8 @@ def plan_card(job_id: str, plan: dict, estimate: dict | None, config: dict | Non
         lines += [esc(plan["summary"]), ""]
     lines += [
         "| setting | value |", "|---|---|",
-        f"| kind | {cell(config.get('kind', plan.get('kind', '—')))} |",
-        f"| method | {cell(lora.get('method', '—'))}" + (f", rank {lora.get('r')}" if lora.get("method") != "full" and lora.get("r") else "") + " |",
+        f"| kind | {cell(KIND_LABELS.get(config.get('kind', plan.get('kind')), '—'))} |",
+        f"| method | {cell(METHOD_LABELS.get(lora.get('method'), '—'))}" + (f", rank {lora.get('r')}" if lora.get("method") != "full" and lora.get("r") else "") + " |",
         f"| base model | {cell(model.get('base', '—'))} |",
         f"| data | {cell(Path(str(data.get('train', '—'))).name)} |",
         f"| epochs | {fmt(train.get('epochs'))}" + (f" (max {train['max_steps']} steps)" if train.get("max_steps") else "") + " |",
@@ -243,7 +289,11 @@ def estimate_block(estimate: dict | None) -> str:
             parts.append(f"{label}: {esc(estimate[key])}")
     if estimate.get("note"):
         parts.append(esc(estimate["note"]))
-    return "**Pre-flight estimate:** " + ("; ".join(parts) if parts else "—") + "."
+    text = "**Pre-flight estimate:** " + ("; ".join(parts) if parts else "—") + "."
+    if estimate.get("caveat"):  # the user chose this against the advice: the caveat stays with the job
+        text += (f"\n\n**Advisor's caveat** (you chose this over {esc(estimate.get('advised') or 'the advice')}): "
+                 f"{esc(estimate['caveat'])}")
+    return text
 
 
 def approval_status(state: str, approved_by: str | None = None) -> str:

@@ -1,0 +1,398 @@
+"""The user's own price: compute, time and labour from their figures, with every assumption stated. Pure.
+
+`read_specs(texts)` picks the sizing figures a user states in passing ("a 7B model", "600 tokens each",
+"2 epochs", "one A100", "8xH100", "$2/hour", "50,000 requests per day"); `price(approach, facts, specs)` turns
+them and the interview's facts into an `Estimate`: the arithmetic as lines a reader can check, the totals, and
+the assumptions the user can change by saying so ("assume an H100 at $2.50/hour").
+
+Training compute uses the standard estimate of ≈ 6·N·D floating-point operations to train an N-parameter model
+on D tokens (2·N·D forward, 4·N·D backward; Kaplan et al. 2020, "Scaling Laws for Neural Language Models"),
+divided by the GPU's dense bf16 peak times a utilisation (MFU) typical of open-source trainers. LoRA skips the
+weight gradients of the frozen model, so 6·N·D slightly overstates it; QLoRA pays for dequantising 4-bit weights,
+so its utilisation is lower. Prices are typical on-demand cloud rental rates, an assumption the user can change.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Mapping
+
+from agent.numbers import human
+
+# GPU class → (memory GB per card, dense bf16 peak TFLOP/s from the vendor's data sheet, typical on-demand rental
+# US$/hour per card in 2025 cloud price lists). The price is an assumption the user can override.
+GPUS: dict[str, tuple[float, float, float]] = {
+    "H100": (80, 989, 3.00),
+    "H200": (141, 989, 3.80),
+    "A100": (80, 312, 1.80),
+    "L40S": (48, 362, 1.00),
+    "A10G": (24, 125, 1.00),
+    "L4": (24, 121, 0.80),
+    "RTX 4090": (24, 165, 0.60),
+    "RTX 3090": (24, 71, 0.30),
+    "T4": (16, 65, 0.35),
+}
+# Model FLOPs utilisation: the share of peak a typical open-source trainer reaches (Hugging Face Trainer/PEFT,
+# FSDP). Large hand-tuned runs reach 40–50%; these are deliberately middle-of-the-road.
+MFU = {"full": 0.35, "lora": 0.25, "qlora": 0.15, "dpo": 0.25, "pretrain": 0.40}
+# Each run also spends time outside the loop: loading the model, evaluation, checkpoints (GPU-hours per run).
+RUN_OVERHEAD_GPU_H = 0.5
+# A project rarely trains once: hyper-parameter trials and reruns after fixing data (runs, low–high).
+RUNS = (1, 4)
+DEFAULT_TOKENS_PER_EXAMPLE = 500  # a prompt and its answer, when the user did not say
+DEFAULT_PARAMS_B = {"qlora": 7.0, "lora": 7.0, "full": 7.0, "dpo": 7.0, "pretrain": 1.0}
+DEFAULT_EPOCHS = {"full": 2.0, "lora": 2.0, "qlora": 2.0, "dpo": 1.0, "pretrain": 1.0}
+# Labelling: writing an answer from scratch takes experts ≈ 5 min, reviewing a drafted one ≈ 2 min (practitioner
+# figures; the guides also note data work is the larger share of a fine-tuning project).
+LABEL_MINUTES = (2, 5)
+LABEL_RATE_USD_H = 50  # a domain expert's loaded hourly cost (assumption)
+# Serving: one GPU running an inference server (vLLM, TGI) with batching handles tens of requests per second for a
+# 7B model; a month ≈ 730 hours.
+HOURS_PER_MONTH = 730
+REQUESTS_PER_GPU_PER_S = 5.0  # sustained, short prompts, batched; conservative
+# Hosted inference price per million tokens of a mid-size model (assumption), for RAG's running cost.
+HOSTED_USD_PER_M_TOKENS = 0.50
+RAG_TOKENS_PER_QUERY = 2_500  # the question, ≈ 4 retrieved passages and the answer
+
+_GPU_RX = re.compile(r"(?:(?P<n>\d+|one|two|four|eight|sixteen)\s*(?:x|×|\*)?\s*)?(?:nvidia\s+)?"
+                     r"(?P<gpu>h100|h200|a100|l40s|a10g?|l4|(?:rtx\s*)?4090|(?:rtx\s*)?3090|t4)\b", re.I)
+_WORDS = {"one": 1, "two": 2, "four": 4, "eight": 8, "sixteen": 16}
+
+
+@dataclass
+class Specs:
+    """Sizing figures the user stated; None = not said (a default is then assumed and said so)."""
+
+    params_b: float | None = None  # model size, billions of parameters
+    tokens_per_example: float | None = None
+    epochs: float | None = None
+    gpu: str | None = None  # a key of GPUS
+    gpu_count: int | None = None
+    usd_per_gpu_hour: float | None = None
+    method: str | None = None  # lora · qlora · full · dpo · pretrain (a stated method wins over the approach's)
+    requests_per_day: float | None = None
+    pages: float | None = None
+    label_minutes: float | None = None
+    label_rate: float | None = None
+
+
+def _num(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def read_specs(texts: Iterable[str]) -> Specs:
+    """Sizing figures from the user's messages; a later message overrides an earlier one."""
+    s = Specs()
+    for raw in texts:
+        t = " " + (raw or "").lower() + " "
+        if m := re.findall(r"(\d+(?:\.\d+)?)\s?b\b(?!\s*tokens)(?![- ]?(?:token|tok))", t):
+            s.params_b = float(m[-1])
+        if m := re.search(r"(\d[\d,]*)\s*tokens?\s*(?:each|per (?:example|pair|sample|item))|"
+                          r"(?:about|around|roughly|~)?\s*(\d[\d,]*)\s*tokens?\s*(?:each|per)", t):
+            s.tokens_per_example = _num(m.group(1) or m.group(2))
+        elif m := re.search(r"examples? (?:of|at) (?:about |around |roughly |~)?(\d[\d,]*)\s*tokens", t):
+            s.tokens_per_example = _num(m.group(1))
+        if m := re.search(r"(\d+(?:\.\d+)?)\s*epochs?", t):
+            s.epochs = float(m.group(1))
+        if m := list(_GPU_RX.finditer(t)):
+            g = m[-1]
+            name = re.sub(r"\s+", "", g.group("gpu")).upper().replace("RTX", "")
+            s.gpu = {"4090": "RTX 4090", "3090": "RTX 3090", "A10": "A10G"}.get(name, name)
+            if g.group("n"):
+                s.gpu_count = int(_WORDS.get(g.group("n"), g.group("n")))
+            elif s.gpu_count is None:
+                s.gpu_count = 1
+        if m := re.search(r"\$\s?(\d+(?:\.\d+)?)\s*(?:/|per |an? )\s*(?:gpu[- ]?)?(?:hour|hr|h)\b", t):
+            s.usd_per_gpu_hour = float(m.group(1))
+        if re.search(r"\bqlora\b", t):
+            s.method = "qlora"
+        elif re.search(r"\bfull(?:[- ]parameter)? fine-?tun", t) or re.search(r"\bfull,? not lora\b", t):
+            s.method = "full"
+        elif re.search(r"\bdpo\b", t):
+            s.method = "dpo"
+        elif re.search(r"\blora\b", t) and s.method is None:
+            s.method = "lora"
+        if m := re.search(r"(\d[\d,]*)\s*(?:requests|questions|queries|calls|chats)\s*(?:a|per)\s*day", t):
+            s.requests_per_day = _num(m.group(1))
+        if m := re.search(r"(\d[\d,]*)\s*pages", t):
+            s.pages = _num(m.group(1))
+        if m := re.search(r"(\d+)\s*min(?:ute)?s?\s*(?:per|an?|each)\s*(?:example|item|note)", t):
+            s.label_minutes = float(m.group(1))
+    return s
+
+
+def apply_assumptions(specs: Specs, texts: Iterable[str]) -> Specs:
+    """The user's stated changes to assumptions win ("assume an H100 at $2.50/hour")."""
+    told = read_specs(texts)
+    return replace(specs, **{k: v for k, v in told.__dict__.items() if v is not None})
+
+
+@dataclass
+class Estimate:
+    """What a route costs the user: arithmetic lines, totals and the assumptions behind them."""
+
+    title: str
+    lines: list[str] = field(default_factory=list)  # the arithmetic, one step a line
+    assumptions: list[str] = field(default_factory=list)  # what the user can change
+    usd: tuple[float, float] | None = None  # compute / running cost, low–high
+    hours: tuple[float, float] | None = None  # wall-clock hours of training, low–high
+    labour: str = ""  # data-preparation labour, when it applies
+    summary: str = ""  # one sentence
+
+    def as_dict(self) -> dict:
+        return {"title": self.title, "lines": self.lines, "assumptions": self.assumptions,
+                "usd": list(self.usd) if self.usd else None, "hours": list(self.hours) if self.hours else None,
+                "labour": self.labour, "summary": self.summary}
+
+
+def money(usd: float) -> str:
+    if usd < 10:
+        return f"${usd:,.2f}" if usd < 1 else f"${usd:,.0f}"
+    digits = 2 if usd < 1_000 else 3
+    rounded = float(f"{usd:.{digits}g}")
+    return f"${human(rounded)}" if rounded >= 10_000 else f"${rounded:,.0f}"
+
+
+def duration(hours: float) -> str:
+    if hours < 1:
+        return f"{max(1, round(hours * 60))} min"
+    if hours < 48:
+        return f"{hours:.1f} h" if hours < 10 else f"{hours:.0f} h"
+    return f"{hours / 24:.1f} days"
+
+
+def _gpu(specs: Specs, facts: Mapping[str, Any], method: str, params_b: float) -> tuple[str, int, bool]:
+    """The GPU class and count: the user's, else the smallest common class that holds the method; True when assumed."""
+    if specs.gpu:
+        return specs.gpu, specs.gpu_count or 1, False
+    compute = facts.get("compute") or {}
+    gpus, per_card = int(compute.get("gpus") or 0), float(compute.get("gpu_memory_gb") or 0)
+    if gpus and per_card:
+        name = next((g for g, (mem, _, _) in sorted(GPUS.items(), key=lambda kv: kv[1][0])
+                     if mem >= per_card), "H100")
+        return name, gpus, False
+    need = memory_gb(method, params_b)
+    if method == "pretrain":
+        return "H100", 8, True  # from scratch is never a one-card job: a node of 8 is the smallest sensible unit
+    if need <= 24:
+        return "L40S" if need > 20 else "A10G", 1, True
+    if need <= 80:
+        return "H100", 1, True
+    return "H100", max(2, 2 ** math.ceil(math.log2(need / 80))), True
+
+
+def memory_gb(method: str, params_b: float) -> float:
+    """Training memory for weights, gradients and optimizer state, plus ≈ 20% for activations at moderate
+    sequence lengths (GB). Bytes per parameter: full with Adam ≈ 16; LoRA on bf16 weights ≈ 2 (+ small adapters);
+    QLoRA on 4-bit weights ≈ 0.55; DPO as LoRA plus a reference pass."""
+    per_param = {"full": 16, "pretrain": 16, "lora": 2.2, "dpo": 2.2, "qlora": 0.7}[method]
+    return params_b * per_param * 1.2 + 2
+
+
+def _training(method: str, facts: Mapping[str, Any], specs: Specs, title: str, tokens: float | None = None,
+              examples: float | None = None) -> Estimate:
+    e = Estimate(title)
+    params_b = specs.params_b or DEFAULT_PARAMS_B[method]
+    if specs.params_b is None:
+        e.assumptions.append(f"a {params_b:g}B-parameter model (say the size you mean)")
+    if tokens is None:
+        n = examples if examples is not None else facts.get("preference_data" if method == "dpo" else
+                                                            "labeled_examples")
+        if n is None:
+            n = 1_000
+            e.assumptions.append("1,000 examples (you have not said how many)")
+        per = specs.tokens_per_example or DEFAULT_TOKENS_PER_EXAMPLE
+        if specs.tokens_per_example is None:
+            e.assumptions.append(f"{per:,.0f} tokens per example (prompt and answer)")
+        epochs = specs.epochs or DEFAULT_EPOCHS[method]
+        if specs.epochs is None:
+            e.assumptions.append(f"{epochs:g} epoch{'s' if epochs != 1 else ''}")
+        if method == "dpo":
+            per *= 2  # a pair carries two answers to the same prompt
+        tokens = n * per * epochs
+        e.lines.append(f"data: {human(n)} {'pairs (two answers each)' if method == 'dpo' else 'examples'} × "
+                       f"{human(per)} tokens × {epochs:g} epoch{'s' if epochs != 1 else ''} = {human(tokens)} "
+                       "training tokens")
+    else:
+        epochs = specs.epochs or 1.0
+        tokens = tokens * epochs
+        e.lines.append(f"data: {human(tokens)} tokens × {epochs:g} pass{'es' if epochs != 1 else ''}")
+    flops = 6 * params_b * 1e9 * tokens
+    if method == "dpo":
+        flops *= 4 / 3  # the frozen reference model's forward pass on both answers adds ≈ 2·N·D of the 6·N·D
+    e.lines.append(f"compute: 6 × {params_b:g}B parameters × {human(tokens)} tokens ≈ {flops:.1e} FLOPs"
+                   + (" (plus ⅓ for the reference model)" if method == "dpo" else ""))
+    gpu, count, assumed = _gpu(specs, facts, method, params_b)
+    mem, peak, price = GPUS[gpu]
+    if specs.usd_per_gpu_hour is not None:
+        price = specs.usd_per_gpu_hour
+    need = memory_gb(method, params_b)
+    if need > mem * count:
+        e.lines.append(f"memory: {method} of {params_b:g}B needs ≈ {need:.0f} GB; {count} × {gpu} ({mem:g} GB) "
+                       "is not enough — use more cards, or LoRA/QLoRA")
+    else:
+        e.lines.append(f"memory: ≈ {need:.0f} GB needed; {count} × {gpu} has {count * mem:g} GB"
+                       + (" (sharded across cards with FSDP)" if count > 1 and need > mem else ""))
+    rate = peak * 1e12 * MFU[method] * count
+    hours = flops / rate / 3600
+    e.lines.append(f"speed: {count} × {gpu} at {peak:g} TFLOP/s × {MFU[method]:.0%} utilisation → "
+                   f"{duration(hours)} of training")
+    gpu_hours = (hours + RUN_OVERHEAD_GPU_H) * count
+    lo, hi = gpu_hours * price * RUNS[0], gpu_hours * price * RUNS[1]
+    e.lines.append(f"cost: ({duration(hours)} + {RUN_OVERHEAD_GPU_H:g} h loading and evaluating) × {count} GPU × "
+                   f"${price:.2f}/h = {money(lo)} a run; {RUNS[0]}–{RUNS[1]} runs with trials → {money(lo)}–{money(hi)}")
+    if assumed:
+        e.assumptions.append(f"{count} × {gpu} ({mem:g} GB) rented")
+    e.assumptions.append(f"${price:.2f} per GPU-hour" + (" (typical on-demand price)" if specs.usd_per_gpu_hour is None
+                                                          else ""))
+    e.usd, e.hours = (lo, hi), (hours, hours * 2)
+    e.summary = (f"about {duration(hours)} on {count} × {gpu}, {money(lo)}–{money(hi)} of compute")
+    return e
+
+
+def labour(examples: float, specs: Specs) -> str:
+    lo_min, hi_min = (specs.label_minutes, specs.label_minutes) if specs.label_minutes else LABEL_MINUTES
+    rate = specs.label_rate or LABEL_RATE_USD_H
+    lo_h, hi_h = examples * lo_min / 60, examples * hi_min / 60
+    return (f"labelling or reviewing {human(examples)} examples at {lo_min:g}–{hi_min:g} min each is "
+            f"{lo_h:,.0f}–{hi_h:,.0f} expert hours ≈ {money(lo_h * rate)}–{money(hi_h * rate)} at ${rate}/h — usually "
+            "more than the GPU bill; label a first batch of 200–300 and check the signal before doing all of them")
+
+
+def serving(facts: Mapping[str, Any], specs: Specs) -> Estimate:
+    e = Estimate("hosting the tuned model")
+    per_day = specs.requests_per_day
+    if per_day is None:
+        per_day = 10_000
+        e.assumptions.append("10,000 requests a day")
+    peak_rps = per_day / 86_400 * 3  # traffic is bunched into working hours: ≈ 3× the daily average at peak
+    gpus = max(1, math.ceil(peak_rps / REQUESTS_PER_GPU_PER_S))
+    params_b = specs.params_b or 7
+    gpu = "A10G" if params_b <= 8 else ("L40S" if params_b <= 20 else "H100")
+    price = specs.usd_per_gpu_hour or GPUS[gpu][2]
+    monthly = gpus * price * HOURS_PER_MONTH
+    e.lines += [f"traffic: {human(per_day)} requests a day ≈ {per_day / 86_400:.2f}/s on average, ≈ {peak_rps:.1f}/s "
+                "at peak",
+                f"capacity: one {gpu} with a batching inference server (vLLM or TGI) serves ≈ "
+                f"{REQUESTS_PER_GPU_PER_S:g} requests/s of a {params_b:g}B model → {gpus} GPU(s)",
+                f"cost: {gpus} × ${price:.2f}/h × {HOURS_PER_MONTH} h/month ≈ {money(monthly)} a month, always on"]
+    e.assumptions += [f"{gpu} at ${price:.2f}/h", f"a {params_b:g}B model" + ("" if specs.params_b else " (assumed)")]
+    e.usd = (monthly, monthly * 1.5)
+    e.summary = f"about {money(monthly)}–{money(monthly * 1.5)} a month for {gpus} × {gpu}"
+    e.labour = ("cheaper: merge the adapter into the weights and quantise to 8 or 4 bits (a smaller card), batch "
+                "requests, or scale to zero off-hours; budget engineer time for monitoring, latency alarms and "
+                "versioned rollouts")
+    return e
+
+
+def _rag(facts: Mapping[str, Any], specs: Specs) -> Estimate:
+    e = Estimate("retrieval (RAG)")
+    pages = specs.pages or 500
+    if specs.pages is None:
+        e.assumptions.append("about 500 pages of documents")
+    per_day = specs.requests_per_day or 1_000
+    if specs.requests_per_day is None:
+        e.assumptions.append("1,000 questions a day")
+    tokens_index = pages * 600  # ≈ 600 tokens per page
+    monthly_tokens = per_day * 30 * RAG_TOKENS_PER_QUERY
+    running = monthly_tokens / 1e6 * HOSTED_USD_PER_M_TOKENS
+    e.lines += [f"indexing once: {human(pages)} pages × ≈ 600 tokens = {human(tokens_index)} tokens to embed — minutes "
+                "on a CPU, cents of compute; no model training at all",
+                f"running: {human(per_day)} questions a day × 30 × ≈ {RAG_TOKENS_PER_QUERY:,} tokens (question, "
+                f"retrieved passages, answer) = {human(monthly_tokens)} tokens a month ≈ {money(running)} a month at "
+                f"${HOSTED_USD_PER_M_TOKENS:.2f} per million tokens hosted, or ≈ {money(GPUS['A10G'][2] * HOURS_PER_MONTH)}"
+                " a month for one always-on self-hosted GPU",
+                "people: 2–4 engineer-weeks to build it (chunking, retrieval tuning, an evaluation set of real "
+                "questions with known answers), then a few hours a month to re-index changed documents and re-check "
+                "the evaluation"]
+    e.assumptions.append(f"${HOSTED_USD_PER_M_TOKENS:.2f} per million tokens for a hosted mid-size model")
+    e.usd = (running, GPUS["A10G"][2] * HOURS_PER_MONTH)
+    e.summary = f"near-zero to build in compute, ≈ {money(running)}–{money(e.usd[1])} a month to run, plus 2–4 engineer-weeks"
+    return e
+
+
+def _prompting(facts: Mapping[str, Any], specs: Specs) -> Estimate:
+    e = Estimate("prompt engineering")
+    e.lines += ["no training: a day or two of writing the system prompt, output schema and few-shot examples, and "
+                "scoring 5–10 variants on 50–100 real inputs",
+                "evaluation calls: 10 variants × 100 inputs = 1,000 calls — a few dollars on a hosted model",
+                "running: you pay per call; a long prompt with many examples costs tokens on every request"]
+    e.usd = (0, 50)
+    e.summary = "near zero: engineer days plus a few dollars of model calls"
+    return e
+
+
+def _stronger(facts: Mapping[str, Any], specs: Specs) -> Estimate:
+    e = Estimate("a stronger base model")
+    e.lines += ["testing: run 2–3 larger or reasoning-tuned models with your best prompt on 50–100 held-out cases — "
+                "tens of dollars of calls",
+                "running: a model 5–10× larger costs roughly 5–10× more per answer and answers more slowly; "
+                "self-hosted, a 70B model needs ≈ 2 × 80 GB GPUs in bf16 (≈ 40 GB at 4 bits)"]
+    e.usd = (10, 100)
+    e.summary = "tens of dollars to test; the real cost is the higher price per answer"
+    return e
+
+
+METHOD_OF = {"lora_finetune": "lora", "full_finetune": "full", "preference_tuning": "dpo", "rag_and_finetune": "lora",
+             "collect_data": "lora"}
+
+
+def price(approach: str, facts: Mapping[str, Any], specs: Specs | None = None) -> Estimate:
+    """The estimate for one approach on the user's facts and stated specs."""
+    specs = specs or Specs()
+    if approach == "rag":
+        return _rag(facts, specs)
+    if approach == "prompt_engineering":
+        return _prompting(facts, specs)
+    if approach == "stronger_base_model":
+        return _stronger(facts, specs)
+    if approach == "continued_pretraining":
+        corpus = facts.get("unlabeled_corpus") or 1e9
+        method = "qlora" if specs.method == "qlora" else ("lora" if specs.method == "lora" else "full")
+        e = _training(method, facts, specs, "continued pretraining", tokens=corpus)
+        if not facts.get("unlabeled_corpus"):
+            e.assumptions.append("1B tokens of domain text")
+        if method == "full":
+            e.lines.append("cheaper variant: continued pretraining with LoRA adapters on one GPU costs less and "
+                           "forgets less, but shifts the model less")
+        n = facts.get("labeled_examples")
+        if n:
+            ft = _training("lora", facts, replace(specs, epochs=None, tokens_per_example=None), "the fine-tune after",
+                           examples=n)
+            e.lines.append(f"then the supervised fine-tune on {human(n)} examples: {ft.summary}")
+        return e
+    if approach == "pretrain_from_scratch":
+        corpus = facts.get("unlabeled_corpus")
+        params_b = specs.params_b or 1.0
+        tokens = corpus or params_b * 1e9 * 20
+        e = _training("pretrain", facts, replace(specs, params_b=params_b), "pretraining from scratch", tokens=tokens)
+        e.lines.append(f"scale: the compute-optimal rule of thumb is ≈ 20 tokens per parameter (Hoffmann et al. "
+                       f"2022, 'Chinchilla') → a {params_b:g}B model wants ≈ {human(params_b * 20e9)} tokens; current "
+                       "open models of that size are trained on 1,000× more than that rule, so a model built on less "
+                       "is usually weaker than a free one")
+        e.labour = ("people: a team that has pretrained before, for months (data cleaning, tokenizer, instabilities, "
+                    "evaluation), is the larger cost; a useful 7B-class model costs about $500K–$2M all in")
+        return e
+    method = specs.method if specs.method in ("qlora", "lora", "full", "dpo") else METHOD_OF.get(approach, "lora")
+    e = _training(method, facts, specs, {"qlora": "QLoRA fine-tune", "lora": "LoRA fine-tune", "full": "full fine-tune",
+                                         "dpo": "DPO preference tuning"}[method])
+    n = facts.get("labeled_examples")
+    if approach == "collect_data" or (n is not None and n < 200):
+        e.labour = labour(max(n or 0, 500) if approach == "collect_data" else 500, specs)
+    elif n:
+        e.labour = ("data preparation — reviewing, deduplicating and splitting the examples — usually costs more "
+                    "than the GPU time; practitioner accounts put it at well over half of a fine-tuning project")
+    return e
+
+
+def render(e: Estimate) -> str:
+    """The estimate as a short markdown block: the arithmetic, then the assumptions you can change."""
+    lines = [f"**{e.title[0].upper() + e.title[1:]}** — {e.summary}."] if e.summary else []
+    lines += [f"- {line}" for line in e.lines]
+    if e.labour:
+        lines.append(f"- {e.labour}")
+    if e.assumptions:
+        lines.append("Assumed (tell me yours and I'll redo it): " + "; ".join(e.assumptions) + ".")
+    return "\n".join(lines)

@@ -1,0 +1,180 @@
+"""Why not X for every approach, the user's own price, what a turn asks for, and answers made of cited sentences.
+
+Pure functions only (no index, no database): agent.verdicts, agent.pricing, agent.answers, and the card in
+ui.render. The end-to-end conversation is in tests/test_agent_brain.py and the blind set in tests/blind/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from agent import answers, engine, pricing, verdicts
+from agent.facts import FACT_KEYS
+from ui import render
+
+# A team with a 50 M-token wiki, 60 labelled examples, one 24 GB GPU, a $20k budget and no preference data:
+# the figures every "why not X?" answer must quote back.
+WIKI_TEAM = {key: None for key in FACT_KEYS} | {
+    "problem": ["format"], "prompting_tried": "tried", "labeled_examples": 60, "unlabeled_corpus": 50_000_000,
+    "budget": 20_000, "preference_data": 0, "compute": {"gpus": 1, "gpu_memory_gb": 24, "access": "own"},
+    "knowledge_changes": "static",
+}
+# The user's own figure each approach's answer must use, for WIKI_TEAM.
+FIGURE_FOR = {
+    "prompt_engineering": "already tried", "rag": "format", "collect_data": "60 examples",
+    "lora_finetune": "60 examples", "full_finetune": "24 GB", "preference_tuning": "no preference pairs",
+    "continued_pretraining": "50 million tokens", "pretrain_from_scratch": "50 million tokens",
+    "stronger_base_model": "format", "rag_and_finetune": "no missing or changing facts",
+}
+
+
+def profiles() -> list[dict]:
+    """WIKI_TEAM with one fact changed at a time, over every value the question policy considers: many different
+    recommendations from one table."""
+    out = [WIKI_TEAM]
+    for fact, candidates in engine.CANDIDATES.items():
+        out += [WIKI_TEAM | {fact: value} for value, _ in candidates]
+    return out
+
+
+def test_every_approach_gets_exactly_one_verdict_and_the_engine_choice_is_marked_recommended():
+    rec = engine.recommend(WIKI_TEAM)
+    table = verdicts.verdicts(WIKI_TEAM, rec["approach"])
+    assert [v["approach"] for v in table] == list(engine.APPROACHES)
+    assert [v["approach"] for v in table if v["verdict"] == verdicts.RECOMMENDED] == [rec["approach"]]
+    assert all(v["verdict"] in verdicts.VERDICT_LABELS and v["reason"] for v in table)
+    assert all(v["condition"] for v in table if v["verdict"] in (verdicts.NO, verdicts.IF))
+
+
+@pytest.mark.parametrize("approach", engine.APPROACHES)
+def test_why_not_each_approach_is_answered_with_the_users_own_figures(approach):
+    rec = engine.recommend(WIKI_TEAM)
+    text = verdicts.why_not(approach, WIKI_TEAM, rec["approach"])
+    assert FIGURE_FOR[approach] in text, text
+    assert engine.LABELS[approach].split(" ")[0].lower() in text.lower()
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", text), f"an internal id leaked: {text}"
+
+
+def test_why_not_pretraining_names_tokens_the_threshold_and_the_budget_gap():
+    text = verdicts.why_not("pretrain_from_scratch", WIKI_TEAM, "collect_data")
+    assert "50 million tokens" in text and "10 billion" in text and "$20,000" in text and "$500,000" in text
+
+
+def test_continued_pretraining_would_fit_with_a_big_corpus_and_a_domain_reasoning_gap():
+    near = WIKI_TEAM | {"problem": ["format"]}
+    fits = WIKI_TEAM | {"problem": ["domain", "reasoning"], "domain_novelty": "partial"}
+    assert next(v for v in verdicts.verdicts(near) if v["approach"] == "continued_pretraining")["verdict"] == verdicts.IF
+    assert next(v for v in verdicts.verdicts(fits) if v["approach"] == "continued_pretraining")["verdict"] == verdicts.FITS
+
+
+def test_full_fine_tuning_on_one_24_gb_card_is_refused_with_the_memory_arithmetic():
+    entry = next(v for v in verdicts.verdicts(WIKI_TEAM | {"labeled_examples": 20_000})
+                 if v["approach"] == "full_finetune")
+    assert entry["verdict"] == verdicts.NO and "112 GB" in entry["reason"] and "24 GB" in entry["reason"]
+
+
+def test_the_comparison_table_is_on_every_recommendation_card_with_labels_only():
+    seen = set()
+    for facts in profiles():
+        rec = engine.recommend(facts)
+        seen.add(rec["approach"])
+        rec["verdicts"] = verdicts.verdicts(facts, rec["approach"])
+        card = render.recommendation_card(rec)
+        assert "| approach | verdict |" in card
+        assert all(render.APPROACH_LABELS[a] in card for a in engine.APPROACHES)
+        assert not any(a in card for a in engine.APPROACHES if "_" in a), facts
+    assert len(seen) >= 5  # the grid really produces different recommendations
+    rec = engine.recommend(WIKI_TEAM)
+    rec["verdicts"] = verdicts.verdicts(WIKI_TEAM, rec["approach"])
+    table = render.comparison_table(rec["verdicts"])
+    assert table.count("\n") == len(engine.APPROACHES) + 1  # header, rule, one row per approach
+
+
+# ---- the user's own price ------------------------------------------------------------------------------------------
+
+def test_lora_price_is_six_n_d_over_the_gpu_with_every_assumption_stated():
+    specs = pricing.read_specs(["8,000 examples, about 600 tokens each, LoRA of a 7B model, 2 epochs, one A100"])
+    assert (specs.params_b, specs.tokens_per_example, specs.epochs, specs.gpu, specs.gpu_count) == (7, 600, 2, "A100", 1)
+    e = pricing.price("lora_finetune", {"labeled_examples": 8_000}, specs)
+    # 8,000 × 600 × 2 = 9.6 M tokens; 6 × 7e9 × 9.6e6 = 4.03e17 FLOPs; A100 312 TFLOP/s × 25% → 5,169 s ≈ 1.4 h
+    assert "9.6 million training tokens" in e.lines[0] and "4.0e+17 FLOPs" in e.lines[1]
+    assert e.hours[0] == pytest.approx(4.032e17 / (312e12 * 0.25) / 3600, rel=1e-3)
+    assert e.usd[0] == pytest.approx((e.hours[0] + pricing.RUN_OVERHEAD_GPU_H) * pricing.GPUS["A100"][2], rel=1e-6)
+    assert 1 < e.usd[1] < 100  # a LoRA job is tens of dollars of compute, not thousands
+    assert any("per GPU-hour" in a for a in e.assumptions)
+
+
+def test_a_price_the_user_states_replaces_the_assumed_one():
+    facts = {"labeled_examples": 8_000}
+    base = pricing.price("lora_finetune", facts, pricing.read_specs(["LoRA on a 7B model with one H100"]))
+    cheaper = pricing.price("lora_finetune", facts, pricing.read_specs(["LoRA on a 7B model with one H100",
+                                                                        "assume $1.50/hour"]))
+    assert cheaper.usd[0] == pytest.approx(base.usd[0] / 2, rel=1e-6)
+    assert not any("typical on-demand" in a for a in cheaper.assumptions)
+
+
+def test_continued_pretraining_of_two_billion_tokens_on_eight_a100s_takes_about_a_day():
+    e = pricing.price("continued_pretraining", {"unlabeled_corpus": 2e9, "labeled_examples": 10_000},
+                      pricing.read_specs(["8 A100, a 7B model"]))
+    assert 12 < e.hours[0] < 72 and "then the supervised fine-tune on 10,000 examples" in " ".join(e.lines)
+
+
+def test_pretraining_from_scratch_states_the_chinchilla_rule_and_the_people_cost():
+    e = pricing.price("pretrain_from_scratch", {"unlabeled_corpus": 5e9}, pricing.read_specs(["a 1B model"]))
+    text = pricing.render(e)
+    assert "20 tokens per parameter" in text and "20 billion tokens" in text and "team" in e.labour
+
+
+def test_dpo_prices_the_users_pairs_with_two_answers_each():
+    e = pricing.price("preference_tuning", {"preference_data": 5_000}, pricing.read_specs(["a 7B model"]))
+    assert e.lines[0].startswith("data: 5,000 pairs (two answers each) × 1,000 tokens")
+
+
+def test_hosting_is_a_monthly_figure_from_the_users_traffic():
+    e = pricing.serving({}, pricing.read_specs(["7B model, roughly 50,000 requests per day"]))
+    assert "50,000 requests a day" in e.lines[0] and e.usd[0] == pytest.approx(730 * pricing.GPUS["A10G"][2])
+
+
+def test_labelling_labour_is_minutes_per_example_times_the_count():
+    text = pricing.labour(2_000, pricing.Specs())
+    assert "67–167 expert hours" in text  # 2,000 × 2 min = 66.7 h; 2,000 × 5 min = 166.7 h
+
+
+# ---- what a turn asks for ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, kind, target", [
+    ("Why not pretraining? Our wiki is 50 million tokens", answers.WHY_NOT, "pretrain_from_scratch"),
+    ("why LoRA and not full fine-tuning?", answers.WHY_NOT, "full_finetune"),
+    ("how much would it cost?", answers.COST, None),
+    ("can't we skip the prompt stuff and just train?", answers.CHOOSE, "lora_finetune"),
+    ("I hear you on retrieval, but I want LoRA anyway.", answers.CHOOSE, "lora_finetune"),
+    ("Full fine-tune, not LoRA.", answers.CHOOSE, "full_finetune"),
+    ("what is LoRA?", answers.QUESTION, "lora_finetune"),
+    ("About 600 examples, reviewed by our leads.", None, None),
+])
+def test_a_turn_is_read_as_why_not_cost_a_choice_or_a_question(text, kind, target):
+    intent = answers.classify(text)
+    assert (intent.kind if intent else None) == kind
+    if intent and target:
+        assert intent.target == target
+
+
+def test_the_answer_is_the_sentences_that_answer_it_each_cited_and_the_passage_opens_as_prose():
+    passages = [
+        {"title": "Methods", "section": "LoRA", "score": 0.8,
+         "text": "## LoRA\nLow-Rank Adaptation freezes the base\nweights and trains **small** adapter matrices beside them.\n"
+                 "It was introduced in 2021. Teams like it for its cost."},
+        {"title": "Costs", "section": "GPUs", "score": 0.5,
+         "text": "A rented GPU costs a few dollars an hour for most fine-tuning runs today."},
+    ]
+    picked = answers.select("what is LoRA and which weights does it train?", passages, embed=None, k=1)
+    numbering: dict[int, int] = {}
+    text = answers.cited(picked, numbering)
+    assert text == "Low-Rank Adaptation freezes the base weights and trains small adapter matrices beside them. [1]"
+    more = answers.read_more(passages, numbering)
+    assert "<strong>small</strong>" in more and "**" not in more and "base weights" in more  # re-flowed
+    assert "Read more: [1] Methods — LoRA" in more
