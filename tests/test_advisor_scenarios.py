@@ -101,7 +101,7 @@ def test_advise_command_prints_the_design_contract(tmp_path, capsys):
     path.write_text(json.dumps(scenario))
     assert advise_command(Namespace(scenario=str(path), json=True)) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"approach", "alternatives", "reasons", "citations", "questions", "plan"}
+    assert set(out) == {"approach", "alternatives", "reasons", "citations", "questions", "facts", "plan"}
     assert out["approach"] == "prompt_engineering"
     assert all(set(c) == {"source", "title"} for c in out["citations"]) and out["citations"]
     assert all(set(q) == {"fact", "text"} for q in out["questions"])
