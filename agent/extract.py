@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent import prototypes
 from agent.numbers import Quantity, find_quantities
 
 MAX_CHARS = 20_000  # longer messages are read up to here (a 50,000-character paste is cut, and the user is told)
@@ -33,6 +34,13 @@ class Finding:
     end: int = field(default=0, repr=False)  # where in the message it was read (for in-message corrections)
 
 
+# A finding below this confidence is not held as a fact: the advisor reads it back ("Did I get that right?") before
+# it may decide anything. Findings read by meaning only (0.55), in passing (0.45–0.6) and from pasted text (≤ 0.4)
+# sit at or below it; a plain answer to the question asked is 0.9.
+HOLD = 0.5
+CONFIRM = 0.65  # held, but a decisive fact below this is read back once before the recommendation
+
+
 @dataclass
 class Extraction:
     findings: list[Finding] = field(default_factory=list)
@@ -42,6 +50,10 @@ class Extraction:
     injection: bool = False  # "ignore your rules…": text that tries to command the advisor
     gibberish: bool = False  # nothing readable
     truncated: bool = False  # the message was longer than MAX_CHARS
+    retracts: list[str] = field(default_factory=list)  # facts the user withdraws ("forget what I said about the budget")
+    wrong: bool = False  # "that's wrong", "no, that's not right": the last thing the advisor noted is withdrawn
+    foreign: str | None = None  # the language the message is written in, when it is not English
+    noise: bool = False  # the message holds pasted text that is no answer (an e-mail, a log, a signature)
 
     def facts(self) -> dict[str, Any]:
         return {f.fact: f.value for f in self.findings}
@@ -65,9 +77,11 @@ def _sentences(text: str) -> list[str]:
 
 
 def _negated(sentence: str, start: int) -> bool:
-    """Is the match at `start` in `sentence` under a negation a few words before it?"""
-    window = sentence[max(0, start - 28):start]
-    window = re.split(r"[,;:(]|\bbut\b", window)[-1]
+    """Is the match at `start` in `sentence` under a negation before it, in the same clause? A negation reaches
+    over a coordinated list ("never tried few-shot prompting or a schema": both negated) but not past a new clause
+    ("we tried few-shot and it didn't help": few-shot was tried)."""
+    window = sentence[max(0, start - 50):start]
+    window = re.split(r"[,;:(]|\bbut\b|\band (?:it|we|they|then|the|that|this)\b|\bso\b", window)[-1]
     return bool(_NEG.search(window))
 
 
@@ -143,7 +157,10 @@ NO = re.compile(r"^\s*(?:no|nope|nah|not really|not yet|never|none|nothing|zero|
                 r"nobody|not much)\b", re.IGNORECASE)
 
 PROBLEM_TAGS: dict[str, re.Pattern] = {
-    "knowledge": _rx(r"\bout ?(?:-| )?of ?(?:-| )?date\b", r"\boutdated\b", r"\bstale\b", r"\bwrong facts\b",
+    "knowledge": _rx(r"\b(?:old|last year'?s?|previous|expired|superseded|former) (?:\w+ )?(?:rules|polic(?:y|ies)|prices|"
+                     r"doses|versions?|information|info|figures|numbers|specs|guidelines|rates|terms)\b",
+                     r"\b(?:a step|always) behind\b", r"\bdoesn'?t know (?:anything )?about\b",
+                     r"\bout ?(?:-| )?of ?(?:-| )?date\b", r"\boutdated\b", r"\bstale\b", r"\bwrong facts\b",
                      r"\bwrong or outdated\b", r"\bdo(?:es)?(?:n't| not) know (?:about |anything about )?(?:our|the (?:latest|current|new)|recent|current|new|about)\b",
                      r"\b(?:current|latest|up-to-date|new|changing) (?:\w+ )?(?:documents|docs|policies|information|info|prices|rules|regulations|specs)\b",
                      r"\bneeds? (?:to know|access to)\b", r"\banswer (?:only )?from (?:the|our)\b",
@@ -168,14 +185,18 @@ PROBLEM_TAGS: dict[str, re.Pattern] = {
     "format": _rx(r"\bformat\w*", r"\bjson\b", r"\bschema\b", r"\btemplate\b", r"\bstructur\w*", r"\bfields?\b",
                   r"\bparse[sd]?\b", r"\blayout\b", r"\bxml\b", r"\byaml\b", r"\bmarkdown\b", r"\bsoap notes?\b",
                   r"\bfollow (?:our|the) (?:spec|instructions)\b", r"\boutput shape\b"),
-    "tone": _rx(r"\btone\b", r"\bvoice\b", r"\bstyle\b", r"\bregister\b", r"\bbrand\b", r"\bpersona\b",
+    "tone": _rx(r"\btone\b", r"\brobot\w*", r"\bchummy\b", r"\bstiff\b", r"\bcold\b", r"\b(?:too )?formal\b",
+                r"\b(?:too )?casual\b", r"\blegalistic\b", r"\b(?:on|off)-?brand\b", r"\bwrite like\b", r"\bvoice\b", r"\bstyle\b", r"\bregister\b", r"\bbrand\b", r"\bpersona\b",
                 r"\bsounds? (?:off|robotic|generic|wrong)\b", r"\bwording\b", r"\btoo (?:formal|casual|verbose|long)\b",
                 r"\blevel of detail\b", r"\bwriting style\b", r"\bempath\w*", r"\bpoliteness\b",
                 r"\bwordy\b", r"\bverbose\b", r"\blong-?winded\b", r"\bterse\b", r"\brambl\w+", r"\bspeak like\b",
                 r"\bsound(?:s)? like (?:us|our|a human)\b"),
-    "terminology": _rx(r"\bterminolog\w*", r"\bjargon\b", r"\bvocabular\w*", r"\bacronyms?\b",
+    "terminology": _rx(r"\bterminolog\w*", r"\b(?:wrong|our|correct|right|proper|the) (?:\w+ )?terms\b",
+                       r"\babbreviations?\b", r"\bglossary\b", r"\bjargon\b", r"\bvocabular\w*", r"\bacronyms?\b",
                        r"\b(?:domain|technical|medical|legal|clinical) terms\b", r"\bcoding\b", r"\bnomenclature\b"),
-    "reasoning": _rx(r"\breason\w*", r"\blogic\w*", r"\bmulti-?step\b", r"\bmath\w*", r"\bcalculat\w*",
+    "reasoning": _rx(r"\breason\w*", r"\b(?:loses?|losing|lost) track\b",
+                     r"\b(?:multi|several|many|\w+th|third|second|next|later|each) steps?\b",
+                     r"\bchain\b", r"\bcalculations?\b", r"\bconstraints? at once\b", r"\blogic\w*", r"\bmulti-?step\b", r"\bmath\w*", r"\bcalculat\w*",
                      r"\barithmetic\b", r"\bchains? (?:them|steps|it)\b", r"\bword problems?\b", r"\bplanning\b",
                      r"\bdeduc\w+", r"\binfer(?:ence|ring)? chains?\b", r"\bproofs?\b", r"\bmulti-?hop\b"),
     "domain": _rx(r"\bshallow\b", r"\bdepth\b", r"\bniche\b", r"\bgeneric\b(?! (?:internet |web )?knowledge)", r"\bspeciali[sz]ed\b",
@@ -202,17 +223,74 @@ _NOT = re.compile(r"\b(?:not|no|isn't|aren't|never)\b(?:\s+\S+){0,2}\s*$", re.IG
 _PRAISED = re.compile(r"\b(?:right|correct|good|fine|great|nice|perfect|proper|consistent)\s+(?:\w+\s+)?$")
 
 
+# ---- what is failing: clause by clause ---------------------------------------------------------------------------
+# A clause is the unit of scope: "the facts are fine, the tone drifts" is two clauses, and only the second says
+# what fails. A clause that clears its subject ("X is fine", "X is not the problem", "no issue with X") yields no
+# tag; a clause that describes a failure does. Outside an answer to "what is failing", a clause needs a failure
+# cue (a word that says something goes wrong) before a topic word counts: "our docs team" names documents and
+# fails at nothing.
+_CLAUSE_SPLIT = re.compile(r"(?<=[.!?;\n])\s+|\s*(?:,(?!\d{3})|[;:—–])\s*|\s+-\s+|\s+(?:but|however|though|although|while|whereas|"
+                           r"yet|and then|also)\s+", re.IGNORECASE)
+_CLEARED = re.compile(
+    r"\b(?:is|are|'s|'re|seems?|looks?|was|were|been)\s+(?:\w+\s+)?(?:fine|ok|okay|good|great|right|correct|accurate|"
+    r"solid|perfect|spot on|not (?:the|an?|our) (?:\w+ )?(?:problem|issue|concern)|no (?:problem|issue))\b"
+    r"|^\s*(?:the\s+)?\w+(?:\s+\w+)?\s+(?:fine|ok|okay|good|right)\s*\.?$"
+    r"|\bno (?:problem|issue|complaints?|trouble)s? (?:with|about|on)\b|\b(?:isn't|aren't|is not|are not|not) "
+    r"(?:really )?(?:the|an?|our) (?:\w+ )?(?:problem|issue|concern)\b|\bnot (?:about|a matter of)\b"
+    r"|\bfine (?:now|already)\b|\b(?:don't|doesn't|do not|does not) (?:really )?(?:change|matter)\b", re.IGNORECASE)
+_FAILURE = re.compile(
+    r"\b(?:wrong\w*|incorrect\w*|bad\w*|poor\w*|off|broken|breaks?|breaking|fails?|failing|failure|can'?t|cannot|"
+    r"couldn'?t|doesn'?t|don'?t|won'?t|isn'?t|aren'?t|never|invents?|inventing|makes? up|made up|making up|hallucinat\w*|"
+    r"drifts?|drifting|misread\w*|misus\w*|mix(?:es|ed|ing)? up|mixes|loses?|losing|forgets?|ignores?|too|not (?:good|"
+    r"accurate|enough|right)|struggl\w*|problems?|issues?|complain\w*|hates?|stale|outdated|out of date|old|last "
+    r"year'?s?|behind|keeps|garbl\w*|robotic|generic|inconsistent\w*|unsafe|risky|dangerous|harmful|refus\w*|slow|"
+    r"expensive|costly|miss(?:es|ing)?|errors?|mistakes?|confus\w*|barely|only|instead|rather than|needs? to|should|"
+    r"shouldn'?t|has to|must|want|gap|lacks?|lacking|weak|shallow|sounds?|feels?|reads? like|hurts?|unusable|brutal|"
+    r"renames?|chatter|extra|quotes?|cites?|still|to know|to learn|to understand|stuck|plateau\w*|stopped|no longer|"
+    r"diminishing|misappl\w*|unreliable|not reliable|limit\w*|costs? us|bill|spend|bills)\b", re.IGNORECASE)
+_SHORT_ANSWER_WORDS = 6  # "Format.", "cost, purely cost": a clause this short answering "what is failing" is the answer
+
+LANGUAGE_TAG = _rx(r"\b(?:in|into|speaks?|speaking|writes?|writing|replies|answers?|respond\w*)\b[^.]{0,25}\b(?:the "
+                   r"(?:local |user'?s'? |customers'? )?language|dialect|our language)\b",
+                   r"\b(?:grammar|spelling|translation)s?\b[^.]{0,20}\b(?:wrong|bad|broken|poor|off)\b",
+                   r"\b(?:broken|poor|bad|wrong) (?:grammar|spelling|translations?|sentences)\b",
+                   r"\b(?:answers?|replies|responds?) in (?:english|the wrong language)\b",
+                   r"\bwrong language\b", r"\blow[- ]resource language\b", r"\bmix(?:es|ing)? (?:up )?\w+ and \w+ "
+                   r"(?:portuguese|spanish|english|french|german|arabic|chinese)\b",
+                   r"\b(?:barely|poorly|badly) (?:speaks?|writes?|knows?|handles?|understands?) "
+                   r"(?:the |our )?(?:language|\w+ish|\w+ese|\w+ic|\w+an|\w+i)\b")
+SAFETY_TAG = _rx(r"\bunsafe\b", r"\bharmful\b", r"\bdangerous\b", r"\brisky\b", r"\brefus(?:es|als?|ing)\b",
+                 r"\bjailbreak\w*", r"\b(?:advice|instructions) (?:it|that it) (?:really )?shouldn'?t\b",
+                 r"\btoxic\w*", r"\bsafety\b", r"\bguardrails?\b", r"\bpolicy violations?\b")
+
+
+def _clauses(text: str) -> list[str]:
+    return [c.strip() for c in _CLAUSE_SPLIT.split(text) if c and c.strip() and re.search(r"[a-zA-Z]", c)]
+
+
 def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
-    tags = set()
-    for tag, pattern in PROBLEM_TAGS.items():
-        for sentence in _sentences(text):
-            for m in pattern.finditer(sentence):
-                before = sentence[max(0, m.start() - 20):m.start()].lower()
+    tags: set[str] = set()
+    answering = asked == "problem"
+    patterns = {**PROBLEM_TAGS, "language": LANGUAGE_TAG, "safety": SAFETY_TAG}
+    for clause in _clauses(text):
+        if _CLEARED.search(clause) or (clause.endswith("?") and len(clause.split()) <= 2):
+            continue  # "knowledge is not the problem", "Facts? …": the clause clears its subject or echoes
+        short = answering and len(clause.split()) <= _SHORT_ANSWER_WORDS
+        if not (short or _FAILURE.search(clause)):
+            continue  # no failure said here; a topic word alone is no complaint
+        for tag, pattern in patterns.items():
+            for m in pattern.finditer(clause):
+                before = clause[max(0, m.start() - 20):m.start()].lower()
                 if _NOT.search(re.split(r"[,;:(]", before)[-1]) or _PRAISED.search(before):
                     continue  # "not about facts", "in the right style": not what is failing
+                if tag == "format" and re.search(r"\bprompt\w*|\bfew-?shot\b", clause, re.I) and not re.search(
+                        r"\b(?:output|breaks?|broken|invalid|still|comes back)\b", clause, re.I):
+                    continue  # "few-shot prompting or a schema": a prompting technique, not a failing format
                 tags.add(tag)
-    # "correct but…": the facts are right, so "correct"-adjacent fact words do not make it a knowledge problem
-    if re.search(r"\b(?:answers|facts|content) (?:are|is) (?:correct|right|accurate)\b", text, re.I):
+                break
+    if "language" in tags:
+        tags.discard("terminology")  # a language the model barely writes is more than its terms
+    if "safety" in tags:
         tags.discard("knowledge")
     if "plateau" in tags and _LORA_TRIED.search(text):
         tags.add("lora_plateau")
@@ -223,49 +301,95 @@ def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
                                                                text, re.I):
         # "costs" said in passing (budget talk) is no failing behaviour
         tags.discard("cost")
+    if not tags and (answering or asked is None):
+        # no word of the lexicon: the nearest prototype of each failure, for clauses that say something fails
+        clauses = [c for c in _clauses(text) if not _CLEARED.search(c) and not (c.endswith("?") and len(c.split()) <= 2)
+                   and (answering or _FAILURE.search(c))]
+        for tag, _, _ in prototypes.nearest("problem", clauses):
+            tags.add(tag)
+        if tags:
+            return sorted(tags), text, 0.55  # by meaning only: read back before it decides anything
     if not tags:
         return None
-    return sorted(tags), text, 0.9 if asked == "problem" else 0.7
+    return sorted(tags), text, 0.9 if answering else 0.7 if asked is None else 0.6
 
 
+# Prompting: what was done decides the value, not how it turned out. Serious technique (few-shot examples, a schema,
+# chain-of-thought, iterations, weeks of work) is "tried", even when the user hedges the outcome ("it helped a bit,
+# sort of": a partial outcome, not a lesser effort). A minimal prompt (one line, the task description, a template
+# copied as is) is "basic". Not having tried is "none". A prompt that already meets the target is "meets_target".
 PROMPT_NONE = _rx(r"\b(?:have ?n[o']?t|haven't|didn't|did not|never|not yet|no,? we (?:haven't|didn't)|"
                   r"hasn't|not) (?:really )?(?:tried|done|used|attempted|experimented with|bothered with)? ?"
                   r"(?:any |much |the )?(?:prompt\w*|few-?shot|system prompts?)",
-                  r"\bno prompt(?:ing| engineering)\b", r"\bnot tried prompt\w*", r"\bnothing (?:yet|so far)\b",
-                  r"\bwe (?:just|only) (?:fine-?tuned|trained)\b", r"\bskipped prompt\w*", r"\bnot yet\b")
+                  r"\b(?:no|zero) prompt(?:ing| engineering| work)?\b", r"\bnot tried prompt\w*", r"\bnothing (?:yet|so far)\b",
+                  r"\bwe (?:just|only) (?:fine-?tuned|trained)\b", r"\bskipped prompt\w*", r"\bnot yet\b",
+                  r"^\s*(?:we )?(?:have ?n[o']?t|haven't|didn't|did not|never) (?:tried|bothered)\b",
+                  r"\b(?:jumped|went) straight to\b")
 PROMPT_BASIC = _rx(r"\bplain(?:ly)?\b", r"\bwithout (?:a |any )?(?:schema|examples|few-?shot|system prompt)\b",
-                   r"\b(?:basic|simple|short|generic|naive|quick) (?:system )?prompt\w*", r"\bone-?line prompt\b", r"\bdefault prompt\b",
-                   r"\bbarely\b", r"\bjust ask(?:ed)? it\b", r"\bjust a (?:quick|simple|short) prompt\b",
-                   r"\ba (?:little|bit)\b(?! of (?:data|text))", r"\bzero-?shot\b", r"\bnot much\b",
-                   r"\bone-?line (?:instruction|prompt)\b", r"\bno (?:examples|schema|few-?shot)\b",
-                   r"\banything (?:other|more) than\b", r"\bnothing (?:other|more) than\b",
-                   r"\bnothing systematic\b", r"\bnot systematic\w*\b", r"\bhalf-?hearted\w*\b")
-PROMPT_TRIED = _rx(r"\bextensive\w*", r"\bweeks on prompts?\b", r"\biterat\w*", r"\bsystem prompts?\b",
+                   r"\b(?:basic|simple|short|generic|naive|quick) (?:system )?prompt\w*", r"\bone-?line(?:r)?\b", r"\bdefault prompt\b",
+                   r"\bjust ask(?:ed)? it\b", r"\bjust a (?:quick|simple|short) prompt\b",
+                   r"\bzero-?shot\b", r"\bnot much\b", r"\bnothing fancy\b", r"\bcopy-?past\w*\b",
+                   r"\b(?:a couple of|a few|some) instructions\b", r"\bjust (?:the|a) (?:task )?description\b",
+                   r"\bjust (?:wrote|said|told it|typed)\b", r"\byou are a helpful\b",
+                   r"\banything (?:other|more) than\b", r"\bnothing (?:other|more) than\b", r"\basked (?:it )?nicely\b",
+                   r"\bnothing systematic\b", r"\bnot systematic\w*\b", r"\bhalf-?hearted\w*\b", r"\bonly a\b.{0,20}\bprompt\b")
+PROMPT_TRIED = _rx(r"\bextensive\w*", r"\bweeks (?:on|of)\b", r"\biterat\w*", r"\bstructured (?:system )?prompts?\b",
                    r"\bfew-?shot\b", r"\bexamples in the prompt\b", r"\bchain[- ]of[- ]thought\b", r"\bcot\b",
-                   r"\btemplates?\b", r"\bdetailed\b", r"\bstyle[- ]guides?\b", r"\bprompt(?:ing)? (?:works|worked)\b",
+                   r"\bdetailed\b", r"\bstyle[- ]guides?\b", r"\bprompt(?:ing)? (?:works|worked)\b", r"\brubric\b",
                    r"\bgood prompt\b", r"\bworked examples\b", r"\bschemas?\b", r"\btried (?:everything|hard|a lot)\b",
                    r"\blong prompts?\b", r"\bmany prompts?\b", r"\bprompt engineering\b", r"\bprompts? (?:gets?|got) close\b",
                    r"\bprompting gets\b", r"\bprompts? with\b", r"\bsome prompting\b", r"\bwe(?:'ve| have)? (?:tried|used) prompt\w*",
                    r"\bpaste\w* .{0,30}\binto the prompt\b", r"\bin the prompt\b", r"\bprompt(?:s|ing)? (?:give|gives|gave)\b",
                    r"\bexamples? (?:in|into) (?:the )?prompt\b", r"\bspent (?:days|weeks|months) (?:on|iterating)\b",
-                   r"\bprompt\b.{0,25}\b(?:nails it|works well|does (?:it|this) well|gets it right)\b",
-                   r"\bplayed (?:around )?with (?:the )?prompts?\b", r"\bprompt (?:tweaking|tuning|iteration)\b",
-                   r"\beven with (?:cot|chain|few-?shot|careful|detailed|our)\b")
+                   r"\bprompt\b.{0,25}\b(?:nails it|works well|does (?:it|this) well|gets it right)\b", r"\bself-?check\b",
+                   r"\bplayed (?:around )?with (?:the )?prompts?\b", r"\bprompt (?:tweaking|tuning|iteration|tests?)\b",
+                   r"\beven with (?:cot|chain|few-?shot|careful|detailed|our)\b", r"\boutput parsers?\b",
+                   r"\bbest prompt\b", r"\b\d+ (?:worked )?examples\b", r"\bprompting with\b", r"\bprompted\b", r"\bwith a (?:good|great|careful) prompt\b")
 _PROMPT_TOPIC = _rx(r"\bprompt\w*", r"\bfew-?shot\b", r"\bchain[- ]of[- ]thought\b", r"\binstructions?\b",
                     r"\btried anything\b", r"\bcot\b")
+# "already meets the target": the prompt is good enough, whatever is asked next
+PROMPT_MEETS = _rx(r"\b(?:already |now )?(?:meets?|meeting|hits?|hitting|reach(?:es|ed)?|clears?|beats?|exceeds?|passes) "
+                   r"(?:our|the|its) (?:\w+ )?(?:target|bar|threshold|goal|requirements?|sla)\b",
+                   r"\b(?:above|over) (?:our|the) (?:\d+ ?% )?(?:target|bar|threshold)\b",
+                   r"\b(?:already )?good enough\b", r"\bworks (?:fine|great|well)\b(?! (?:on|for) (?:the|a) big)",
+                   r"\bdoes everything we need\b", r"\bno (?:quality )?(?:problem|issue)s? with (?:the )?(?:quality|output|answers)\b")
+
+
+def _percent_meets(text: str) -> bool | None:
+    """"97% on our test set, above our 95% bar" → True; "90%; we need 99" → False; no two percentages → None."""
+    found = [float(x) for x in re.findall(r"(\d+(?:\.\d+)?)\s?%", text)]
+    if len(found) < 2 and not re.search(r"\bneed(?:s)? \d+\b", text):
+        return None
+    if len(found) == 1:
+        need = re.search(r"\bneed(?:s)? (\d+(?:\.\d+)?)\b", text)
+        found.append(float(need.group(1)))
+    reached, target = found[0], found[1]
+    if re.search(r"\b(?:target|bar|threshold|goal|need)\w*\b[^.%]{0,30}" + re.escape(str(int(found[0]))), text):
+        reached, target = found[1], found[0]
+    return reached >= target
 
 
 def _prompting(text: str, asked: str | None) -> tuple[Any, str, float] | None:
     on_topic = asked == "prompting_tried" or bool(_PROMPT_TOPIC.search(text))
-    if not on_topic:
+    if not on_topic and not (PROMPT_MEETS.search(text) and re.search(r"\bprompt\w*|\bfew-?shot\b", text, re.I)):
         return None
     conf = 0.9 if asked == "prompting_tried" else 0.7
-    if _find(PROMPT_NONE, text, allow_negated=True) and not re.search(r"\bnot yet good\b", text, re.I):
+    meets = _percent_meets(text)
+    if meets or (meets is None and _any(PROMPT_MEETS, text)):
+        return "meets_target", text, conf
+    first = _clauses(text)[0] if _clauses(text) else text
+    if _find(PROMPT_NONE, first, allow_negated=True) and not re.search(r"\bnot yet good\b", text, re.I):
+        return "none", text, conf  # the answer's first clause says it was not tried; what follows is a reason
+    technique = _any(PROMPT_TRIED, text)  # serious technique, said without a negation over it
+    if technique and not _find(PROMPT_BASIC, text, allow_negated=True):
+        return "tried", text, conf
+    if _find(PROMPT_NONE, text, allow_negated=True) and not technique:
         return "none", text, conf
     if _find(PROMPT_BASIC, text, allow_negated=True):  # "haven't tried anything other than 'summarize this'"
-        return "basic", text, conf
-    if _any(PROMPT_TRIED, text):
-        return "tried", text, conf
+        strong = _any(_rx(r"\bfew-?shot\b", r"\bschemas?\b", r"\bchain[- ]of[- ]thought\b", r"\biterat\w*",
+                          r"\bweeks\b", r"\bextensive\w*"), text)
+        return ("tried" if strong and not re.search(r"\bno (?:schema|examples|few-?shot)\b", text, re.I)
+                else "basic"), text, conf
     if asked == "prompting_tried":
         if NO.search(text):
             return "none", text, conf
@@ -273,7 +397,7 @@ def _prompting(text: str, asked: str | None) -> tuple[Any, str, float] | None:
             return "tried", text, conf
         if re.search(r"\b(?:kind of|sort of|a bit|somewhat|barely)\b", text, re.I):
             return "basic", text, conf
-        if YES.search(text) or re.search(r"\btried\b|\bwe did\b|\bdone that\b", text, re.I):
+        if YES.search(text) or re.search(r"\btried\b|\bwe did\b|\bdone that\b|^\s*ja\b", text, re.I):
             return "tried", text, conf
     return None
 
@@ -718,7 +842,10 @@ def _timeline(text: str, asked: str | None, quantities: list[Quantity]) -> tuple
 
 _TOKEN_UNITS = {"tokens": 1, "token": 1, "words": 1.3, "word": 1.3, "pages": 650, "page": 650, "books": 100_000,
                 "book": 100_000, "textbooks": 200_000, "gb": 2.5e8, "gigabytes": 2.5e8, "tb": 2.5e11,
-                "terabytes": 2.5e11, "mb": 2.5e5, "megabytes": 2.5e5}
+                "terabytes": 2.5e11, "mb": 2.5e5, "megabytes": 2.5e5, "gigs": 2.5e8, "gig": 2.5e8}
+# Conversion to tokens, stated: 1 word ≈ 1.3 tokens (English BPE); 1 page ≈ 500 words ≈ 650 tokens; 1 GB of plain
+# text ≈ 1 billion characters ≈ 250 million tokens (4 characters a token); a document of unstated length ≈ 1,500
+# tokens. "N documents of about P pages / W words each" multiplies out with the page or word factor.
 _DOC_UNITS = {"documents", "docs", "files", "articles", "reports", "papers", "filings", "contracts", "manuals",
               "transcripts", "emails", "posts", "pdfs", "records", "notes", "case reports", "statutes", "letters",
               "patents", "wiki pages", "web pages", "chapters", "memos", "policies", "tweets", "captions", "headlines",
@@ -731,7 +858,7 @@ _EXAMPLE_UNITS = {"examples", "example", "pairs", "pair", "samples", "rows", "la
                   "demonstrations", "conversations", "dialogues", "dialogs", "tickets", "q&a", "qa", "questions",
                   "answers", "problems", "clauses", "dictations", "instances", "items", "entries", "responses",
                   "completions", "outputs", "pieces", "solutions", "summaries", "translations", "prompts", "cases",
-                  "input-output", "question-answer", "inputs", "training", "lines", "jsonl", "reviews", "chats",
+                  "input-output", "question-answer", "inputs", "training", "jsonl", "reviews", "chats",
                   "exchanges", "replies", "messages", "descriptions", "sentences", "datapoints", "data points"}
 _PREF_WORDS = re.compile(r"\bcompar\w*|\bpreferen\w*|\bpreferred\b|\bpairwise\b|\brank(?:ed|ings?)\b|\bchosen\b|\brejected\b|"
                          r"\bthumbs\b|\bvotes?\b|\bbetter one\b|\bwhich (?:one )?(?:is|was) better\b|\bupvote\w*|\bratings?\b|"
@@ -769,6 +896,13 @@ def _unit_after(text: str, q: Quantity) -> tuple[str, str]:
     return " ".join(words), after
 
 
+def _clause_at(text: str, position: int) -> str:
+    """The clause (between sentence ends, semicolons and contrast words) that holds `position`."""
+    start = max([m.end() for m in _CLAUSE_SPLIT.finditer(text, 0, position) if m.end() <= position] or [0])
+    following = next((m.start() for m in _CLAUSE_SPLIT.finditer(text, position)), len(text))
+    return text[start:following]
+
+
 def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
     """Which fact a bare quantity counts: labeled_examples, unlabeled_corpus, preference_data, or None."""
     words, after = _unit_after(text, q)
@@ -778,7 +912,17 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
     sentence_start = max(text.rfind(".", 0, q.start), text.rfind("\n", 0, q.start)) + 1
     sentence_end = min([i for i in (text.find(".", q.end), text.find("\n", q.end)) if i != -1] or [len(text)])
     sentence = text[sentence_start:sentence_end]
-    if any(w in _TOKEN_UNITS for w in first[:3]) or re.match(r"^\s*(?:gb|tb|mb)\b", after):
+    clause = _clause_at(text, q.start)
+    if re.match(r"^\s*(?:gb|tb|mb|gigs?|gigabytes|megabytes|terabytes)\b", after) and re.match(
+            r"^\s*\w+\s+(?:of\s+)?(?:ram|memory|vram|gpu)\b", after):
+        return None  # "8 GB RAM": memory, not text
+    if re.search(r"\bprompt\b|\bfew-?shot\b|\bin-?context\b", clause, re.I) and (
+            any(w in ("examples", "example", "shots", "demonstrations") for w in first[:3]) or "worked" in first[:2]):
+        return None  # examples inside a prompt are part of the prompt, not a dataset
+    if asked in ("inference_constraints", "compute", "budget", "timeline", "team") and not any(
+            w in ("tokens", "token", "words", "pages") for w in first[:3]) and not _LABEL_WORDS.search(clause):
+        return None  # "10 million docs a night" answering the serving question is volume, not a corpus
+    if any(w in _TOKEN_UNITS for w in first[:3]) or re.match(r"^\s*(?:gb|tb|mb|gigs?)\b", after):
         return "unlabeled_corpus"
     if _PREF_WORDS.search(sentence) and (asked in (None, "preference_data", "problem") or _PREF_WORDS.search(after)):
         if asked != "labeled_examples" or _PREF_WORDS.search(after):
@@ -800,6 +944,22 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
 
 def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip: set[int]) -> list[Finding]:
     out: dict[str, Finding] = {}
+    # "about a thousand per client across 30 clients, so ~30k total": a stated total is the count
+    totals = [q for q in quantities if re.match(r"^\s*(?:\w+\s+)?(?:in )?(?:total|overall|altogether|all told)\b",
+                                                 text[q.end:q.end + 25], re.I) and q.start not in skip]
+    if totals:
+        skip = skip | {q.start for q in quantities if q.end <= totals[-1].start}
+    # "20k articles, roughly 800 words each": the per-item size multiplies the item count
+    for i, q in enumerate(quantities[1:], start=1):
+        each = re.match(r"^\s*(words?|pages?|tokens?)\s+(?:each|per (?:\w+))\b", text[q.end:q.end + 30], re.I)
+        prev = quantities[i - 1]
+        if each and prev.start not in skip and re.search(r"\b(?:of|,|with)\b|,", text[prev.end:q.start]):
+            unit = each.group(1).lower().rstrip("s") + "s"
+            value = prev.value * q.value * _TOKEN_UNITS[unit]
+            out["unlabeled_corpus"] = Finding("unlabeled_corpus", int(round(value)),
+                                              text[max(0, prev.start - 10):q.end + 20].strip(),
+                                              0.9 if asked == "unlabeled_corpus" else 0.75, end=q.end)
+            skip = skip | {prev.start, q.start}
     for q in quantities:
         if q.start in skip:
             continue
@@ -857,6 +1017,127 @@ def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip:
     return list(out.values())
 
 
+# ---- retractions, pasted text, other languages ---------------------------------------------------------------------
+
+# Words that name each fact, for "forget what I said about the budget" and "not X" (one list per fact; the first
+# few words of a retraction are matched against them).
+FACT_NOUNS: dict[str, str] = {
+    "budget": r"budget|money|dollars|spend",
+    "timeline": r"timeline|deadline|dates?|timing|schedule",
+    "labeled_examples": r"(?:number of |count of )?(?:labell?ed )?examples|dataset size|labell?ed data|training data",
+    "unlabeled_corpus": r"corpus|raw text|documents|tokens|archive",
+    "preference_data": r"preference(?: data)?|comparisons|rankings",
+    "compute": r"compute|gpus?|hardware|machines?",
+    "weights_allowed": r"weights|licen[cs]es?|open models",
+    "data_sensitivity": r"sensitivity|privacy|confidentiality",
+    "team": r"team|people|engineers",
+    "prompting_tried": r"prompt(?:ing|s)?",
+    "knowledge_changes": r"updates|how often|change frequency",
+    "data_quality": r"quality",
+    "domain_novelty": r"domain",
+    "inference_constraints": r"serving|latency|constraints",
+    "problem": r"problem|what(?:'s| is) failing|issue",
+}
+_RETRACT_VERB = re.compile(r"\b(?:forget|scratch|ignore|disregard|strike|drop|withdraw|take back|cancel|delete|"
+                           r"remove|never ?mind|unsay)\b\s+(?:about\s+)?(?:what i (?:said|told you|wrote|gave)(?: you)?"
+                           r"(?: about| on| for)?|my (?:earlier|previous|last|first)?|the|that|all)?\s*", re.IGNORECASE)
+_NOT_KNOWN_NOW = re.compile(r"\b(?:i )?(?:don'?t|do not) know (?:the |our |about the )?(?P<what>[\w ]{3,30}?)"
+                            r"(?: situation| anymore| any more)\b|\b(?P<what2>[\w ]{3,25}?) (?:is|isn'?t|are|aren'?t) "
+                            r"(?:not )?(?:decided|settled|known)(?: yet)?\b|\blegal hasn'?t decided\b", re.IGNORECASE)
+_WRONG = re.compile(r"^\s*(?:no,?\s*)?(?:that'?s|that is|this is|you'?re|you are) (?:wrong|not right|incorrect|"
+                    r"not what i (?:said|meant))\b", re.IGNORECASE)
+
+
+def _retractions(text: str) -> list[str]:
+    """Facts the message withdraws."""
+    found: list[str] = []
+    for m in _RETRACT_VERB.finditer(text):
+        window = text[m.end():m.end() + 40].lower()
+        for fact, nouns in FACT_NOUNS.items():
+            if re.match(r"^(?:\w+\s+){0,3}(?:" + nouns + r")\b", window) and fact not in found:
+                found.append(fact)
+                break
+    for m in _NOT_KNOWN_NOW.finditer(text):
+        what = (m.group("what") or m.group("what2") or "weights").lower()
+        for fact, nouns in FACT_NOUNS.items():
+            if re.search(r"\b(?:" + nouns + r")\b", what) and fact not in found:
+                found.append(fact)
+                break
+    return found
+
+
+# Pasted text that is no answer, line by line: e-mail headers and quoted mail, signatures and disclaimers, logs and
+# tracebacks, meeting invites, page furniture. Such lines are blanked before reading (offsets kept).
+_NOISE_LINE = re.compile(
+    r"^\s*(?:from|to|cc|bcc|subject|sent|date|reply-to)\s*:|^\s*-{3,}.*(?:forwarded|original) message|^\s*-{2,}\s*$|"
+    r"^\s*>|[\w.+-]+@[\w-]+\.\w+|\b(?:t|tel|phone|m|mob|fax)\.?\s*\+?\d[\d\s()/-]{6,}|"
+    r"\b(?:this e-?mail|confidential(?:ity)? notice|do not (?:distribute|forward)|intended (?:solely |only )?for|"
+    r"unsubscribe|sent from my)\b|^\s*\d{4}-\d{2}-\d{2}[ t]\d{2}:\d{2}|^\s*\[?\d{2}:\d{2}(?::\d{2})?\]?\s|"
+    r"^\s*(?:info|warn|warning|error|debug|trace|fatal)\b|traceback \(most recent call last\)|^\s*file \".*\", line \d+|"
+    r"^\s*\w+(?:error|exception):|\b(?:join (?:zoom|teams|the meeting)|meeting id|passcode|dial-?in|calendar invite)\b|"
+    r"^\s*page \d+ of \d+|^\s*(?:https?://|www\.)\S+\s*$", re.IGNORECASE)
+_LONG_PASTE_WORDS = 300  # a message this long is mostly not an answer: what it says is read back before it counts
+
+
+def _blank_noise(text: str) -> tuple[str, bool]:
+    """The text with pasted non-answer lines blanked (same length), and whether any was found. Lines between a
+    forwarded-message header and the next separator are the forwarded mail, and go too."""
+    out, noise, quoted = [], False, False
+    for line in text.split("\n"):
+        header = bool(re.search(r"-{3,}.*(?:forwarded|original) message", line, re.I))
+        if header:
+            quoted = True
+        elif quoted and re.match(r"^\s*-{3,}\s*$", line):
+            quoted = False
+            out.append(" " * len(line))
+            noise = True
+            continue
+        if quoted or _NOISE_LINE.search(line):
+            out.append(" " * len(line))
+            noise = True
+        else:
+            out.append(line)
+    return "\n".join(out), noise
+
+
+# Function words of other languages (a message is foreign when it has several of one language's and fewer English
+# ones); single foreign words in an English answer ("ja", "Beispiele") do not make it foreign.
+FOREIGN_WORDS = {
+    "German": set("der die das und ist nicht wir haben ein eine mit für auf ich sie es zu von den dem sind auch "
+                  "noch nur aber oder wie was wenn kein keine unsere unser".split()),
+    "French": set("le la les et est pas nous avons un une avec pour sur je vous il elle de des du sont aussi mais "
+                  "ou comme que qui notre nos très".split()),
+    "Spanish": set("el la los las y es no nosotros tenemos un una con para sobre yo usted de del son también pero "
+                   "o como que quien nuestro nuestra muy".split()),
+    "Portuguese": set("o a os as e é não nós temos um uma com para sobre eu você de do da são também mas ou como "
+                      "que quem nosso nossa muito".split()),
+    "Italian": set("il lo la gli le e è non noi abbiamo un una con per su io lei di del della sono anche ma o come "
+                   "che chi nostro nostra molto".split()),
+    "Dutch": set("de het een en is niet wij hebben met voor op ik u van zijn ook maar of hoe wat als geen onze".split()),
+}
+UNDERSTOOD_LANGUAGES = ("English",)
+
+
+def foreign_language(text: str) -> str | None:
+    words = re.findall(r"[a-zà-ÿ']+", text.lower())
+    if len(words) < 4:
+        return None
+    english = sum(w in _STOPWORDS for w in words)
+    best, count = None, 0
+    for language, vocabulary in FOREIGN_WORDS.items():
+        hits = sum(w in vocabulary and w not in _STOPWORDS for w in words)
+        if hits > count:
+            best, count = language, hits
+    return best if count >= 3 and count > english else None
+
+
+# Facts whose reading in passing (the question asked was about another fact) rests on single words: held only
+# after a read-back. Counts with their noun, money, durations and GPUs carry their own evidence and stay.
+_WEAK_IN_PASSING = {"data_quality", "data_sensitivity", "inference_constraints", "domain_novelty", "team",
+                    "knowledge_changes", "weights_allowed"}
+IN_PASSING = 0.45
+
+
 # ---------------------------------------------------------------------------------------------------------------
 
 _READERS = {
@@ -880,10 +1161,16 @@ def extract(text: str, asked: str | None = None) -> Extraction:
     text = _clean(text or "")
     if len(text) > MAX_CHARS:
         text, result.truncated = text[:MAX_CHARS], True
+    if not text.strip():
+        return result
+    result.injection = bool(INJECTION.search(text))
+    result.foreign = foreign_language(text)
+    text, result.noise = _blank_noise(text)
     stripped = text.strip()
     if not stripped:
         return result
-    result.injection = bool(INJECTION.search(stripped))
+    result.retracts = _retractions(stripped)
+    result.wrong = bool(_WRONG.search(stripped))
     result.launch_request = bool(LAUNCH.search(stripped))
     correction = bool(CORRECTION.search(stripped))
 
@@ -918,9 +1205,15 @@ def extract(text: str, asked: str | None = None) -> Extraction:
         findings = [f for f in findings if f.fact != asked or f.confidence >= 0.75 and not NO.search(stripped)]
         findings = [f for f in findings if f.fact != asked]
     result.dont_know = dont_know
-    if correction:
-        for f in findings:
+    long_paste = len(stripped.split()) > _LONG_PASTE_WORDS
+    for f in findings:
+        if correction:
             f.correction = True
+        if asked and f.fact != asked and f.fact in _WEAK_IN_PASSING:
+            f.confidence = min(f.confidence, IN_PASSING)
+        if long_paste:
+            f.confidence = min(f.confidence, 0.4)  # a long paste is not an answer: read back anything it implies
+    findings = [f for f in findings if f.fact not in result.retracts]
     result.findings = findings
 
     for sentence in re.split(r"(?<=[?])\s*|\n", stripped):

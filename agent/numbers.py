@@ -3,6 +3,12 @@
 
 `find_quantities(text)` returns every quantity with its character span, so the caller can look at the words
 around it (the unit: tokens, examples, GPUs, dollars, days…) and decide what it counts.
+
+Written numbers follow more than one convention, and all are read: "12,000" and "12k" (English), "1.800" and
+"20.000" (German, Spanish, Italian…: a dot between groups of three digits), "1 800" and "150 000" (French,
+Nordic: a space), "1,2 million" (a decimal comma before a scale word). A name that contains digits is not a
+number: model names ("GPT-4", "Llama 3 8B", "Qwen2.5-7B", "Mistral 7B") and GPU names ("RTX 4090") are masked
+before reading, so "GPT-4 generated 7k examples" holds one quantity, 7,000.
 """
 
 from __future__ import annotations
@@ -23,9 +29,23 @@ VAGUE = {"couple": 2, "few": 3, "several": 4, "handful": 5, "dozens": 36, "tens"
 SUFFIX = {"k": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "b": 1e9, "bn": 1e9, "t": 1e12}
 
 _TOKEN = re.compile(
-    r"(?<![a-z0-9.])(?P<num>\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<suf>k|mm|mn|m|bn|b|t)?(?![a-z0-9])"
+    r"(?<![a-z0-9.,])(?P<num>\d{1,3}(?:\.\d{3})+(?![.,]?\d)|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![.,]?\d)"
+    r"|\d+(?:,\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?=\s*(?:k|m|b|bn|mn|thousand|million|billion|trillion)\b)"
+    r"|\d+(?:\.\d+)?)(?P<suf>k|mm|mn|m|bn|b|t)?(?![a-z0-9])"
     r"|(?P<word>[a-z]+(?:-[a-z]+)?)"
     r"|(?P<dash>[-–—~])",
+    re.IGNORECASE,
+)
+# Names with digits in them (masked before reading): model families with their version and size, GPU product
+# numbers. "8 H100s" keeps its count 8: only the name's own digits are masked.
+_MODEL_FAMILIES = (r"gpt|llama|mistral|mixtral|qwen|gemma|phi|claude|falcon|bert|roberta|t5|flan-t5|deepseek|olmo|"
+                   r"smollm\d*|opt|bloom|yi|command-r|granite|starcoder|codellama|vicuna|palm|gemini|o1|o3")
+_NAMES = re.compile(
+    r"\b(?:" + _MODEL_FAMILIES + r")(?:[- ]?\d+(?:\.\d+)?[a-z]?)?(?:[- ](?:mini|turbo|instruct|chat|base|pro|"
+    r"large|small|medium|nano|vision|coder|o))?(?:[- ]?\d+(?:\.\d+)?\s?[bm]\b)?"
+    r"|\b\d+(?:\.\d+)?\s?[bm]\s?(?:-?param\w*|model|llm|checkpoint|instruct)\b"
+    r"|\b(?:rtx|gtx|geforce|radeon|quadro)\s?(?:a)?\d{3,4}\w*"
+    r"|\b(?:19|20)\d{2}\b(?=\s*(?:[,.;)]|$|and|when|we|our|the|model|release|version))",
     re.IGNORECASE,
 )
 _HEDGES = {"about", "around", "roughly", "approximately", "approx", "nearly", "almost", "over", "under", "maybe",
@@ -83,15 +103,32 @@ def _word_value(words: list[str]) -> tuple[float, bool] | None:
     return (total + current, vague) if seen else None
 
 
+def masked_names(text: str) -> list[tuple[int, int]]:
+    """Spans of model and GPU names (and years) whose digits are no quantity."""
+    return [(m.start(), m.end()) for m in _NAMES.finditer(text) if re.search(r"\d", m.group(0))]
+
+
+def _number(raw: str) -> float:
+    """A numeral in any of the conventions of the module docstring."""
+    raw = raw.replace("\u00a0", " ").replace("\u202f", " ")
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", raw) or re.fullmatch(r"\d{1,3}(?: \d{3})+", raw):
+        return float(raw.replace(".", "").replace(" ", ""))  # "1.800", "150 000": thousands
+    if re.fullmatch(r"\d+,\d{1,2}", raw):
+        return float(raw.replace(",", "."))  # "1,2 million": a decimal comma
+    return float(raw.replace(",", ""))
+
+
 def find_quantities(text: str) -> list[Quantity]:
     """Every quantity in `text`, in order, ranges merged ("200 to 400" → 300, low 200, high 400)."""
-    tokens = [m for m in _TOKEN.finditer(text)]
+    names = masked_names(text)
+    tokens = [m for m in _TOKEN.finditer(text)
+              if not any(a <= m.start() < b for a, b in names)]
     found: list[Quantity] = []
     i = 0
     while i < len(tokens):
         m = tokens[i]
         if m.group("num"):
-            value = float(m.group("num").replace(",", ""))
+            value = _number(m.group("num"))
             suf = (m.group("suf") or "").lower()
             end = m.end()
             if suf:

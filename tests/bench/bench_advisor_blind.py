@@ -11,6 +11,8 @@ Measures three things, each through the product's own code path:
    "acceptable" = it is any `expect` id. Also the number of questions asked (median, max).
 2. **Per-fact precision / recall / F1 on the utterances**: each single answer is read by the offline reader
    (`agent.extract.extract(text, asked)`), exactly as a turn reads it, and compared fact by fact with the labels.
+   Only findings the advisor would hold count (confidence ≥ `agent.extract.HOLD`); a lower one is a read-back
+   question to the user ("did I get that right?"), never a fact until confirmed.
    For one utterance and one fact: a finding whose value matches the label is a true positive; a finding with a
    different value counts as both a false positive and a false negative; a finding for a fact the label does not
    state is a false positive; a labelled fact with no finding is a false negative. Retractions (`retracts`) and
@@ -29,6 +31,9 @@ labels as NOTE.md defines them, never what the reader happens to output.
   (`BLIND_PROBLEM`, `BLIND_SERVING`). A code tag that the blind vocabulary cannot express (`task`, `domain`,
   `plateau`, `lora_plateau`, `single_task`) is dropped from the finding before comparing; a blind tag the code
   cannot express (`language`, `safety`, when the code has no such tag) can never be matched — that is a miss.
+- `prompting_tried`: none, basic → the same; tried → tried or meets_target (the code's value for serious
+  prompting that already reaches the target; the set marks that case with `prompt_meets_target`, scored as its
+  own row: read when the code's value is meets_target).
 - `knowledge_changes`: static → static; monthly / weekly / daily → frequent (the code's "frequent" is
   "daily…monthly"). The code's "occasional" (a few times a year) has no blind label and never matches.
 - `data_sensitivity`: public → public; internal → confidential ("own cloud account is fine"); regulated →
@@ -77,7 +82,8 @@ BLIND_PROBLEM = {
 }
 BLIND_SERVING = {"cost": {"cost"}, "latency": {"latency"}, "volume": {"volume"}, "on_device": {"on_device"}}
 BLIND_CHOICES = {
-    "prompting_tried": {"none": {"none"}, "basic": {"basic"}, "tried": {"tried"}},
+    # the code's "meets_target" is serious prompting that already reaches the target: a kind of "tried"
+    "prompting_tried": {"none": {"none"}, "basic": {"basic"}, "tried": {"tried", "meets_target"}},
     "data_quality": {"low": {"low"}, "mixed": {"mixed"}, "high": {"high"}},
     "knowledge_changes": {"static": {"static"}, "monthly": {"frequent"}, "weekly": {"frequent"},
                           "daily": {"frequent"}},
@@ -183,13 +189,11 @@ def score_scenarios(scenarios: list[dict]) -> dict:
 
 def read_utterance(text: str, asked: str | None) -> tuple[dict[str, Any], set[str], bool]:
     """What the offline reader makes of one message: ({fact: value}, facts retracted, prompt meets target)."""
-    from agent.extract import extract
+    from agent.extract import HOLD, extract
 
     found = extract(text, asked=asked)
-    values = {f.fact: f.value for f in found.findings}
-    retracted = set(getattr(found, "retracts", []) or [])  # older readers had no retractions: nothing retracted
-    return values, retracted, values.get("prompting_tried") == "meets_target" or bool(
-        getattr(found, "prompt_meets_target", False))
+    values = {f.fact: f.value for f in found.findings if f.confidence >= HOLD}
+    return values, set(found.retracts), values.get("prompting_tried") == "meets_target"
 
 
 def score_utterances(utterances: list[dict]) -> dict:
