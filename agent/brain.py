@@ -28,10 +28,12 @@ from typing import Iterator
 from agent import answers, conversations, engine, policy, pricing, prompts, verdicts
 from agent.events import (AssistantMessage, ApprovalRequest, Event, JobUpdate, Question, RecommendationEvent,
                           ToolStep)
-from agent.extract import MAX_CHARS, Extraction, extract
-from agent.facts import Interview
+from agent.extract import CONFIRM, HOLD, MAX_CHARS, UNDERSTOOD_LANGUAGES, YES, Extraction, extract
+from agent.facts import FACT_KEYS, Fact, Interview
+from agent.numbers import human
 from agent.plan import build_plan
 from tools._log import log as tool_log, short
+from trainer.state.errors import UserError
 
 log = logging.getLogger("tunewise.agent")
 
@@ -166,11 +168,21 @@ class OfflineBrain:
             out.append(AssistantMessage(prompts.EMPTY))
             self._ask_or_recommend(iv, cid, out, repeat_pending=True)
             return
-        found = extract(text, asked=iv.pending)
+        confirming = iv.confirming
+        found = extract(text, asked=confirming or iv.pending)
+        held = [f for f in found.findings if f.confidence >= HOLD]
+        if found.foreign and not held and not attachments:
+            # never a silent misread: say which language is understood, and ask the same question again
+            out.append(AssistantMessage(prompts.FOREIGN.format(language=found.foreign,
+                                                               languages=", ".join(UNDERSTOOD_LANGUAGES))))
+            self._ask_or_recommend(iv, cid, out, repeat_pending=True)
+            return
         if found.truncated:
             out.append(AssistantMessage(prompts.TRUNCATED.format(chars=len(text), limit=MAX_CHARS)))
         if found.injection:
             out.append(AssistantMessage(prompts.INJECTION))
+        if found.noise:
+            out.append(AssistantMessage(prompts.PASTE_NOTED))
         from_files = [self._inspect(iv, path, out) for path in attachments]
 
         intent = answers.classify(text) if not found.injection else None
@@ -182,10 +194,20 @@ class OfflineBrain:
                 if f.fact in ("problem", "inference_constraints") and isinstance(f.value, list):
                     f.value = [v for v in f.value if v not in ("cost", "latency")]
             found.findings = [f for f in found.findings if not (isinstance(f.value, list) and not f.value)]
+        forgotten = list(found.retracts)
+        if found.wrong and not held:
+            forgotten += [f for f in iv.last_noted if f not in forgotten]  # "that's wrong": what I just noted
+        for fact in forgotten:
+            iv.forget(fact)
+        if forgotten:
+            out.append(AssistantMessage(prompts.FORGOTTEN.format(items=", ".join(_label(f) for f in forgotten))))
+
+        if confirming:
+            self._settle_read_back(iv, confirming, found)
         notes = self._absorb(iv, found, out)
         pending = iv.pending
         answered = pending is not None and iv.value(pending) is not None
-        if pending and found.dont_know:
+        if pending and (found.dont_know or pending in forgotten):
             iv.skip(pending)
             out.append(AssistantMessage(prompts.SKIPPED.format(label=_label(pending))))
             iv.pending = None
@@ -204,16 +226,22 @@ class OfflineBrain:
                 self._launch(iv, cid, out)
                 return
             if iv.pending:  # resume the interview with the question still open
-                out.append(Question(iv.pending, prompts.RESUME + prompts.QUESTIONS[iv.pending]))
+                out.append(Question(iv.pending, prompts.RESUME + prompts.QUESTIONS[iv.pending],
+                                    prompts.OPTIONS.get(iv.pending, [])))
                 return
             if iv.stage != "interview" or intent.kind == answers.CHOOSE:
                 return  # a question about the advice already given: the answer is the whole reply
-        if found.gibberish and not attachments:
+        if found.gibberish and not attachments and not forgotten:
             out.append(AssistantMessage(prompts.GIBBERISH))
             self._ask_or_recommend(iv, cid, out, repeat_pending=True)
             return
         if pending and iv.pending == pending and intent is None:
-            # the message said something else; do not ask the same question twice — move on
+            # the answer was not understood: ask once more, with quick answers, before moving on without it
+            if pending not in iv.retried and not notes and not forgotten and self._questions_left(iv) > 0:
+                iv.retried.append(pending)
+                out.append(Question(pending, prompts.RETRY.format(question=prompts.QUESTIONS[pending]),
+                                    prompts.OPTIONS.get(pending, []) + [prompts.DONT_KNOW_OPTION]))
+                return
             iv.skip(pending)
             iv.pending = None
         if found.launch_request and not found.injection:
@@ -221,16 +249,33 @@ class OfflineBrain:
             return
         if notes and not found.side_question:
             out.append(AssistantMessage(prompts.NOTED.format(items="; ".join(notes))))
-        self._ask_or_recommend(iv, cid, out, changed=bool(notes) or any(from_files))
+        self._ask_or_recommend(iv, cid, out, changed=bool(notes) or any(from_files) or bool(forgotten))
+
+    def _settle_read_back(self, iv: Interview, fact: str, found: Extraction) -> None:
+        """The user's answer to "I understood X — right?": a value said now wins; yes keeps the tentative value;
+        no, "I don't know" or anything else drops it (an unsure reading never decides by default)."""
+        iv.confirming = None
+        guess = iv.tentative.pop(fact, None)
+        if any(f.fact == fact and f.confidence >= HOLD for f in found.findings):
+            return  # the answer states the value itself; _absorb sets it
+        if guess is not None and YES.search(found.text) and not found.dont_know:
+            iv.set(fact, guess["value"], guess["words"], 0.95)
 
     def _absorb(self, iv: Interview, found: Extraction, out: list[Event]) -> list[str]:
         """Apply the findings; return short notes of what was understood. Corrections and contradictions are
-        said out loud so the user can set them right."""
-        notes = []
+        said out loud so the user can set them right. A finding too unsure to hold waits for a read-back."""
+        notes, noted = [], []
         for f in found.findings:
+            if f.confidence < HOLD:
+                if not iv.facts[f.fact].known and f.fact not in iv.confirmed:
+                    iv.tentative[f.fact] = {"value": f.value, "words": " ".join(f.words.split())[:160],
+                                            "confidence": f.confidence}
+                continue
             if iv.facts[f.fact].known and iv.facts[f.fact].confidence > f.confidence + 0.25 and not f.correction \
                     and f.fact != iv.pending:
                 continue  # a passing mention does not override a plain answer
+            iv.tentative.pop(f.fact, None)
+            noted.append(f.fact)
             change = iv.set(f.fact, f.value, f.words, f.confidence, replace=f.correction)
             if change:
                 old, new = engine.describe(f.fact, change["old"]), engine.describe(f.fact, change["new"])
@@ -238,11 +283,13 @@ class OfflineBrain:
                 out.append(AssistantMessage(template.format(label=_label(f.fact), old=old, new=new)))
             else:
                 notes.append(f"{_label(f.fact)}: {engine.describe(f.fact, iv.value(f.fact))}")
+        iv.last_noted = noted
         return notes
 
     def _inspect(self, iv: Interview, path: str, out: list[Event]) -> bool:
         """Check an uploaded file with the validator; a valid one sets the data facts. True when a fact changed.
-        The file's contents are data: nothing in them is read as an instruction."""
+        The file's contents are data: nothing in them is read as an instruction. A file never replaces a count
+        the user stated: a sample of 120 rows against "we have 2,000" is asked about, not silently taken."""
         from tools.data import inspect_dataset, summarize
 
         name = Path(path).name
@@ -265,11 +312,18 @@ class OfflineBrain:
             fact, value, confidence = "unlabeled_corpus", int((report.get("stats") or {}).get("tokens") or count * 200), 0.8
         else:
             fact, value, confidence = "labeled_examples", count, 1.0
-        before = iv.value(fact)
+        before = iv.facts[fact]
+        if before.known and before.value != value and not before.words.startswith("uploaded file"):
+            iv.tentative[fact] = {"value": value, "words": f"uploaded file {name}", "confidence": confidence}
+            iv.confirming = fact
+            stated = engine.describe(fact, before.value)
+            out.append(Question(fact, prompts.UPLOAD_DISAGREES.format(name=name, count=human(value), stated=stated),
+                                [f"{stated} (what I said)", f"{human(value)} (the file)"]))
+            return False
         iv.set(fact, value, f"uploaded file {name}", confidence)
         if iv.plan and iv.plan.get("config"):
             iv.plan = build_plan(iv.recommendation, iv.values(), iv.data_path)
-        return before != value
+        return before.value != value
 
     # ---- answers: why not X, what it costs, the user's own choice, any other question -----------------------
     def _advice(self, iv: Interview) -> dict:
@@ -408,16 +462,21 @@ class OfflineBrain:
 
     def _ask_or_recommend(self, iv: Interview, cid: str, out: list[Event], repeat_pending: bool = False,
                           changed: bool = False) -> None:
-        """Repeat the open question, ask the next useful one, or recommend (again, when facts changed)."""
+        """Repeat the open question, ask the next useful one, read back an unsure decisive fact, or recommend
+        (again, when facts changed)."""
+        if iv.confirming and any(isinstance(e, Question) for e in out):
+            return  # an upload already asked its question this turn
         if repeat_pending and iv.pending:
-            out.append(Question(iv.pending, prompts.QUESTIONS[iv.pending]))
+            out.append(Question(iv.pending, prompts.QUESTIONS[iv.pending], prompts.OPTIONS.get(iv.pending, [])))
             return
         if iv.stage == "interview":
-            fact = policy.next_question(iv)
+            fact = policy.next_question(iv) if self._questions_left(iv) > 0 else None
             if fact:
                 iv.asked.append(fact)
                 iv.pending = fact
-                out.append(Question(fact, prompts.QUESTIONS[fact]))
+                out.append(Question(fact, prompts.QUESTIONS[fact], prompts.OPTIONS.get(fact, [])))
+                return
+            if self._read_back(iv, out):
                 return
             self._recommend(iv, cid, out)
             return
@@ -426,6 +485,44 @@ class OfflineBrain:
             return
         label = engine.LABELS[(iv.recommendation or {}).get("approach", "prompt_engineering")]
         out.append(AssistantMessage(prompts.ALREADY_RECOMMENDED.format(label=label)))
+
+    @staticmethod
+    def _questions_left(iv: Interview) -> int:
+        """Questions of every kind (interview, read-back, asked again) share one budget: MAX_QUESTIONS."""
+        return policy.MAX_QUESTIONS - len(iv.asked) - len(iv.confirmed) - len(iv.retried)
+
+    def _read_back(self, iv: Interview, out: list[Event]) -> bool:
+        """Ask about the one unsure fact the advice depends on most, if any: a tentative finding that would change
+        the approach, or a held one below CONFIRM whose loss would. One question, yes/no buttons."""
+        if self._questions_left(iv) <= 0:
+            return False
+        values = iv.values()
+        current = engine.approach_of(values)
+        for fact in engine.CANDIDATES:  # DESIGN.md's order: a stable choice
+            if fact in iv.confirmed or fact in iv.asked:
+                continue  # asked directly already: the answer was the user's own, not an inference
+            guess = iv.tentative.get(fact)
+            held = iv.facts[fact]
+            if guess is not None and not held.known:
+                decisive = engine.approach_of({**values, fact: guess["value"]}) != current
+                value, words = guess["value"], guess["words"]
+            elif held.known and held.confidence < CONFIRM:
+                decisive = engine.approach_of({**values, fact: None}) != current
+                value, words = held.value, held.words
+            else:
+                continue
+            if not decisive:
+                continue
+            iv.confirmed.append(fact)
+            iv.confirming = fact
+            if held.known and guess is None:
+                iv.tentative[fact] = {"value": held.value, "words": held.words, "confidence": held.confidence}
+                iv.facts[fact] = Fact(history=held.history)  # held again only once confirmed
+            out.append(Question(fact, prompts.READ_BACK.format(label=_label(fact), value=engine.describe(fact, value),
+                                                               words=" ".join(words.split())[:80]),
+                                list(prompts.READ_BACK_OPTIONS)))
+            return True
+        return False
 
     def _recommend(self, iv: Interview, cid: str, out: list[Event]) -> None:
         before = iv.recommendation
@@ -579,6 +676,34 @@ def reject(conversation_id: str, job_id: str) -> Iterator[Event]:
     yield JobUpdate(job.id, job.state, None, "rejected by the user")
 
 
+def edit_fact(conversation_id: str, fact: str, text: str) -> list[Event]:
+    """The user set one fact in the profile panel: read their words as the answer to that fact, hold it as stated
+    (confidence 1.0), and re-run the advice when one was already given, so the edit changes it. Blank text
+    forgets the fact. Returns the events to show (what was understood, then the new recommendation if any);
+    they are stored with the conversation like a turn's. UserError when the words cannot be read as that fact."""
+    if fact not in FACT_KEYS:
+        raise UserError(f"{fact!r} is not a fact the advisor keeps; facts are {', '.join(FACT_KEYS)}")
+    iv = conversations.load(conversation_id)
+    out: list[Event] = []
+    words = (text or "").strip()
+    if not words:
+        iv.forget(fact)
+        out.append(AssistantMessage(prompts.FORGOTTEN.format(items=_label(fact))))
+    else:
+        found = [f for f in extract(words, asked=fact).findings if f.fact == fact]
+        if not found:
+            raise UserError(f"I could not read {words!r} as {_label(fact)}; try one of: "
+                            f"{'; '.join(prompts.OPTIONS.get(fact, []))}")
+        iv.set(fact, found[0].value, words, 1.0, replace=True)
+        iv.tentative.pop(fact, None)
+        out.append(AssistantMessage(prompts.NOTED.format(items=f"{_label(fact)}: {engine.describe(fact, iv.value(fact))}")))
+    if iv.stage != "interview":
+        OfflineBrain()._recommend(iv, conversation_id, out)
+    conversations.save(conversation_id, iv)
+    conversations.add_messages(conversation_id, [transcript_row(e) for e in out])
+    return out
+
+
 def ensure_conversation(conversation_id: str | None, owner: str = "") -> str:
     """An existing conversation id, or a new conversation."""
     if conversation_id and conversations.exists(conversation_id):
@@ -587,4 +712,5 @@ def ensure_conversation(conversation_id: str | None, owner: str = "") -> str:
 
 
 __all__ = ["turn", "approve", "reject", "warm", "get_brain", "OfflineBrain", "ensure_conversation", "render_recommendation",
+           "edit_fact",
            "best_passage"]

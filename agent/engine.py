@@ -122,6 +122,10 @@ class _Facts:
             return None
         return float(self.compute.get("gpus", 0)) * float(self.compute.get("gpu_memory_gb", 0))
 
+    def prompted(self) -> bool:
+        """Serious prompting was done (it may already meet the target)."""
+        return self.prompting in ("tried", "meets_target")
+
     def enough_labeled(self) -> bool:
         return self.labeled is not None and self.labeled >= MIN_SFT_EXAMPLES
 
@@ -209,6 +213,21 @@ def _decide(raw: Mapping[str, Any]) -> _Decision:
         return d.choose("lora_finetune", "full_finetune" if full_ok else "prompt_engineering",
                         "full_finetune", "prompt_engineering")
 
+    # 2b. The prompt already meets the target and serving is no problem: nothing to train. Seed 003's ladder, step 2:
+    #     "if performance reaches your threshold, you're done" — keep the prompt, evaluate it, ship it.
+    if f.prompting == "meets_target" and not P & SERVING:
+        d.because("prompting_tried", "meets_target", "your prompt already reaches the target; training could only "
+                  "add cost and risk (forgetting, upkeep) for a gain nobody asked for")
+        return d.choose("prompt_engineering", "lora_finetune" if f.enough_labeled() else "collect_data", "rag")
+
+    # 2c. Several fine-tunes do not beat a well-prompted stronger model: the gap is capability, which training within
+    #     the base model's envelope does not add. Seed 000: "for capability improvements, you need a stronger base
+    #     model"; fine-tuning "shifts behavior within the capability envelope the base model already has".
+    if "base_model_gap" in P and f.weights != "no":
+        d.because("problem", sorted(P), "your fine-tunes already lose to a stronger model with a good prompt: the "
+                  "difference is the base model's capability, not your data")
+        return d.choose("stronger_base_model", "prompt_engineering", "lora_finetune")
+
     # 3. The model lacks facts: retrieval, not weights ("use RAG when the knowledge is factual and changes").
     # "frequent" answers "how often does the information the model needs change": a knowledge need, unless the
     # failure is purely tone, reasoning or serving
@@ -222,13 +241,13 @@ def _decide(raw: Mapping[str, Any]) -> _Decision:
             d.because("knowledge_changes", f.changes, f"the knowledge changes ({f.changes}); fine-tuning would bake in "
                       "a copy that goes stale")
         behaviour = P & {"format", "tone", "terminology"}
-        if behaviour and f.prompting == "tried" and f.enough_labeled() and f.quality != "low":
+        if behaviour and f.prompted() and f.enough_labeled() and f.quality != "low":
             d.because("prompting_tried", "tried", "careful prompting did not fix the behaviour part")
             d.because("labeled_examples", f.labeled, f"{describe('labeled_examples', f.labeled)} can teach the "
                       f"{'/'.join(sorted(behaviour))} behaviour")
             return d.choose("rag_and_finetune", "rag", "lora_finetune")
         if behaviour:
-            if f.prompting != "tried":
+            if not f.prompted():
                 d.because("prompting_tried", f.prompting, "the behaviour part may still yield to a better prompt")
             elif not f.enough_labeled():
                 d.because("labeled_examples", f.labeled, "too few examples to fine-tune the behaviour part yet")
@@ -259,10 +278,13 @@ def _decide(raw: Mapping[str, Any]) -> _Decision:
 
     # 4. Specialised domain reasoning the base model lacks, with plenty of raw domain text: continued pretraining
     #    ("surface-level style adaptation isn't enough — you need the model to reason differently").
-    depth = P & {"reasoning", "hallucination", "domain"}
-    specialised = "domain" in P or f.novelty in ("partial", "novel") or "terminology" in P
+    #    A language the model barely writes is the same kind of gap: under-represented in pretraining, fixed by
+    #    more next-token training on that language's text (seed 001: patterns "underrepresented in standard
+    #    training data"); a prompt cannot teach a language.
+    depth = P & {"reasoning", "hallucination", "domain", "language"}
+    specialised = "domain" in P or f.novelty in ("partial", "novel") or "terminology" in P or "language" in P
     if (depth and specialised or f.novelty == "novel") and f.big_corpus():
-        if f.prompting in ("none", "basic") and not P & {"hallucination", "domain"}:
+        if f.prompting in ("none", "basic") and not P & {"hallucination", "domain", "language"}:
             d.because("prompting_tried", f.prompting, "structured prompting has not been tried yet")
             return d.choose("prompt_engineering", "continued_pretraining", "stronger_base_model")
         if P:
@@ -320,13 +342,24 @@ def _decide(raw: Mapping[str, Any]) -> _Decision:
         else:
             d.because("prompting_tried", f.prompting, "a structured system prompt with a schema and few-shot examples "
                       "has not been tried; it resolves 60–80% of behaviour complaints without training")
-        if "plateau" in P:
-            d.because("problem", sorted(P), "fine-tuning already gave only a small gain")
+        if P & {"plateau", "lora_plateau"}:
+            # A fine-tune already ran, but no prompt baseline was built: seed 003 measures every tuned model against
+            # the base model with its best prompt and says "exhaust prompting first"; a small fine-tuning gain is what
+            # a good prompt often matches. So the best prompt comes first, then the fine-tune again.
+            d.because("problem", sorted(P), "a fine-tune already ran for only a small gain, and there is no best-prompt "
+                      "baseline to compare it with")
+        if f.prompting == "basic" and (f.prefs or 0) >= MIN_PREFERENCE_PAIRS and not f.enough_labeled():
+            # Preference pairs after prompting helped partly (seed 003: DPO "when you want to shape model behavior
+            # based on preference rankings rather than single correct answers")
+            d.because("prompting_tried", "basic", "prompting was tried and helped only partly")
+            d.because("preference_data", f.prefs, f"{describe('preference_data', f.prefs)} to train on, and no gold "
+                      "answers to imitate")
+            return d.choose("preference_tuning", "prompt_engineering", "collect_data")
         return d.choose("prompt_engineering", "lora_finetune" if f.enough_labeled() else "collect_data",
                         "preference_tuning" if (f.prefs or 0) >= MIN_PREFERENCE_PAIRS else "")
-    d.because("prompting_tried", "tried", "careful prompting has been tried and falls short")
+    d.because("prompting_tried", f.prompting, "careful prompting has been tried and falls short")
 
-    if (f.prefs or 0) >= MIN_PREFERENCE_PAIRS and (not f.enough_labeled() or "tone" in P):
+    if (f.prefs or 0) >= MIN_PREFERENCE_PAIRS and (not f.enough_labeled() or P & {"tone", "safety"}):
         d.because("preference_data", f.prefs, f"{describe('preference_data', f.prefs)}: judgments of better/worse "
                   "answers are what DPO trains on")
         if not f.enough_labeled():
@@ -413,7 +446,7 @@ CANDIDATES: dict[str, list[tuple[Any, float]]] = {
     "problem": [(["format"], 0.22), (["tone"], 0.12), (["knowledge"], 0.24), (["reasoning"], 0.1),
                 (["terminology"], 0.1), (["cost", "latency"], 0.08), (["domain", "hallucination"], 0.08),
                 (["task"], 0.06)],
-    "prompting_tried": [("none", 0.3), ("basic", 0.15), ("tried", 0.55)],
+    "prompting_tried": [("none", 0.3), ("basic", 0.15), ("tried", 0.5), ("meets_target", 0.05)],
     "labeled_examples": [(0, 0.2), (60, 0.15), (600, 0.3), (5_000, 0.25), (50_000, 0.1)],
     "data_quality": [("high", 0.5), ("mixed", 0.35), ("low", 0.15)],
     "knowledge_changes": [("frequent", 0.3), ("occasional", 0.3), ("static", 0.4)],

@@ -8,7 +8,7 @@
 |---|---|---|
 | `AssistantMessage` | text (markdown) | an assistant chat bubble |
 | `ToolStep` | name, args, summary | a collapsed "tool" step (Gradio `metadata={"title": name}`) |
-| `Question` | fact, text | an assistant bubble; the answer is the user's next message (`fact` may drive a hint/skip button) |
+| `Question` | fact, text, options | an assistant bubble; the answer is the user's next message; `options` are quick answers (Gradio `options=[...]` buttons), each sent as the user's message when clicked |
 | `RecommendationEvent` | recommendation (the engine's dict + citations + plan) | a recommendation card |
 | `ApprovalRequest` | job_id, plan, estimate | the plan with Approve / Reject buttons; Approve → `agent.brain.approve(...)` |
 | `JobUpdate` | job_id, state, progress (0..1 or None), detail | a progress line |
@@ -44,6 +44,7 @@ class ToolStep:
 class Question:
     fact: str  # the DESIGN.md fact key this question asks for
     text: str
+    options: list[str] = field(default_factory=list)  # short answers a user can click (each sent as their message)
     type: str = field(default="question", init=False)
 
 

@@ -54,6 +54,7 @@ class Extraction:
     wrong: bool = False  # "that's wrong", "no, that's not right": the last thing the advisor noted is withdrawn
     foreign: str | None = None  # the language the message is written in, when it is not English
     noise: bool = False  # the message holds pasted text that is no answer (an e-mail, a log, a signature)
+    text: str = ""  # the message as read (cleaned, pasted noise blanked)
 
     def facts(self) -> dict[str, Any]:
         return {f.fact: f.value for f in self.findings}
@@ -247,7 +248,8 @@ _FAILURE = re.compile(
     r"expensive|costly|miss(?:es|ing)?|errors?|mistakes?|confus\w*|barely|only|instead|rather than|needs? to|should|"
     r"shouldn'?t|has to|must|want|gap|lacks?|lacking|weak|shallow|sounds?|feels?|reads? like|hurts?|unusable|brutal|"
     r"renames?|chatter|extra|quotes?|cites?|still|to know|to learn|to understand|stuck|plateau\w*|stopped|no longer|"
-    r"diminishing|misappl\w*|unreliable|not reliable|limit\w*|costs? us|bill|spend|bills)\b", re.IGNORECASE)
+    r"diminishing|misappl\w*|unreliable|not reliable|limit\w*|costs? us|bill|spend|bills|different|prefer\w*|"
+    r"better|wish|would like|hard to)\b", re.IGNORECASE)
 _SHORT_ANSWER_WORDS = 6  # "Format.", "cost, purely cost": a clause this short answering "what is failing" is the answer
 
 LANGUAGE_TAG = _rx(r"\b(?:in|into|speaks?|speaking|writes?|writing|replies|answers?|respond\w*)\b[^.]{0,25}\b(?:the "
@@ -268,9 +270,25 @@ def _clauses(text: str) -> list[str]:
     return [c.strip() for c in _CLAUSE_SPLIT.split(text) if c and c.strip() and re.search(r"[a-zA-Z]", c)]
 
 
+# Fine-tunes that lose to a stronger, prompted model: a capability gap (engine rule "stronger base model").
+_LOSES_TO_STRONGER = re.compile(
+    r"\b(?:lose|loses|lost|losing|worse than|behind|below|(?:don'?t|doesn'?t|didn'?t|can'?t|never|couldn'?t) "
+    r"(?:\w+ )?(?:beat|match|reach)|trail\w*|under-?perform\w*|(?:still )?no better than)\b[^.]{0,60}?\b(?:gpt-?\S*|"
+    r"claude|gemini|bigger|larger|stronger|frontier|\d+b|prompted|base model with (?:a|our) (?:good )?prompt)",
+    re.IGNORECASE)
+_FINETUNED = re.compile(r"\bfine-?tun\w*|\blora\w*|\badapters?\b|\btrained (?:it|a|our|several|two|three)\b", re.I)
+_NOTHING_FAILS = re.compile(r"\bnothing (?:is |'s )?(?:really |actually )?(?:failing|wrong|broken)\b|"
+                            r"^\s*(?:no(?:thing)?|none)[.!]?\s*$|\bno (?:real )?(?:problems?|issues?)(?: really)?\s*[.!]?$",
+                            re.IGNORECASE)
+
+
 def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
     tags: set[str] = set()
     answering = asked == "problem"
+    if answering and _NOTHING_FAILS.search(text):
+        return [], text, 0.9  # "nothing is really failing": a stated fact, not an unknown
+    if _FINETUNED.search(text) and _LOSES_TO_STRONGER.search(text):
+        tags.add("base_model_gap")
     patterns = {**PROBLEM_TAGS, "language": LANGUAGE_TAG, "safety": SAFETY_TAG}
     for clause in _clauses(text):
         if _CLEARED.search(clause) or (clause.endswith("?") and len(clause.split()) <= 2):
@@ -402,7 +420,8 @@ def _prompting(text: str, asked: str | None) -> tuple[Any, str, float] | None:
     return None
 
 
-QUALITY_HIGH = _rx(r"\breviewed\b", r"\bcurated\b", r"\bclean(?:ed)?\b", r"\bvetted\b", r"\bapproved\b",
+QUALITY_HIGH = _rx(r"\breviewed\b", r"\bhand-?picked\b", r"\b(?:selected|chosen|picked|written) by (?:our )?(?:best|senior|"
+                   r"expert|lead|the support leads|leads|specialists)\b", r"\b(?:all |each |every one )?(?:checked|validated|approved) by\b", r"\bcurated\b", r"\bclean(?:ed)?\b", r"\bvetted\b", r"\bapproved\b",
                    r"\bverified\b", r"\bexpert[- ]?(?:labell?ed|written|annotated)?\b", r"\bgold\b",
                    r"\bhigh[- ]quality\b", r"\bchecked\b", r"\bhand[- ]?(?:labell?ed|written|checked)\b",
                    r"\blicensed \w+\b", r"\bgood quality\b", r"\bexcellent\b", r"\baudited\b", r"\bdouble-?checked\b",
@@ -1077,6 +1096,7 @@ _NOISE_LINE = re.compile(
     r"^\s*\w+(?:error|exception):|\b(?:join (?:zoom|teams|the meeting)|meeting id|passcode|dial-?in|calendar invite)\b|"
     r"^\s*page \d+ of \d+|^\s*(?:https?://|www\.)\S+\s*$", re.IGNORECASE)
 _LONG_PASTE_WORDS = 300  # a message this long is mostly not an answer: what it says is read back before it counts
+_HEAD_WORDS = 60  # …except its head, the user's own framing of the paste
 
 
 def _blank_noise(text: str) -> tuple[str, bool]:
@@ -1169,6 +1189,7 @@ def extract(text: str, asked: str | None = None) -> Extraction:
     stripped = text.strip()
     if not stripped:
         return result
+    result.text = stripped
     result.retracts = _retractions(stripped)
     result.wrong = bool(_WRONG.search(stripped))
     result.launch_request = bool(LAUNCH.search(stripped))
@@ -1206,12 +1227,18 @@ def extract(text: str, asked: str | None = None) -> Extraction:
         findings = [f for f in findings if f.fact != asked]
     result.dont_know = dont_know
     long_paste = len(stripped.split()) > _LONG_PASTE_WORDS
+    own_words: dict[str, Any] = {}
+    if long_paste:
+        # The user's own framing is the head (up to the first blank line, at most 60 words); what only the rest
+        # implies is pasted text, read back before it counts.
+        head = " ".join(re.split(r"\n\s*\n", stripped)[0].split()[:_HEAD_WORDS])
+        own_words = {f.fact: f.value for f in extract(head, asked).findings}
     for f in findings:
         if correction:
             f.correction = True
         if asked and f.fact != asked and f.fact in _WEAK_IN_PASSING:
             f.confidence = min(f.confidence, IN_PASSING)
-        if long_paste:
+        if long_paste and own_words.get(f.fact) != f.value:
             f.confidence = min(f.confidence, 0.4)  # a long paste is not an answer: read back anything it implies
     findings = [f for f in findings if f.fact not in result.retracts]
     result.findings = findings

@@ -8,8 +8,8 @@ Normalised values, one shape per fact (the engine, policy and plan builder read 
 
 | fact | value |
 |---|---|
-| problem | sorted list of tags: knowledge, hallucination, format, tone, terminology, reasoning, domain, task, cost, latency, plateau |
-| prompting_tried | "none" (not at all) · "basic" (plain asks, no schema or examples) · "thorough" (system prompt, examples, iterations) |
+| problem | sorted list of tags: knowledge, hallucination, format, tone, terminology, reasoning, language, safety, domain, task, cost, latency, plateau, lora_plateau, base_model_gap |
+| prompting_tried | "none" (not at all) · "basic" (plain asks, no schema or examples) · "tried" (system prompt, examples, iterations) · "meets_target" (tried, and it already reaches the target) |
 | labeled_examples | int, input→output examples available (0 = none) |
 | data_quality | "high" (reviewed, curated) · "mixed" · "low" (noisy, unreviewed) |
 | knowledge_changes | "frequent" (daily…monthly) · "occasional" (a few times a year) · "static" |
@@ -81,6 +81,14 @@ class Interview:
     job_ids: list[str] = field(default_factory=list)
     awaiting: dict | None = None  # LLM mode: the launch paused for approval, {job_id, plan}
     notes: list[str] = field(default_factory=list)  # things the user said that are no fact (e.g. "wants own IP")
+    # Read-back: findings too unsure to hold (said in passing, read by meaning, in a pasted text, or an uploaded
+    # file that disagrees with a stated count) wait here, {fact: {"value", "words", "confidence"}}, until the user
+    # confirms them; a read-back question asks about one of them (`confirming`), once per fact (`confirmed`).
+    tentative: dict[str, dict] = field(default_factory=dict)
+    confirming: str | None = None
+    confirmed: list[str] = field(default_factory=list)
+    retried: list[str] = field(default_factory=list)  # facts asked once more, with options, after an unread answer
+    last_noted: list[str] = field(default_factory=list)  # facts set by the last message ("that's wrong" withdraws them)
 
     # ---- reading -------------------------------------------------------------------------------------------
     def value(self, key: str) -> Any:
@@ -119,6 +127,14 @@ class Interview:
             fact.history.append({"value": fact.value, "words": fact.words})
         fact.value, fact.words, fact.confidence, fact.skipped = value, words, confidence, False
         return change
+
+    def forget(self, key: str) -> None:
+        """The user withdrew what they said about `key`: unknown again (and not asked again unprompted)."""
+        fact = self.facts[key]
+        if fact.known:
+            fact.history.append({"value": fact.value, "words": fact.words})
+        self.facts[key] = Fact(history=fact.history)
+        self.tentative.pop(key, None)
 
     def skip(self, key: str) -> None:
         fact = self.facts[key]

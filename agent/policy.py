@@ -20,7 +20,7 @@ CONTEXTS = 40  # profiles sampled per turn; × ~50 candidate values ≈ 2,000 en
 # Ask only when the answer has a ≥ 10% chance to change the advice; below that it would rarely change anything,
 # and every question costs the user's patience.
 MIN_GAIN = 0.10
-MAX_QUESTIONS = 8  # a hard stop, whatever the gains
+MAX_QUESTIONS = 6  # a hard stop, whatever the gains (read-backs and asked-again questions count too)
 
 
 def priors(fact: str, values: Mapping[str, Any]) -> list[tuple[Any, float]]:

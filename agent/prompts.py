@@ -33,6 +33,42 @@ QUESTIONS: dict[str, str] = {
     "device, or a single narrow task?",
 }
 
+# Quick answers for each question (Gradio buttons). Each is plain words the reader turns into the fact's value
+# (tests/test_advisor_readback.py reads every one back), so a click and a typed answer take the same path.
+OPTIONS: dict[str, list[str]] = {
+    "problem": ["Wrong or outdated facts", "Output format", "Tone or style", "Domain terminology",
+                "Multi-step reasoning", "Serving cost or latency"],
+    "prompting_tried": ["Not tried yet", "Only a plain one-line prompt",
+                        "Serious prompting: system prompt, few-shot examples, iterations",
+                        "Prompting already meets our target"],
+    "labeled_examples": ["None", "About 50 examples", "About 500 examples", "About 5,000 examples",
+                         "About 50,000 examples"],
+    "data_quality": ["Reviewed and curated", "Mixed quality", "Noisy, unreviewed"],
+    "knowledge_changes": ["Daily", "Weekly", "Monthly", "A few times a year", "Hardly ever"],
+    "unlabeled_corpus": ["None", "About 1 million tokens", "About 100 million tokens", "About 10 billion tokens"],
+    "preference_data": ["None", "About 500 preference pairs", "About 5,000 preference pairs"],
+    "data_sensitivity": ["Public", "Confidential, our own cloud account is fine", "On-premises only", "Air-gapped"],
+    "weights_allowed": ["Yes, open weights are fine", "No existing weights may be used"],
+    "domain_novelty": ["Common, well covered by public text", "Specialised: thin in public data",
+                       "Novel: absent from public data"],
+    "compute": ["No GPU", "One rented GPU", "One GPU of our own", "Several GPUs of our own", "A GPU cluster"],
+    "budget": ["About $500", "About $5,000", "About $50,000", "About $1,000,000"],
+    "timeline": ["About a week", "About a month", "About a quarter", "About a year"],
+    "team": ["No engineers", "Software engineers, no ML", "ML engineers", "People who have pretrained models"],
+    "inference_constraints": ["No constraints", "Low latency", "Low cost per request", "High volume",
+                              "Runs on a device"],
+}
+DONT_KNOW_OPTION = "I don't know"
+READ_BACK = "Before I recommend, one check: I understood {label}: **{value}** (from \"{words}\"). Is that right?"
+READ_BACK_OPTIONS = ["Yes, that's right", "No"]
+UPLOAD_DISAGREES = ("Your file {name} has {count} examples, but you told me {stated}. Which should I plan with?")
+RETRY = "I didn't catch that. {question} You can pick one of these, or say it in your own words."
+FORGOTTEN = "Forgotten: {items}. I'll work without them until you tell me again."
+FOREIGN = ("I read {language}, I think, but I understand only {languages} offline, and I'd rather not guess. "
+           "Could you say it in English? (With an LLM configured, TUNEWISE_LLM, I can talk in other languages.)")
+PASTE_NOTED = ("Part of that looks like pasted text (an e-mail, a log or a signature), not an answer: I set it "
+               "aside.")
+
 FACT_LABELS: dict[str, str] = {
     "problem": "what is failing", "prompting_tried": "prompting tried", "labeled_examples": "labeled examples",
     "data_quality": "data quality", "knowledge_changes": "how often the knowledge changes",

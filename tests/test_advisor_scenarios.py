@@ -79,7 +79,11 @@ def test_median_questions_is_at_most_six_and_each_fact_is_asked_once(name, scena
     for scenario in scenarios:
         result = result_of(scenario)
         facts = [q["fact"] for q in result["questions"]]
-        assert len(facts) == len(set(facts)), f"{scenario['id']} re-asked a fact: {facts}"
+        # a fact comes back only right after itself: an unread answer asked once more with quick answers, or a
+        # read-back of what was understood; never a third time, never later in the interview
+        repeats = [a for a, b in zip(facts, facts[1:]) if a == b]
+        assert len(set(facts)) == len(facts) - len(repeats) and len(repeats) == len(set(repeats)), \
+            f"{scenario['id']} re-asked a fact: {facts}"
         counts.append(len(facts))
         ok = result["approach"] in scenario["expect"]
         hits += ok
