@@ -29,6 +29,8 @@ HANDLERS = {
     "validate-data": "trainer.validate:validate_command",
     "train": "trainer.launch:train_command",
     "jobs": "trainer.jobs:jobs_command",
+    "export": "trainer.export:export_command",
+    "serve": "trainer.serve:serve_command",
     "doctor": "ui.doctor:doctor_command",
 }
 
@@ -94,6 +96,20 @@ def build_parser() -> argparse.ArgumentParser:
                    "checkpoint); run: start queued jobs here until none is left (when the app is not running)")
     p.add_argument("id", nargs="?", help="job id for show, cancel, resume or approve")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = sub.add_parser("export", help="write a succeeded job's model as an adapter, a merged model or an Ollama folder")
+    p.add_argument("job", help="job id (see `tunewise jobs list`)")
+    p.add_argument("--format", choices=["adapter", "merged", "ollama"], default="merged",
+                   help="adapter: the PEFT adapter folder; merged (default): safetensors + tokenizer that "
+                   "AutoModelForCausalLM.from_pretrained loads; ollama: the merged folder plus a Modelfile")
+    p.add_argument("--out", required=True, help="a new or empty folder to write into")
+    p.add_argument("--json", action="store_true", help="print {format, out, files} as JSON")
+
+    p = sub.add_parser("serve", help="serve a succeeded job's model behind the OpenAI chat API (/v1/chat/completions)")
+    p.add_argument("job", help="job id (see `tunewise jobs list`)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    p.add_argument("--api-key", help="require `Authorization: Bearer KEY` on every request (needed off loopback)")
 
     sub.add_parser("doctor", help="check that tunewise can run here, and say what to fix when it cannot")
 
