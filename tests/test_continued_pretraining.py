@@ -11,6 +11,7 @@ from tests.test_corpus import one_torch_thread, write_domain_corpus  # noqa: F40
 from trainer import continued_pretraining
 from trainer.config import parse_config
 from trainer.corpus import CorpusError
+from tests.tracking_checks import assert_tracked
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -49,6 +50,7 @@ def test_full_continued_pretraining_lowers_held_out_domain_perplexity(tiny_model
     rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert any((r.get("tokens_per_s") or 0) > 0 for r in rows)  # throughput logged with the metrics
     assert result["corpus"]["packed_efficiency"] > 0.99  # only the last of ~100 blocks holds padding
+    assert_tracked(run_dir, steps=15)
 
 
 def test_lora_continued_pretraining_writes_an_adapter_and_a_merged_model(tiny_model_dir, tmp_path):

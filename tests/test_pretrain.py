@@ -12,6 +12,7 @@ from trainer import pretrain
 from trainer.config import parse_config
 from trainer.corpus import CorpusError
 from trainer.sizing import SizingError
+from tests.tracking_checks import assert_tracked
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -56,6 +57,7 @@ def test_a_model_pretrained_from_scratch_beats_the_uniform_baseline_by_far(tmp_p
     model = AutoModelForCausalLM.from_pretrained(run_dir / "model")
     tokenizer = AutoTokenizer.from_pretrained(run_dir / "model")
     assert model.config.vocab_size == len(tokenizer) == 300
+    assert_tracked(run_dir, steps=result["steps"])
 
 
 def test_the_learning_rate_warms_up_then_decays_on_a_cosine(tmp_path):

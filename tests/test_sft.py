@@ -20,6 +20,7 @@ from trainer.config import parse_config
 from trainer.datasets import DataError
 from trainer.evaluate import REPORT_KEYS
 from trainer.progress import read_jsonl
+from tests.tracking_checks import assert_tracked
 
 WORDS = ["alpha", "beta", "gamma", "delta", "echo"]
 
@@ -88,6 +89,7 @@ def test_adapter_files_config_and_result_are_written(lora_run):
     assert result["steps"] == 12 and result["train_examples"] + result["test_examples"] + result[
         "validation_examples"] == 60
     assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == ["checkpoint-12", "checkpoint-6"]
+    assert_tracked(run_dir, steps=12)
 
 
 def test_only_lora_weights_changed(lora_run, tiny_model_dir):

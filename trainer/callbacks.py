@@ -36,6 +36,9 @@ model, evaluating at the end) raises `TrainingStopped` at once: nothing is lost 
 Pre-flight probe: with `TUNEWISE_PREFLIGHT_STEPS=N` in the environment the run measures N optimizer steps after a
 warm-up step, writes run_dir/preflight.json (tokens/s, seconds per step, peak memory, total steps of the real
 run) and raises `PreflightDone`; it never saves a checkpoint or evaluates (see `trainer.preflight`).
+
+Tracking (`trainer.tracking`): TensorBoard event files in run_dir/tensorboard, the reproducibility card
+run_dir/card.json, and MLflow / W&B only where installed and configured by their own environment variables.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ from typing import Any
 from transformers import TrainerCallback
 
 from trainer.state.errors import UserError
+from trainer import tracking
 from trainer.progress import ProgressWriter, read_jsonl
 
 COMPLETE_MARKER = "tunewise-complete.json"
@@ -396,6 +400,8 @@ def job_callbacks(run_dir: Path) -> list[TrainerCallback]:
     """The callbacks every recipe passes to `Trainer(callbacks=...)`; see the module docstring."""
     callbacks: list[TrainerCallback] = [CheckpointAndStop(run_dir), LiveProgress(run_dir)]
     probe_steps = int(os.environ.get("TUNEWISE_PREFLIGHT_STEPS", "0"))
-    if probe_steps > 0:
+    if probe_steps > 0:  # a probe measures speed only: no tracking files for a run that never happens
         callbacks.append(PreflightProbe(run_dir, probe_steps))
+    else:
+        callbacks += [tracking.TensorBoardLog(run_dir), tracking.ReproCard(run_dir), *tracking.optional_trackers()]
     return callbacks
