@@ -14,5 +14,7 @@ For the UI (all the UI needs):
 
 Modules, by what changes together: facts (state) · numbers + extract (reading answers) · engine (the decision) ·
 policy (which question) · plan (training plan → trainer config) · prompts (all wording) · events (the stream) ·
-conversations (storage) · brain (offline flow and entry points) · llm (LLM mode) · terminal (advise / ask).
+conversations (storage) · brain (offline flow and entry points) · llm (LLM mode) · toolset (every tool the
+model sees, and the advisor's own two: recommend, plan_training) · terminal (advise / ask). The vocabulary (approach
+ids, fact keys, labels) is `trainer.state.vocabulary`.
 """

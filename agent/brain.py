@@ -34,23 +34,9 @@ from agent.numbers import human
 from agent.plan import build_plan
 from tools._log import log as tool_log, short
 from trainer.state.errors import UserError
+from trainer.state.vocabulary import APPROACHES, FACT_LABELS, approach_label
 
 log = logging.getLogger("tunewise.agent")
-
-# What to search the guidance index for, to cite each recommendation.
-CITATION_QUERIES = {
-    "prompt_engineering": "exhaust prompt engineering before fine-tuning: system prompt, schema, few-shot examples",
-    "rag": "use retrieval RAG when knowledge is factual and changes frequently instead of fine-tuning",
-    "collect_data": "how many high-quality labeled examples fine-tuning needs; build the dataset first",
-    "lora_finetune": "LoRA fine-tuning for consistent format, tone and style with a few hundred to thousands of examples",
-    "full_finetune": "full fine-tuning versus LoRA: when updating all weights is worth it, catastrophic forgetting",
-    "preference_tuning": "preference tuning DPO RLHF with pairwise comparisons of better and worse answers",
-    "continued_pretraining": "continued pretraining on unlabeled domain text before fine-tuning for domain reasoning",
-    "pretrain_from_scratch": "when to pretrain a model from scratch: data that cannot leave, licences, 10B tokens",
-    "stronger_base_model": "fine-tuning does not fix reasoning limitations; choose a stronger base model",
-    "rag_and_finetune": "combine retrieval for changing knowledge with fine-tuning for format behaviour",
-}
-
 
 def _embedder():
     """The bundled sentence embedder, for ranking an answer's sentences (loaded with the index already)."""
@@ -60,7 +46,7 @@ def _embedder():
 
 
 def _label(fact: str) -> str:
-    return prompts.FACT_LABELS.get(fact, fact)
+    return FACT_LABELS.get(fact, fact)
 
 
 # Retrieval results per state folder (each has its own index) and query: the built-in guides do not change while
@@ -94,8 +80,8 @@ def search_passages(query: str, approach: str | None = None, k: int = 3) -> tupl
 def warm() -> None:
     """Load the embedding model and look up every approach's citations now, so the first turns are fast.
     The app may call this once at start; it is safe to skip."""
-    for approach, query in CITATION_QUERIES.items():
-        search_passages(query, approach=approach, k=6)
+    for approach in APPROACHES.values():
+        search_passages(approach.citation_query, approach=approach.id, k=6)
 
 
 def citations_of(passages: list[dict]) -> list[dict]:
@@ -352,15 +338,15 @@ class OfflineBrain:
         focus = ""
         if intent.kind == answers.WHY_NOT and intent.target:
             lead.append(verdicts.why_not(intent.target, facts, advice["approach"]))
-            focus = engine.LABELS[intent.target]
+            focus = approach_label(intent.target)
         elif intent.kind == answers.COST:
             lead.append(self._price_text(text, intent, advice, facts, specs))
         elif intent.kind == answers.CHOOSE:
             lead.append(self._choose(iv, intent, advice, facts, specs, text))
-            focus = engine.LABELS[iv.plan["approach"]] if iv.plan and iv.plan.get("approach") else ""
+            focus = approach_label(iv.plan["approach"]) if iv.plan and iv.plan.get("approach") else ""
         else:
             lead += self._for_you(text, intent, advice, facts)
-            focus = engine.LABELS[intent.target] if intent.target else ""
+            focus = approach_label(intent.target) if intent.target else ""
         passages = self._passages(" ".join(text.split())[:400] + (f" ({focus})" if focus else ""), out)
         numbering: dict[int, int] = {}
         picked = answers.select(text, passages, _embedder(), k=2 if lead else 3, focus=focus)
@@ -429,12 +415,12 @@ class OfflineBrain:
             chosen = fitting[0] if fitting else next((a for a in advice["alternatives"] if a != intent.rejected),
                                                      advice["approach"])
         entry = by_id[chosen]
-        label = engine.LABELS[chosen]
+        label = approach_label(chosen)
         lines = []
         if intent.rejected and intent.rejected != chosen:
             dropped = by_id[intent.rejected]
             gives_up = dropped["reason"] if dropped["verdict"] in (verdicts.RECOMMENDED, verdicts.FITS) else ""
-            lines.append(prompts.REJECTED.format(rejected=engine.LABELS[intent.rejected]) +
+            lines.append(prompts.REJECTED.format(rejected=approach_label(intent.rejected)) +
                          (prompts.GIVES_UP.format(what=gives_up[0].upper() + gives_up[1:]) if gives_up else ""))
         caveat = "" if entry["verdict"] in (verdicts.RECOMMENDED, verdicts.FITS) else entry["reason"]
         if chosen == advice["approach"]:
@@ -483,7 +469,7 @@ class OfflineBrain:
         if changed:
             self._recommend(iv, cid, out)
             return
-        label = engine.LABELS[(iv.recommendation or {}).get("approach", "prompt_engineering")]
+        label = approach_label((iv.recommendation or {}).get("approach", "prompt_engineering"))
         out.append(AssistantMessage(prompts.ALREADY_RECOMMENDED.format(label=label)))
 
     @staticmethod
@@ -539,7 +525,7 @@ class OfflineBrain:
                             f"{len(rec['citations'])} source(s)" if not error else f"index unavailable: {error}"))
         plan = build_plan(rec, iv.values(), iv.data_path)
         rec["plan"] = plan
-        out.append(ToolStep("recommend", {"facts": iv.known()}, engine.LABELS[rec["approach"]]))
+        out.append(ToolStep("recommend", {"facts": iv.known()}, approach_label(rec["approach"])))
         tool_log.info("tool recommend (engine) args=%s -> %s", short(iv.known()), rec["approach"])
         iv.recommendation, iv.plan, iv.stage = rec, plan, "recommended"
         if before is None:
@@ -575,7 +561,7 @@ class OfflineBrain:
         plan["estimate"] = {"usd": [round(x) for x in cost["usd"]] if cost.get("usd") else None,
                             "hours": cost.get("hours"), "note": cost.get("summary") or cost.get("note", ""),
                             "summary": plan["summary"], "caveat": plan.get("caveat") or "",
-                            "advised": engine.LABELS.get(plan.get("advised") or chosen, "")}
+                            "advised": approach_label(plan.get("advised") or chosen)}
         try:
             result = request_launch.invoke({"plan": plan}, config={"configurable": {"thread_id": cid}})
         except Exception as exc:
@@ -593,7 +579,7 @@ def citation_query(rec: dict) -> str:
     """What to search the guides for to cite this recommendation: the approach's own query plus the deciding
     reasons, so two users of one approach get the passages about their own situation."""
     reasons = " ".join(e["text"] for e in rec.get("evidence", [])[:3])
-    return f"{CITATION_QUERIES[rec['approach']]}; {reasons}"[:400]
+    return f"{APPROACHES[rec['approach']].citation_query}; {reasons}"[:400]
 
 
 def what_changed(before: dict, after: dict) -> str:
@@ -604,21 +590,21 @@ def what_changed(before: dict, after: dict) -> str:
     why = (fresh or after.get("evidence") or [{"text": "the facts so far"}])[0]
     because = f"{_label(why['fact'])} — {why['text']}" if why.get("fact") else why["text"]
     if old != new:
-        return prompts.CHANGED.format(new=engine.LABELS[new], old=engine.LABELS[old], why=because)
+        return prompts.CHANGED.format(new=approach_label(new), old=approach_label(old), why=because)
     if fresh:
-        return prompts.UNCHANGED.format(label=engine.LABELS[new], why=because)
-    return prompts.UNCHANGED_NOTHING.format(label=engine.LABELS[new])
+        return prompts.UNCHANGED.format(label=approach_label(new), why=because)
+    return prompts.UNCHANGED_NOTHING.format(label=approach_label(new))
 
 
 def render_recommendation(rec: dict, previous: str | None = None) -> str:
     """The recommendation as a short markdown message."""
     lines = []
     if previous and previous != rec["approach"]:
-        lines.append(f"With what you just told me, my advice changes from {engine.LABELS[previous]}.")
-    lines.append(prompts.RECOMMEND_INTRO.format(label=engine.LABELS[rec["approach"]]))
+        lines.append(f"With what you just told me, my advice changes from {approach_label(previous)}.")
+    lines.append(prompts.RECOMMEND_INTRO.format(label=approach_label(rec["approach"])))
     lines += [f"- {r}" for r in rec["reasons"][:6]]
     if rec["alternatives"]:
-        lines.append(prompts.ALTERNATIVES.format(items=", ".join(engine.LABELS[a] for a in rec["alternatives"])))
+        lines.append(prompts.ALTERNATIVES.format(items=", ".join(approach_label(a) for a in rec["alternatives"])))
     if rec.get("would_change"):
         lines.append(prompts.WOULD_CHANGE.format(items="; ".join(w["text"] for w in rec["would_change"])))
     cost = rec["cost"]

@@ -1,6 +1,7 @@
 """The decision engine: a pure function from facts to a recommendation. No model, no index, no I/O.
 
-`recommend(facts) -> dict` takes {fact: value or None} (values as documented in `agent.facts`) and returns
+`recommend(facts) -> dict` takes {fact: value or None} (values typed as in `trainer.state.vocabulary.FACTS`) and
+returns
 
     {"approach": id, "alternatives": [ids], "reasons": [str], "evidence": [{"fact", "value", "text"}],
      "assumptions": [str], "would_change": [{"fact", "value", "approach", "text"}],
@@ -17,12 +18,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from agent.numbers import human
-from agent.prompts import FACT_LABELS
-
-APPROACHES = (
-    "prompt_engineering", "rag", "collect_data", "lora_finetune", "full_finetune", "preference_tuning",
-    "continued_pretraining", "pretrain_from_scratch", "stronger_base_model", "rag_and_finetune",
-)
+from trainer.state.vocabulary import APPROACHES, FACT_LABELS, approach_label
 
 # ---- thresholds, each from the source articles ------------------------------------------------------------------
 # "fewer than 50–100 high-quality pairs will rarely produce meaningful gains"; "early signal with 200–300 good
@@ -43,30 +39,6 @@ MIN_FULL_FT_GPU_MEMORY_GB = 160
 
 BEHAVIOUR = {"format", "tone", "terminology", "task"}
 SERVING = {"cost", "latency"}
-
-# Cost and time ranges per approach (US dollars of compute or labour; calendar days), from the articles' figures.
-COSTS: dict[str, tuple[tuple[float, float], tuple[float, float], str]] = {
-    "prompt_engineering": ((0, 500), (1, 5), "hours to days of prompt iteration; you pay only inference"),
-    "rag": ((500, 5_000), (5, 20), "an index, a retriever and an evaluation set; no training"),
-    "collect_data": ((1_000, 20_000), (14, 60), "mostly labelling and review time (60–70% of a fine-tuning project)"),
-    "lora_finetune": ((20, 2_000), (1, 7), "a few GPU-hours to a day of LoRA training; data preparation dominates"),
-    "full_finetune": ((500, 20_000), (3, 21), "all weights trained: several large GPUs for hours to days"),
-    "preference_tuning": ((200, 10_000), (3, 21), "DPO on preference pairs after (or instead of) supervised tuning"),
-    "continued_pretraining": ((1_000, 100_000), (7, 42), "next-token training on your corpus, then fine-tuning"),
-    "pretrain_from_scratch": ((500_000, 2_000_000), (60, 180), "a 7B-class model from random weights"),
-    "stronger_base_model": ((0, 2_000), (2, 10), "evaluate larger or reasoning-tuned models; higher inference cost"),
-    "rag_and_finetune": ((600, 8_000), (10, 30), "a retrieval pipeline plus a LoRA fine-tune for the behaviour"),
-}
-
-LABELS = {
-    "prompt_engineering": "prompt engineering", "rag": "retrieval-augmented generation (RAG)",
-    "collect_data": "building the dataset first", "lora_finetune": "LoRA fine-tuning",
-    "full_finetune": "full fine-tuning", "preference_tuning": "preference tuning (DPO)",
-    "continued_pretraining": "continued pretraining, then fine-tuning",
-    "pretrain_from_scratch": "pretraining a model from scratch", "stronger_base_model": "a stronger base model",
-    "rag_and_finetune": "RAG for knowledge plus fine-tuning for behaviour",
-}
-
 
 def describe(fact: str, value: Any) -> str:
     """A fact's value in words, for reasons and questions."""
@@ -482,14 +454,15 @@ def would_change(facts: Mapping[str, Any], current: str, limit: int = 4) -> list
                 weight = prior * (1.0 if facts.get(fact) is None else 0.5)
                 found.append((weight, {"fact": fact, "value": value, "approach": other,
                                        "text": f"if {FACT_LABELS.get(fact, fact)} were {describe(fact, value)}: "
-                                               f"{LABELS[other]}"}))
+                                               f"{approach_label(other)}"}))
                 break
     found.sort(key=lambda item: -item[0])
     return [item for _, item in found[:limit]]
 
 
 def cost_range(approach: str, facts: Mapping[str, Any]) -> dict:
-    (lo, hi), (dlo, dhi), note = COSTS[approach]
+    cost = APPROACHES[approach].cost  # the vocabulary's range, scaled below where the data sets the price
+    (lo, hi), (dlo, dhi), note = cost.usd, cost.days, cost.note
     corpus = facts.get("unlabeled_corpus") or 0
     if approach == "continued_pretraining" and corpus:
         # ≈ $100–$1,000 of GPU time per billion tokens for a 1–8B model (6·N·D FLOPs on rented H100s)

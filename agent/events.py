@@ -30,7 +30,7 @@ class AssistantMessage:
 
 @dataclass
 class ToolStep:
-    name: str  # the tool's name in tools.TOOLS
+    name: str  # the tool's name in agent.toolset.TOOLS
     args: dict
     summary: str  # one line on the result
     type: str = field(default="tool", init=False)

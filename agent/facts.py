@@ -4,25 +4,11 @@ Each of DESIGN.md's 15 facts holds a normalised value, the user's own words it c
 (1.0 = stated plainly in answer to the question, lower = inferred in passing). A fact the user could not or
 would not answer is *skipped*: its value stays None and it is never asked again.
 
-Normalised values, one shape per fact (the engine, policy and plan builder read these):
-
-| fact | value |
-|---|---|
-| problem | sorted list of tags: knowledge, hallucination, format, tone, terminology, reasoning, language, safety, domain, task, cost, latency, plateau, lora_plateau, base_model_gap |
-| prompting_tried | "none" (not at all) · "basic" (plain asks, no schema or examples) · "tried" (system prompt, examples, iterations) · "meets_target" (tried, and it already reaches the target) |
-| labeled_examples | int, input→output examples available (0 = none) |
-| data_quality | "high" (reviewed, curated) · "mixed" · "low" (noisy, unreviewed) |
-| knowledge_changes | "frequent" (daily…monthly) · "occasional" (a few times a year) · "static" |
-| unlabeled_corpus | int, tokens of raw domain text (0 = none) |
-| preference_data | int, preference pairs or rankings (0 = none) |
-| data_sensitivity | "public" · "confidential" (own cloud account is fine) · "on_prem" (own servers only) · "air_gapped" (never leaves an enclave) |
-| weights_allowed | "yes" (open or commercial weights may be used) · "no" (no existing weights may be used) |
-| domain_novelty | "covered" (public data covers it) · "partial" (present but thin/shallow) · "novel" (no overlap with public data) |
-| compute | {"gpus": int, "gpu_memory_gb": per-GPU GB, "access": "none"·"rent"·"own"·"cluster"} |
-| budget | float, US dollars available for this project |
-| timeline | float, days until it must work |
-| team | "none" (no engineers) · "software" (engineers, no ML) · "ml" (ML engineers) · "pretraining" (has pretrained models) |
-| inference_constraints | sorted list of tags: latency, cost, volume, single_task, on_device |
+The value of each fact has the type `trainer.state.vocabulary.FACTS[key].type` gives it: a `Choice` (one
+member, e.g. prompting_tried is "none", "basic" or "tried"), `Tags` (a sorted list of members, e.g. problem),
+a `Number` with its unit (labeled_examples: a count of examples; budget: US dollars) or a `GpuSpec`
+({"gpus", "gpu_memory_gb", "access"}). `vocabulary.check_value(key, value)` checks one. The engine, the question
+policy and the plan builder read these values.
 """
 
 from __future__ import annotations
@@ -30,26 +16,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-FACT_KEYS: tuple[str, ...] = (
-    "problem",
-    "prompting_tried",
-    "labeled_examples",
-    "data_quality",
-    "knowledge_changes",
-    "unlabeled_corpus",
-    "preference_data",
-    "data_sensitivity",
-    "weights_allowed",
-    "domain_novelty",
-    "compute",
-    "budget",
-    "timeline",
-    "team",
-    "inference_constraints",
-)
-
-# Facts whose value is a set of tags: a new mention adds tags instead of replacing the value.
-TAG_FACTS = ("problem", "inference_constraints")
+from trainer.state.vocabulary import FACT_KEYS, TAG_FACTS  # TAG_FACTS: a new mention adds tags
 
 
 @dataclass

@@ -2,9 +2,9 @@
 
 Enabled by `TUNEWISE_LLM=provider:model` (LangChain's `init_chat_model` form, e.g. `openai:gpt-4o-mini`,
 `openai:Qwen2.5-7B-Instruct` against a vLLM or llama.cpp server with `TUNEWISE_LLM_BASE_URL=http://host:8000/v1`,
-`TUNEWISE_LLM_API_KEY` optional). Built with `langchain.agents.create_agent` over `tools.TOOLS`, a SQLite
-checkpointer under TUNEWISE_HOME (one thread per conversation), and `HumanInTheLoopMiddleware` pausing every
-`request_launch` call.
+`TUNEWISE_LLM_API_KEY` optional). Built with `langchain.agents.create_agent` over `agent.toolset.TOOLS`, a
+SQLite checkpointer under TUNEWISE_HOME (one thread per conversation), and `HumanInTheLoopMiddleware` pausing
+every `request_launch` call.
 
 A paused launch becomes a job awaiting approval and an `ApprovalRequest` event, exactly as in the offline
 brain. The user's Approve (→ `agent.brain.approve`) approves the job through `trainer.jobs.approve_job`, then
@@ -23,12 +23,13 @@ from typing import Any, Iterator
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from agent import conversations, prompts
-from agent.brain import CITATION_QUERIES, citations_of, search_passages, transcript_row
+from agent.brain import citations_of, search_passages, transcript_row
 from agent.events import AssistantMessage, ApprovalRequest, Event, RecommendationEvent, ToolStep
 from agent.extract import MAX_CHARS
-from tools import NEEDS_APPROVAL, TOOLS
+from agent.toolset import NEEDS_APPROVAL, TOOLS
 from tools._log import short
 from trainer.state import home
+from trainer.state.vocabulary import APPROACHES
 
 log = logging.getLogger("tunewise.agent")
 
@@ -166,7 +167,7 @@ class LLMBrain:
         result = _parse(message.content)
         events: list[Event] = [ToolStep(message.name or (call or {}).get("name", "tool"), args, short(result, 200))]
         if message.name == "recommend" and isinstance(result, dict) and result.get("approach"):
-            query = CITATION_QUERIES[result["approach"]]
+            query = APPROACHES[result["approach"]].citation_query
             passages, _ = search_passages(query, approach=result["approach"], k=6)
             result["citations"] = citations_of(passages)[:3]
             interview.recommendation, interview.stage = result, "recommended"

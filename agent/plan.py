@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from agent.numbers import human
+from trainer.state.vocabulary import APPROACHES
 
 BUNDLED_BASE = "smollm2-135m-instruct"
 DATA_PLACEHOLDER = "ATTACH_YOUR_DATA.jsonl"  # replaced by the uploaded file's path before a launch
@@ -23,9 +24,6 @@ SPLIT = (0.8, 0.1, 0.1)  # train / validation / test, split before any training 
 KIND_WORDS = {"sft": "supervised fine-tuning", "continued_pretraining": "continued pretraining",
               "pretraining": "pretraining from scratch"}
 METHOD_WORDS = {"lora": "LoRA", "qlora": "QLoRA", "full": "full fine-tuning"}
-
-TRAINING_APPROACHES = {"lora_finetune", "full_finetune", "preference_tuning", "continued_pretraining",
-                       "pretrain_from_scratch", "rag_and_finetune"}
 
 # Production bases by GPU memory per card (GB). Memory arithmetic (bytes per parameter):
 #   QLoRA ≈ 0.5 (4-bit weights) + adapters/activations → a 7-8B model fits in 16-24 GB;
@@ -72,19 +70,18 @@ def build_plan(recommendation: Mapping[str, Any], facts: Mapping[str, Any], data
     approach = recommendation["approach"]
     labeled = facts.get("labeled_examples")
     compute = facts.get("compute")
-    steps = STEPS[approach]
-    plan: dict[str, Any] = {"approach": approach, "trains": approach in TRAINING_APPROACHES, "steps": steps,
-                            "split": list(SPLIT)}
-    if not plan["trains"]:
+    rule = APPROACHES[approach]  # the plan rule: steps, and the recipe it trains (None: trains nothing)
+    steps = list(rule.steps)
+    plan: dict[str, Any] = {"approach": approach, "trains": rule.trains, "steps": steps, "split": list(SPLIT)}
+    if rule.recipe is None:
         plan["summary"] = f"no training: {steps[0]}"
         return plan
 
     scale = scale_up(approach, compute)
-    method = "full" if approach in ("full_finetune", "pretrain_from_scratch") else "lora"
-    kind = {"continued_pretraining": "continued_pretraining", "pretrain_from_scratch": "pretraining"}.get(approach, "sft")
+    method, kind = rule.recipe.method, rule.recipe.kind
     data: dict[str, Any] = {"train": data_path or DATA_PLACEHOLDER, "split": list(SPLIT), "seed": 0}
-    if approach == "preference_tuning":
-        data["format"] = "preference"
+    if rule.recipe.data_format:
+        data["format"] = rule.recipe.data_format
     training: dict[str, Any] = {
         "epochs": _epochs(labeled) if kind == "sft" else 1.0,
         # LoRA 1e-4..3e-4; full fine-tuning 1e-5..5e-5 (source: "start with small learning rates")
@@ -126,12 +123,8 @@ def build_plan(recommendation: Mapping[str, Any], facts: Mapping[str, Any], data
                        and kind != "sft" else "")
                     + f"; at scale: {scale['base']} with {METHOD_WORDS[scale['method']]}"),
     })
-    if approach == "rag_and_finetune":
-        plan["notes"] = ["the fine-tune teaches the ticket/format behaviour only; facts come from retrieval at "
-                         "answer time, so the training data should show the model using a provided context"]
-    if approach == "preference_tuning":
-        plan["notes"] = ["the bundled trainer runs supervised tuning on the chosen answers; run DPO on the same "
-                         "pairs (TRL DPOTrainer) for the full preference objective"]
+    if rule.notes:
+        plan["notes"] = list(rule.notes)
     return plan
 
 
@@ -151,31 +144,4 @@ EVALUATION = {
                               "model with the best prompt"],
     "pretraining": ["validation perplexity on held-out corpus blocks", "compare against the best open model you "
                     "are allowed to use, if any"],
-}
-
-STEPS: dict[str, list[str]] = {
-    "prompt_engineering": ["write a structured system prompt: role, rules, the exact output schema",
-                           "add 3-5 few-shot examples covering the hard cases", "test 5-10 prompt variants on 50 real "
-                           "inputs and score them", "add an output parser/validator and retry on schema errors"],
-    "rag": ["collect the source documents and split them into passages", "index them with an embedding model",
-            "retrieve the top passages per question into the prompt, with citations", "re-index on every content "
-            "change; evaluate answer accuracy on real questions"],
-    "collect_data": ["write down the exact task and output format", "collect real inputs and have experts write "
-                     "or correct the outputs", "aim for 500-2,000 reviewed examples; 200-300 show early signal",
-                     "deduplicate, fix labels, split 80/10/10 before training"],
-    "stronger_base_model": ["benchmark larger or reasoning-tuned models on 50 of your hardest inputs",
-                            "keep your best prompt (chain-of-thought, worked examples)", "only then consider "
-                            "fine-tuning the stronger model for format"],
-    "lora_finetune": ["validate the dataset", "LoRA fine-tune the base model", "evaluate against the base model "
-                      "with your best prompt, plus a forgetting check"],
-    "full_finetune": ["validate the dataset", "fine-tune all weights with a low learning rate",
-                      "evaluate against the LoRA run and the base model; check forgetting"],
-    "preference_tuning": ["validate the preference pairs (prompt, chosen, rejected)", "tune on the preferred "
-                          "answers, then DPO", "have reviewers compare tuned vs. base answers blind"],
-    "continued_pretraining": ["gather and clean the domain corpus", "continue next-token training on it",
-                              "fine-tune on your labeled examples", "evaluate domain accuracy and forgetting"],
-    "pretrain_from_scratch": ["train a tokenizer on the corpus", "size the model to the tokens (≈ 20 tokens per "
-                              "parameter)", "pretrain on the cluster", "instruction-tune and evaluate"],
-    "rag_and_finetune": ["build retrieval over the knowledge base", "LoRA fine-tune for the output template, with "
-                         "retrieved context in the training prompts", "evaluate facts and format separately"],
 }

@@ -3,7 +3,7 @@ Change wording here, never inline in the flow."""
 
 from __future__ import annotations
 
-# One question per fact (DESIGN.md's keys). Each can be answered in plain words; "I don't know" skips it.
+# One question per fact (the keys of trainer.state.vocabulary.FACTS, whose labels name the facts). Each can be answered in plain words; "I don't know" skips it.
 QUESTIONS: dict[str, str] = {
     "problem": "What exactly is going wrong today — wrong or outdated facts, output format, tone or style, "
     "domain terminology, reasoning, or serving cost and speed?",
@@ -69,14 +69,6 @@ FOREIGN = ("I read {language}, I think, but I understand only {languages} offlin
 PASTE_NOTED = ("Part of that looks like pasted text (an e-mail, a log or a signature), not an answer: I set it "
                "aside.")
 
-FACT_LABELS: dict[str, str] = {
-    "problem": "what is failing", "prompting_tried": "prompting tried", "labeled_examples": "labeled examples",
-    "data_quality": "data quality", "knowledge_changes": "how often the knowledge changes",
-    "unlabeled_corpus": "unlabeled domain text", "preference_data": "preference data",
-    "data_sensitivity": "data sensitivity", "weights_allowed": "existing weights allowed",
-    "domain_novelty": "how new the domain is to public models", "compute": "compute", "budget": "budget",
-    "timeline": "timeline", "team": "team", "inference_constraints": "serving constraints",
-}
 
 GREETING = ("Tell me what you want a model to do and what is going wrong today. I'll ask a few questions — only "
             "the ones that could change my advice — and then recommend whether to prompt, retrieve, fine-tune or "

@@ -19,6 +19,7 @@ from pathlib import Path
 from agent import brain, conversations, prompts
 from agent.events import ApprovalRequest, Question, RecommendationEvent, ToolStep
 from trainer.state.errors import UserError
+from trainer.state.vocabulary import approach_label
 
 MAX_TURNS = 30  # a scripted interview never needs this many; a guard against a loop
 DONT_KNOW = "I don't know"
@@ -79,7 +80,8 @@ def advise_command(args) -> int:
     print(f"Questions asked: {len(result['questions'])}")
     for q in result["questions"]:
         print(f"  [{q['fact']}] {q['text']}")
-    print(f"\nRecommendation: {result['approach']}  (alternatives: {', '.join(result['alternatives']) or 'none'})")
+    alternatives = ", ".join(approach_label(a) for a in result["alternatives"]) or "none"
+    print(f"\nRecommendation: {approach_label(result['approach'])}  (alternatives: {alternatives})")
     for reason in result["reasons"]:
         print(f"  - {reason}")
     for c in result["citations"]:

@@ -19,6 +19,7 @@ from typing import Any, Mapping
 
 from agent import engine
 from agent.numbers import human
+from trainer.state.vocabulary import APPROACH_IDS, approach_label
 
 RECOMMENDED, FITS, NO, IF = "recommended", "fits", "does_not_fit", "would_fit_if"
 VERDICT_LABELS = {RECOMMENDED: "recommended", FITS: "fits", NO: "does not fit", IF: "would fit if…"}
@@ -336,7 +337,7 @@ def verdicts(facts: Mapping[str, Any], recommended: str | None = None) -> list[d
     """One verdict per approach (see the module docstring). The engine's choice is marked `recommended`."""
     view = _View(facts)
     out = []
-    for approach in engine.APPROACHES:
+    for approach in APPROACH_IDS:
         entry = _RULES[approach](view)
         if approach == recommended:
             entry = {**entry, "verdict": RECOMMENDED, "condition": ""}
@@ -347,7 +348,7 @@ def verdicts(facts: Mapping[str, Any], recommended: str | None = None) -> list[d
 def why_not(approach: str, facts: Mapping[str, Any], recommended: str | None = None) -> str:
     """"Why not X?" in a few sentences with the user's figures."""
     entry = next(v for v in verdicts(facts, recommended) if v["approach"] == approach)
-    label = engine.LABELS[approach]
+    label = approach_label(approach)
     head = {RECOMMENDED: f"{label[0].upper() + label[1:]} is what I recommend for you:",
             FITS: f"{label[0].upper() + label[1:]} fits your case:",
             NO: f"{label[0].upper() + label[1:]} does not fit your case:",
@@ -356,5 +357,5 @@ def why_not(approach: str, facts: Mapping[str, Any], recommended: str | None = N
     if entry["condition"]:
         text += f" It would fit {entry['condition']}."
     if recommended and recommended != approach:
-        text += f" For now I recommend {engine.LABELS[recommended]}."
+        text += f" For now I recommend {approach_label(recommended)}."
     return text.replace("..", ".")

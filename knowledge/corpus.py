@@ -22,22 +22,10 @@ from typing import Any, Iterator
 import yaml
 
 from trainer.state.errors import UserError
+from trainer.state.vocabulary import APPROACH_IDS  # a guide's `approaches` must use these exactly
 
 GUIDES_DIR = Path(__file__).resolve().parent / "guides"
 
-# DESIGN.md's approach ids; a guide's `approaches` must use these exactly.
-APPROACHES = (
-    "prompt_engineering",
-    "rag",
-    "collect_data",
-    "lora_finetune",
-    "full_finetune",
-    "preference_tuning",
-    "continued_pretraining",
-    "pretrain_from_scratch",
-    "stronger_base_model",
-    "rag_and_finetune",
-)
 REQUIRED_FIELDS = ("title", "topics", "approaches", "sources")
 
 # ≈ 1.3 word pieces per English word: 180 words + the "title — section" prefix stays under 256 pieces.
@@ -129,7 +117,7 @@ def parse_guide(path: Path) -> Guide:
     for name in ("topics", "approaches", "sources"):
         if not isinstance(meta[name], list):
             raise CorpusError(f"guide {path.name}: `{name}` must be a list.")
-    unknown = [a for a in meta["approaches"] if a not in APPROACHES]
+    unknown = [a for a in meta["approaches"] if a not in APPROACH_IDS]
     if unknown:
         raise CorpusError(f"guide {path.name}: unknown approach ids {unknown}; use those of DESIGN.md.")
     return Guide(

@@ -32,10 +32,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
 from knowledge import corpus
-from knowledge.corpus import APPROACHES, GUIDES_DIR, Chunk
+from knowledge.corpus import GUIDES_DIR, Chunk
 from knowledge.documents import TEXT_SUFFIXES, read_text_file, text_files
 from knowledge.lexical import LexicalIndex
 from trainer.state.errors import UserError
+from trainer.state.vocabulary import APPROACH_IDS
 
 GUIDES_COLLECTION = "tunewise-guides"
 USER_COLLECTION = "tunewise-user-docs"
@@ -470,8 +471,8 @@ class KnowledgeIndex:
     def _where(self, approach: str | None, topic: str | None) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []
         if approach:
-            if approach not in APPROACHES:
-                raise UserError(f"unknown approach {approach!r}; use one of: {', '.join(APPROACHES)}.")
+            if approach not in APPROACH_IDS:
+                raise UserError(f"unknown approach {approach!r}; use one of: {', '.join(APPROACH_IDS)}.")
             clauses.append({corpus.approach_key(approach): True})
         if topic:
             topics = corpus.known_topics(self.guides_dir)

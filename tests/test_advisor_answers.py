@@ -14,6 +14,7 @@ import pytest
 
 from agent import answers, engine, pricing, verdicts
 from agent.facts import FACT_KEYS
+from trainer.state.vocabulary import APPROACH_IDS, approach_label
 from ui import render
 
 # A team with a 50 M-token wiki, 60 labelled examples, one 24 GB GPU, a $20k budget and no preference data:
@@ -44,18 +45,18 @@ def profiles() -> list[dict]:
 def test_every_approach_gets_exactly_one_verdict_and_the_engine_choice_is_marked_recommended():
     rec = engine.recommend(WIKI_TEAM)
     table = verdicts.verdicts(WIKI_TEAM, rec["approach"])
-    assert [v["approach"] for v in table] == list(engine.APPROACHES)
+    assert [v["approach"] for v in table] == list(APPROACH_IDS)
     assert [v["approach"] for v in table if v["verdict"] == verdicts.RECOMMENDED] == [rec["approach"]]
     assert all(v["verdict"] in verdicts.VERDICT_LABELS and v["reason"] for v in table)
     assert all(v["condition"] for v in table if v["verdict"] in (verdicts.NO, verdicts.IF))
 
 
-@pytest.mark.parametrize("approach", engine.APPROACHES)
+@pytest.mark.parametrize("approach", APPROACH_IDS)
 def test_why_not_each_approach_is_answered_with_the_users_own_figures(approach):
     rec = engine.recommend(WIKI_TEAM)
     text = verdicts.why_not(approach, WIKI_TEAM, rec["approach"])
     assert FIGURE_FOR[approach] in text, text
-    assert engine.LABELS[approach].split(" ")[0].lower() in text.lower()
+    assert approach_label(approach).split(" ")[0].lower() in text.lower()
     assert not re.search(r"\b[a-z]+_[a-z_]+\b", text), f"an internal id leaked: {text}"
 
 
@@ -85,13 +86,13 @@ def test_the_comparison_table_is_on_every_recommendation_card_with_labels_only()
         rec["verdicts"] = verdicts.verdicts(facts, rec["approach"])
         card = render.recommendation_card(rec)
         assert "| approach | verdict |" in card
-        assert all(render.APPROACH_LABELS[a] in card for a in engine.APPROACHES)
-        assert not any(a in card for a in engine.APPROACHES if "_" in a), facts
+        assert all(render.APPROACH_LABELS[a] in card for a in APPROACH_IDS)
+        assert not any(a in card for a in APPROACH_IDS if "_" in a), facts
     assert len(seen) >= 5  # the grid really produces different recommendations
     rec = engine.recommend(WIKI_TEAM)
     rec["verdicts"] = verdicts.verdicts(WIKI_TEAM, rec["approach"])
     table = render.comparison_table(rec["verdicts"])
-    assert table.count("\n") == len(engine.APPROACHES) + 1  # header, rule, one row per approach
+    assert table.count("\n") == len(APPROACH_IDS) + 1  # header, rule, one row per approach
 
 
 # ---- the user's own price ------------------------------------------------------------------------------------------

@@ -9,8 +9,10 @@ import time
 import pytest
 
 from agent import engine, policy
-from agent.facts import FACT_KEYS, Interview
+from agent.facts import Interview
+from trainer.state.vocabulary import FACT_KEYS
 from agent.plan import build_plan
+from trainer.state import vocabulary
 
 
 def facts(**known):
@@ -66,7 +68,7 @@ def test_full_fine_tuning_needs_the_memory_for_all_weights():
 
 
 def test_every_reason_names_the_fact_it_rests_on_by_its_label_never_its_key():
-    from agent.prompts import FACT_LABELS
+    from trainer.state.vocabulary import FACT_LABELS
 
     rec = engine.recommend(facts(problem=["tone"], **TRIED, labeled_examples=300, data_quality="high"))
     labels = set(FACT_LABELS.values())
@@ -103,7 +105,7 @@ def test_the_engine_is_pure():
 
 
 def test_every_approach_is_reachable():
-    assert {engine.recommend(facts(**known))["approach"] for known, _ in RULE_CASES} == set(engine.APPROACHES)
+    assert {engine.recommend(facts(**known))["approach"] for known, _ in RULE_CASES} == set(vocabulary.APPROACH_IDS)
 
 
 # ---- the question policy ---------------------------------------------------------------------------------------
@@ -173,7 +175,7 @@ def test_choosing_a_question_takes_well_under_a_tenth_of_a_second():
 
 # ---- the plan builder ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("approach", sorted(engine.APPROACHES))
+@pytest.mark.parametrize("approach", sorted(vocabulary.APPROACH_IDS))
 def test_plans_validate_as_trainer_configs_or_train_nothing(approach):
     from trainer.config import JobConfig
 

@@ -14,6 +14,7 @@ import pytest
 
 import knowledge
 from agent import brain, conversations, prompts
+from trainer.state import vocabulary
 from agent.events import (AssistantMessage, ApprovalRequest, JobUpdate, Question, RecommendationEvent, ToolStep,
                           to_dict)
 
@@ -142,7 +143,7 @@ def test_dont_know_skips_the_fact_and_it_is_never_asked_again():
     cid = conversations.create()
     first = questions(say(cid, "The model gets our report format wrong."))[0]
     events = say(cid, "no idea, skip")
-    assert prompts.SKIPPED.format(label=prompts.FACT_LABELS[first.fact]) in messages(events)
+    assert prompts.SKIPPED.format(label=vocabulary.FACT_LABELS[first.fact]) in messages(events)
     iv = conversations.load(cid)
     assert first.fact in iv.skipped() and iv.asked.count(first.fact) == 1
     assert first.fact not in [q.fact for q in questions(events)]

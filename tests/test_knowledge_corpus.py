@@ -10,6 +10,7 @@ import pytest
 
 from knowledge import corpus
 from knowledge.corpus import CorpusError, Guide
+from trainer.state.vocabulary import APPROACH_IDS
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_DIRS = [REPO.parent / "shared" / "seeds", REPO / "shared" / "seeds"]
@@ -65,13 +66,13 @@ def test_there_are_at_least_fifteen_guides_and_every_required_subject_has_one(gu
 def test_every_guide_names_its_sources_and_uses_design_approach_ids(guides):
     for guide in guides:
         assert guide.title and guide.topics and guide.approaches, guide.file_name
-        assert set(guide.approaches) <= set(corpus.APPROACHES), guide.file_name
+        assert set(guide.approaches) <= set(APPROACH_IDS), guide.file_name
         assert all(re.fullmatch(r"00[0-3]_[0-9a-f]{16}\.txt", s) for s in guide.sources), guide.file_name
 
 
 def test_every_approach_id_is_covered_by_some_guide(guides):
     covered = {a for g in guides for a in g.approaches}
-    assert covered == set(corpus.APPROACHES)
+    assert covered == set(APPROACH_IDS)
 
 
 def test_guides_are_sectioned_and_every_section_can_answer_on_its_own(guides):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import knowledge
-from tools import NEEDS_APPROVAL, TOOLS
+from agent.toolset import NEEDS_APPROVAL, TOOLS
 
 SNAPSHOT = Path(__file__).resolve().parent / "scenarios" / "tools_snapshot.json"
 
@@ -38,7 +38,7 @@ def test_every_tool_says_when_to_call_it_and_is_listed_once():
 
 
 def test_recommend_tool_reads_plain_words_and_returns_the_engine_answer():
-    from tools.advice import recommend
+    from agent.toolset import recommend
 
     out = recommend.invoke({"problem": "the JSON output is missing fields", "prompting_tried": "no, never",
                             "labeled_examples": "a few thousand"})
@@ -48,14 +48,14 @@ def test_recommend_tool_reads_plain_words_and_returns_the_engine_answer():
 
 
 def test_recommend_tool_lists_what_to_ask_next_when_facts_are_missing():
-    from tools.advice import recommend
+    from agent.toolset import recommend
 
     out = recommend.invoke({"problem": "tone is wrong"})
     assert "prompting_tried" in out["ask_next"]
 
 
 def test_plan_training_tool_returns_a_config_the_trainer_accepts():
-    from tools.advice import plan_training
+    from agent.toolset import plan_training
     from trainer.config import JobConfig
 
     plan = plan_training.invoke({"approach": "lora_finetune", "labeled_examples": 2000, "gpus": 1,
@@ -86,7 +86,7 @@ def test_inspect_dataset_tool_reports_located_errors(tmp_path):
 
 
 def test_every_tool_call_is_logged_with_args_and_result(caplog):
-    from tools.advice import recommend
+    from agent.toolset import recommend
 
     with caplog.at_level(logging.INFO, logger="tunewise.tools"):
         recommend.invoke({"problem": "outdated facts about our products"})

@@ -59,6 +59,7 @@ from transformers import TrainerCallback
 from trainer.state.errors import UserError
 from trainer import tracking
 from trainer.progress import ProgressWriter, read_jsonl
+from trainer.state.vocabulary import JobState
 
 COMPLETE_MARKER = "tunewise-complete.json"
 CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
@@ -67,7 +68,8 @@ CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
 class TrainingStopped(BaseException):
     """The run stopped on request after saving a complete checkpoint (or before training began).
 
-    reason: "cancelled" (SIGTERM: the user cancelled) or "interrupted" (the app that supervised it went away)."""
+    reason: JobState.CANCELLED (SIGTERM: the user cancelled) or JobState.INTERRUPTED (the app that supervised it
+    went away): the state the job ends in."""
 
     def __init__(self, reason: str, step: int | None = None, checkpoint: Path | None = None):
         super().__init__(f"training stopped ({reason}) at step {step}")
@@ -99,7 +101,7 @@ _stop_reason: str | None = None
 _training_active = False
 
 
-def request_stop(reason: str = "cancelled") -> None:
+def request_stop(reason: str = JobState.CANCELLED) -> None:
     """Ask the run to stop at the next step boundary (the first reason given wins)."""
     global _stop_reason
     if _stop_reason is None:
@@ -112,16 +114,16 @@ def stop_reason() -> str | None:
 
 def sigterm_handler(signum, frame) -> None:
     """SIGTERM (the user cancelled): stop gracefully inside the training loop, at once outside it."""
-    request_stop("cancelled")
+    request_stop(JobState.CANCELLED)
     if not _training_active:
-        raise TrainingStopped(_stop_reason or "cancelled")
+        raise TrainingStopped(_stop_reason or JobState.CANCELLED)
 
 
 def interrupt_handler(signum, frame) -> None:
     """SIGUSR1 (the app that supervises the job is going away): like SIGTERM, but the job ends `interrupted`."""
-    request_stop("interrupted")
+    request_stop(JobState.INTERRUPTED)
     if not _training_active:
-        raise TrainingStopped(_stop_reason or "interrupted")
+        raise TrainingStopped(_stop_reason or JobState.INTERRUPTED)
 
 
 # ---- checkpoints ----
@@ -244,10 +246,10 @@ class CheckpointAndStop(TrainerCallback):
         if dist is not None:  # every rank must stop at the same step, or the others hang in the next all-reduce
             import torch
 
-            codes = {None: 0, "cancelled": 1, "interrupted": 2}
+            codes = {None: 0, JobState.CANCELLED: 1, JobState.INTERRUPTED: 2}
             flag = torch.tensor([codes.get(reason, 1)], dtype=torch.int64, device=args.device)
             dist.all_reduce(flag, op=dist.ReduceOp.MAX)
-            reason = {0: None, 1: "cancelled", 2: "interrupted"}[int(flag.item())]
+            reason = {0: None, 1: JobState.CANCELLED, 2: JobState.INTERRUPTED}[int(flag.item())]
         if reason is not None:
             self.stopping = reason
             control.should_save = True

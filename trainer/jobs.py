@@ -43,18 +43,16 @@ from trainer.state import db, home
 from trainer.config import ConfigError, JobConfig, parse_config
 from trainer.state.errors import UserError
 from trainer.records import Job, JobEvent, JobMetric
+from trainer.state.vocabulary import ACTIVE_STATES, TERMINAL_STATES, JobState
 
-AWAITING_APPROVAL = "awaiting_approval"
-VALIDATING = "validating"
-QUEUED = "queued"
-RUNNING = "running"
-SUCCEEDED = "succeeded"
-FAILED = "failed"
-CANCELLED = "cancelled"
-INTERRUPTED = "interrupted"
-STATES = (AWAITING_APPROVAL, VALIDATING, QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTED)
-TERMINAL = (SUCCEEDED, FAILED, CANCELLED)
-ACTIVE = (VALIDATING, QUEUED, RUNNING)
+# The states are trainer.state.vocabulary.JobState; these short names keep the transitions below readable.
+AWAITING_APPROVAL, VALIDATING, QUEUED, RUNNING = (JobState.AWAITING_APPROVAL, JobState.VALIDATING, JobState.QUEUED,
+                                                  JobState.RUNNING)
+SUCCEEDED, FAILED, CANCELLED, INTERRUPTED = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED,
+                                             JobState.INTERRUPTED)
+STATES = tuple(JobState)
+TERMINAL = TERMINAL_STATES
+ACTIVE = ACTIVE_STATES
 
 CANCEL_GRACE_S = 30.0  # seconds a cancelled job gets to save its checkpoint before SIGKILL
 

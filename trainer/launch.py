@@ -30,6 +30,7 @@ import yaml
 
 from trainer.state import home
 from trainer.config import ConfigError, JobConfig, load_config
+from trainer.state.vocabulary import JobState
 
 RECIPES = {
     "sft": "trainer.sft",
@@ -146,7 +147,7 @@ def _run_single(config, args: argparse.Namespace) -> int:
         from trainer.jobs import run_foreground
 
         job = run_foreground(config, approver=f"cli:{getpass.getuser()}")
-        return 0 if job.state == "succeeded" else 1
+        return 0 if job.state == JobState.SUCCEEDED else 1
     run_dir = Path(run_dir) if run_dir else new_run_dir(_kind(config))
     print(f"run folder: {run_dir}")
     run_any(config, run_dir, resume=getattr(args, "resume", False))

@@ -51,10 +51,11 @@ from trainer.jobs import (
     validate_job,
 )
 from trainer.records import Job
+from trainer.state.vocabulary import JobState
 
 STARTING_GRACE_S = 60.0  # a claimed job with no pid after this long lost its runner between claim and spawn
 STALE_VALIDATION_S = 120.0  # a validation not finished after this long is re-run (the process doing it died)
-EXIT_MEANING = {0: "succeeded", 1: "failed", 3: "cancelled", 4: "interrupted"}  # trainer.worker exit codes
+EXIT_MEANING = {0: JobState.SUCCEEDED, 1: FAILED, 3: CANCELLED, 4: INTERRUPTED}  # trainer.worker exit codes
 
 
 def cuda_devices() -> list[str]:
@@ -234,7 +235,8 @@ class Runner:
             half_done = list(s.exec(select(Job.id).where(Job.state == VALIDATING, Job.updated_at < stale)))
             orphans = s.connection().execute(text(
                 "SELECT j.id, p.id, p.state FROM job j JOIN job p ON j.parent_id = p.id "
-                "WHERE j.state = 'queued' AND p.state IN ('failed', 'cancelled')")).all()
+                "WHERE j.state = :state_queued AND p.state IN (:state_failed, :state_cancelled)"),
+                {"state_queued": QUEUED, "state_failed": FAILED, "state_cancelled": CANCELLED}).all()
         for job_id in half_done:
             validate_job(job_id)
         for job_id, parent_id, parent_state in orphans:
@@ -247,14 +249,15 @@ class Runner:
         now = db.utcnow().isoformat()
         only = "AND j.id = :only" if self.only else ""
         sql = text(f"""
-            UPDATE job SET state = 'running', attempt = attempt + 1, pid = NULL, pid_create_time = NULL,
+            UPDATE job SET state = :state_running, attempt = attempt + 1, pid = NULL, pid_create_time = NULL,
                 exit_code = NULL, started_at = COALESCE(started_at, :now), updated_at = :now
             WHERE id = (SELECT j.id FROM job j LEFT JOIN job p ON j.parent_id = p.id
-                        WHERE j.state = 'queued' AND (j.parent_id IS NULL OR p.state = 'succeeded') {only}
+                        WHERE j.state = :state_queued AND (j.parent_id IS NULL OR p.state = :state_succeeded) {only}
                         ORDER BY j.updated_at, j.id LIMIT 1)
-              AND (SELECT COUNT(*) FROM job WHERE state = 'running') < :limit
+              AND (SELECT COUNT(*) FROM job WHERE state = :state_running) < :limit
             RETURNING id, attempt""")
-        params: dict[str, Any] = {"now": now, "limit": self.max_concurrent}
+        params: dict[str, Any] = {"now": now, "limit": self.max_concurrent, "state_queued": QUEUED,
+                                  "state_running": RUNNING, "state_succeeded": JobState.SUCCEEDED}
         if self.only:
             params["only"] = self.only
         with db.session() as s:

@@ -66,7 +66,7 @@ def watch_runner(runner_pid: int) -> None:
     def watch() -> None:
         while os.getppid() == runner_pid:
             threading.Event().wait(PARENT_POLL_S)
-        callbacks.request_stop("interrupted")
+        callbacks.request_stop(INTERRUPTED)
         os.kill(os.getpid(), signal.SIGUSR1)
 
     threading.Thread(target=watch, name="runner-watch", daemon=True).start()
@@ -93,7 +93,7 @@ def run_distributed(config: JobConfig, run_dir: Path, resume: bool) -> dict:
     proc = subprocess.Popen(argv)
 
     def forward(signum, frame):  # the ranks run the stop logic; this process only remembers why
-        callbacks.request_stop("cancelled" if signum == signal.SIGTERM else "interrupted")
+        callbacks.request_stop(CANCELLED if signum == signal.SIGTERM else INTERRUPTED)
         if signum != signal.SIGTERM:  # SIGTERM to the group already reached torchrun and the ranks
             proc.send_signal(signal.SIGTERM)
 
@@ -113,7 +113,7 @@ def run_distributed(config: JobConfig, run_dir: Path, resume: bool) -> dict:
 def classify(exc: BaseException, run_dir: Path) -> tuple[str, str, str, str | None]:
     """(state, error code, message, param) for an exception that ended the run."""
     if isinstance(exc, TrainingStopped):
-        if exc.reason == "interrupted":
+        if exc.reason == INTERRUPTED:
             return INTERRUPTED, "", "interrupted: the app that supervised the job stopped; resume to continue", None
         return CANCELLED, "", "cancelled" + (f" at step {exc.step}" if exc.step is not None else "") + \
             "; the last complete checkpoint is kept", None
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     state, code, message, param, result = SUCCEEDED, "", "", None, None
     try:
         if job.cancel_requested_at is not None:
-            raise TrainingStopped("cancelled")
+            raise TrainingStopped(CANCELLED)
         config = parse_config(job.config, f"job {job.id} config")
         changed = fingerprint_changes(job)
         if changed:
@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
                 result = run_distributed(config, run_dir, resume)
             else:
                 result = run_in_process(config, run_dir, resume, args.recipe)
-            message = "succeeded"
+            message = str(SUCCEEDED)
     except BaseException as exc:  # noqa: BLE001 - every ending is recorded; the traceback goes to log.txt
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGUSR1, signal.SIG_IGN)

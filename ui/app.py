@@ -34,6 +34,7 @@ from typing import Any, Iterator  # noqa: E402
 import gradio as gr  # noqa: E402
 
 from trainer.state.errors import UserError  # noqa: E402
+from trainer.state.vocabulary import JobState  # noqa: E402
 from ui import backend, render, uploads  # noqa: E402
 
 POLL_S = 1.0  # the job panel's refresh interval, seconds
@@ -136,7 +137,7 @@ def _event_message(event: dict, conversation_id: str) -> dict | None:
                                        job.config, job.state, job.approved_by)
     if kind == "job":
         return {"role": "assistant", "content": render.milestone_text(event["job_id"], event["state"], {})
-                if event.get("state") not in ("validating",) else f"Job `{event['job_id']}` approved — validating data."}
+                if event.get("state") != JobState.VALIDATING else f"Job `{event['job_id']}` approved — validating data."}
     text = event.get("text") or ""
     return {"role": "assistant", "content": text} if text else None
 
@@ -296,18 +297,18 @@ def _plot_frame(rows: list[dict]):
 def _milestones(cid: str) -> None:
     """Post each approved job's milestones (started, finished, failed…) and, once, its results into the chat."""
     for job in backend.conversation_jobs(cid):
-        if not job.approved_by or job.state in ("awaiting_approval", "validating"):
+        if not job.approved_by or job.state in (JobState.AWAITING_APPROVAL, JobState.VALIDATING):
             continue
         summary = backend.summary(job.id)
         state = job.state
-        if state in ("running", "interrupted"):
+        if state in (JobState.RUNNING, JobState.INTERRUPTED):
             key = f"{job.id}:{state}:{job.attempt}"
         else:
             key = f"{job.id}:{state}"
-        if state in ("queued",) and job.attempt:
+        if state == JobState.QUEUED and job.attempt:
             continue  # a resumed job: "running" follows at once
         backend.post_once(cid, key, render.milestone_text(job.id, state, summary), {"ui": "milestone", "job_id": job.id})
-        if state == "succeeded":
+        if state == JobState.SUCCEEDED:
             report = backend.evaluation(job.id)
             if report:
                 files = [str(p) for p in backend.eval_plots(job.id)]
@@ -351,7 +352,7 @@ def poll(session: dict, pstate: dict) -> tuple:
         pstate.update(metric_id=last_metric, event_id=last_event)
     elif pstate.get("job_id") or pstate.get("conversation_id") != cid:
         panel, plot, log = render.job_panel(None), _plot_frame([]), ""
-    awaiting = next((j.id for j in job_rows if j.state == "awaiting_approval"), None)
+    awaiting = next((j.id for j in job_rows if j.state == JobState.AWAITING_APPROVAL), None)
     settings = [skip] * 10
     if pstate.get("settings_job", "unset") != awaiting or pstate.get("conversation_id") != cid:
         settings = _settings_updates(awaiting)
@@ -409,7 +410,7 @@ def apply_settings(method, base, epochs, learning_rate, lora_r, max_seq_len, bat
                    session: dict) -> tuple:
     """Edited plan settings → the waiting job is replaced by one with the new config (shown for approval)."""
     cid = (session or {}).get("conversation_id")
-    awaiting = next((j.id for j in backend.conversation_jobs(cid) if j.state == "awaiting_approval"), None) if cid else None
+    awaiting = next((j.id for j in backend.conversation_jobs(cid) if j.state == JobState.AWAITING_APPROVAL), None) if cid else None
     if not awaiting:
         gr.Warning("No plan awaits approval, so there are no settings to change.")
         return gr.skip(), gr.skip()
@@ -429,7 +430,7 @@ def apply_settings(method, base, epochs, learning_rate, lora_r, max_seq_len, bat
 def try_it(prompt: str, session: dict) -> tuple[str, str]:
     cid = (session or {}).get("conversation_id")
     prompt = (prompt or "").strip()
-    done = next((j.id for j in backend.conversation_jobs(cid) if j.state == "succeeded"), None) if cid else None
+    done = next((j.id for j in backend.conversation_jobs(cid) if j.state == JobState.SUCCEEDED), None) if cid else None
     if not prompt:
         return "Type a prompt first.", ""
     if not done:

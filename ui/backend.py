@@ -15,6 +15,7 @@ from agent import brain, conversations
 from agent.events import Event, to_dict
 from trainer import jobs
 from trainer.state.errors import UserError
+from trainer.state.vocabulary import approach_label
 
 # One lock for "post this milestone unless it is already posted": two tabs polling the same conversation in the
 # same second must not both post it. A synchronisation primitive, not per-user state.
@@ -47,7 +48,7 @@ def list_conversations(owner: str) -> list[tuple[str, str]]:
     for c in conversations.list_conversations(owner=owner or None):
         title = (c["title"] or "New conversation").strip()
         title = title if len(title) <= 48 else title[:47] + "…"
-        approach = f" — {c['approach']}" if c.get("approach") else ""
+        approach = f" — {approach_label(c['approach'])}" if c.get("approach") else ""  # a label, never the id
         out.append((f"{title}{approach} · {c['updated_at'][5:16].replace('T', ' ')}", c["id"]))
     return out
 
@@ -71,7 +72,7 @@ def recommendation(conversation_id: str) -> dict | None:
 
 
 def fact_labels() -> dict[str, str]:
-    from agent.prompts import FACT_LABELS
+    from trainer.state.vocabulary import FACT_LABELS
 
     return FACT_LABELS
 

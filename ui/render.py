@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from agent.answers import prose_html
-from agent.engine import LABELS
 from agent.verdicts import VERDICT_LABELS
+from trainer.state.vocabulary import APPROACH_IDS, JOB_STATE_LABELS, JobState, approach_label
 
 # ---------------------------------------------------------------------------------------------------------------
 # Welcome
@@ -46,8 +46,8 @@ EXAMPLE_OPENINGS = [
      "clinician-reviewed notes, and everything must stay on our own servers."),
 ]
 
-# The engine's names for the approaches, capitalised for headings (one list of names for the whole product).
-APPROACH_LABELS = {key: label[0].upper() + label[1:] for key, label in LABELS.items()}
+# The vocabulary's names for the approaches, capitalised for headings.
+APPROACH_LABELS = {key: approach_label(key, capitalised=True) for key in APPROACH_IDS}
 
 TOOL_TITLES = {
     "search_guidance": "🔎 Searched the guidance",
@@ -61,11 +61,11 @@ TOOL_TITLES = {
     "evaluation_report": "📊 Read the evaluation",
 }
 
-STATE_LABELS = {
-    "awaiting_approval": "⏸ awaiting your approval", "validating": "🔍 validating data", "queued": "⏳ queued",
-    "running": "🏃 running", "succeeded": "✅ succeeded", "failed": "❌ failed", "cancelled": "⏹ cancelled",
-    "interrupted": "⚠ interrupted (resumable)",
+STATE_ICONS = {
+    JobState.AWAITING_APPROVAL: "⏸", JobState.VALIDATING: "🔍", JobState.QUEUED: "⏳", JobState.RUNNING: "🏃",
+    JobState.SUCCEEDED: "✅", JobState.FAILED: "❌", JobState.CANCELLED: "⏹", JobState.INTERRUPTED: "⚠",
 }
+STATE_LABELS = {state: f"{STATE_ICONS[state]} {label}" for state, label in JOB_STATE_LABELS.items()}
 
 
 def welcome_message(with_examples: bool = True) -> dict:
@@ -235,7 +235,7 @@ METHOD_LABELS = {"lora": "LoRA adapters", "qlora": "QLoRA (4-bit base, LoRA adap
 
 
 def plan_card(job_id: str, plan: dict, estimate: dict | None, config: dict | None = None,
-              state: str = "awaiting_approval", approved_by: str | None = None) -> str:
+              state: str = JobState.AWAITING_APPROVAL, approved_by: str | None = None) -> str:
     """The plan the user approves: what runs, on what, for how long, at what cost, and the job's state."""
     config = config or plan.get("config") or {}
     model, data, lora, train = (config.get(k) or {} for k in ("model", "data", "lora", "training"))
@@ -297,9 +297,9 @@ def estimate_block(estimate: dict | None) -> str:
 
 
 def approval_status(state: str, approved_by: str | None = None) -> str:
-    if state == "awaiting_approval":
+    if state == JobState.AWAITING_APPROVAL:
         return "**Nothing runs until you press Approve.** You can change the settings in the *Plan settings* panel first."
-    if state == "cancelled" and not approved_by:
+    if state == JobState.CANCELLED and not approved_by:
         return "**Rejected** — nothing was run."
     who = f" by {esc(approved_by)}" if approved_by else ""
     return f"**Approved{who}** — state: {STATE_LABELS.get(state, state)}."
@@ -308,7 +308,7 @@ def approval_status(state: str, approved_by: str | None = None) -> str:
 def approval_message(job_id: str, plan: dict, estimate: dict | None, config: dict | None, state: str,
                      approved_by: str | None) -> dict:
     msg: dict[str, Any] = {"role": "assistant", "content": plan_card(job_id, plan, estimate, config, state, approved_by)}
-    if state == "awaiting_approval":
+    if state == JobState.AWAITING_APPROVAL:
         msg["options"] = [{"value": f"approve:{job_id}", "label": "✅ Approve"},
                           {"value": f"reject:{job_id}", "label": "✖ Reject"}]
     return msg
@@ -388,12 +388,12 @@ def job_panel(summary: dict | None, rows: list[dict] | None = None) -> str:
     step, total = summary.get("step") or 0, summary.get("total_steps")
     label = f"step {step}/{total}" if total else (f"step {step}" if step else STATE_LABELS.get(state, state))
     progress = summary.get("progress")
-    if state == "succeeded":
+    if state == JobState.SUCCEEDED:
         progress, label = 1.0, f"done — {step} steps"
     lines = [f"#### Job `{esc(summary.get('id'))}` — {STATE_LABELS.get(state, state)}",
              progress_bar(progress, label), "",
              "| measure | now |", "|---|---|",
-             f"| ETA | {human_duration(summary.get('eta_s')) if state == 'running' else '—'} |",
+             f"| ETA | {human_duration(summary.get('eta_s')) if state == JobState.RUNNING else '—'} |",
              f"| elapsed | {human_duration(summary.get('elapsed_s'))} |",
              f"| train loss | {fmt(m.get('loss'))} |",
              f"| eval loss | {fmt(summary.get('eval_loss'))} |",
@@ -418,21 +418,21 @@ def event_log(events: list[dict], limit: int = 200) -> str:
 def milestone_text(job_id: str, state: str, summary: dict) -> str:
     """What the chat says when a job reaches a milestone."""
     err = summary.get("error") or {}
-    if state == "queued":
+    if state == JobState.QUEUED:
         return f"🔍 Job `{job_id}`: data validated — queued."
-    if state == "running":
+    if state == JobState.RUNNING:
         total = summary.get("total_steps")
         return f"🏃 Job `{job_id}` started" + (f" ({total} steps)." if total else ".") + " Follow it in the job panel."
-    if state == "succeeded":
+    if state == JobState.SUCCEEDED:
         return f"✅ Job `{job_id}` finished training. Results below."
-    if state == "failed":
+    if state == JobState.FAILED:
         details = "".join(f"\n- line {d.get('line')}: {esc(d.get('message', ''))}" if d.get("line") else
                           f"\n- {esc(d.get('message', ''))}" for d in (err.get("details") or [])[:10])
         return (f"❌ Job `{job_id}` failed — `{esc(err.get('code', 'error'))}`: {esc(err.get('message', ''))}{details}\n\n"
                 "Fix the problem and send the corrected file; I'll prepare a new job for your approval.")
-    if state == "cancelled":
+    if state == JobState.CANCELLED:
         return f"⏹ Job `{job_id}` was cancelled."
-    if state == "interrupted":
+    if state == JobState.INTERRUPTED:
         return (f"⚠ Job `{job_id}` was interrupted (the process stopped). Press **Resume** in the job panel to "
                 "continue from its last checkpoint.")
     return f"Job `{job_id}`: {STATE_LABELS.get(state, state)}."

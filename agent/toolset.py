@@ -1,18 +1,33 @@
-"""The decision engine and the plan builder as tools: the advice never depends on which model talks."""
+"""The tools the LLM brain offers the model, listed explicitly (`TOOLS`), and the two that are the advisor's own:
+`recommend` (the decision engine) and `plan_training` (the plan builder). The advice never depends on which
+model talks.
+
+Why these two live here and not in `tools/`: the layers are ui > agent > tools > knowledge, trainer >
+trainer.state, and a lower layer never imports a higher one. `tools/` holds thin wrappers over the layers below
+it (the guidance index, the data validator, the job runner). `recommend` and `plan_training` wrap the agent's own
+engine, fact reader, question policy and plan builder, so they belong to `agent`; defining them in `tools/` made
+tools import agent and agent import tools, a loop. For the same reason the complete list the model sees is
+assembled here, where both kinds are visible. `tests/test_tools.py` pins every tool's name, description and
+schema (tests/scenarios/tools_snapshot.json): that is the model's real API.
+
+Launching is two-step by design: `request_launch` creates a job awaiting approval; only the user's own Approve
+(UI or CLI) calls `trainer.jobs.approve_job`.
+"""
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Optional
 
 from langchain_core.tools import tool
 
 from agent import engine, plan as planner, policy
 from agent.extract import extract
-from agent.facts import FACT_KEYS, Interview
+from agent.facts import Interview
 from tools._log import logged
-
-Approach = Literal["prompt_engineering", "rag", "collect_data", "lora_finetune", "full_finetune", "preference_tuning",
-                   "continued_pretraining", "pretrain_from_scratch", "stronger_base_model", "rag_and_finetune"]
+from tools.data import inspect_dataset
+from tools.guidance import search_guidance
+from tools.jobs import cancel_job, evaluation_report, job_status, request_launch, resume_job
+from trainer.state.vocabulary import FACT_KEYS, ApproachId
 
 
 def interview_from_words(words: dict[str, Optional[str]]) -> Interview:
@@ -73,7 +88,7 @@ def recommend(
 @tool
 @logged
 def plan_training(
-    approach: Approach,
+    approach: ApproachId,
     labeled_examples: Optional[int] = None,
     unlabeled_corpus_tokens: Optional[int] = None,
     gpus: Optional[int] = None,
@@ -95,3 +110,20 @@ def plan_training(
     if result.get("config"):
         planner.validate_config(result["config"])
     return result
+
+
+TOOLS = [
+    search_guidance,
+    recommend,
+    inspect_dataset,
+    plan_training,
+    request_launch,
+    job_status,
+    cancel_job,
+    resume_job,
+    evaluation_report,
+]
+
+# Tools that need the user's confirmation before they run (LLM mode pauses on them: HumanInTheLoopMiddleware).
+# resume_job restarts a job the user already approved, on the user's own request, so it is not paused again.
+NEEDS_APPROVAL = ("request_launch",)
