@@ -191,6 +191,14 @@ class OfflineBrain:
         if confirming:
             self._settle_read_back(iv, confirming, found)
         notes = self._absorb(iv, found, out)
+        if iv.confirming and any(isinstance(e, Question) for e in out):
+            return  # an upload disagrees with a stated count: that question stands alone this turn
+        if confirming and iv.pending and iv.value(iv.pending) is None and not found.dont_know:
+            # the message answered the read-back or upload question; the interview question is still open
+            if notes:
+                out.append(AssistantMessage(prompts.NOTED.format(items="; ".join(notes))))
+            self._ask_or_recommend(iv, cid, out, repeat_pending=True)
+            return
         pending = iv.pending
         answered = pending is not None and iv.value(pending) is not None
         if pending and (found.dont_know or pending in forgotten):

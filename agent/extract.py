@@ -665,7 +665,7 @@ INFER_TAGS = {
                        r"\bsingle (?:narrow )?task\b", r"\bgeneral (?:abilities|capabilit\w+|skills|knowledge) (?:don'?t|do not) matter\b",
                        r"\bone (?:narrow )?task\b", r"\bnarrow task\b", r"\bforgetting (?:is fine|doesn'?t matter|is ok)\b",
                        r"\bdon'?t care about (?:general|other)\b"),
-    "on_device": _rx(r"\bon[- ]device\b", r"\bphones?\b", r"\bmobile\b", r"\bedge devices?\b", r"\bembedded\b",
+    "on_device": _rx(r"\bon[- ]device\b", r"\bon (?:a|the|our|their|its) (?:own )?devices?\b", r"\bedge\b", r"\bphones?\b", r"\bmobile\b", r"\bedge devices?\b", r"\bembedded\b",
                      r"\braspberry pi\b", r"\bin the browser\b", r"\blaptops?\b", r"\bcpu[- ]only\b", r"\boffline\b"),
 }
 _INFER_TOPIC = _rx(r"\bserv\w+", r"\binference\b", r"\bin production\b", r"\bat runtime\b", r"\bper (?:request|call|query)\b",
@@ -956,8 +956,8 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
         if any(w in _OUTPUT_UNITS for w in first) and not _CORPUS_WORDS.search(sentence):
             return "labeled_examples"  # "50k past review comments": finished outputs of the task, i.e. examples
         return "unlabeled_corpus"
-    if asked in ("labeled_examples", "unlabeled_corpus", "preference_data"):
-        return asked
+    if asked in ("labeled_examples", "unlabeled_corpus", "preference_data") and len(clause.split()) <= 8:
+        return asked  # "About 800." answers the question; a bare number in a longer sentence needs its noun
     return None
 
 
@@ -1096,7 +1096,7 @@ _NOISE_LINE = re.compile(
     r"^\s*\w+(?:error|exception):|\b(?:join (?:zoom|teams|the meeting)|meeting id|passcode|dial-?in|calendar invite)\b|"
     r"^\s*page \d+ of \d+|^\s*(?:https?://|www\.)\S+\s*$", re.IGNORECASE)
 _LONG_PASTE_WORDS = 300  # a message this long is mostly not an answer: what it says is read back before it counts
-_HEAD_WORDS = 60  # …except its head, the user's own framing of the paste
+_HEAD_WORDS = 30  # …except its head (first sentence, ≤ 30 words): the user's own framing of the paste
 
 
 def _blank_noise(text: str) -> tuple[str, bool]:
@@ -1229,9 +1229,9 @@ def extract(text: str, asked: str | None = None) -> Extraction:
     long_paste = len(stripped.split()) > _LONG_PASTE_WORDS
     own_words: dict[str, Any] = {}
     if long_paste:
-        # The user's own framing is the head (up to the first blank line, at most 60 words); what only the rest
+        # The user's own framing is the head (the first sentence, at most 30 words); what only the rest
         # implies is pasted text, read back before it counts.
-        head = " ".join(re.split(r"\n\s*\n", stripped)[0].split()[:_HEAD_WORDS])
+        head = " ".join(re.split(r"(?<=[.!?])\s+|\n", stripped)[0].split()[:_HEAD_WORDS])
         own_words = {f.fact: f.value for f in extract(head, asked).findings}
     for f in findings:
         if correction:
@@ -1241,6 +1241,8 @@ def extract(text: str, asked: str | None = None) -> Extraction:
         if long_paste and own_words.get(f.fact) != f.value:
             f.confidence = min(f.confidence, 0.4)  # a long paste is not an answer: read back anything it implies
     findings = [f for f in findings if f.fact not in result.retracts]
+    if result.wrong and len(stripped.split()) <= 6:
+        findings = []  # "No, that's wrong.": a withdrawal, not a "no" to the question asked
     result.findings = findings
 
     for sentence in re.split(r"(?<=[?])\s*|\n", stripped):
