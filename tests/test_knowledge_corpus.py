@@ -13,7 +13,19 @@ from knowledge.corpus import CorpusError, Guide
 from trainer.state.vocabulary import APPROACH_IDS
 
 REPO = Path(__file__).resolve().parents[1]
-SEED_DIRS = [REPO.parent / "shared" / "seeds", REPO / "shared" / "seeds"]
+def _main_checkout() -> Path:
+    """The main checkout of this repository (a git worktree's seeds sit beside the main one, not beside it)."""
+    import subprocess
+
+    try:
+        common = subprocess.run(["git", "rev-parse", "--git-common-dir"], cwd=REPO, capture_output=True, text=True,
+                                timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return REPO
+    return (REPO / common).resolve().parent if common else REPO
+
+
+SEED_DIRS = [REPO.parent / "shared" / "seeds", REPO / "shared" / "seeds", _main_checkout().parent / "shared" / "seeds"]
 
 # subject the issue requires -> the guide that covers it
 REQUIRED_SUBJECTS = {
