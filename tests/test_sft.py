@@ -253,3 +253,10 @@ def test_tunewise_train_with_qlora_on_a_cpu_exits_1_with_one_sentence(tiny_model
     captured = capsys.readouterr()
     text = captured.out + captured.err  # the job system reports the failed job's {code, message}
     assert "lora.method qlora needs a CUDA GPU" in text and "Traceback" not in text
+
+
+def test_the_run_reports_training_evaluating_and_writing_report_in_that_order(lora_run):
+    run_dir, _, _ = lora_run
+    phases = [r["phase"] for r in read_jsonl(run_dir / "phases.jsonl")]
+    # loading_model is the job worker's to report; a recipe run directly starts at training
+    assert phases == ["training", "evaluating", "writing_report"]

@@ -58,7 +58,7 @@ from transformers import TrainerCallback
 
 from trainer.state.errors import UserError
 from trainer import tracking
-from trainer.progress import ProgressWriter, read_jsonl
+from trainer.progress import ProgressWriter, read_jsonl, report_phase
 from trainer.state.vocabulary import JobState
 
 COMPLETE_MARKER = "tunewise-complete.json"
@@ -304,6 +304,8 @@ class LiveProgress(TrainerCallback):
             self.writer.event(f"training started: {state.max_steps} optimizer steps")
         if job_id:
             _set_total_steps(job_id, state.max_steps)
+        report_phase(self.run_dir, "training", done=state.global_step, total=state.max_steps,
+                     detail=f"{state.max_steps} optimizer steps")
 
     def on_step_end(self, args, state, control, **kwargs):
         if state.is_world_process_zero and not self.run_dir.is_dir():

@@ -41,6 +41,7 @@ from trainer.base_models import load_model, load_tokenizer
 from trainer.config import JobConfig
 from trainer.corpus import (CorpusError, PackedBlocks, check_enough_tokens, load_tokens, perplexity, scan_corpus,
                             split_blocks, text_blocks, token_cache_key, tokenize_to_file)
+from trainer.progress import report_phase
 
 FORGETTING_TOLERANCE = 0.10  # a general-text perplexity rise above 10% is reported as forgetting
 
@@ -191,7 +192,9 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict:
     tokenizer.save_pretrained(out_dir)
 
     # ---- evaluation after training, report and outputs (rank 0) ----
+    report_phase(run_dir, "evaluating", detail="held-out domain and general-text perplexity")
     after = _evaluate(model, held_ds, general_ds, t.batch_size, p.eval_blocks)
+    report_phase(run_dir, "writing_report", detail="report and outputs")
     merged_dir = None
     if config.lora.method == "lora" and t.merge_adapter:
         merged_dir = run_dir / "merged"

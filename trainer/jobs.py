@@ -33,6 +33,7 @@ import secrets
 import signal
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -41,6 +42,7 @@ from sqlmodel import select
 
 from trainer.state import db, home
 from trainer.config import ConfigError, JobConfig, parse_config
+from trainer.progress import PHASE_LABELS
 from trainer.state.errors import UserError
 from trainer.records import Job, JobEvent, JobMetric
 from trainer.state.vocabulary import ACTIVE_STATES, TERMINAL_STATES, JobState
@@ -138,6 +140,8 @@ def job_summary(job_id: str) -> dict[str, Any]:
         "progress": round(step / total, 4) if total else None,
         "eta_s": latest.eta_s if latest and job.state == RUNNING else None,
         "elapsed_s": latest.elapsed_s if latest else None,
+        "wall_elapsed_s": wall_elapsed(job),
+        "phase": current_phase(job),
         "metrics": _metric_dict(latest) if latest else None,
         "eval_loss": last_eval.eval_loss if last_eval else None,
         "last_event": {"time": last_event.created_at.isoformat(), "level": last_event.level,
@@ -156,6 +160,52 @@ def job_summary(job_id: str) -> dict[str, Any]:
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
         "result": job.result,
     }
+
+
+def wall_elapsed(job: Job, now: datetime | None = None) -> float | None:
+    """Seconds since the job's process first started, up to now (or until it finished); None before it started."""
+    if job.started_at is None:
+        return None
+    end = job.finished_at or (job.updated_at if job.state == INTERRUPTED else None) or now or db.utcnow()
+    return max(0.0, (end - job.started_at).total_seconds())
+
+
+def current_phase(job: Job, now: datetime | None = None) -> dict[str, Any] | None:
+    """What the job is doing, as the panel shows it: {name, label, done, total, eta_s, detail, elapsed_s} with
+    `name` one of trainer.progress.PHASES; the ETA counts down from the last report, and `elapsed_s` is the time
+    in this phase. Before the job process reports, the job's state says it (validating, queued: waiting for a
+    device); None while it awaits approval or when it was never approved."""
+    if job.state == AWAITING_APPROVAL or (job.state == CANCELLED and not job.approved_by):
+        return None
+    now = now or db.utcnow()
+    row = dict(job.phase or {})
+    if job.state in (VALIDATING, QUEUED):  # a resumed job waits here too: its old row is not what it does now
+        row = {"phase": "validating", "started_at": job.approved_at.isoformat() if job.approved_at else None,
+               "detail": "checking the data and the base model" if job.state == VALIDATING
+               else "data checked; waiting for a free device"}
+    elif not row:
+        if job.state != RUNNING:
+            return None  # it ended before its process reported anything (e.g. failed validation)
+        row = {"phase": "loading_model", "detail": "starting the job process",
+               "started_at": job.started_at.isoformat() if job.started_at else None}
+    started = _parse_time(row.get("started_at"))
+    written = _parse_time(row.get("time"))
+    end = (job.finished_at or job.updated_at) if job.state in TERMINAL or job.state == INTERRUPTED else now
+    eta = row.get("eta_s")
+    if eta is not None and written is not None and job.state == RUNNING:
+        eta = max(0.0, eta - (now - written).total_seconds())
+    elif job.state != RUNNING:
+        eta = None
+    return {"name": row["phase"], "label": PHASE_LABELS.get(row["phase"], row["phase"]), "done": row.get("done"),
+            "total": row.get("total"), "eta_s": eta, "detail": row.get("detail") or "",
+            "elapsed_s": max(0.0, (end - started).total_seconds()) if started else None}
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def evaluation_report(job_id: str) -> dict | None:

@@ -39,6 +39,7 @@ from trainer import distributed as dist
 from trainer.config import JobConfig
 from trainer.corpus import PackedBlocks, load_tokens, perplexity, scan_corpus, split_blocks, token_cache_key, \
     tokenize_to_file
+from trainer.progress import report_phase
 from trainer.sizing import format_duration, llama_config, measure_flops_per_s, plan
 
 
@@ -140,9 +141,11 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict:
     tokenizer.save_pretrained(model_dir)
 
     # ---- evaluation (rank 0): perplexity against the uniform baseline, and samples ----
+    report_phase(run_dir, "evaluating", detail="held-out perplexity and samples")
     ppl = perplexity(model, held_ds, t.batch_size, p.eval_blocks)
     uniform = len(tokenizer)  # a uniform guess over V tokens has perplexity V
     samples = _samples(model, tokenizer, held_ds, p.samples, p.sample_tokens, t.seed)
+    report_phase(run_dir, "writing_report", detail="report and outputs")
     verdict = "learned" if ppl["perplexity"] < 0.5 * uniform else "barely_learned"
     report = {"verdict": verdict, "heldout": ppl, "uniform_perplexity": uniform,
               "perplexity_vs_uniform": ppl["perplexity"] / uniform, "samples": samples, "sizing": sized.to_dict()}

@@ -3,11 +3,27 @@
     runs/<id>/metrics.jsonl   one JSON object per logging step: step, epoch, loss, eval_loss, learning_rate,
                               grad_norm, tokens_per_s, elapsed_s, eta_s (+ total_steps, attempt, time)
     runs/<id>/events.jsonl    {time, level, message}: info / warning / error lines a user can read
+    runs/<id>/phases.jsonl    one JSON object per `report_phase` call: what the job is doing now (below)
 
 Each line is appended and flushed at once, so a reader polling every second sees a step within that second.
 With a `job_id` the same rows also go to the `jobmetric` / `jobevent` tables (what `trainer.jobs.job_summary`
 reads). A database write that fails is reported on stderr and never stops training: the JSONL files are the
 record of the run, the rows are the index the UI polls.
+
+Phases. A job goes through `PHASES` in order: validating (the job system, before the process starts), loading
+model, training, evaluating, writing report. Whoever does the work says so, from the job's process:
+
+    from trainer.progress import report_phase
+    report_phase(run_dir, "evaluating", done=0, total=len(batches), detail="generating answers")
+    for k, batch in enumerate(batches, 1):
+        ...
+        report_phase(run_dir, "evaluating", done=k, total=len(batches))   # k of N, with its own ETA
+
+Each call writes one row {phase, done, total, eta_s, detail, started_at, time} to runs/<id>/phases.jsonl and, for a
+job, into `job.phase` (what the panel shows); the first call of a phase also writes an event ("evaluating
+started"). The ETA is the phase's own: seconds since its first call / units done since then × units left; None
+until one unit is done. Only rank 0 of a distributed run reports. Like every progress write, a failed one is
+reported on stderr and never stops the run.
 """
 
 from __future__ import annotations
@@ -19,10 +35,19 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import update
+
+from trainer.records import Job, JobEvent, JobMetric
+from trainer.state import db
 from trainer.state.db import utcnow
 
 METRIC_KEYS = ("step", "epoch", "loss", "eval_loss", "learning_rate", "grad_norm", "tokens_per_s", "elapsed_s", "eta_s")
 LEVELS = ("info", "warning", "error")
+
+# What a job is doing, in order; the labels are what a user reads.
+PHASES = ("validating", "loading_model", "training", "evaluating", "writing_report")
+PHASE_LABELS = {"validating": "validating data", "loading_model": "loading model", "training": "training",
+                "evaluating": "evaluating", "writing_report": "writing report"}
 
 
 class ProgressWriter:
@@ -67,9 +92,6 @@ class ProgressWriter:
         print(f"[{level}] {message}", flush=True)
 
     def _db_insert(self, kind: str, row: dict[str, Any]) -> None:
-        from trainer.state import db
-        from trainer.records import JobEvent, JobMetric
-
         try:
             with db.session() as s:
                 if kind == "metric":
@@ -79,6 +101,60 @@ class ProgressWriter:
                 s.commit()
         except Exception as exc:  # noqa: BLE001 - progress must never kill a training run
             print(f"[warning] could not record {kind} in the database: {exc}", file=sys.stderr, flush=True)
+
+
+# When each phase began in this process, per run folder: (monotonic seconds, units done then, wall-clock start).
+# Process-local timing, not state: a resumed attempt starts its phases again.
+_phase_clock: dict[tuple[str, str], tuple[float, int, str]] = {}
+
+
+def report_phase(run_dir: str | Path, phase: str, done: int | None = None, total: int | None = None,
+                 detail: str = "", job_id: str | None = None) -> dict[str, Any] | None:
+    """Say what the run is doing now: `phase` (one of PHASES), optionally `done` of `total` units (generation
+    batches, examples: the caller's unit) and a short `detail` a user reads. Returns the row written (None on a
+    rank other than 0). `job_id` None: TUNEWISE_JOB_ID, which the job worker sets; without one only the run
+    folder gets the row (a headless recipe, the pre-flight probe)."""
+    if phase not in PHASES:
+        raise ValueError(f"phase must be one of {PHASES}, got {phase!r}")
+    if int(os.environ.get("RANK", "0")) != 0:
+        return None
+    run_dir = Path(run_dir)
+    job_id = job_id if job_id is not None else (os.environ.get("TUNEWISE_JOB_ID") or None)
+    now = time.monotonic()
+    key = (str(run_dir.resolve()), phase)
+    first = key not in _phase_clock
+    if first:
+        _phase_clock[key] = (now, done or 0, utcnow().isoformat())
+    began, done_then, started_at = _phase_clock[key]
+    eta = None
+    if done is not None and total is not None and done > done_then:
+        eta = round((total - done) * (now - began) / (done - done_then), 1)
+    row = {"phase": phase, "done": done, "total": total, "eta_s": eta, "detail": detail,
+           "started_at": started_at, "time": utcnow().isoformat()}
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        with open(run_dir / "phases.jsonl", "a", encoding="utf-8") as f:
+            f.write(json.dumps(row) + "\n")
+    except OSError as exc:  # the run folder is gone or the disk is full: the database copy still gets it
+        print(f"[warning] could not write phases.jsonl: {exc}", file=sys.stderr, flush=True)
+    if job_id:
+        try:
+            with db.session() as s:
+                s.connection().execute(update(Job).where(Job.id == job_id).values(phase=row))
+                if first:
+                    s.add(JobEvent(job_id=job_id, level="info", message=phase_sentence(row)))
+                s.commit()
+        except Exception as exc:  # noqa: BLE001 - progress must never kill a training run
+            print(f"[warning] could not record the phase in the database: {exc}", file=sys.stderr, flush=True)
+    if first:
+        print(f"[info] {phase_sentence(row)}", flush=True)
+    return row
+
+
+def phase_sentence(row: dict[str, Any]) -> str:
+    """`evaluating started: generating answers`-style line for the event log."""
+    label = PHASE_LABELS.get(row.get("phase"), row.get("phase"))
+    return f"{label} started" + (f": {row['detail']}" if row.get("detail") else "")
 
 
 def read_jsonl(path: Path, after_line: int = 0) -> list[dict[str, Any]]:

@@ -41,6 +41,8 @@ class Job(SQLModel, table=True):
     exit_code: Optional[int] = None  # of the last job process; negative = killed by that signal
     result: Optional[dict] = Field(default=None, sa_column=Column(JSON))  # the recipe's returned summary
     error_details: Optional[list] = Field(default=None, sa_column=Column(JSON))  # located errors, e.g. data lines
+    # 0003_job_phase
+    phase: Optional[dict] = Field(default=None, sa_column=Column(JSON))  # trainer.progress.report_phase's last row
 
 
 class JobMetric(SQLModel, table=True):

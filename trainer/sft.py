@@ -53,7 +53,7 @@ from trainer.callbacks import job_callbacks, last_complete_checkpoint
 from trainer.config import JobConfig, load_config
 from trainer.datasets import DataError, Example, encode, ensure_chat_template, validate_file
 from trainer.state.errors import UserError
-from trainer.progress import ProgressWriter
+from trainer.progress import ProgressWriter, report_phase
 from trainer.splits import split_examples
 
 # LoRA targets per architecture (`config.model_type`): attention and MLP projections, the set that the LoRA and
@@ -393,6 +393,9 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any
         "test_examples": len(test), "train_seconds": round(train_seconds, 1),  # trainer.train() alone
         "train_runtime_s": output.metrics.get("train_runtime"),  # the Trainer's own clock of its loop
     }
+    if val_enc or (config.eval.enabled and test):  # only rank 0 reports
+        report_phase(run_dir, "evaluating", detail="validation loss" + (
+            f", then {len(test)} test examples against the base model" if config.eval.enabled and test else ""))
     if val_enc:
         result["eval_loss"] = trainer.evaluate()["eval_loss"]
     if not rank0:
@@ -421,6 +424,8 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any
     elif config.eval.enabled:
         event("no test examples: evaluation skipped", "warning")
 
+    report_phase(run_dir, "writing_report", detail="result.json" + (", merged model" if config.training.merge_adapter
+                                                                   else ""))
     if config.training.merge_adapter:
         merged = merge_adapter(config, run_dir, dtype)
         result["merged"] = str(merged)

@@ -43,6 +43,7 @@ from typing import Any  # noqa: E402
 from trainer import callbacks  # noqa: E402
 from trainer.callbacks import RunFolderMissing, TrainingStopped  # noqa: E402
 from trainer.config import JobConfig, parse_config  # noqa: E402
+from trainer.progress import report_phase  # noqa: E402
 from trainer.state.errors import UserError  # noqa: E402
 from trainer.jobs import (  # noqa: E402
     CANCELLED,
@@ -171,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
             record_event(job.id, f"process {os.getpid()} started" + (
                 f"; resuming from {checkpoint.name}" if checkpoint else "; no checkpoint yet, starting from the beginning"
                 if resume else ""), "info", run_dir)
+            report_phase(run_dir, "loading_model", detail=config.model.base)
             distributed = config.launch.nproc_per_node > 1 or config.launch.nnodes > 1
             if distributed:
                 result = run_distributed(config, run_dir, resume)

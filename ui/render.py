@@ -17,6 +17,7 @@ from typing import Any, Iterable
 
 from agent.answers import prose_html
 from agent.verdicts import VERDICT_LABELS
+from trainer.progress import PHASE_LABELS, PHASES
 from trainer.state.vocabulary import APPROACH_IDS, JOB_STATE_LABELS, JobState, approach_label
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -374,6 +375,40 @@ def _latest(rows: list[dict], key: str) -> Any:
     return next((r[key] for r in reversed(rows) if r.get(key) is not None), None)
 
 
+def phase_steps(phase: dict | None, state: str) -> str:
+    """validating → loading model → **training** → evaluating → writing report, with the phases before the
+    current one ticked (all of them once the job succeeded) and the one it stopped in marked when it did not."""
+    if not phase:
+        return ""
+    current = PHASES.index(phase["name"]) if phase.get("name") in PHASES else -1
+    parts = []
+    for i, name in enumerate(PHASES):
+        label = PHASE_LABELS[name]
+        if state == JobState.SUCCEEDED or i < current:
+            parts.append(f"✓ {label}")
+        elif i == current:
+            mark = {JobState.FAILED: "✗ ", JobState.CANCELLED: "⏹ ", JobState.INTERRUPTED: "⚠ "}.get(state, "▶ ")
+            parts.append(f"**{mark}{label}**")
+        else:
+            parts.append(label)
+    return " → ".join(parts)
+
+
+def phase_now(phase: dict | None, state: str) -> str:
+    """The current phase in words: `evaluating — 3 of 12 · ETA 40 s · 1 min 02 s in this phase`."""
+    if not phase or state == JobState.SUCCEEDED:
+        return ""
+    bits = [f"**{esc(phase.get('label') or phase.get('name'))}**" + (f" — {esc(phase['detail'])}"
+                                                                     if phase.get("detail") else "")]
+    if phase.get("total") is not None and phase.get("done") is not None:
+        bits.append(f"{phase['done']} of {phase['total']}")
+    if phase.get("eta_s") is not None and state == JobState.RUNNING:
+        bits.append(f"ETA {human_duration(phase['eta_s'])}")
+    if phase.get("elapsed_s") is not None:
+        bits.append(f"{human_duration(phase['elapsed_s'])} in this phase")
+    return " · ".join(bits)
+
+
 def job_panel(summary: dict | None, rows: list[dict] | None = None) -> str:
     """The job panel's status block: state, step/total with a progress bar, ETA, loss, eval loss, tokens/s.
     `rows` (the job's metric rows) give the latest value of each metric even when the last row lacks it (an
@@ -388,13 +423,21 @@ def job_panel(summary: dict | None, rows: list[dict] | None = None) -> str:
     step, total = summary.get("step") or 0, summary.get("total_steps")
     label = f"step {step}/{total}" if total else (f"step {step}" if step else STATE_LABELS.get(state, state))
     progress = summary.get("progress")
+    phase = summary.get("phase") or {}
+    eta = summary.get("eta_s") if state == JobState.RUNNING else None
+    if phase.get("name") not in (None, "training"):  # past training the step ETA says nothing: the phase's own
+        eta = phase.get("eta_s")
+        if phase.get("total") and phase.get("done") is not None and state == JobState.RUNNING:
+            progress, label = phase["done"] / phase["total"], f"{phase['label']} {phase['done']}/{phase['total']}"
     if state == JobState.SUCCEEDED:
         progress, label = 1.0, f"done — {step} steps"
-    lines = [f"#### Job `{esc(summary.get('id'))}` — {STATE_LABELS.get(state, state)}",
-             progress_bar(progress, label), "",
+    lines = [f"#### Job `{esc(summary.get('id'))}` — {STATE_LABELS.get(state, state)}"]
+    if phase:
+        lines += [phase_steps(phase, state), "", phase_now(phase, state)]
+    lines += [progress_bar(progress, label), "",
              "| measure | now |", "|---|---|",
-             f"| ETA | {human_duration(summary.get('eta_s')) if state == JobState.RUNNING else '—'} |",
-             f"| elapsed | {human_duration(summary.get('elapsed_s'))} |",
+             f"| ETA | {human_duration(eta) if state == JobState.RUNNING else '—'} |",
+             f"| elapsed | {human_duration(summary.get('wall_elapsed_s', summary.get('elapsed_s')))} |",
              f"| train loss | {fmt(m.get('loss'))} |",
              f"| eval loss | {fmt(summary.get('eval_loss'))} |",
              f"| tokens/s | {fmt(m.get('tokens_per_s'), 3) if m.get('tokens_per_s') is not None else '—'} |",

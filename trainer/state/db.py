@@ -122,6 +122,14 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX ix_job_parent ON job(parent_id);
         """,
     ),
+    (
+        "0003_job_phase",
+        # phase: what the running job is doing now, as trainer.progress.report_phase last wrote it:
+        # {name, done, total, eta_s, detail, started_at, time} (JSON; null before the job process starts).
+        """
+        ALTER TABLE job ADD COLUMN phase JSON;
+        """,
+    ),
 ]
 
 _engines: dict[Path, Engine] = {}
