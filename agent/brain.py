@@ -25,14 +25,15 @@ import re
 from pathlib import Path
 from typing import Iterator
 
-from agent import answers, conversations, engine, policy, pricing, prompts, verdicts
+from agent import answers, conversations, engine, plan_edits, policy, pricing, prompts, verdicts
 from agent.events import (AssistantMessage, ApprovalRequest, Event, JobUpdate, Question, RecommendationEvent,
                           ToolStep)
 from agent.extract import CONFIRM, HOLD, MAX_CHARS, UNDERSTOOD_LANGUAGES, YES, Extraction, extract
 from agent.facts import FACT_KEYS, Fact, Interview
 from agent.numbers import human
-from agent.plan import build_plan
+from agent.plan import build_plan, reapply_edits, revise_plan
 from tools._log import log as tool_log, short
+from trainer import jobs as job_system
 from trainer.state.errors import UserError
 from trainer.state.vocabulary import APPROACHES, FACT_LABELS, approach_label
 
@@ -156,6 +157,10 @@ class OfflineBrain:
             return
         confirming = iv.confirming
         found = extract(text, asked=confirming or iv.pending)
+        edits = plan_edits.find_edits(text) if (iv.plan or {}).get("config") and not found.injection else []
+        if edits:  # "at most 500 examples" changes the plan, not what the user has
+            found.findings = [f for f in found.findings if not any(f.words in e.words or e.words in f.words
+                                                                   for e in edits)]
         held = [f for f in found.findings if f.confidence >= HOLD]
         if found.foreign and not held and not attachments:
             # never a silent misread: say which language is understood, and ask the same question again
@@ -238,6 +243,9 @@ class OfflineBrain:
                 return
             iv.skip(pending)
             iv.pending = None
+        if edits:
+            self._revise(iv, cid, edits, out, launch=found.launch_request)
+            return
         if found.launch_request and not found.injection:
             self._launch(iv, cid, out)
             return
@@ -316,7 +324,7 @@ class OfflineBrain:
             return False
         iv.set(fact, value, f"uploaded file {name}", confidence)
         if iv.plan and iv.plan.get("config"):
-            iv.plan = build_plan(iv.recommendation, iv.values(), iv.data_path)
+            iv.plan = reapply_edits(build_plan(iv.recommendation, iv.values(), iv.data_path), iv.plan)
         return before.value != value
 
     # ---- answers: why not X, what it costs, the user's own choice, any other question -----------------------
@@ -548,6 +556,23 @@ class OfflineBrain:
         """Nothing to resume in the offline brain (the LLM brain resumes its paused graph here)."""
         return iter(())
 
+    def _revise(self, iv: Interview, cid: str, edits: list, out: list[Event], launch: bool) -> None:
+        """Apply the plan changes the user asked for; a job waiting for approval is replaced by the revised plan."""
+        plan, changes = revise_plan(iv.plan, edits)
+        if not changes:
+            out.append(AssistantMessage(prompts.PLAN_UNCHANGED.format(summary=plan["summary"])))
+            return
+        iv.plan = plan
+        if iv.recommendation:
+            iv.recommendation["plan"] = plan
+        waiting = job_system.list_jobs(state=job_system.AWAITING_APPROVAL, conversation_id=cid)
+        text = prompts.PLAN_REVISED.format(changes="; ".join(changes), summary=plan["summary"])
+        if waiting or launch:
+            out.append(AssistantMessage(text + (prompts.PLAN_REVISED_PENDING if waiting else "")))
+            self._launch(iv, cid, out)
+        else:
+            out.append(AssistantMessage(text + prompts.PLAN_REVISED_LAUNCH))
+
     def _launch(self, iv: Interview, cid: str, out: list[Event]) -> None:
         if not iv.plan:
             out.append(AssistantMessage(prompts.LAUNCH_TOO_EARLY))
@@ -562,11 +587,12 @@ class OfflineBrain:
         from tools.jobs import request_launch
 
         chosen = iv.plan.get("approach") or (iv.recommendation or {}).get("approach")
-        plan = {**build_plan({"approach": chosen}, iv.values(), iv.data_path),
+        plan = {**reapply_edits(build_plan({"approach": chosen}, iv.values(), iv.data_path), iv.plan),
                 **{k: iv.plan[k] for k in ("chosen_by_user", "advised", "caveat", "cost") if k in iv.plan}}
         cost = plan.get("cost") or (iv.recommendation or {}).get("cost", {})
-        # the advisor's caveat travels with the job (its estimate is what the user reviews before Approve)
-        plan["estimate"] = {"usd": [round(x) for x in cost["usd"]] if cost.get("usd") else None,
+        # the advisor's cost band (production scale, not measured) and caveat travel with the job, apart
+        # from what the pre-flight probe measures here
+        plan["production_cost"] = {"usd": [round(x) for x in cost["usd"]] if cost.get("usd") else None,
                             "hours": cost.get("hours"), "note": cost.get("summary") or cost.get("note", ""),
                             "summary": plan["summary"], "caveat": plan.get("caveat") or "",
                             "advised": approach_label(plan.get("advised") or chosen)}

@@ -12,9 +12,12 @@ plan of steps and no config.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import copy
+from dataclasses import asdict
+from typing import Any, Iterable, Mapping
 
 from agent.numbers import human
+from agent.plan_edits import LABELS, SETTINGS, PlanEdit
 from trainer.state.vocabulary import APPROACHES
 
 BUNDLED_BASE = "smollm2-135m-instruct"
@@ -24,6 +27,12 @@ SPLIT = (0.8, 0.1, 0.1)  # train / validation / test, split before any training 
 KIND_WORDS = {"sft": "supervised fine-tuning", "continued_pretraining": "continued pretraining",
               "pretraining": "pretraining from scratch"}
 METHOD_WORDS = {"lora": "LoRA", "qlora": "QLoRA", "full": "full fine-tuning"}
+# A default plan is sized to finish in about this long on the machine that runs it (seconds): long enough to show
+# the pipeline, the numbers and the evaluation on the user's own data, short enough to wait for. The job's
+# pre-flight probe measures the pace and lowers training.max_steps to fit (trainer.preflight.size_to_target);
+# asking for epochs or steps ("2 epochs", "500 steps") replaces the target with the user's own length.
+DEFAULT_TARGET_S = 15 * 60
+MIN_TARGET_S = 3 * 60  # "a much shorter trial run" still starts, trains a little and evaluates
 
 # Production bases by GPU memory per card (GB). Memory arithmetic (bytes per parameter):
 #   QLoRA ≈ 0.5 (4-bit weights) + adapters/activations → a 7-8B model fits in 16-24 GB;
@@ -109,23 +118,110 @@ def build_plan(recommendation: Mapping[str, Any], facts: Mapping[str, Any], data
     if kind == "continued_pretraining":
         config["pretrain"] = {"block_size": 512}
     plan.update({
+        "target_seconds": DEFAULT_TARGET_S,
         "kind": kind,
         "method": method,
         "base_model": BUNDLED_BASE,
         "scale_up": scale,
         "config": config,
         "evaluation": EVALUATION[kind],
-        "summary": (f"{KIND_WORDS[kind]} of {BUNDLED_BASE} with {'LoRA rank 16' if method == 'lora' else 'all weights'}, "
-                    f"learning rate {training['learning_rate']:g}, {training['epochs']:g} "
-                    f"epoch{'s' if training['epochs'] != 1 else ''}, split 80/10/10"
-                    + (f" on {human(labeled)} examples" if labeled and kind == "sft" else "")
-                    + (f" on {human(facts.get('unlabeled_corpus'))} tokens" if facts.get("unlabeled_corpus")
-                       and kind != "sft" else "")
-                    + f"; at scale: {scale['base']} with {METHOD_WORDS[scale['method']]}"),
+        "data_size": (f" on {human(labeled)} examples" if labeled and kind == "sft" else "")
+        + (f" on {human(facts.get('unlabeled_corpus'))} tokens" if facts.get("unlabeled_corpus") and kind != "sft"
+           else ""),
     })
+    plan["summary"] = plan_summary(plan)
     if rule.notes:
         plan["notes"] = list(rule.notes)
     return plan
+
+
+def config_summary(config: Mapping[str, Any]) -> str:
+    """The training settings in one line, from the config itself, so that the chat, the plan card and the settings
+    panel can never disagree: `sft of smollm2-135m-instruct with LoRA r=16, lr 0.0002, 3 epoch(s), at most 60
+    steps, split 80/10/10`."""
+    model, lora, training, data = (config.get(k) or {} for k in ("model", "lora", "training", "data"))
+    method = lora.get("method", "lora")
+    how = f"{METHOD_WORDS[method]} rank {lora.get('r')}" if method in ("lora", "qlora") else "all weights"
+    epochs = training.get("epochs")
+    parts = [f"{KIND_WORDS.get(config.get('kind'), config.get('kind'))} of {model.get('base')} with {how}",
+             f"learning rate {training.get('learning_rate'):g}", f"{epochs:g} epoch{'s' if epochs != 1 else ''}"]
+    if training.get("max_steps"):
+        parts.append(f"at most {training['max_steps']} steps")
+    if data.get("max_examples"):
+        parts.append(f"the first {data['max_examples']} training examples")
+    split = data.get("split") or SPLIT
+    parts.append("split " + "/".join(f"{round(x * 100)}" for x in split))
+    return ", ".join(parts)
+
+
+def plan_summary(plan: Mapping[str, Any]) -> str:
+    """The plan's one-line summary: its config's settings, the data size, and the production-scale base."""
+    scale = plan.get("scale_up") or {}
+    return (config_summary(plan["config"]) + plan.get("data_size", "")
+            + (f"; sized by a pre-flight measurement to finish in about {plan['target_seconds'] / 60:.0f} minutes "
+               "on this machine" if plan.get("target_seconds") else "")
+            + (f"; at scale: {scale['base']} with {METHOD_WORDS.get(scale['method'], scale['method'])}"
+               if scale.get("base") else ""))
+
+
+def revise_plan(plan: Mapping[str, Any], edits: Iterable[PlanEdit]) -> tuple[dict, list[str]]:
+    """The plan with the user's edits (agent.plan_edits) applied, and what changed in words ("epochs 3 → 2").
+    The edits are kept in the plan (`edits`), so a plan rebuilt later (new data) can have them applied again.
+    Asking for epochs or steps ends the default sizing (the user chose the length); "shorter"/"longer" scales
+    the target duration of a sized plan, or else its steps or epochs. Raises nothing: the config is validated
+    when it becomes a job."""
+    plan = copy.deepcopy(dict(plan))
+    config = plan["config"]
+    changes: list[str] = []
+
+    def put(section: str, key: str, value: Any, label: str) -> None:
+        old = (config.get(section) or {}).get(key)
+        if old != value:
+            config.setdefault(section, {})[key] = value
+            changes.append(f"{label} {_shown(old)} → {_shown(value)}")
+
+    for edit in edits:
+        place = SETTINGS[edit.setting]
+        if place is not None:
+            put(*place, edit.value, LABELS[edit.setting])
+        if edit.setting in ("epochs", "max_steps"):
+            if edit.setting == "epochs":
+                put("training", "max_steps", None, LABELS["max_steps"])  # epochs now decide the length
+            if plan.get("target_seconds"):
+                changes.append(f"no longer sized to about {plan['target_seconds'] / 60:.0f} minutes")
+                plan["target_seconds"] = None
+        elif edit.setting == "length":
+            target = plan.get("target_seconds")
+            training = config.get("training") or {}
+            if target:
+                new = max(MIN_TARGET_S, target * edit.value)
+                if new != target:
+                    plan["target_seconds"] = new
+                    changes.append(f"target duration about {target / 60:.0f} → {new / 60:.0f} minutes")
+                    put("training", "max_steps", None, LABELS["max_steps"])  # the probe sizes it again
+            elif training.get("max_steps"):
+                put("training", "max_steps", max(1, round(training["max_steps"] * edit.value)), LABELS["max_steps"])
+            else:
+                put("training", "epochs", max(0.1, round(training.get("epochs", 1.0) * edit.value, 2)),
+                    LABELS["epochs"])
+    if changes:
+        plan["edits"] = list(plan.get("edits") or []) + [asdict(e) for e in edits]
+    plan["summary"] = plan_summary(plan)
+    return plan, changes
+
+
+def reapply_edits(plan: dict, previous: Mapping[str, Any] | None) -> dict:
+    """A freshly built plan with the edits the user made to the previous one (e.g. after attaching data)."""
+    edits = [PlanEdit(**e) for e in (previous or {}).get("edits") or []]
+    if not edits or not plan.get("config"):
+        return plan
+    return revise_plan(plan, edits)[0]
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "none"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def validate_config(config: dict) -> None:

@@ -117,6 +117,10 @@ COST = "Expected cost: about ${lo:,}–${hi:,} ({note}); time: {dlo:g}–{dhi:g}
 SOURCES = "Sources: {items}."
 PLAN_READY = ("I drafted a training plan: {summary}. Say \"launch\" when you want it queued — you'll see the plan "
               "and the estimate first and must press Approve before anything runs.")
+PLAN_REVISED = "I changed the plan: {changes}. It now reads: {summary}."
+PLAN_REVISED_PENDING = " The job waiting for approval is replaced by one with these settings."
+PLAN_REVISED_LAUNCH = " Say \"launch\" to queue it; you'll approve it first."
+PLAN_UNCHANGED = "The plan already has those settings: {summary}."
 NO_TRAINING = "No training is needed for this approach, so there is no job to launch."
 LAUNCH_TOO_EARLY = ("There is no plan to launch yet — let's finish the picture first, and I'll draft a plan you "
                     "can review.")

@@ -75,6 +75,14 @@ def tunewise_home(tmp_path, monkeypatch) -> Path:
     db.reset_engines()
 
 
+@pytest.fixture(autouse=True)
+def preflight_off(monkeypatch):
+    """A job created in a test gets no background pre-flight probe (a child process training a few steps) unless
+    the test turns it on with `monkeypatch.setenv("TUNEWISE_PREFLIGHT", "on")`: on 2 shared cores, probes of
+    every test's jobs would slow the suite and race the tests that time nothing but approve at once."""
+    monkeypatch.setenv("TUNEWISE_PREFLIGHT", "off")
+
+
 @pytest.fixture(scope="session")
 def tokenizer_cache(tmp_path_factory) -> Path:
     """The bundled tokenizer, read from the GGUF once per test session (≈ 4 s)."""

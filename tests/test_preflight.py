@@ -3,12 +3,19 @@ fits / does-not-fit verdict, before any approval; it leaves no job, no run folde
 
 from __future__ import annotations
 
+import time
+from datetime import datetime, timezone
+
 import pytest
 
 from tests.test_resilience import sft_config, write_pairs
+from tools.jobs import create_launch_request
 from trainer import jobs
+from trainer.preflight import (MIN_STEPS, estimate_from, evaluation_timing, measure_job, pending_estimate, probe,
+                               resized, size_to_target)
+from trainer.progress import PreflightDone, report_phase
 from trainer.state import home
-from trainer.preflight import estimate_from, probe
+from ui import render
 
 
 def test_the_probe_measures_real_steps_and_estimates_the_whole_job(tiny_model_dir, tmp_path):
@@ -41,3 +48,116 @@ def test_a_peak_over_the_available_memory_is_a_does_not_fit_verdict():
 def test_running_out_of_memory_in_the_probe_is_itself_the_verdict():
     estimate = estimate_from({"out_of_memory": True, "memory_device": "cuda", "device_total_bytes": 8 * 2**30}, 5.0, 3)
     assert estimate["verdict"] == "does_not_fit" and "ran out of CUDA memory" in estimate["summary"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The evaluation inside the probe, the job's background measurement and the default plan's sizing
+
+
+def eval_config(model_dir, data, steps=40):
+    """An SFT config that evaluates (the probe must time that too): 30 pairs → 24/3/3, 3 test rows generated."""
+    config = sft_config(model_dir, data, steps=steps)
+    config["eval"] = {"enabled": True, "max_examples": 3, "max_new_tokens": 4, "few_shot": 1,
+                      "forgetting_probe": False}
+    return config
+
+
+def test_the_probe_times_the_real_evaluation_and_counts_it_in_the_whole_job(tiny_model_dir, tmp_path):
+    estimate = probe(eval_config(tiny_model_dir, write_pairs(tmp_path / "pairs.jsonl")), steps=2)
+    assert estimate["total_steps"] == 40 and estimate["steps_measured"] == 2
+    # this evaluation reports no k of N, so the probe ran all of it
+    assert estimate["evaluation_measured"] == "whole" and estimate["evaluation_seconds"] > 0
+    parts = (estimate["startup_seconds"] + estimate["train_seconds"] + estimate["evaluation_seconds"]
+             + estimate["report_seconds"])
+    assert estimate["estimated_seconds"] == pytest.approx(parts, abs=0.21)  # each part is rounded to 0.1 s
+    assert estimate["probe_seconds"] > 0
+    assert not any((home.home() / "preflight").iterdir())
+
+
+def test_an_evaluation_that_reports_k_of_n_is_cut_after_two_units_and_extrapolated():
+    # set-up 10 s, then units of 5 s each: 10 + 12 × 5 = 70 s for the whole evaluation
+    t = "2026-01-01T00:00:{:02d}+00:00".format
+    rows = [{"phase": "training", "started_at": t(0), "time": t(0)},
+            {"phase": "evaluating", "done": None, "total": None, "started_at": t(10), "time": t(10)},
+            {"phase": "evaluating", "done": 0, "total": 12, "started_at": t(10), "time": t(20)},
+            {"phase": "evaluating", "done": 1, "total": 12, "started_at": t(10), "time": t(25)},
+            {"phase": "evaluating", "done": 2, "total": 12, "started_at": t(10), "time": t(30)}]
+    timing = evaluation_timing(rows, finished=False, ended_at=datetime(2026, 1, 1, 0, 0, 31, tzinfo=timezone.utc))
+    assert timing["evaluation_seconds"] == pytest.approx(70.0)
+    assert timing["evaluation_measured"] == "2 of 12, extrapolated"
+
+
+def test_inside_the_probe_an_evaluation_stops_once_two_of_its_units_are_timed(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUNEWISE_PREFLIGHT_STEPS", "3")
+    report_phase(tmp_path, "evaluating", done=0, total=5)
+    report_phase(tmp_path, "evaluating", done=1, total=5)
+    with pytest.raises(PreflightDone):
+        report_phase(tmp_path, "evaluating", done=2, total=5)
+    monkeypatch.delenv("TUNEWISE_PREFLIGHT_STEPS")
+    assert report_phase(tmp_path, "evaluating", done=3, total=5)["done"] == 3  # a real job is never cut
+
+
+MEASURED = {"seconds_per_step": 2.0, "total_steps": 600, "startup_seconds": 30.0, "evaluation_seconds": 240.0,
+            "report_seconds": 10.0, "train_seconds": 1200.0, "estimated_seconds": 1480.0}
+
+
+def test_a_default_plan_is_shortened_to_the_steps_that_fit_the_target():
+    config = {"kind": "sft", "training": {"epochs": 3.0, "learning_rate": 2e-4}}
+    sized, sizing = size_to_target(config, MEASURED, 900)
+    # 900 s − (30 + 240 + 10) s fixed = 620 s of training at 2 s per step = 310 steps
+    assert sized["training"] == {"epochs": 3.0, "learning_rate": 2e-4, "max_steps": 310}
+    assert config["training"] == {"epochs": 3.0, "learning_rate": 2e-4}  # the original is not touched
+    assert sizing == {"target_seconds": 900, "full_steps": 600, "steps": 310, "shortened": True,
+                      "fixed_seconds": 280.0, "overrun": False}
+    assert resized(MEASURED, 310)["estimated_seconds"] == pytest.approx(900.0)
+
+
+def test_a_plan_that_fits_already_keeps_its_length_and_one_that_cannot_fit_keeps_a_minimum():
+    config = {"kind": "sft", "training": {"epochs": 1.0}}
+    same, sizing = size_to_target(config, {**MEASURED, "total_steps": 100}, 900)
+    assert same is config and sizing["shortened"] is False and sizing["steps"] == 100
+    slow = {**MEASURED, "evaluation_seconds": 1000.0}
+    sized, sizing = size_to_target(config, slow, 900)
+    assert sized["training"]["max_steps"] == MIN_STEPS and sizing["overrun"] is True
+
+
+def wait_measured(job_id: str, timeout_s: float = 240.0) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        estimate = jobs.get_job(job_id).estimate or {}
+        if estimate.get("status") != "measuring":
+            return estimate
+        time.sleep(0.5)
+    raise AssertionError(f"the estimate of {job_id} was still measuring after {timeout_s} s")
+
+
+def test_a_launch_request_measures_in_the_background_and_sizes_a_default_plan(tiny_model_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("TUNEWISE_PREFLIGHT", "on")
+    config = eval_config(tiny_model_dir, write_pairs(tmp_path / "pairs.jsonl"), steps=400)
+    plan = {"config": config, "target_seconds": 1.0, "production_cost": {"usd": [20, 2000], "days": [1, 7]}}
+    started = time.monotonic()
+    request = create_launch_request(plan)
+    assert time.monotonic() - started < 5, "the probe must not hold up the chat"
+    assert request["estimate"]["status"] == "measuring"
+    assert jobs.get_job(request["job_id"]).estimate["status"] == "measuring"
+    estimate = wait_measured(request["job_id"])
+    assert estimate["status"] == "measured", estimate.get("error")
+    assert estimate["production"] == {"usd": [20, 2000], "days": [1, 7]}  # kept apart, as it was
+    # a target of 1 s cannot hold the fixed parts: the plan is cut to the minimum and says so
+    job = jobs.get_job(request["job_id"])
+    assert job.config["training"]["max_steps"] == MIN_STEPS and job.state == "awaiting_approval"
+    assert estimate["sizing"]["full_steps"] == 400 and estimate["sizing"]["overrun"] is True
+    assert estimate["preflight"]["total_steps"] == MIN_STEPS
+    assert any("sized to 10 optimizer steps" in e["message"] for e in jobs.read_events(job.id))
+    card = render.plan_card(job.id, {}, job.estimate, job.config)
+    assert "s per step" in card and "tokens/s" in card and "peak memory" in card and "whole job ≈" in card
+    assert "**At production scale** (the advisor's cost band for this approach, not measured): $20–$2,000" in card
+
+
+def test_a_job_rejected_before_its_probe_ran_keeps_its_config_and_gets_no_estimate(tiny_model_dir, tmp_path):
+    job = jobs.create_job(eval_config(tiny_model_dir, write_pairs(tmp_path / "pairs.jsonl")),
+                          estimate=pending_estimate(target_seconds=1.0))
+    jobs.cancel_job(job.id)  # rejected (or replaced) while the probe waited its turn
+    assert measure_job(job.id) is None
+    after = jobs.get_job(job.id)
+    assert after.config == job.config and after.estimate == job.estimate

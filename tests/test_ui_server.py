@@ -211,7 +211,7 @@ def test_whole_flow_from_opening_to_results_through_gradio_client(app_url, clien
     assert len(kept) == 1, "the upload is kept under TUNEWISE_HOME/uploads"
 
     chat = send(client, "launch it")
-    assert "Training plan — job" in chat_text(chat) and "Pre-flight estimate" in chat_text(chat)
+    assert "Training plan — job" in chat_text(chat) and "Measured on this machine" in chat_text(chat)
     first_job = options(chat, "approve:")[-1].split(":", 1)[1]
     assert jobs.get_job(first_job).state == "awaiting_approval", "nothing runs before the click"
 

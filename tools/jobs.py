@@ -20,8 +20,12 @@ class LaunchRefused(ValueError):
 
 
 def create_launch_request(plan: dict, conversation_id: str | None = None) -> dict:
-    """Create a job in state awaiting_approval from a plan; return {job_id, state, plan, estimate}."""
-    from trainer import jobs
+    """Create a job in state awaiting_approval from a plan; return {job_id, state, plan, estimate}. The job's
+    pre-flight probe starts in the background at once (trainer.preflight.measure_in_background): its estimate
+    reads "measuring" until the probe has measured this config on this machine. The plan's `production_cost`
+    (the advisor's cost band at production scale) is kept apart from it, under `estimate["production"]`; a plan
+    with `target_seconds` (a default plan) is sized from the probe to finish in about that long."""
+    from trainer import jobs, preflight
     from trainer.config import parse_config
 
     config = (plan or {}).get("config")
@@ -31,8 +35,9 @@ def create_launch_request(plan: dict, conversation_id: str | None = None) -> dic
     if not train or not Path(train).expanduser().exists():
         raise LaunchRefused(f"the training data {train or '(none)'} does not exist; attach the data file first")
     parse_config(config, source="plan")
-    estimate = plan.get("estimate") or {"usd": None, "note": plan.get("summary", "")}
+    estimate = preflight.pending_estimate(plan.get("production_cost"), plan.get("target_seconds"))
     job = jobs.create_job(config, conversation_id=conversation_id, estimate=estimate)
+    preflight.measure_in_background(job.id)
     return {"job_id": job.id, "state": job.state, "plan": plan, "estimate": estimate}
 
 

@@ -35,7 +35,9 @@ model, evaluating at the end) raises `TrainingStopped` at once: nothing is lost 
 
 Pre-flight probe: with `TUNEWISE_PREFLIGHT_STEPS=N` in the environment the run measures N optimizer steps after a
 warm-up step, writes run_dir/preflight.json (tokens/s, seconds per step, peak memory, total steps of the real
-run) and raises `PreflightDone`; it never saves a checkpoint or evaluates (see `trainer.preflight`).
+run, start-up seconds) and never saves a checkpoint. Then it raises `PreflightDone`, or, with
+`TUNEWISE_PREFLIGHT_EVAL=1`, stops training there so the recipe goes on to its real evaluation, which the probe
+times from the phases it reports (see `trainer.preflight`).
 
 Tracking (`trainer.tracking`): TensorBoard event files in run_dir/tensorboard, the reproducibility card
 run_dir/card.json, and MLflow / W&B only where installed and configured by their own environment variables.
@@ -58,7 +60,7 @@ from transformers import TrainerCallback
 
 from trainer.state.errors import UserError
 from trainer import tracking
-from trainer.progress import ProgressWriter, read_jsonl, report_phase
+from trainer.progress import PreflightDone, ProgressWriter, read_jsonl, report_phase  # noqa: F401 (re-exported)
 from trainer.state.vocabulary import JobState
 
 COMPLETE_MARKER = "tunewise-complete.json"
@@ -74,14 +76,6 @@ class TrainingStopped(BaseException):
     def __init__(self, reason: str, step: int | None = None, checkpoint: Path | None = None):
         super().__init__(f"training stopped ({reason}) at step {step}")
         self.reason, self.step, self.checkpoint = reason, step, checkpoint
-
-
-class PreflightDone(BaseException):
-    """The pre-flight probe measured its steps; `measurements` is what it wrote to preflight.json."""
-
-    def __init__(self, measurements: dict[str, Any]):
-        super().__init__("pre-flight probe finished")
-        self.measurements = measurements
 
 
 class RunFolderMissing(UserError):
@@ -343,12 +337,20 @@ class LiveProgress(TrainerCallback):
 
 
 class PreflightProbe(TrainerCallback):
-    """Measures `steps` optimizer steps after one warm-up step, writes preflight.json and raises PreflightDone."""
+    """Measures `steps` optimizer steps after one warm-up step and writes preflight.json; then raises PreflightDone,
+    or (`then_evaluate`) stops training so the recipe evaluates as it would at the end of the real run."""
 
-    def __init__(self, run_dir: Path, steps: int):
+    def __init__(self, run_dir: Path, steps: int, then_evaluate: bool = False):
         self.run_dir = Path(run_dir)
         self.steps = steps
+        self.then_evaluate = then_evaluate
         self.t0: float | None = None
+        self.done = False
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        # start-up = from the probe's launch (TUNEWISE_PREFLIGHT_T0, epoch seconds) to here: imports, model, data
+        launched = float(os.environ.get("TUNEWISE_PREFLIGHT_T0") or time.time())
+        self.startup_s = max(0.0, time.time() - launched)
 
     def on_step_begin(self, args, state, control, **kwargs):
         if self.t0 is None and state.global_step >= 1:  # step 0 is warm-up (allocations, kernel selection)
@@ -357,6 +359,8 @@ class PreflightProbe(TrainerCallback):
     def on_step_end(self, args, state, control, **kwargs):
         control.should_save = False
         control.should_evaluate = False
+        if self.done:
+            return control
         if self.t0 is None or state.global_step - self.step0 < self.steps:
             return control
         seconds = time.monotonic() - self.t0
@@ -370,12 +374,21 @@ class PreflightProbe(TrainerCallback):
             "peak_memory_bytes": peak,
             "memory_device": device,
             "world_size": args.world_size,
+            "startup_seconds": self.startup_s,
         }
         if state.is_world_process_zero:
             tmp = self.run_dir / "preflight.json.tmp"
             tmp.write_text(json.dumps(result, indent=1))
             os.replace(tmp, self.run_dir / "preflight.json")
-        raise PreflightDone(result)
+        if not self.then_evaluate:
+            raise PreflightDone(result)
+        self.done = True
+        control.should_training_stop = True
+        return control
+
+    def on_epoch_end(self, args, state, control, **kwargs):
+        control.should_save = False  # the probe's scratch folder keeps no checkpoint
+        return control
 
 
 def _peak_memory() -> tuple[int, str]:
@@ -405,7 +418,7 @@ def job_callbacks(run_dir: Path) -> list[TrainerCallback]:
     callbacks: list[TrainerCallback] = [CheckpointAndStop(run_dir), LiveProgress(run_dir)]
     probe_steps = int(os.environ.get("TUNEWISE_PREFLIGHT_STEPS", "0"))
     if probe_steps > 0:  # a probe measures speed only: no tracking files for a run that never happens
-        callbacks.append(PreflightProbe(run_dir, probe_steps))
+        callbacks.append(PreflightProbe(run_dir, probe_steps, os.environ.get("TUNEWISE_PREFLIGHT_EVAL") == "1"))
     else:
         callbacks += [tracking.TensorBoardLog(run_dir), tracking.ReproCard(run_dir), *tracking.optional_trackers()]
     return callbacks

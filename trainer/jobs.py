@@ -288,10 +288,18 @@ def create_job(config: dict, conversation_id: str | None = None, estimate: dict 
     return job
 
 
-def set_estimate(job_id: str, estimate: dict) -> Job:
-    """Store the pre-flight estimate of a job that still awaits approval (the user must see what they approve)."""
-    if not transition(job_id, [AWAITING_APPROVAL], AWAITING_APPROVAL, "pre-flight estimate recorded",
-                      estimate=dict(estimate)):
+def set_estimate(job_id: str, estimate: dict, config: dict | None = None) -> Job:
+    """Store the pre-flight estimate of a job that still awaits approval (the user must see what they approve),
+    with the config sized from it when `config` is given (trainer.preflight.size_to_target: only a default plan,
+    before approval, and the card shows the sized config)."""
+    values: dict[str, Any] = {"estimate": dict(estimate)}
+    message = "pre-flight estimate recorded" if estimate.get("status", "measured") == "measured" else \
+        f"pre-flight estimate: {estimate.get('status')}" + (f" — {estimate['error']}" if estimate.get("error") else "")
+    if config is not None:
+        parsed = parse_config(config, f"job {job_id} sized config")
+        values["config"] = parsed.to_dict()
+        message += f"; sized to {parsed.training.max_steps} optimizer steps to fit the target duration"
+    if not transition(job_id, [AWAITING_APPROVAL], AWAITING_APPROVAL, message, **values):
         job = get_job(job_id)
         raise JobError(f"job {job_id} is {job.state}; an estimate can only change before approval", "not_awaiting_approval",
                        "job_id")
@@ -657,7 +665,18 @@ def _print_summary(s: dict[str, Any]) -> None:
     print(f"  approved by {s['approved_by']} at {s['approved_at']}" if s["approved_by"] else "  not approved yet")
     if s["estimate"]:
         est = s["estimate"]
-        print(f"  estimate: {est.get('summary', json.dumps(est))}")
+        measured = est.get("preflight") or (est if "seconds_per_step" in est else None)
+        if measured:
+            print(f"  measured here: {measured.get('summary')}")
+        elif est.get("status"):
+            print(f"  pre-flight: {est['status']}" + (f" — {est['error']}" if est.get("error") else ""))
+        if (est.get("sizing") or {}).get("shortened"):
+            print(f"  sized to {est['sizing']['steps']} of {est['sizing']['full_steps']} steps to finish in about "
+                  f"{est['sizing']['target_seconds'] / 60:.0f} minutes")
+    if s.get("phase"):
+        p = s["phase"]
+        print(f"  phase: {p['label']}" + (f" {p['done']} of {p['total']}" if p.get("total") else "")
+              + (f", ETA {p['eta_s']:.0f} s" if p.get("eta_s") is not None else ""))
     print(f"  run folder {s['run_dir']}")
     for e in s.get("events", []):
         print(f"  {e['time'][11:19]} [{e['level']}] {e['message']}")

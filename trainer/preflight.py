@@ -1,39 +1,56 @@
-"""The pre-flight probe: a few real optimizer steps of the real recipe with the real config on this machine, turned
-into the estimate a user sees before approving a job.
+"""The pre-flight probe: a few real optimizer steps of the real recipe with the real config on this machine, then its
+real evaluation, turned into the estimate a user sees before approving a job.
 
     from trainer.preflight import probe
-    estimate = probe(config)              # ~ the job's start-up + (1 + steps) optimizer steps
+    estimate = probe(config)              # ~ the job's start-up + (1 + steps) optimizer steps + its evaluation
     job = jobs.create_job(config.to_dict(), estimate=estimate)
 
 How: the recipe runs in a child process (so its memory peak is its own and a crash or an out-of-memory stays
 there) in a scratch run folder, with TUNEWISE_PREFLIGHT_STEPS set. The job callbacks (trainer/callbacks.py)
 time `steps` optimizer steps after one warm-up step, count the non-padding tokens, read the peak memory (CUDA:
-max reserved; CPU: the process's peak resident set) and the run's true number of optimizer steps, write
-preflight.json and stop the run without a checkpoint. Nothing is written to the job's run folder.
+max reserved; CPU: the process's peak resident set) and the run's true number of optimizer steps, and write
+preflight.json. With `evaluate=True` (the default) training stops there and the recipe evaluates the briefly
+trained model exactly as the job will; the probe times that from the phases the recipe reports
+(trainer/progress.py). An evaluation that reports k of N is stopped after PREFLIGHT_EVAL_UNITS units and its
+remaining units extrapolated at the measured pace; one that does not is timed whole. Nothing is written to the
+job's run folder, and the scratch folder is removed.
 
 The estimate (all times in seconds, memory in bytes):
     tokens_per_s, seconds_per_step, steps_measured, total_steps,
     train_seconds = total_steps × seconds_per_step, startup_seconds (loading model and data, measured),
-    estimated_seconds = startup + train (evaluation at the end is not included: it depends on generation length),
+    evaluation_seconds (measured; None when the config evaluates nothing or evaluate=False),
+    evaluation_measured: "whole" | "k of N, extrapolated" | "not measured",
+    report_seconds (writing outputs after the evaluation, measured when the probe ran to the end; else 0),
+    estimated_seconds = startup + train + evaluation + report: the whole job,
     peak_memory_bytes, available_memory_bytes (CUDA: the device's total; CPU: RAM available now), memory_device,
     fits (peak ≤ 90 % of available), verdict "fits" | "does_not_fit", reason, summary (one line for the UI).
 An out-of-memory during the probe is itself the answer: verdict does_not_fit.
+Not in the estimate: the validation passes and checkpoints during training (a few seconds each for the bundled
+model), and other work sharing the machine while the job runs.
 """
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import json
 import os
 import secrets
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from trainer.state import home
+import psutil
+
 from trainer.config import JobConfig, parse_config
+from trainer.progress import PreflightDone, read_jsonl
+from trainer.state import home
+from trainer.state.db import utcnow
 from trainer.state.errors import UserError
 
 MEMORY_MARGIN = 0.9  # a job fits when its measured peak is at most this share of the memory available
@@ -45,16 +62,19 @@ class PreflightError(UserError):
         self.code, self.param = code, param
 
 
-def probe(config: JobConfig | dict, steps: int = 3, timeout_s: float = 900.0, recipe: str | None = None) -> dict[str, Any]:
-    """Measure `steps` optimizer steps (after a warm-up step) of `config` on this machine; return the estimate
-    (see the module docstring). Raises PreflightError when the recipe fails for another reason than memory."""
+def probe(config: JobConfig | dict, steps: int = 3, timeout_s: float = 900.0, recipe: str | None = None,
+          evaluate: bool = True) -> dict[str, Any]:
+    """Measure `steps` optimizer steps (after a warm-up step) of `config` on this machine, and its evaluation unless
+    `evaluate` is False; return the estimate (see the module docstring). Raises PreflightError when the recipe
+    fails for another reason than memory."""
     config = config if isinstance(config, JobConfig) else parse_config(config, "job config")
     scratch = home.ensure_home() / "preflight" / secrets.token_hex(4)
     scratch.mkdir(parents=True)
     try:
         (scratch / "config.json").write_text(json.dumps(config.to_dict()))
         env = {k: v for k, v in os.environ.items() if k not in ("TUNEWISE_JOB_ID", "TUNEWISE_JOB_ATTEMPT")}
-        env.update(TUNEWISE_PREFLIGHT_STEPS=str(steps), PYTHONUNBUFFERED="1")
+        env.update(TUNEWISE_PREFLIGHT_STEPS=str(steps), TUNEWISE_PREFLIGHT_EVAL="1" if evaluate else "0",
+                   TUNEWISE_PREFLIGHT_T0=f"{time.time():.3f}", PYTHONUNBUFFERED="1")
         for key, value in home.OFFLINE_ENV.items():
             env.setdefault(key, value)
         argv = [sys.executable, "-m", "trainer.preflight", str(scratch)] + (["--recipe", recipe] if recipe else [])
@@ -78,8 +98,6 @@ def probe(config: JobConfig | dict, steps: int = 3, timeout_s: float = 900.0, re
 
 def estimate_from(measured: dict[str, Any], wall_s: float, steps: int) -> dict[str, Any]:
     """Turn the child's measurements into the estimate shown before approval."""
-    import psutil
-
     if measured.get("error"):
         raise PreflightError(measured["error"], measured.get("code") or "preflight_failed", measured.get("param"))
     device = measured.get("memory_device", "cpu")
@@ -92,11 +110,18 @@ def estimate_from(measured: dict[str, Any], wall_s: float, steps: int) -> dict[s
     total = measured["total_steps"]
     measured_steps = measured["steps_measured"]
     train = per_step * total
-    startup = max(0.0, wall_s - per_step * (measured_steps + 1))
+    evaluation = measured.get("evaluation_seconds")
+    report = measured.get("report_seconds") or 0.0
+    if measured.get("startup_seconds") is not None:
+        startup = measured["startup_seconds"]
+    else:  # measured by an older child, or a run shorter than the probe: all but the steps is start-up
+        startup = max(0.0, wall_s - per_step * (measured_steps + 1) - (evaluation or 0.0) - report)
+    whole = startup + train + (evaluation or 0.0) + report
     peak = measured["peak_memory_bytes"]
     fits = peak <= MEMORY_MARGIN * available
     reason = (f"peak {_gib(peak)} of {_gib(available)} available {device.upper()} memory"
               + ("" if fits else f" (over the {MEMORY_MARGIN:.0%} safety margin)"))
+    how = measured.get("evaluation_measured") or "not measured"
     estimate = {
         "tokens_per_s": round(measured["tokens_per_s"], 1) if measured.get("tokens_per_s") else None,
         "seconds_per_step": round(per_step, 4),
@@ -104,7 +129,10 @@ def estimate_from(measured: dict[str, Any], wall_s: float, steps: int) -> dict[s
         "total_steps": total,
         "train_seconds": round(train, 1),
         "startup_seconds": round(startup, 1),
-        "estimated_seconds": round(startup + train, 1),
+        "evaluation_seconds": round(evaluation, 1) if evaluation is not None else None,
+        "evaluation_measured": how,
+        "report_seconds": round(report, 1),
+        "estimated_seconds": round(whole, 1),
         "peak_memory_bytes": peak,
         "available_memory_bytes": available,
         "memory_device": device,
@@ -113,17 +141,158 @@ def estimate_from(measured: dict[str, Any], wall_s: float, steps: int) -> dict[s
         "verdict": "fits" if fits else "does_not_fit",
         "reason": reason,
         "measured_at": _now(),
-        "note": "measured on this machine with the real config; evaluation at the end is not included",
+        "probe_seconds": round(wall_s, 1),
+        "note": "measured on this machine with the real config" + (
+            "" if evaluation is not None else "; evaluation not measured"),
     }
-    estimate["summary"] = (f"{'fits' if fits else 'does NOT fit'}: {reason}; ~{_duration(startup + train)} for "
-                           f"{total} steps at {per_step:.2f} s/step"
-                           + (f", {estimate['tokens_per_s']:.0f} tokens/s" if estimate["tokens_per_s"] else ""))
+    estimate["summary"] = (f"{'fits' if fits else 'does NOT fit'}: {reason}; ~{_duration(whole)} for the whole job "
+                           f"({total} steps at {per_step:.2f} s/step"
+                           + (f", {estimate['tokens_per_s']:.0f} tokens/s" if estimate["tokens_per_s"] else "")
+                           + (f", evaluation ~{_duration(evaluation)}" if evaluation is not None else "") + ")")
     return estimate
 
 
-def _now() -> str:
-    from trainer.state.db import utcnow
+def evaluation_timing(phases: list[dict[str, Any]], finished: bool, ended_at: datetime) -> dict[str, Any]:
+    """How long the evaluation (and the report writing after it) took in the probe, from its phase rows: timed
+    whole when the recipe ran to the end, else the units done so far extrapolated to all N at their pace."""
+    evaluating = [r for r in phases if r.get("phase") == "evaluating"]
+    if not evaluating:
+        return {"evaluation_seconds": None, "evaluation_measured": "not measured"}
+    began = _time(evaluating[0]["started_at"])
+    writing = [r for r in phases if r.get("phase") == "writing_report"]
+    if finished:
+        report_began = _time(writing[0]["started_at"]) if writing else ended_at
+        return {"evaluation_seconds": (report_began - began).total_seconds(), "evaluation_measured": "whole",
+                "report_seconds": (ended_at - report_began).total_seconds()}
+    last = evaluating[-1]
+    k, n = last.get("done"), last.get("total")
+    zero = next((r for r in reversed(evaluating) if r.get("done") == 0), evaluating[0])
+    before_units = (_time(zero["time"]) - began).total_seconds()  # set-up before the first unit, paid once
+    per_unit = (_time(last["time"]) - _time(zero["time"])).total_seconds() / max(1, k or 1)
+    return {"evaluation_seconds": before_units + per_unit * (n or k or 1), "evaluation_measured":
+            f"{k} of {n}, extrapolated", "report_seconds": 0.0}
 
+
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A job's estimate: measured in the background while it awaits approval, and the default plan sized from it
+
+MIN_STEPS = 10  # a plan is never sized below this many optimizer steps: fewer show nothing worth evaluating
+_one_probe = threading.Lock()  # probes run one at a time: two at once would each measure the other's load
+
+
+def pending_estimate(production: dict | None = None, target_seconds: float | None = None) -> dict[str, Any]:
+    """What a new job's estimate holds before its probe has run: status "measuring" (or "off" when
+    TUNEWISE_PREFLIGHT=off), the advisor's production-scale cost band kept apart under `production`, and the
+    duration the default plan is to be sized to (`target_seconds`; None: leave the plan's length alone)."""
+    off = os.environ.get("TUNEWISE_PREFLIGHT", "").lower() in ("0", "off", "no", "false")
+    return {"status": "off" if off else "measuring", "requested_at": _now(), "production": dict(production or {}),
+            "target_seconds": target_seconds, "preflight": None, "sizing": None, "error": None}
+
+
+def size_to_target(config: dict, estimate: dict[str, Any], target_seconds: float) -> tuple[dict, dict[str, Any]]:
+    """(config, sizing): the job's config with `training.max_steps` lowered so that start-up + training +
+    evaluation fit `target_seconds` at the measured pace, and what was done. A plan that fits already is left as
+    it is; one whose evaluation alone overruns the target is cut to MIN_STEPS and says so."""
+    per_step = estimate["seconds_per_step"]
+    full = estimate["total_steps"]
+    fixed = estimate.get("startup_seconds", 0.0) + (estimate.get("evaluation_seconds") or 0.0) + \
+        estimate.get("report_seconds", 0.0)
+    fit = int(max(0.0, target_seconds - fixed) // per_step) if per_step > 0 else full
+    sizing = {"target_seconds": target_seconds, "full_steps": full, "steps": full, "shortened": False,
+              "fixed_seconds": round(fixed, 1), "overrun": fixed + MIN_STEPS * per_step > target_seconds}
+    if fit >= full:
+        return config, sizing
+    steps = max(MIN_STEPS, fit)
+    sized = {k: (dict(v) if isinstance(v, dict) else v) for k, v in config.items()}
+    sized["training"] = {**sized.get("training", {}), "max_steps": steps}
+    sizing.update(steps=steps, shortened=True)
+    return sized, sizing
+
+
+def resized(estimate: dict[str, Any], steps: int) -> dict[str, Any]:
+    """The probe's estimate for the same pace and `steps` optimizer steps."""
+    train = estimate["seconds_per_step"] * steps
+    whole = estimate.get("startup_seconds", 0.0) + train + (estimate.get("evaluation_seconds") or 0.0) + \
+        estimate.get("report_seconds", 0.0)
+    return {**estimate, "total_steps": steps, "train_seconds": round(train, 1), "estimated_seconds": round(whole, 1)}
+
+
+def measure_job(job_id: str, steps: int = 3, recipe: str | None = None) -> dict[str, Any] | None:
+    """Run the probe on a job awaiting approval and store what it measured as the job's estimate (sizing the
+    plan first when its estimate asks for a target duration). Returns the stored estimate; None when the job was
+    approved, rejected or replaced before the probe could start or finish."""
+    from trainer import jobs  # trainer.jobs reads estimates but never starts a probe; only this entry point needs it
+
+    with _one_probe:
+        job = jobs.get_job(job_id)
+        if job.state != jobs.AWAITING_APPROVAL:
+            return None
+        pending = dict(job.estimate or pending_estimate())
+        running = [j.id for j in jobs.list_jobs(state=jobs.RUNNING)]
+        try:
+            measured = probe(job.config, steps=steps, recipe=recipe)
+            estimate = {**pending, "status": "measured", "preflight": measured, "error": None,
+                        "busy_with": running}  # other jobs training meanwhile slowed the steps measured
+        except PreflightError as exc:
+            estimate, measured = {**pending, "status": "failed", "error": str(exc), "code": exc.code}, None
+    config = None
+    if measured and pending.get("target_seconds") and measured.get("seconds_per_step"):
+        sized, sizing = size_to_target(job.config, measured, pending["target_seconds"])
+        estimate["sizing"] = sizing
+        if sizing["shortened"]:
+            config = sized
+            estimate["preflight"] = resized(measured, sizing["steps"])
+    try:
+        jobs.set_estimate(job_id, estimate, config=config)
+    except jobs.JobError:
+        return None  # approved or replaced while the probe ran: what it measured no longer applies
+    return estimate
+
+
+def measure_in_background(job_id: str, recipe: str | None = None) -> threading.Thread | None:
+    """Start `measure_job` in a daemon thread (the chat goes on; the plan card shows "measuring…" until the
+    estimate lands); None when TUNEWISE_PREFLIGHT=off."""
+    if pending_estimate()["status"] == "off":
+        return None
+    thread = threading.Thread(target=_measure_reporting_errors, args=(job_id, recipe), name=f"preflight-{job_id}",
+                              daemon=True)
+    thread.start()
+    return thread
+
+
+def _measure_reporting_errors(job_id: str, recipe: str | None) -> None:
+    try:
+        measure_job(job_id, recipe=recipe)
+    except Exception as exc:  # noqa: BLE001 - a background thread has no caller to raise to: record it on the job
+        print(f"[warning] pre-flight of {job_id} failed: {exc}", file=sys.stderr, flush=True)
+        try:
+            from trainer import jobs  # as in measure_job
+
+            job = jobs.get_job(job_id)
+            jobs.set_estimate(job_id, {**(job.estimate or {}), "status": "failed", "error": f"{type(exc).__name__}: {exc}"})
+        except Exception:  # noqa: BLE001 - the job is gone or approved: nothing left to tell
+            pass
+
+
+def remeasure_unfinished() -> list[threading.Thread]:
+    """Restart the probes of jobs still awaiting approval whose estimate says "measuring" (the app that ran them
+    stopped); called when the app starts."""
+    from trainer import jobs  # as in measure_job
+
+    threads = []
+    for job in jobs.list_jobs(state=jobs.AWAITING_APPROVAL, limit=1000):
+        if (job.estimate or {}).get("status") == "measuring":
+            thread = measure_in_background(job.id)
+            if thread:
+                threads.append(thread)
+    return threads
+
+
+def _now() -> str:
     return utcnow().isoformat()
 
 
@@ -141,34 +310,29 @@ def _duration(seconds: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m trainer.preflight SCRATCH_DIR [--recipe MODULE]`: the probe's child process."""
-    import argparse
-
     home.apply_offline_env()
+    # torch and transformers (through the recipes and the callbacks) only in the child: the app that starts a
+    # probe never pays for importing them
+    from trainer.callbacks import _peak_memory
+    from trainer.launch import run_recipe
+
     parser = argparse.ArgumentParser(prog="python -m trainer.preflight")
     parser.add_argument("scratch")
     parser.add_argument("--recipe")
     args = parser.parse_args(argv)
     scratch = Path(args.scratch)
-    from trainer.callbacks import PreflightDone
-
     config = parse_config(json.loads((scratch / "config.json").read_text()))
     run_dir = scratch / "run"
     out = scratch / "preflight.json"
     started = time.monotonic()
+    finished = True
     try:
         if args.recipe:
-            import importlib
-
             importlib.import_module(args.recipe).run(config, run_dir)
         else:
-            from trainer.launch import run_recipe
-
             run_recipe(config, run_dir)
-    except PreflightDone as done:
-        measured = dict(done.measurements)
-        measured.update(_device_total())
-        out.write_text(json.dumps(measured))
-        return 0
+    except PreflightDone:
+        finished = False  # training measured (and, when asked, the evaluation's first units)
     except UserError as exc:
         out.write_text(json.dumps({"error": str(exc), "code": getattr(exc, "code", None),
                                    "param": getattr(exc, "param", None)}))
@@ -178,18 +342,26 @@ def main(argv: list[str] | None = None) -> int:
             out.write_text(json.dumps({"out_of_memory": True, **_device_total()}))
             return 0
         raise
-    # the whole run was shorter than the probe: measure it from its own metrics
-    from trainer.callbacks import _peak_memory
-    from trainer.progress import read_jsonl
-
-    rows = [r for r in read_jsonl(run_dir / "metrics.jsonl") if r.get("loss") is not None]
-    seconds = time.monotonic() - started
-    peak, device = _peak_memory()
-    total = rows[-1]["step"] if rows else 1
-    out.write_text(json.dumps({
-        "steps_measured": total, "seconds_per_step": (rows[-1]["elapsed_s"] if rows else seconds) / max(1, total),
-        "tokens_per_s": rows[-1].get("tokens_per_s") if rows else None, "total_steps": total,
-        "peak_memory_bytes": peak, "memory_device": device, "world_size": 1, **_device_total()}))
+    ended = utcnow()
+    trained = run_dir / "preflight.json"  # written by the PreflightProbe callback after its measured steps
+    if trained.is_file():
+        measured = json.loads(trained.read_text())
+    else:  # the whole run was shorter than the probe: measure it from its own metrics
+        rows = [r for r in read_jsonl(run_dir / "metrics.jsonl") if r.get("loss") is not None]
+        seconds = time.monotonic() - started
+        peak, device = _peak_memory()
+        total = rows[-1]["step"] if rows else 1
+        measured = {"steps_measured": total,
+                    "seconds_per_step": (rows[-1]["elapsed_s"] if rows else seconds) / max(1, total),
+                    "tokens_per_s": rows[-1].get("tokens_per_s") if rows else None, "total_steps": total,
+                    "peak_memory_bytes": peak, "memory_device": device, "world_size": 1}
+    if os.environ.get("TUNEWISE_PREFLIGHT_EVAL") == "1":
+        measured.update(evaluation_timing(read_jsonl(run_dir / "phases.jsonl"), finished, ended))
+        peak, device = _peak_memory()  # the evaluation may peak higher than training (generation caches)
+        if device == measured.get("memory_device"):
+            measured["peak_memory_bytes"] = max(measured["peak_memory_bytes"], peak)
+    measured.update(_device_total())
+    out.write_text(json.dumps(measured))
     return 0
 
 

@@ -23,7 +23,9 @@ Each call writes one row {phase, done, total, eta_s, detail, started_at, time} t
 job, into `job.phase` (what the panel shows); the first call of a phase also writes an event ("evaluating
 started"). The ETA is the phase's own: seconds since its first call / units done since then × units left; None
 until one unit is done. Only rank 0 of a distributed run reports. Like every progress write, a failed one is
-reported on stderr and never stops the run.
+reported on stderr and never stops the run. The one exception is the pre-flight probe's child process: there an
+evaluation's k-of-N reports end the probe after PREFLIGHT_EVAL_UNITS units (`PreflightDone`), which is how it
+times an evaluation without running all of it.
 """
 
 from __future__ import annotations
@@ -103,9 +105,24 @@ class ProgressWriter:
             print(f"[warning] could not record {kind} in the database: {exc}", file=sys.stderr, flush=True)
 
 
-# When each phase began in this process, per run folder: (monotonic seconds, units done then, wall-clock start).
-# Process-local timing, not state: a resumed attempt starts its phases again.
-_phase_clock: dict[tuple[str, str], tuple[float, int, str]] = {}
+class PreflightDone(BaseException):
+    """The pre-flight probe has measured what it came for (trainer/preflight.py); `measurements` is what it
+    measured. A BaseException, so a recipe's `except Exception` never swallows it."""
+
+    def __init__(self, measurements: dict[str, Any]):
+        super().__init__("pre-flight probe finished")
+        self.measurements = measurements
+
+
+# The pre-flight probe (TUNEWISE_PREFLIGHT_STEPS set) runs the evaluation too; once an evaluation that reports
+# k of N has done this many units, their pace is measured and the probe stops there (the rest is extrapolated).
+PREFLIGHT_EVAL_UNITS = 2
+
+
+# When each phase began in this process, per run folder, and the pace clock of its units: (monotonic start, wall
+# start, (monotonic, done, total) at the first report of the current `total`). Process-local timing, not state:
+# a resumed attempt starts its phases again.
+_phase_clock: dict[tuple[str, str], list] = {}
 
 
 def report_phase(run_dir: str | Path, phase: str, done: int | None = None, total: int | None = None,
@@ -113,7 +130,8 @@ def report_phase(run_dir: str | Path, phase: str, done: int | None = None, total
     """Say what the run is doing now: `phase` (one of PHASES), optionally `done` of `total` units (generation
     batches, examples: the caller's unit) and a short `detail` a user reads. Returns the row written (None on a
     rank other than 0). `job_id` None: TUNEWISE_JOB_ID, which the job worker sets; without one only the run
-    folder gets the row (a headless recipe, the pre-flight probe)."""
+    folder gets the row (a headless recipe, the pre-flight probe). The ETA's pace is measured from the first
+    report with this `total`, so set-up before the units, or an earlier part with another total, is not in it."""
     if phase not in PHASES:
         raise ValueError(f"phase must be one of {PHASES}, got {phase!r}")
     if int(os.environ.get("RANK", "0")) != 0:
@@ -124,11 +142,14 @@ def report_phase(run_dir: str | Path, phase: str, done: int | None = None, total
     key = (str(run_dir.resolve()), phase)
     first = key not in _phase_clock
     if first:
-        _phase_clock[key] = (now, done or 0, utcnow().isoformat())
-    began, done_then, started_at = _phase_clock[key]
+        _phase_clock[key] = [now, utcnow().isoformat(), None]
+    clock = _phase_clock[key]
+    started_at = clock[1]
+    if done is not None and (clock[2] is None or clock[2][2] != total):
+        clock[2] = (now, done, total)
     eta = None
-    if done is not None and total is not None and done > done_then:
-        eta = round((total - done) * (now - began) / (done - done_then), 1)
+    if done is not None and total is not None and clock[2] is not None and done > clock[2][1]:
+        eta = round((total - done) * (now - clock[2][0]) / (done - clock[2][1]), 1)
     row = {"phase": phase, "done": done, "total": total, "eta_s": eta, "detail": detail,
            "started_at": started_at, "time": utcnow().isoformat()}
     try:
@@ -148,6 +169,9 @@ def report_phase(run_dir: str | Path, phase: str, done: int | None = None, total
             print(f"[warning] could not record the phase in the database: {exc}", file=sys.stderr, flush=True)
     if first:
         print(f"[info] {phase_sentence(row)}", flush=True)
+    if (phase == "evaluating" and os.environ.get("TUNEWISE_PREFLIGHT_STEPS") and total and done is not None
+            and PREFLIGHT_EVAL_UNITS <= done < total):
+        raise PreflightDone({"evaluation_cut_at": done})
     return row
 
 

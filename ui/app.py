@@ -332,7 +332,8 @@ def poll(session: dict, pstate: dict) -> tuple:
         return (skip, skip, skip, skip, pstate, *([skip] * 10))
     _milestones(cid)
     job_rows = backend.conversation_jobs(cid)
-    signature = [len(backend.transcript(cid))] + [f"{j.id}:{j.state}" for j in job_rows]
+    # a job's estimate landing (measuring → measured, perhaps a sized config) redraws its plan card and settings
+    signature = [len(backend.transcript(cid))] + [f"{j.id}:{j.state}:{backend.estimate_status(j)}" for j in job_rows]
     chat = skip
     if pstate.get("conversation_id") != cid or pstate.get("signature") != signature:
         chat = history(cid)
@@ -354,9 +355,10 @@ def poll(session: dict, pstate: dict) -> tuple:
         panel, plot, log = render.job_panel(None), _plot_frame([]), ""
     awaiting = next((j.id for j in job_rows if j.state == JobState.AWAITING_APPROVAL), None)
     settings = [skip] * 10
-    if pstate.get("settings_job", "unset") != awaiting or pstate.get("conversation_id") != cid:
+    settings_key = f"{awaiting}:{next((backend.estimate_status(j) for j in job_rows if j.id == awaiting), '')}"
+    if pstate.get("settings_job", "unset") != settings_key or pstate.get("conversation_id") != cid:
         settings = _settings_updates(awaiting)
-    pstate.update(conversation_id=cid, signature=signature, job_id=job_id, settings_job=awaiting)
+    pstate.update(conversation_id=cid, signature=signature, job_id=job_id, settings_job=settings_key)
     return (chat, panel, plot, log, pstate, *settings)
 
 

@@ -209,6 +209,11 @@ def active_job_id(conversation_id: str) -> str | None:
     return found[0].id if found else None
 
 
+def estimate_status(job) -> str:
+    """measuring | measured | failed | off (or '' for a job created without one): what its plan card shows."""
+    return str((job.estimate or {}).get("status") or "")
+
+
 def summary(job_id: str) -> dict:
     return jobs.job_summary(job_id)
 
@@ -297,7 +302,9 @@ def revise_job(conversation_id: str, job_id: str, settings: dict) -> tuple[str, 
     plan = dict(interview.plan or {})
     plan["config"] = config
     plan["summary"] = (plan.get("summary", "") + f" (edited: {', '.join(changed)})").strip()
-    plan["estimate"] = dict(old.estimate or {})
+    plan["production_cost"] = (old.estimate or {}).get("production")
+    if {"epochs", "max_steps"} & {c.split(" ")[0] for c in changed}:
+        plan["target_seconds"] = None  # the user chose the length: no longer sized to the default duration
     result = create_launch_request(plan, conversation_id)
     list(brain.reject(conversation_id, job_id))  # a generator: run it
     interview = conversations.load(conversation_id)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from agent.answers import prose_html
+from agent.plan import config_summary
 from agent.verdicts import VERDICT_LABELS
 from trainer.progress import PHASE_LABELS, PHASES
 from trainer.state.vocabulary import APPROACH_IDS, JOB_STATE_LABELS, JobState, approach_label
@@ -241,7 +242,9 @@ def plan_card(job_id: str, plan: dict, estimate: dict | None, config: dict | Non
     config = config or plan.get("config") or {}
     model, data, lora, train = (config.get(k) or {} for k in ("model", "data", "lora", "training"))
     lines = [f"## 📋 Training plan — job `{esc(job_id)}`", ""]
-    if plan.get("summary"):
+    if config.get("training"):  # read from the job's config, like the table below, so the two always agree
+        lines += [esc(config_summary(config)), ""]
+    elif plan.get("summary"):
         lines += [esc(plan["summary"]), ""]
     lines += [
         "| setting | value |", "|---|---|",
@@ -265,36 +268,87 @@ def plan_card(job_id: str, plan: dict, estimate: dict | None, config: dict | Non
     return "\n".join(lines)
 
 
+def _gib(n: float | None) -> str:
+    return "—" if n is None else f"{n / 2**30:.1f} GiB"
+
+
 def estimate_block(estimate: dict | None) -> str:
-    """The pre-flight estimate as one paragraph; whatever keys the estimate carries."""
-    if not estimate:
-        return "**Pre-flight estimate:** not available yet."
-    parts = []
-    if estimate.get("usd"):
-        lo, hi = estimate["usd"] if isinstance(estimate["usd"], (list, tuple)) else (estimate["usd"], estimate["usd"])
-        parts.append(f"cost about ${lo:,}–${hi:,}" if lo != hi else f"cost about ${lo:,}")
-    if estimate.get("days"):
-        d = estimate["days"]
-        parts.append(f"{d[0]:g}–{d[1]:g} days at production scale" if isinstance(d, (list, tuple)) else f"{d} days")
-    for key, label in (("duration_s", "run time here"), ("eta_s", "run time here")):
-        if estimate.get(key) is not None:
-            parts.append(f"{label} ≈ {human_duration(estimate[key])}")
-            break
-    for key, label in (("peak_memory_gb", "peak memory"), ("memory_gb", "memory")):
-        if estimate.get(key) is not None:
-            parts.append(f"{label} ≈ {estimate[key]:.1f} GB")
-            break
-    for key, label in (("total_steps", "steps"), ("steps", "steps"), ("tokens", "tokens"), ("device", "device"),
-                       ("fits", "fits in memory")):
-        if estimate.get(key) is not None:
-            parts.append(f"{label}: {esc(estimate[key])}")
-    if estimate.get("note"):
-        parts.append(esc(estimate["note"]))
-    text = "**Pre-flight estimate:** " + ("; ".join(parts) if parts else "—") + "."
-    if estimate.get("caveat"):  # the user chose this against the advice: the caveat stays with the job
-        text += (f"\n\n**Advisor's caveat** (you chose this over {esc(estimate.get('advised') or 'the advice')}): "
-                 f"{esc(estimate['caveat'])}")
-    return text
+    """What the pre-flight probe measured for this config on this machine (or that it is measuring, failed or is
+    switched off), how the default plan was sized from it and how to make it longer; then, apart and labelled
+    as such, the advisor's cost band at production scale."""
+    estimate = estimate or {}
+    # an estimate stored straight from trainer.preflight.probe (no status) is a measured one
+    measured = estimate.get("preflight") or (estimate if estimate.get("seconds_per_step") is not None else None)
+    status = estimate.get("status") or ("measured" if measured else None)
+    lines = []
+    if status == "measuring":
+        lines.append("**Measured on this machine:** measuring… a few real training steps and the evaluation are "
+                     "running in the background; the figures appear here in a minute or two.")
+    elif status == "failed":
+        lines.append(f"**Measured on this machine:** the pre-flight probe failed — {esc(estimate.get('error'))}")
+    elif status == "off":
+        lines.append("**Measured on this machine:** not measured (the pre-flight probe is switched off: "
+                     "`TUNEWISE_PREFLIGHT=off`).")
+    elif measured and measured.get("seconds_per_step") is None:  # out of memory within the first steps
+        lines.append(f"**Measured on this machine:** ❌ {esc(measured.get('summary'))}")
+    elif measured:
+        m = measured
+        fits = "✅ fits" if m.get("fits") else "❌ does not fit"
+        evaluation = m.get("evaluation_seconds")
+        how = m.get("evaluation_measured") or ""
+        parts = [f"{m['seconds_per_step']:.2f} s per step",
+                 f"{m['tokens_per_s']:,.0f} tokens/s" if m.get("tokens_per_s") else "tokens/s not measured",
+                 f"peak memory {_gib(m.get('peak_memory_bytes'))} of {_gib(m.get('available_memory_bytes'))} "
+                 f"available ({esc(str(m.get('memory_device', '')).upper())}) — {fits}"]
+        whole = (f"**whole job ≈ {human_duration(m.get('estimated_seconds'))}**: start-up "
+                 f"{human_duration(m.get('startup_seconds'))} + training {m.get('total_steps')} steps × "
+                 f"{m['seconds_per_step']:.2f} s = {human_duration(m.get('train_seconds'))}"
+                 + (f" + evaluation {human_duration(evaluation)}" + (f" ({esc(how)})" if how and how != "whole" else "")
+                    if evaluation is not None else " (evaluation not measured)")
+                 + (f" + report {human_duration(m.get('report_seconds'))}" if m.get("report_seconds") else ""))
+        lines.append(f"**Measured on this machine** ({m.get('steps_measured')} real steps and the evaluation, in "
+                     f"{human_duration(m.get('probe_seconds'))}): " + " · ".join(parts) + ".")
+        lines.append(whole + ".")
+        if estimate.get("busy_with"):
+            lines.append(f"Measured while {len(estimate['busy_with'])} other job(s) were training here, which slows "
+                         "every step; the run will be faster if they finish first.")
+    sizing = estimate.get("sizing") or {}
+    if sizing:
+        minutes = sizing["target_seconds"] / 60
+        if sizing.get("shortened"):
+            lines.append(f"Sized to finish in about {minutes:.0f} minutes on this machine: {sizing['steps']} of the "
+                         f"{sizing['full_steps']} optimizer steps the epochs would take. For a longer run, say "
+                         "\"2 epochs\" or \"train for 300 steps\" (or set max steps in *Plan settings*).")
+        else:
+            lines.append(f"The whole plan fits the default of about {minutes:.0f} minutes on this machine, so it "
+                         "runs every epoch; say \"3 epochs\" or \"train for 300 steps\" for a longer run.")
+        if sizing.get("overrun"):
+            lines.append("Start-up and evaluation alone take longer than that here: fewer evaluation examples "
+                         "(*Plan settings*) shorten it.")
+    elif estimate.get("target_seconds") and status == "measuring":
+        lines.append(f"This default plan will be sized from the measurement to finish in about "
+                     f"{estimate['target_seconds'] / 60:.0f} minutes here.")
+    production = estimate.get("production") or {}
+    band = []
+    if production.get("usd"):
+        usd = production["usd"]
+        lo, hi = usd if isinstance(usd, (list, tuple)) else (usd, usd)
+        band.append(f"${lo:,}–${hi:,}" if lo != hi else f"${lo:,}")
+    if production.get("days"):
+        d = production["days"]
+        band.append(f"{d[0]:g}–{d[1]:g} days" if isinstance(d, (list, tuple)) else f"{d} days")
+    if production.get("hours"):
+        h = production["hours"]
+        band.append(f"{h[0]:g}–{h[1]:g} hours" if isinstance(h, (list, tuple)) else f"{h:g} hours")
+    if band:
+        lines.append("**At production scale** (the advisor's cost band for this approach, not measured): "
+                     + ", ".join(band) + (f" — {esc(production['note'])}" if production.get("note") else "") + ".")
+    if production.get("caveat"):  # the user chose this against the advice: the caveat stays with the job
+        lines.append(f"**Advisor's caveat** (you chose this over {esc(production.get('advised') or 'the advice')}): "
+                     f"{esc(production['caveat'])}")
+    if not lines:
+        return "**Measured on this machine:** not measured."
+    return "\n\n".join(lines)
 
 
 def approval_status(state: str, approved_by: str | None = None) -> str:
