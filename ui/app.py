@@ -666,6 +666,7 @@ def chat_command(args: argparse.Namespace) -> int:
 
     auth = parse_auth(getattr(args, "auth", None))
     start_runner()
+    backend.resume_measurements()  # probes the last app stopped before they finished
     print(f"tunewise: serving on http://{args.host}:{args.port}" + (" (sign-in required)" if auth else ""), flush=True)
     try:
         serve(args.host, args.port, auth, block=True)

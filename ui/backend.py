@@ -13,7 +13,7 @@ from typing import Any, Iterator
 
 from agent import brain, conversations
 from agent.events import Event, to_dict
-from trainer import jobs
+from trainer import jobs, preflight
 from trainer.state.errors import UserError
 from trainer.state.vocabulary import approach_label
 
@@ -207,6 +207,11 @@ def active_job_id(conversation_id: str) -> str | None:
         if j.state != jobs.AWAITING_APPROVAL and not (j.state == jobs.CANCELLED and not j.approved_by):
             return j.id
     return found[0].id if found else None
+
+
+def resume_measurements() -> None:
+    """Restart the pre-flight probes of jobs still awaiting approval whose estimate never landed."""
+    preflight.remeasure_unfinished()
 
 
 def estimate_status(job) -> str:
