@@ -11,15 +11,16 @@ time `steps` optimizer steps after one warm-up step, count the non-padding token
 max reserved; CPU: the process's peak resident set) and the run's true number of optimizer steps, and write
 preflight.json. With `evaluate=True` (the default) training stops there and the recipe evaluates the briefly
 trained model exactly as the job will; the probe times that from the phases the recipe reports
-(trainer/progress.py). An evaluation that reports k of N is stopped after PREFLIGHT_EVAL_UNITS units and its
-remaining units extrapolated at the measured pace; one that does not is timed whole. Nothing is written to the
-job's run folder, and the scratch folder is removed.
+(trainer/progress.py). An evaluation that reports k of N is stopped once enough of its units are timed and the
+rest extrapolated at the measured pace; one that does not is timed whole, for at most EVAL_BUDGET_S: past that
+the probe stops and says the evaluation takes at least that long. Nothing is written to the job's run folder,
+and the scratch folder is removed.
 
 The estimate (all times in seconds, memory in bytes):
     tokens_per_s, seconds_per_step, steps_measured, total_steps,
     train_seconds = total_steps × seconds_per_step, startup_seconds (loading model and data, measured),
     evaluation_seconds (measured; None when the config evaluates nothing or evaluate=False),
-    evaluation_measured: "whole" | "k of N, extrapolated" | "not measured",
+    evaluation_measured: "whole" | "k of N, extrapolated" | "at least" (stopped at EVAL_BUDGET_S) | "not measured",
     report_seconds (writing outputs after the evaluation, measured when the probe ran to the end; else 0),
     estimated_seconds = startup + train + evaluation + report: the whole job,
     peak_memory_bytes, available_memory_bytes (CUDA: the device's total; CPU: RAM available now), memory_device,
@@ -180,6 +181,7 @@ def _time(value: str) -> datetime:
 # ---------------------------------------------------------------------------------------------------------------
 # A job's estimate: measured in the background while it awaits approval, and the default plan sized from it
 
+EVAL_BUDGET_S = 120.0  # an evaluation without k-of-N reports is timed in the probe for at most this long (seconds)
 MIN_STEPS = 10  # a plan is never sized below this many optimizer steps: fewer show nothing worth evaluating
 _one_probe = threading.Lock()  # probes run one at a time: two at once would each measure the other's load
 
@@ -313,7 +315,6 @@ def main(argv: list[str] | None = None) -> int:
     home.apply_offline_env()
     # torch and transformers (through the recipes and the callbacks) only in the child: the app that starts a
     # probe never pays for importing them
-    from trainer.callbacks import _peak_memory
     from trainer.launch import run_recipe
 
     parser = argparse.ArgumentParser(prog="python -m trainer.preflight")
@@ -326,6 +327,9 @@ def main(argv: list[str] | None = None) -> int:
     out = scratch / "preflight.json"
     started = time.monotonic()
     finished = True
+    if os.environ.get("TUNEWISE_PREFLIGHT_EVAL") == "1":
+        threading.Thread(target=_watch_evaluation, args=(run_dir, out, started), name="evaluation-budget",
+                         daemon=True).start()
     try:
         if args.recipe:
             importlib.import_module(args.recipe).run(config, run_dir)
@@ -342,7 +346,15 @@ def main(argv: list[str] | None = None) -> int:
             out.write_text(json.dumps({"out_of_memory": True, **_device_total()}))
             return 0
         raise
-    ended = utcnow()
+    _write_measured(run_dir, out, started, evaluation_timing(read_jsonl(run_dir / "phases.jsonl"), finished,
+                                                          utcnow()))
+    return 0
+
+
+def _write_measured(run_dir: Path, out: Path, started: float, evaluation: dict[str, Any]) -> None:
+    """preflight.json for the parent: the training measurements plus the evaluation's timing."""
+    from trainer.callbacks import _peak_memory  # torch: only in the child (see main)
+
     trained = run_dir / "preflight.json"  # written by the PreflightProbe callback after its measured steps
     if trained.is_file():
         measured = json.loads(trained.read_text())
@@ -356,13 +368,30 @@ def main(argv: list[str] | None = None) -> int:
                     "tokens_per_s": rows[-1].get("tokens_per_s") if rows else None, "total_steps": total,
                     "peak_memory_bytes": peak, "memory_device": device, "world_size": 1}
     if os.environ.get("TUNEWISE_PREFLIGHT_EVAL") == "1":
-        measured.update(evaluation_timing(read_jsonl(run_dir / "phases.jsonl"), finished, ended))
+        measured.update(evaluation)
         peak, device = _peak_memory()  # the evaluation may peak higher than training (generation caches)
         if device == measured.get("memory_device"):
             measured["peak_memory_bytes"] = max(measured["peak_memory_bytes"], peak)
     measured.update(_device_total())
     out.write_text(json.dumps(measured))
-    return 0
+
+
+def _watch_evaluation(run_dir: Path, out: Path, started: float, budget_s: float = EVAL_BUDGET_S) -> None:
+    """In the child: an evaluation that reports no k of N and runs past `budget_s` is stopped there; the estimate
+    says it takes at least that long. Ends the process (the measurements are written first)."""
+    while True:
+        time.sleep(1.0)
+        phases = read_jsonl(run_dir / "phases.jsonl")
+        evaluating = [r for r in phases if r.get("phase") == "evaluating"]
+        if not evaluating or any(r.get("total") for r in evaluating) or \
+                any(r.get("phase") == "writing_report" for r in phases):
+            continue
+        spent = (utcnow() - _time(evaluating[0]["started_at"])).total_seconds()
+        if spent >= budget_s:
+            _write_measured(run_dir, out, started, {"evaluation_seconds": spent, "evaluation_measured": "at least",
+                                                    "report_seconds": 0.0})
+            sys.stdout.flush()
+            os._exit(0)
 
 
 def _device_total() -> dict[str, Any]:

@@ -24,8 +24,8 @@ job, into `job.phase` (what the panel shows); the first call of a phase also wri
 started"). The ETA is the phase's own: seconds since its first call / units done since then × units left; None
 until one unit is done. Only rank 0 of a distributed run reports. Like every progress write, a failed one is
 reported on stderr and never stops the run. The one exception is the pre-flight probe's child process: there an
-evaluation's k-of-N reports end the probe after PREFLIGHT_EVAL_UNITS units (`PreflightDone`), which is how it
-times an evaluation without running all of it.
+evaluation's k-of-N reports end the probe once enough units are timed (`PreflightDone`, see PREFLIGHT_EVAL_*),
+which is how it times an evaluation without running all of it.
 """
 
 from __future__ import annotations
@@ -114,9 +114,13 @@ class PreflightDone(BaseException):
         self.measurements = measurements
 
 
-# The pre-flight probe (TUNEWISE_PREFLIGHT_STEPS set) runs the evaluation too; once an evaluation that reports
-# k of N has done this many units, their pace is measured and the probe stops there (the rest is extrapolated).
+# The pre-flight probe (TUNEWISE_PREFLIGHT_STEPS set) runs the evaluation too; an evaluation that reports k of N
+# is stopped once it has done at least PREFLIGHT_EVAL_UNITS units and either a PREFLIGHT_EVAL_SHARE of them or
+# PREFLIGHT_EVAL_PACE_S seconds of them: their pace is measured and the rest extrapolated. Units may differ in cost
+# (generating an answer costs more than scoring one), so a larger share measures the mix better.
 PREFLIGHT_EVAL_UNITS = 2
+PREFLIGHT_EVAL_SHARE = 0.25
+PREFLIGHT_EVAL_PACE_S = 30.0
 
 
 # When each phase began in this process, per run folder, and the pace clock of its units: (monotonic start, wall
@@ -170,7 +174,8 @@ def report_phase(run_dir: str | Path, phase: str, done: int | None = None, total
     if first:
         print(f"[info] {phase_sentence(row)}", flush=True)
     if (phase == "evaluating" and os.environ.get("TUNEWISE_PREFLIGHT_STEPS") and total and done is not None
-            and PREFLIGHT_EVAL_UNITS <= done < total):
+            and PREFLIGHT_EVAL_UNITS <= done < total and clock[2] is not None
+            and (done / total >= PREFLIGHT_EVAL_SHARE or now - clock[2][0] >= PREFLIGHT_EVAL_PACE_S)):
         raise PreflightDone({"evaluation_cut_at": done})
     return row
 

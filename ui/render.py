@@ -300,10 +300,13 @@ def estimate_block(estimate: dict | None) -> str:
                  f"{m['tokens_per_s']:,.0f} tokens/s" if m.get("tokens_per_s") else "tokens/s not measured",
                  f"peak memory {_gib(m.get('peak_memory_bytes'))} of {_gib(m.get('available_memory_bytes'))} "
                  f"available ({esc(str(m.get('memory_device', '')).upper())}) — {fits}"]
-        whole = (f"**whole job ≈ {human_duration(m.get('estimated_seconds'))}**: start-up "
-                 f"{human_duration(m.get('startup_seconds'))} + training {m.get('total_steps')} steps × "
+        at_least = how == "at least"  # the probe stopped timing an evaluation that ran past its budget
+        whole = (f"**whole job {'at least' if at_least else '≈'} {human_duration(m.get('estimated_seconds'))}**: "
+                 f"start-up {human_duration(m.get('startup_seconds'))} + training {m.get('total_steps')} steps × "
                  f"{m['seconds_per_step']:.2f} s = {human_duration(m.get('train_seconds'))}"
-                 + (f" + evaluation {human_duration(evaluation)}" + (f" ({esc(how)})" if how and how != "whole" else "")
+                 + ((f" + evaluation at least {human_duration(evaluation)} (the probe stopped timing it)" if at_least
+                     else f" + evaluation {human_duration(evaluation)}"
+                     + (f" ({esc(how)})" if how and how != "whole" else ""))
                     if evaluation is not None else " (evaluation not measured)")
                  + (f" + report {human_duration(m.get('report_seconds'))}" if m.get("report_seconds") else ""))
         lines.append(f"**Measured on this machine** ({m.get('steps_measured')} real steps and the evaluation, in "
