@@ -72,7 +72,7 @@ def test_epochs_replace_the_default_sizing_and_the_summary_follows_the_config(pl
     revised, changes = revise_plan(plan, find_edits("2 epochs"))
     assert changes == ["epochs 3 → 2", "no longer sized to about 15 minutes"]
     assert revised["config"]["training"]["epochs"] == 2.0 and revised["target_seconds"] is None
-    assert "2 epoch(s)" in revised["summary"] and "15 minutes" not in revised["summary"]
+    assert "2 epochs" in revised["summary"] and "15 minutes" not in revised["summary"]
     assert plan["config"]["training"]["epochs"] == 3.0  # the plan given is not changed in place
 
 
@@ -97,7 +97,7 @@ def test_every_setting_lands_in_its_config_field(plan):
     c = revised["config"]
     assert (c["lora"]["method"], c["training"]["learning_rate"], c["data"]["max_examples"],
             c["training"]["batch_size"]) == ("qlora", 1e-4, 500, 4)
-    assert len(changes) == 4 and "QLoRA r=16" in revised["summary"] and "first 500 training examples" in revised["summary"]
+    assert len(changes) == 4 and "QLoRA rank 16" in revised["summary"] and "first 500 training examples" in revised["summary"]
 
 
 def test_asking_for_what_the_plan_already_has_changes_nothing(plan):
