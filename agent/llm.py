@@ -24,7 +24,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from agent import conversations, prompts
 from agent.brain import citations_of, search_passages, transcript_row
-from agent.events import AssistantMessage, ApprovalRequest, Event, RecommendationEvent, ToolStep
+from agent.events import AssistantMessage, ApprovalRequest, Event, Question, RecommendationEvent, ToolStep
 from agent.extract import MAX_CHARS
 from agent.toolset import NEEDS_APPROVAL, TOOLS
 from tools._log import short
@@ -166,6 +166,11 @@ class LLMBrain:
         args = (call or {}).get("args", {})
         result = _parse(message.content)
         events: list[Event] = [ToolStep(message.name or (call or {}).get("name", "tool"), args, short(result, 200))]
+        if message.name == "recommend" and isinstance(result, dict) and result.get("status") == "confirm":
+            # the model and the offline reader read a decisive fact differently: the advisor asks, it does not guess
+            for item in result.get("confirm", [])[:1]:
+                interview.pending = item["fact"]
+                events.append(Question(item["fact"], item["question"], list(item["options"])))
         if message.name == "recommend" and isinstance(result, dict) and result.get("approach"):
             query = APPROACHES[result["approach"]].citation_query
             passages, _ = search_passages(query, approach=result["approach"], k=6)

@@ -62,6 +62,7 @@ DONT_KNOW_OPTION = "I don't know"
 READ_BACK = "Before I recommend, one check: I understood {label}: **{value}** (from \"{words}\"). Is that right?"
 READ_BACK_OPTIONS = ["Yes, that's right", "No"]
 UPLOAD_DISAGREES = ("Your file {name} has {count} examples, but you told me {stated}. Which should I plan with?")
+CROSS_CHECK = ("To be sure about {label}: you said \"{quote}\". Do you mean {a}, or {b}?")
 RETRY = "I didn't catch that. {question} You can pick one of these, or say it in your own words."
 FORGOTTEN = "Forgotten: {items}. I'll work without them until you tell me again."
 FOREIGN = ("I read {language}, I think, but I understand only {languages} offline, and I'd rather not guess. "

@@ -16,70 +16,128 @@ Launching is two-step by design: `request_launch` creates a job awaiting approva
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Literal, Optional
 
 from langchain_core.tools import tool
+from pydantic import BaseModel, Field
 
-from agent import engine, plan as planner, policy
-from agent.extract import extract
+from agent import engine, plan as planner, policy, prompts
+from agent.extract import HOLD, extract
 from agent.facts import Interview
 from tools._log import logged
 from tools.data import inspect_dataset
 from tools.guidance import search_guidance
 from tools.jobs import cancel_job, evaluation_report, job_status, request_launch, resume_job
-from trainer.state.vocabulary import FACT_KEYS, ApproachId
+from trainer.state.errors import UserError
+from trainer.state.vocabulary import FACT_KEYS, FACT_LABELS, FACTS, TAG_FACTS, ApproachId, check_value
 
 
-def interview_from_words(words: dict[str, Optional[str]]) -> Interview:
-    """Read each fact from the user's words, as if answering the question for that fact."""
-    interview = Interview()
-    for fact in FACT_KEYS:
-        said = words.get(fact)
-        if said is None or str(said).strip() == "":
+def _members(key: str) -> tuple[str, ...]:
+    return tuple(FACTS[key].type.members)  # type: ignore[union-attr]
+
+
+# The typed arguments, generated from the vocabulary (an id added there is an enum member here).
+ProblemTag = Literal[_members("problem")]  # type: ignore[valid-type]
+Prompting = Literal[_members("prompting_tried")]  # type: ignore[valid-type]
+Quality = Literal[_members("data_quality")]  # type: ignore[valid-type]
+Changes = Literal[_members("knowledge_changes")]  # type: ignore[valid-type]
+Sensitivity = Literal[_members("data_sensitivity")]  # type: ignore[valid-type]
+Weights = Literal[_members("weights_allowed")]  # type: ignore[valid-type]
+Novelty = Literal[_members("domain_novelty")]  # type: ignore[valid-type]
+Team = Literal[_members("team")]  # type: ignore[valid-type]
+ServingTag = Literal[_members("inference_constraints")]  # type: ignore[valid-type]
+Access = Literal[tuple(FACTS["compute"].type.access)]  # type: ignore[valid-type, union-attr]
+
+
+class Compute(BaseModel):
+    """The user's GPUs: how many, memory per GPU in GB, and how they get them."""
+
+    gpus: int = Field(ge=0, description="number of GPUs (0 = none)")
+    gpu_memory_gb: float = Field(ge=0, description="memory per GPU in GB (0 when there is none)")
+    access: Access
+
+
+def cross_check(facts: dict[str, Any], evidence: dict[str, str]) -> list[dict]:
+    """Where the model's typed value and the offline reader's reading of the user's quote disagree on a fact the
+    decision depends on: [{fact, label, model_value, reader_value, quote, question, options}]. A fact is decisive
+    when putting the reader's value in place of the model's changes the approach."""
+    current = engine.approach_of(facts)
+    found = []
+    for fact, quote in (evidence or {}).items():
+        if fact not in FACTS or not str(quote).strip() or facts.get(fact) is None:
             continue
-        found = extract(str(said), asked=fact)
-        for finding in found.findings:
-            if finding.fact == fact or interview.value(finding.fact) is None:
-                interview.set(finding.fact, finding.value, finding.words, finding.confidence)
-        interview.asked.append(fact)
-        if found.dont_know:
-            interview.skip(fact)
-    return interview
+        read = [f for f in extract(str(quote), asked=fact).findings if f.fact == fact and f.confidence >= HOLD]
+        if not read or read[0].value == facts[fact]:
+            continue  # the reader cannot tell, or agrees
+        other = engine.approach_of({**facts, fact: read[0].value})
+        if other == current:
+            continue  # a disagreement that changes nothing is not worth the user's time
+        said, read_value = engine.describe(fact, facts[fact]), engine.describe(fact, read[0].value)
+        found.append({"fact": fact, "label": FACT_LABELS[fact], "model_value": facts[fact],
+                      "reader_value": read[0].value, "quote": str(quote)[:200],
+                      "question": prompts.CROSS_CHECK.format(label=FACT_LABELS[fact], quote=str(quote)[:120],
+                                                             a=said, b=read_value),
+                      "options": [said, read_value]})
+    return found
 
 
 @tool
 @logged
 def recommend(
-    problem: Optional[str] = None,
-    prompting_tried: Optional[str] = None,
-    labeled_examples: Optional[str] = None,
-    data_quality: Optional[str] = None,
-    knowledge_changes: Optional[str] = None,
-    unlabeled_corpus: Optional[str] = None,
-    preference_data: Optional[str] = None,
-    data_sensitivity: Optional[str] = None,
-    weights_allowed: Optional[str] = None,
-    domain_novelty: Optional[str] = None,
-    compute: Optional[str] = None,
-    budget: Optional[str] = None,
-    timeline: Optional[str] = None,
-    team: Optional[str] = None,
-    inference_constraints: Optional[str] = None,
+    evidence: dict[str, str],
+    problem: Optional[list[ProblemTag]] = None,
+    prompting_tried: Optional[Prompting] = None,
+    labeled_examples: Optional[int] = None,
+    data_quality: Optional[Quality] = None,
+    knowledge_changes: Optional[Changes] = None,
+    unlabeled_corpus: Optional[int] = None,
+    preference_data: Optional[int] = None,
+    data_sensitivity: Optional[Sensitivity] = None,
+    weights_allowed: Optional[Weights] = None,
+    domain_novelty: Optional[Novelty] = None,
+    compute: Optional[Compute] = None,
+    budget: Optional[float] = None,
+    timeline: Optional[float] = None,
+    team: Optional[Team] = None,
+    inference_constraints: Optional[list[ServingTag]] = None,
 ) -> dict:
     """Call this to get THE recommendation (prompt engineering, RAG, fine-tuning, pretraining…) whenever you know
     something new about the user's situation; never recommend an approach this tool did not return.
 
-    Pass each fact in the user's own words (leave out what you don't know): problem (what is failing),
-    prompting_tried, labeled_examples ("about 3k"), data_quality, knowledge_changes ("weekly"), unlabeled_corpus
-    ("2B tokens of filings"), preference_data, data_sensitivity, weights_allowed (may existing model weights be
-    used), domain_novelty, compute ("4 A100s"), budget, timeline, team, inference_constraints.
-    Returns {approach, alternatives, reasons, assumptions, would_change, cost, facts_understood, ask_next}:
-    `ask_next` lists the facts worth asking about next, most useful first (empty when the advice is settled).
+    Fill each fact you know as a typed value (leave out what you don't know): problem (tags of what fails),
+    prompting_tried, labeled_examples (a count of input→output examples in a dataset; examples inside a prompt are
+    not a dataset), data_quality, knowledge_changes, unlabeled_corpus (tokens: 1 word ≈ 1.3 tokens, 1 page ≈ 650,
+    1 GB of text ≈ 250 million), preference_data (pairs), data_sensitivity, weights_allowed, domain_novelty,
+    compute {gpus, gpu_memory_gb, access}, budget (US dollars), timeline (days), team, inference_constraints.
+    evidence: for every fact you fill, the user's own words it comes from, quoted ({"labeled_examples": "we have
+    about 2k reviewed pairs"}).
+    Returns {status, approach, alternatives, reasons, assumptions, would_change, cost, facts_understood,
+    ask_next, confirm}. status "confirm": your reading and the offline reader disagree on a fact the advice
+    depends on; ask the user `confirm[i].question` (with its `options`), then call again. status "ok": report
+    the approach; `ask_next` lists facts worth asking next (empty when settled).
     """
-    words = {k: v for k, v in locals().items() if k in FACT_KEYS}
-    interview = interview_from_words(words)
+    facts: dict[str, Any] = {k: v for k, v in locals().items() if k in FACT_KEYS}
+    if facts["compute"] is not None:
+        facts["compute"] = facts["compute"].model_dump()
+    for key in TAG_FACTS:
+        if facts[key] is not None:
+            facts[key] = sorted(set(facts[key]))
+    for key, value in facts.items():
+        if not check_value(key, value):
+            raise UserError(f"recommend: {key}={value!r} is not a value of {FACT_LABELS[key]}")
+    confirm = cross_check(facts, evidence)
+    interview = Interview()
+    for key, value in facts.items():
+        if value is not None:
+            interview.set(key, value, str((evidence or {}).get(key, ""))[:200], 0.9)
+            interview.asked.append(key)
+    if confirm:
+        return {"status": "confirm", "approach": None, "confirm": confirm,
+                "facts_understood": {k: v for k, v in facts.items() if v is not None}}
     result = engine.recommend(interview.values())
     scores = policy.scores(interview) if len(interview.asked) < policy.MAX_QUESTIONS else {}
+    result["status"] = "ok"
+    result["confirm"] = []
     result["facts_understood"] = {k: v for k, v in interview.values().items() if v is not None}
     result["ask_next"] = [f for f, s in sorted(scores.items(), key=lambda kv: -kv[1]) if s >= policy.MIN_GAIN][:3]
     return result

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -15,7 +16,7 @@ from sqlmodel import select
 
 import knowledge
 from agent import brain, conversations
-from agent.events import AssistantMessage, ApprovalRequest, JobUpdate, RecommendationEvent, ToolStep
+from agent.events import AssistantMessage, ApprovalRequest, JobUpdate, Question, RecommendationEvent, ToolStep
 from agent.llm import LLMBrain
 from agent.plan import build_plan
 from trainer.state import db
@@ -54,19 +55,62 @@ def jobs_in_db():
 
 def test_the_recommendation_comes_from_the_engine_tool():
     model = ScriptedToolModel(responses=[
-        AIMessage("", tool_calls=[call("recommend", {"problem": "JSON output misses fields",
-                                                     "prompting_tried": "no, we never tried a schema"}, "c1")]),
+        AIMessage("", tool_calls=[call("recommend", {"problem": ["format"], "prompting_tried": "none", "evidence": {
+            "problem": "JSON output misses fields", "prompting_tried": "no, we never tried a schema"}}, "c1")]),
         AIMessage("Start with prompt engineering: a schema and few-shot examples."),
     ])
     cid = conversations.create()
     events = list(LLMBrain(model).turn(cid, "Our JSON output misses fields; we never tried prompting."))
     steps = [e for e in events if isinstance(e, ToolStep)]
-    assert steps[0].name == "recommend" and steps[0].args["prompting_tried"].startswith("no")
+    assert steps[0].name == "recommend" and steps[0].args["evidence"]["prompting_tried"].startswith("no")
     rec = next(e for e in events if isinstance(e, RecommendationEvent)).recommendation
     assert rec["approach"] == "prompt_engineering" and rec["citations"][0]["source"] == "prompt-engineering.md"
     assert isinstance(events[-1], AssistantMessage) and "prompt engineering" in events[-1].text
     assert conversations.load(cid).recommendation["approach"] == "prompt_engineering"
     assert [m["role"] for m in conversations.messages(cid)] == ["user", "tool", "assistant", "assistant"]
+
+
+PUBLIC = [json.loads(line) for line in (Path(__file__).resolve().parents[2] / "shared" / "scenarios" /
+                                        "public.jsonl").read_text().splitlines() if line.strip()] if (
+    Path(__file__).resolve().parents[2] / "shared" / "scenarios" / "public.jsonl").exists() else [
+    json.loads(line) for line in Path("/work/shared/scenarios/public.jsonl").read_text().splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("scenario", PUBLIC, ids=[s["id"] for s in PUBLIC])
+def test_a_model_that_fills_typed_arguments_reaches_the_offline_recommendation(scenario):
+    """The scripted model plays an LLM that understood the user: it fills `recommend` with the typed facts (here
+    the ones the offline interview ended up holding) and quotes the user's own answers as evidence. The engine
+    behind the tool must reach the offline brain's approach, and the reader's cross-check must find nothing to ask."""
+    from agent.terminal import run_scenario
+
+    offline = run_scenario(scenario)
+    facts = {k: v for k, v in offline["facts"].items() if v is not None}
+    evidence = {k: scenario["answers"][k] for k in facts if k in scenario["answers"]}
+    model = ScriptedToolModel(responses=[AIMessage("", tool_calls=[call("recommend", {**facts, "evidence": evidence},
+                                                                        "c1")]),
+                                         AIMessage("Here is my recommendation.")])
+    cid = conversations.create()
+    events = list(LLMBrain(model).turn(cid, scenario["opening"]))
+    recs = [e for e in events if isinstance(e, RecommendationEvent)]
+    assert recs, [e.text for e in events]
+    assert recs[0].recommendation["approach"] == offline["approach"]
+
+
+def test_when_the_model_and_the_reader_disagree_on_a_decisive_fact_the_advisor_asks():
+    model = ScriptedToolModel(responses=[
+        AIMessage("", tool_calls=[call("recommend", {
+            "problem": ["tone"], "prompting_tried": "tried", "labeled_examples": 50,
+            "evidence": {"labeled_examples": "we have about 5,000 reviewed replies",
+                         "prompting_tried": "we iterated on few-shot prompts for weeks"}}, "c1")]),
+        AIMessage("Before I recommend: do you have about 50 examples or about 5,000?"),
+    ])
+    cid = conversations.create()
+    events = list(LLMBrain(model).turn(cid, "Tone is off; we iterated on few-shot prompts for weeks and have about "
+                                            "5,000 reviewed replies."))
+    asked = [e for e in events if isinstance(e, Question)]
+    assert asked and asked[0].fact == "labeled_examples" and len(asked[0].options) == 2
+    assert not [e for e in events if isinstance(e, RecommendationEvent)]
+    assert conversations.load(cid).recommendation is None
 
 
 def test_the_agent_state_is_checkpointed_in_sqlite_under_the_state_folder(tunewise_home):
@@ -189,8 +233,9 @@ class ScriptedOpenAI(BaseHTTPRequestHandler):
 def openai_server():
     ScriptedOpenAI.seen = []
     ScriptedOpenAI.script = [
-        {"content": None, "tool_calls": [("recommend", {"problem": "wrong or outdated product facts",
-                                                        "knowledge_changes": "weekly"})]},
+        {"content": None, "tool_calls": [("recommend", {"problem": ["knowledge"], "knowledge_changes": "frequent",
+                                                        "evidence": {"problem": "wrong or outdated product facts",
+                                                                     "knowledge_changes": "weekly"}})]},
         {"content": "Use retrieval (RAG): your catalog changes weekly."},
     ]
     server = ThreadingHTTPServer(("127.0.0.1", 0), ScriptedOpenAI)

@@ -37,12 +37,13 @@ def test_every_tool_says_when_to_call_it_and_is_listed_once():
     assert "approve_job" not in names and not any("approve" in n for n in names)
 
 
-def test_recommend_tool_reads_plain_words_and_returns_the_engine_answer():
+def test_recommend_tool_takes_typed_values_with_quotes_and_returns_the_engine_answer():
     from agent.toolset import recommend
 
-    out = recommend.invoke({"problem": "the JSON output is missing fields", "prompting_tried": "no, never",
-                            "labeled_examples": "a few thousand"})
-    assert out["approach"] == "prompt_engineering"
+    out = recommend.invoke({"problem": ["format"], "prompting_tried": "none", "labeled_examples": 3000,
+                            "evidence": {"problem": "the JSON output is missing fields",
+                                         "prompting_tried": "no, never", "labeled_examples": "a few thousand"}})
+    assert out["status"] == "ok" and out["approach"] == "prompt_engineering"
     assert out["facts_understood"]["labeled_examples"] == 3000
     assert isinstance(out["ask_next"], list)
 
@@ -50,8 +51,26 @@ def test_recommend_tool_reads_plain_words_and_returns_the_engine_answer():
 def test_recommend_tool_lists_what_to_ask_next_when_facts_are_missing():
     from agent.toolset import recommend
 
-    out = recommend.invoke({"problem": "tone is wrong"})
+    out = recommend.invoke({"problem": ["tone"], "evidence": {"problem": "tone is wrong"}})
     assert "prompting_tried" in out["ask_next"]
+
+
+def test_recommend_tool_asks_when_the_models_value_and_the_users_quote_disagree_on_a_decisive_fact():
+    from agent.toolset import recommend
+
+    # the model typed 50 examples; the quote says about 5,000: that is the line between collecting data and LoRA
+    out = recommend.invoke({"problem": ["tone"], "prompting_tried": "tried", "labeled_examples": 50,
+                            "evidence": {"labeled_examples": "we have about 5,000 reviewed pairs"}})
+    assert out["status"] == "confirm" and out["approach"] is None
+    item = out["confirm"][0]
+    assert item["fact"] == "labeled_examples" and item["reader_value"] == 5000 and len(item["options"]) == 2
+
+
+def test_recommend_tool_refuses_a_value_outside_the_vocabulary():
+    from agent.toolset import recommend
+
+    with pytest.raises(Exception, match="prompting_tried"):
+        recommend.invoke({"prompting_tried": "a lot", "evidence": {}})
 
 
 def test_plan_training_tool_returns_a_config_the_trainer_accepts():
@@ -89,7 +108,7 @@ def test_every_tool_call_is_logged_with_args_and_result(caplog):
     from agent.toolset import recommend
 
     with caplog.at_level(logging.INFO, logger="tunewise.tools"):
-        recommend.invoke({"problem": "outdated facts about our products"})
+        recommend.invoke({"problem": ["knowledge"], "evidence": {"problem": "outdated facts about our products"}})
     line = next(r.getMessage() for r in caplog.records if r.name == "tunewise.tools")
     assert "tool recommend" in line and "outdated facts" in line and '"approach": "rag"' in line
 
