@@ -148,6 +148,12 @@ class PretrainConfig(_Section):
     sample_tokens: int = Field(48, ge=1, description="pretraining only: new tokens per sample generation")
 
 
+class DpoConfig(_Section):
+    beta: float = Field(0.1, gt=0, le=10, description="kind: dpo only; how far the tuned model may move from the "
+                        "reference: the reward margin is β × the log-probability-ratio difference (0.1 is the DPO "
+                        "paper's common value; lower lets it move further)")
+
+
 class LaunchConfig(_Section):
     nproc_per_node: int = Field(1, ge=1, description="training processes on each machine (torchrun); 1 = no torchrun")
     nnodes: int = Field(1, ge=1, description="machines taking part; >1 needs master_addr reachable from all of them")
@@ -157,8 +163,9 @@ class LaunchConfig(_Section):
 
 
 class JobConfig(_Section):
-    kind: Literal["sft", "continued_pretraining", "pretraining"] = Field(
-        ..., description="sft: supervised fine-tuning; continued_pretraining: next-token training on domain text; "
+    kind: Literal["sft", "dpo", "continued_pretraining", "pretraining"] = Field(
+        ..., description="sft: supervised fine-tuning; dpo: preference tuning on chosen/rejected pairs (with "
+        "lora.method lora or full); continued_pretraining: next-token training on domain text; "
         "pretraining: a new model from random weights",
     )
     name: str | None = Field(None, description="a label for the run; None = derived from kind and base model")
@@ -168,6 +175,7 @@ class JobConfig(_Section):
     training: TrainingConfig = Field(default_factory=TrainingConfig)
     eval: EvalConfig = Field(default_factory=EvalConfig)
     pretrain: PretrainConfig = Field(default_factory=PretrainConfig)
+    dpo: DpoConfig = Field(default_factory=DpoConfig)
     launch: LaunchConfig = Field(default_factory=LaunchConfig)
 
     def to_dict(self) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from trainer.state.vocabulary import JobState
 
 RECIPES = {
     "sft": "trainer.sft",
+    "dpo": "trainer.dpo",
     "continued_pretraining": "trainer.continued_pretraining",
     "pretraining": "trainer.pretrain",
 }

@@ -1,0 +1,79 @@
+"""trainer/dpo.py on the tiny random Llama (real SmolLM2 tokenizer): DPO moves held-out preferences.
+
+The pairs share a prompt; the chosen answer uses one set of words and the rejected answer another, in the same
+number of tokens. A random base model prefers neither set (about half the held-out pairs), so a preference accuracy well
+above the base's is something the DPO loss taught."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from trainer import dpo
+from trainer.config import parse_config
+from tests.tracking_checks import assert_tracked
+
+GOOD = ["alpha", "beta", "gamma", "delta", "echo"]
+BAD = ["red", "blue", "green", "black", "white"]  # one token each, like GOOD: no length bias in the scores
+
+
+def write_pairs(path: Path, n: int = 80, seed: int = 0) -> Path:
+    r = random.Random(seed)
+    rows = []
+    for i in range(n):
+        k = r.randint(2, 6)
+        rows.append({"prompt": f"Reply to ticket {i} with {k} words",
+                     "chosen": " ".join(r.choice(GOOD) for _ in range(k)),
+                     "rejected": " ".join(r.choice(BAD) for _ in range(k))})
+    path.write_text("\n".join(json.dumps(x) for x in rows) + "\n")
+    return path
+
+
+def dpo_config(model_dir: Path, data: Path, **sections):
+    raw = {"kind": "dpo", "model": {"base": str(model_dir), "max_seq_len": 64}, "data": {"train": str(data)},
+           "lora": {"r": 8, "alpha": 16, "dropout": 0.0},
+           "training": {"max_steps": 12, "learning_rate": 1e-2, "batch_size": 8, "eval_every": 6, "save_every": 6},
+           "dpo": {"beta": 0.5}, "eval": {"forgetting_probe": True}}
+    for name, values in sections.items():
+        raw[name] = {**raw.get(name, {}), **values}
+    return parse_config(raw)
+
+
+@pytest.fixture(scope="module")
+def dpo_run(tiny_model_dir, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dpo")
+    run_dir = folder / "run"
+    return run_dir, dpo.run(dpo_config(tiny_model_dir, write_pairs(folder / "pairs.jsonl")), run_dir)
+
+
+def test_dpo_makes_the_model_prefer_the_chosen_answers_it_never_saw(dpo_run):
+    run_dir, result = dpo_run
+    report = json.loads((run_dir / "eval" / "report.json").read_text())
+    base, tuned = report["base"]["chosen_scored_higher"], report["tuned"]["chosen_scored_higher"]
+    assert report["test_pairs"] >= 6
+    assert tuned >= 0.9 and tuned > base  # measured on the tiny model: base ≈ 0.5, tuned 1.0
+    assert report["tuned"]["reward_margin"] > 0 and report["tuned"]["preference_accuracy"] >= 0.9
+    assert report["verdict"] in ("improved", "no_measurable_difference")  # n is small: the interval decides
+    assert "perplexity_after" in report["forgetting"]
+
+
+def test_a_dpo_run_writes_its_adapter_metrics_and_tracking(dpo_run):
+    run_dir, result = dpo_run
+    assert result["steps"] == 12 and (run_dir / "adapter" / "adapter_config.json").is_file()
+    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    losses = [r["loss"] for r in rows if r.get("loss") is not None]
+    assert losses[-1] < losses[0]  # the DPO loss starts at ln 2 ≈ 0.693 (margin 0) and falls
+    assert abs(losses[0] - 0.693) < 0.1
+    assert_tracked(run_dir, steps=12)
+
+
+def test_dpo_on_plain_examples_is_refused_naming_the_data(tiny_model_dir, tmp_path):
+    plain = tmp_path / "plain.jsonl"
+    plain.write_text("\n".join(json.dumps({"prompt": f"q{i} about things", "completion": f"answer {i} here"})
+                               for i in range(40)) + "\n")
+    with pytest.raises(dpo.DPOError, match="no preference pairs"):
+        dpo.run(dpo_config(tiny_model_dir, plain), tmp_path / "run")
+    assert not (tmp_path / "run" / "adapter").exists()
