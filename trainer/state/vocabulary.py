@@ -45,7 +45,7 @@ class Recipe:
     """What a plan for the approach trains: the trainer's `kind` and LoRA `method`; `data_format` when the data
     is not plain supervised examples (`trainer.config` data.format)."""
 
-    kind: Literal["sft", "continued_pretraining", "pretraining"]
+    kind: Literal["sft", "dpo", "continued_pretraining", "pretraining"]
     method: Literal["lora", "full"]
     data_format: str | None = None
 
@@ -114,11 +114,12 @@ _APPROACHES: tuple[Approach, ...] = (
         "preference_tuning", "preference tuning (DPO)",
         Cost((200, 10_000), (3, 21), "DPO on preference pairs after (or instead of) supervised tuning"),
         "preference tuning DPO RLHF with pairwise comparisons of better and worse answers",
-        ("validate the preference pairs (prompt, chosen, rejected)", "tune on the preferred answers, then DPO",
+        ("validate the preference pairs (prompt, chosen, rejected)", "DPO on the pairs (after supervised tuning when needed)",
          "have reviewers compare tuned vs. base answers blind"),
-        Recipe("sft", "lora", data_format="preference"),
-        ("the bundled trainer runs supervised tuning on the chosen answers; run DPO on the same pairs (TRL "
-         "DPOTrainer) for the full preference objective",),
+        Recipe("dpo", "lora", data_format="preference"),
+        ("DPO with LoRA: the reference model is the base with the adapter switched off; when the base has never "
+         "seen the task's form, run supervised tuning on the chosen answers first (the SFT → DPO pipeline, "
+         "trainer/configs/pipelines/sft-then-dpo-cpu.yaml)",),
     ),
     Approach(
         "continued_pretraining", "continued pretraining, then fine-tuning",
