@@ -32,7 +32,7 @@ APPROACH_WORDS: list[tuple[str, re.Pattern]] = [(a, re.compile(p, re.I)) for a, 
     ("preference_tuning", r"\bdpo\b|\brlhf\b|\bpreference[- ]tun\w*|\bpreference optimi[sz]ation\b"),
     ("full_finetune", r"\bfull(?:[- ]parameter)?(?: fine-?tun\w*| ft\b|,? not lora)|\ball (?:the )?weights\b|"
                       r"\bfull\b(?= fine| tune|,)"),
-    ("lora_finetune", r"\bq?lora\b|\bfine-?tun\w*|\bjust train\b|\btrain anyway\b|\btraining\b"),
+    ("lora_finetune", r"\bq?lora\b|\bfine-?tun\w*|\bjust train\b|\btrain anyway\b"),
     ("stronger_base_model", r"\b(?:stronger|bigger|larger|better)(?: base)? model\b|\b70b\b|\bgpt-?4\w*\b"),
     ("collect_data", r"\bcollect(?:ing)? (?:more )?data\b|\blabel(?:l?ing)? more\b|\bmore data\b|"
                      r"\bmore examples\b"),
@@ -181,6 +181,9 @@ def select(question: str, passages: Sequence[dict], embed: Callable[[list[str]],
     if not pool:
         return []
     terms = _terms(question) | _terms(focus)
+    # "what is X?": the section about X opens with its definition
+    defined = re.match(r"\s*(?:sorry,?\s*)?(?:what(?:'s| is| are)|explain|define)\s+(?:a |an |the )?([\w-]+)", question, re.I)
+    subject = defined.group(1).lower() if defined else ""
     scores = [0.0] * len(pool)
     if embed is not None:
         vectors = embed([question + " " + focus] + [s for s, _ in pool])
@@ -194,7 +197,8 @@ def select(question: str, passages: Sequence[dict], embed: Callable[[list[str]],
         # the sentence's own similarity; an opening sentence of a section usually states its point
         passage = float(passages[i].get("score") or 0)
         opening = 0.05 if (s, i) == next(x for x in pool if x[1] == i) else 0.0
-        ranked.append((scores[j] + 0.8 * passage + 0.35 * overlap + opening, j))
+        about = 0.3 if subject and subject in (passages[i].get("section") or "").lower().split() else 0.0
+        ranked.append((scores[j] + 0.8 * passage + 0.35 * overlap + opening + about * (1 + 4 * opening), j))
     ranked.sort(reverse=True)
     chosen, seen = [], []
     for _, j in ranked:

@@ -379,11 +379,14 @@ class OfflineBrain:
         """For a general question: the verdict of the approach it names, with the user's figures, if any."""
         if re.match(r"\s*(?:sorry,?\s*)?(?:what(?:'s| is| are)|explain|define)\b", text, re.I):
             return []  # a definition: the guides answer it; the verdict would be noise
-        if intent.target and intent.target != advice["approach"]:
-            return [prompts.FOR_YOU + verdicts.why_not(intent.target, facts, advice["approach"])]
         if re.search(r"\bhow many (?:examples|samples|pairs)\b|\benough (?:data|examples)\b", text, re.I) \
                 and facts.get("labeled_examples") is not None:
             return [prompts.FOR_YOU + verdicts.why_not("lora_finetune", facts, advice["approach"])]
+        if not re.search(r"\b(?:should|better|worth|right for|instead|or)\b", text, re.I) or \
+                re.match(r"\s*how (?:do|can|should) (?:i|we)\b", text, re.I):
+            return []  # a how-to: the guides answer it; a verdict is for a choice between routes
+        if intent.target and intent.target != advice["approach"]:
+            return [prompts.FOR_YOU + verdicts.why_not(intent.target, facts, advice["approach"])]
         return []
 
     def _price_text(self, text: str, intent: answers.Intent, advice: dict, facts: dict, specs: pricing.Specs) -> str:
