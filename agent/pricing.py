@@ -370,7 +370,7 @@ def price(approach: str, facts: Mapping[str, Any], specs: Specs | None = None) -
         e = _training("pretrain", facts, replace(specs, params_b=params_b), "pretraining from scratch", tokens=tokens)
         e.lines.append(f"scale: the compute-optimal rule of thumb is ≈ 20 tokens per parameter (Hoffmann et al. "
                        f"2022, 'Chinchilla') → a {params_b:g}B model wants ≈ {human(params_b * 20e9)} tokens; current "
-                       "open models of that size are trained on 1,000× more than that rule, so a model built on less "
+                       "open models of that size are trained on hundreds of times more than that, so a model built on less "
                        "is usually weaker than a free one")
         e.labour = ("people: a team that has pretrained before, for months (data cleaning, tokenizer, instabilities, "
                     "evaluation), is the larger cost; a useful 7B-class model costs about $500K–$2M all in")
