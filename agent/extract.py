@@ -1219,6 +1219,13 @@ def extract(text: str, asked: str | None = None) -> Extraction:
                      r"categories|classes|languages|engineers?|people|annotators|labell?ers|employees|users|customers)", after):
             skip.add(q.start)
     findings.extend(_data_counts(stripped, asked, quantities, skip))
+    if asked in prototypes.PROTOTYPES and asked != "problem" and not any(f.fact == asked for f in findings) \
+            and not DONT_KNOW.search(stripped) and len(stripped.split()) <= 40:
+        # an answer to the question in no word of the lexicon: its nearest prototype, held low (read back)
+        clauses = [c for c in _clauses(stripped) if not _NEG.search(c)]
+        best = max(prototypes.nearest(asked, clauses), key=lambda hit: hit[1], default=None)
+        if best:
+            findings.append(Finding(asked, best[0], best[2], 0.55))
 
     dont_know = bool(DONT_KNOW.search(stripped))
     if dont_know and asked:
