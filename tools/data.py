@@ -7,18 +7,17 @@ from pathlib import Path
 from langchain_core.tools import tool
 
 from tools._log import logged
+from trainer.validate import inspect_isolated
 
 MAX_ERRORS = 5
 
 
 def inspect(path: str) -> dict:
-    """{ok, file, format, rows, examples, error_count, errors (first few), warnings, stats} for a data file."""
-    from trainer.datasets import validate_file
-
-    report = validate_file(Path(path).expanduser())
-    data = report.to_dict()
+    """{ok, file, format, format_label, rows, examples, error_count, errors (first few), warnings, stats} for a data
+    file, checked in a capped child process (an uploaded file may be hostile) without token counts."""
+    data = inspect_isolated(Path(path).expanduser(), base_model=None)
     data["errors"] = data["errors"][:MAX_ERRORS]
-    data["examples"] = report.stats["examples"]
+    data["examples"] = (data.get("stats") or {}).get("examples", 0)
     return data
 
 

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from trainer.formats import confirmed_mapping
 from trainer.state.errors import UserError
 
 
@@ -46,7 +47,8 @@ class ModelConfig(_Section):
 
 
 class DataConfig(_Section):
-    train: str = Field(..., description="training data file (JSONL, JSON, CSV/TSV, Parquet or text; gzip too) or, for pretraining, a folder of text")
+    train: str = Field(..., description="training data file (JSONL, JSON, CSV/TSV, Parquet or text; gzip too) or, "
+                       "for pretraining, a folder of text")
     format: Literal["messages", "sharegpt", "prompt_completion", "alpaca", "preference", "text", "csv"] | None = Field(
         None, description="force the record shape (or csv: read the file as CSV); None = recognise it from the file"
     )
@@ -64,6 +66,15 @@ class DataConfig(_Section):
     max_examples: int | None = Field(None, ge=1, description="use at most this many training examples; None = all")
     max_file_mb: int = Field(1024, ge=1, description="size cap of one data file in MiB; bigger files are refused "
                              "before reading (data is streamed line by line below the cap)")
+
+    @model_validator(mode="after")
+    def _confirmed_mapping(self) -> "DataConfig":
+        """A mapping the user confirmed in the chat for this file is written into the config, so the job keeps it."""
+        if self.columns is None:
+            confirmed = confirmed_mapping(self.train)
+            if confirmed:  # assigning re-runs validation (validate_assignment), which then finds columns set
+                self.columns = confirmed
+        return self
 
     @model_validator(mode="after")
     def _split_sums_to_one(self) -> "DataConfig":

@@ -34,6 +34,9 @@ FEW_EXAMPLES = 100  # below this the guidance expects little gain: a warning
 OVERLAP_ERROR_SHARE = 0.01  # more than 1 % of a held-out file repeating training prompts: an error
 MAX_LINES = 1000  # line numbers kept per warning; the counts stay exact
 CHUNK = 512  # examples tokenized per batch
+TOKENIZE_ALL = 20_000  # the first examples are all tokenized; after them one in SAMPLE_STRIDE (weighted by it)
+SAMPLE_STRIDE = 10
+BYTES_PER_CHAR = 4  # UTF-8 bound; a byte-level BPE token holds at least one byte (plus 1 per content for SentencePiece)
 EXACT_SAMPLE = 32  # examples rendered exactly to check the token estimate
 MAX_EXACT = 2000  # exact renders at most (tool calls, truncated multi-turn); beyond, the estimate is used
 HASH_MASK = (1 << 63) - 1
@@ -92,8 +95,9 @@ def control_token_pattern(tokenizer) -> tuple[re.Pattern | None, bool]:
     if tokenizer is not None:
         tokens.update(t for t in getattr(tokenizer, "all_special_tokens", []) if len(t) > 1)
         for added in getattr(tokenizer, "added_tokens_decoder", {}).values():
-            if getattr(added, "special", False) and len(str(added)) > 1:
-                tokens.add(str(added))
+            content = getattr(added, "content", str(added))
+            if getattr(added, "special", False) and len(content) > 1:
+                tokens.add(content)
     from_tokenizer = bool(tokens)
     if not tokens:
         tokens = set(COMMON_CONTROL_TOKENS)
@@ -108,6 +112,7 @@ class RowChecks:
         self.pattern, self.strict_tokens = control_token_pattern(tokenizer)
         self.empty_user = Located()
         self.control_warned = Located()  # control tokens found when judged against the common list only
+        self._last_warned = 0
 
     def check(self, example: Example) -> list[Issue]:
         issues = []
@@ -143,8 +148,9 @@ class RowChecks:
         if self.strict_tokens:
             issues.append(Issue(line, "control_tokens", f"{where} contains the control token {token!r} of the target "
                                 "tokenizer: it would be read as chat-template structure, not text — remove it"))
-        else:
+        elif self._last_warned != line:  # one count per example, however many turns hold tokens
             self.control_warned.add(line)
+            self._last_warned = line
 
 
 class Repeats:
@@ -210,15 +216,34 @@ class TokenMeter:
         self.encode, self.encode_messages = encode, encode_messages
         self.pending: list[Example] = []
         self.lengths = array("l")
-        self.kept = self.trained = self.cut_tokens = self.exact_renders = 0
+        self.kept = self.trained = self.cut_tokens = self.exact_renders = self.weighted_tokens = 0
         self.truncated, self.untrained = Located(), Located()
         self.overhead: dict[tuple, tuple[int, int]] = {}
         self.unit = len(tokenizer("x", add_special_tokens=False)["input_ids"])
         self.checked = 0
         self.max_estimate_error = 0
+        self.seen = self.sampled = self.longest = 0
+        self.weights: list[int] = []  # per pending example: how many examples it stands for (0: truncation only)
 
     def add(self, example: Example) -> None:
+        """Queue an example: every one of the first TOKENIZE_ALL, then one in SAMPLE_STRIDE for the statistics, and
+        any other whose character count could exceed max_seq_len, for the exact truncation check."""
+        self.seen += 1
+        if self.seen <= TOKENIZE_ALL:
+            weight = 1
+        elif self.seen % SAMPLE_STRIDE == 0:
+            weight = SAMPLE_STRIDE
+        else:
+            chars = len(example.text) if example.text is not None else \
+                sum(len(m.get("content") or "") + 1 for m in example.messages) + (0 if not example.has_tool_calls else
+                                                                                  self.max_seq_len)
+            extra = 0 if example.text is not None or example.has_tool_calls \
+                else self._overhead(self._pattern(example))[0]
+            if BYTES_PER_CHAR * chars + extra <= self.max_seq_len:
+                return  # cannot be truncated; its tokens are counted through the sample
+            weight = 0
         self.pending.append(example)
+        self.weights.append(weight)
         if len(self.pending) >= CHUNK:
             self.flush()
 
@@ -243,6 +268,7 @@ class TokenMeter:
 
     def flush(self) -> None:
         batch, self.pending = self.pending, []
+        weights, self.weights = self.weights, []
         texts, owners = [], []
         for n, example in enumerate(batch):
             if example.text is not None:
@@ -269,6 +295,7 @@ class TokenMeter:
                     exact_full, _ = self._exact(example)
                     self.checked += 1
                     self.max_estimate_error = max(self.max_estimate_error, abs(exact_full - full))
+            self.longest = max(self.longest, full)
             cut = max(0, full - self.max_seq_len)
             if cut:
                 self.truncated.add(example.line)
@@ -281,25 +308,35 @@ class TokenMeter:
                     learn = max(0, learn - cut)
             if example.text is None and learn <= 0:
                 self.untrained.add(example.line)
-            self.lengths.append(full)
-            self.kept += min(full, self.max_seq_len)
-            self.trained += learn
+            weight = weights[n]
+            if weight:
+                self.sampled += 1
+                self.lengths.append(full)
+                self.weighted_tokens += weight * full
+                self.kept += weight * min(full, self.max_seq_len)
+                self.trained += weight * learn
 
     def stats(self) -> dict[str, Any]:
         self.flush()
         lengths = np.frombuffer(self.lengths, dtype=np.int64) if len(self.lengths) else np.zeros(0, np.int64)
+        sampled = "" if self.sampled == self.seen else (
+            f"; tokens, lengths and trained share measured on {self.sampled:,} of {self.seen:,} examples (all of the "
+            f"first {TOKENIZE_ALL:,}, then one in {SAMPLE_STRIDE}, weighted), truncation on every example that "
+            "could exceed max_seq_len")
         return {
-            "tokens": int(lengths.sum()),
+            "tokens": int(self.weighted_tokens),
+            "tokens_exact": self.sampled == self.seen,
             "length_tokens": percentiles(lengths),
             "max_seq_len": self.max_seq_len,
             "truncated": self.truncated.count,
             "truncated_tokens": self.cut_tokens,
-            "longest_cut_tokens": int(max(0, lengths.max() - self.max_seq_len)) if len(lengths) else 0,
+            "longest_tokens": self.longest,
+            "longest_cut_tokens": max(0, self.longest - self.max_seq_len),
             "trained_tokens": self.trained,
             "trained_share": round(self.trained / self.kept, 4) if self.kept else 0.0,
             "token_count_method": f"content tokens + the template's tokens per turn pattern; checked against an exact "
                                   f"render on {self.checked} examples, largest difference {self.max_estimate_error} "
-                                  f"tokens; {self.exact_renders} examples rendered exactly",
+                                  f"tokens; {self.exact_renders} examples rendered exactly{sampled}",
         }
 
 

@@ -257,6 +257,8 @@ def validate_file(path: str | Path, format: str | None = None, columns: dict[str
                         param="data.format")
     if tokenizer is not None:
         ensure_chat_template(tokenizer)
+    if columns is None:
+        columns = formats.confirmed_mapping(path)  # the mapping the user confirmed in the chat, if any
     limits = limits or Limits(max_bytes=max_bytes)
     scan = _scan(path, format, columns, limits, tokenizer, max_seq_len, keep_examples)
     reading, errors = scan.reading, scan.errors
@@ -302,7 +304,7 @@ def validate_file(path: str | Path, format: str | None = None, columns: dict[str
                                      f"{max_seq_len} tokens (lines {lines_text(truncated.lines)}); "
                                      f"{stats['truncated_tokens']:,} tokens would be cut, "
                                      f"{stats['longest_cut_tokens']:,} from the longest "
-                                     f"({stats['length_tokens']['max']:,} tokens) — raise model.max_seq_len or "
+                                     f"({stats['longest_tokens']:,} tokens) — raise model.max_seq_len or "
                                      "shorten them", truncated.count, truncated.lines))
         if untrained.count and supervised:
             warnings.append(Warning_("no_trainable_tokens", f"{untrained.count} example(s) have no assistant tokens "

@@ -31,10 +31,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from trainer.base_models import BUNDLED, ModelError, bundled_cache_ready, bundled_tokenizer, load_tokenizer
+from trainer.base_models import BUNDLED, ModelError, bundled_cache_dir, bundled_cache_ready, bundled_tokenizer, \
+    load_tokenizer
 from trainer.datasets import DEFAULT_MAX_BYTES, DataError, Issue, Report, validate_file
 from trainer.formats import parse_mapping
 from trainer.formats.source import Limits
+from trainer.light_tokenizer import LightTokenizer
 from trainer.state import home
 from trainer.validate_args import add_arguments
 
@@ -45,12 +47,21 @@ TOKENIZER_CACHE = "bundled-tokenizer"  # folder under TUNEWISE_HOME/models: the 
 
 
 def tokenizer_for(base_model: str | None):
-    """The tokenizer that counts tokens (None = skip token checks). The bundled model's tokenizer is read from the
-    GGUF once (≈ 15 s) and saved under TUNEWISE_HOME/models, so later validations load it in about a second."""
+    """The tokenizer that counts tokens (None = skip token checks).
+
+    A model folder with a `tokenizer.json` is read by `LightTokenizer` (no transformers, no torch: about a second
+    in a fresh process). The bundled model's tokenizer is read from the GGUF once (≈ 15 s, through transformers)
+    and saved under TUNEWISE_HOME/models for that. A hub id goes through transformers."""
     if not base_model:
         return None
-    if base_model.lower() in (BUNDLED, "smollm2", "bundled") and not bundled_cache_ready():
-        return bundled_tokenizer(home.models_dir() / TOKENIZER_CACHE)
+    if base_model.lower() in (BUNDLED, "smollm2", "bundled"):
+        folder = bundled_cache_dir() if bundled_cache_ready() else home.models_dir() / TOKENIZER_CACHE
+        if not LightTokenizer.can_load(folder):
+            bundled_tokenizer(folder)
+        return LightTokenizer(folder)
+    folder = Path(base_model).expanduser()
+    if folder.is_dir() and LightTokenizer.can_load(folder):
+        return LightTokenizer(folder)
     return load_tokenizer(base_model)
 
 
@@ -107,7 +118,7 @@ def inspect_isolated(path: str | Path, columns: dict[str, str] | None = None, ba
     its peak resident memory (MiB) and wall time (s) are added under "isolation"."""
     command = [sys.executable, "-m", "trainer.validate", str(path), "--json", "--time-limit", str(time_limit_s),
                "--max-seq-len", str(max_seq_len), "--max-file-mb", str(max(1, max_bytes >> 20)),
-               "--base-model", base_model or ""]
+               "--base-model", base_model or ""]  # "" = no tokenizer: token checks skipped
     if columns:
         command += ["--map", ",".join(f"{role}={column}" for role, column in columns.items())]
     started = time.monotonic()
@@ -148,8 +159,8 @@ def human(result: dict[str, Any]) -> str:
     if s.get("tokens"):
         p = s["length_tokens"]
         lines.append(f"  stats   {s['examples']} examples, {s['tokens']:,} tokens; length p50 {p['p50']}, "
-                     f"p90 {p['p90']}, max {p['max']}; {s['trained_share']:.0%} of tokens trained; {s['truncated']} truncated at "
-                     f"{s['max_seq_len']}")
+                     f"p90 {p['p90']}, max {p['max']}; {s['trained_share']:.0%} of tokens trained; "
+                     f"{s['truncated']} truncated at {s['max_seq_len']}")
     return "\n".join(lines)
 
 

@@ -113,6 +113,8 @@ def history(conversation_id: str | None) -> list[dict]:
             summary = content.split("approval: ", 1)[-1] if "approval: " in content else ""
             out.append(render.approval_message(job.id, {"summary": summary}, job.estimate, job.config, job.state,
                                                job.approved_by))
+        elif kind == "upload_report" and meta.get("mapping_options"):
+            out.append({"role": "assistant", "content": content, "options": meta["mapping_options"]})
         elif kind == "results":
             out.append({"role": "assistant", "content": content})
             for path in meta.get("files") or []:
@@ -167,20 +169,46 @@ def _ensure_conversation(session: dict, request: gr.Request | None) -> str:
     return cid
 
 
-def _turn(text: str, files: list[str], session: dict, request: gr.Request | None) -> Iterator[tuple]:
-    """One user message (text and dropped files) → the chat, streamed; yields (chat, session, last conversation)."""
+def _last_upload_path(cid: str) -> str | None:
+    reports = [m for m in backend.transcript(cid) if (m.get("meta") or {}).get("ui") == "upload_report"]
+    return (reports[-1].get("meta") or {}).get("path") if reports else None
+
+
+def _confirm_mapping(arg: str, session: dict, request: gr.Request | None) -> Iterator[tuple]:
+    """`PATH|prompt=question,...`: the user confirmed or edited a column mapping; the file is checked again with it
+    (and the advisor sees it) as if it had just been dropped in."""
     session = dict(session or _new_session())
     cid = _ensure_conversation(session, request)
+    path, _, mapping = arg.partition("|")
+    try:
+        report = backend.confirm_mapping(cid, path, mapping)
+    except UserError as exc:
+        backend.add_message(cid, "assistant", f"⚠ {render.esc(exc)}", {"ui": "error"})
+        yield history(cid), session, cid
+        return
+    upload = uploads.Upload(Path(path).name, Path(path), Path(path).stat().st_size)
+    yield from _turn(f"map {mapping}", [], session, request, checked=[(upload, report)])
+
+
+def _turn(text: str, files: list[str], session: dict, request: gr.Request | None,
+          checked: list | None = None) -> Iterator[tuple]:
+    """One user message (text and dropped files) → the chat, streamed; yields (chat, session, last conversation).
+    `checked`: (upload, report) pairs already kept and validated (a confirmed column mapping)."""
+    session = dict(session or _new_session())
+    cid = _ensure_conversation(session, request)
+    if checked is None and text.startswith("map ") and "=" in text and _last_upload_path(cid):
+        yield from _confirm_mapping(f"{_last_upload_path(cid)}|{text[4:].strip()}", session, request)
+        return
     chat = history(cid)
-    kept, refused = [], []
+    kept, refused = [u for u, _ in checked or []], []
     for path in files or []:
         upload = uploads.accept(path, Path(path).name, cid)
         (kept if upload.ok else refused).append(upload)
     shown = text + "".join(f"\n\n📎 {render.esc(u.name)}" for u in kept + refused)
     chat.append({"role": "user", "content": shown or "(no text)"})
     yield chat, session, cid
-    reports = []
-    if kept:  # the full validation report (token counts need the tokenizer: seconds), shown as a pending step
+    reports = [r for _, r in checked or []]
+    if kept and not checked:  # the full validation report (token counts need the tokenizer: seconds), shown as a pending step
         names = ", ".join(u.name for u in kept)
         chat.append({"role": "assistant", "content": f"Checking {render.esc(names)} …",
                      "metadata": {"title": "📄 Checking the data file", "status": "pending"}})
@@ -212,7 +240,8 @@ def _turn(text: str, files: list[str], session: dict, request: gr.Request | None
         backend.add_message(cid, "user", text, {"refused_files": [u.name for u in refused]})
     for upload, report in zip(kept, reports):
         backend.add_message(cid, "assistant", render.validation_report(upload.name, report),
-                            {"ui": "upload_report", "path": str(upload.path), "ok": report.get("ok")})
+                            {"ui": "upload_report", "path": str(upload.path), "ok": report.get("ok"),
+                             "mapping_options": render.mapping_options(str(upload.path), report)})
     for upload in refused:
         backend.add_message(cid, "assistant", "⚠ " + upload.refused, {"ui": "upload_refused"})
     yield history(cid), session, cid
@@ -232,9 +261,14 @@ def send(message: dict | None, session: dict, request: gr.Request) -> Iterator[t
 
 
 def act(action: str, session: dict, request: gr.Request) -> Iterator[tuple]:
-    """A button inside the chat: `say:TEXT`, `approve:JOB_ID` or `reject:JOB_ID`."""
+    """A button inside the chat: `say:TEXT`, `approve:JOB_ID`, `reject:JOB_ID` or `map:PATH|ROLE=COLUMN,...`."""
     session = dict(session or _new_session())
     verb, _, arg = (action or "").partition(":")
+    if verb == "map":
+        for chat, session, cid in _confirm_mapping(arg, session, request):
+            yield chat, session, cid, gr.skip()
+        yield chat, session, cid, _profile_table(cid)
+        return
     if verb == "say":
         for chat, session, cid in _turn(arg.strip(), [], session, request):
             yield chat, session, cid, gr.skip()

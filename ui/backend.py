@@ -14,6 +14,10 @@ from typing import Any, Iterator
 from agent import brain, conversations
 from agent.events import Event, to_dict
 from trainer import jobs, preflight
+from trainer.formats import parse_mapping, save_confirmed_mapping
+from trainer.state.home import uploads_dir
+from trainer.validate import inspect_isolated
+from ui.uploads import clean_name
 from trainer.state.errors import UserError
 from trainer.state.vocabulary import approach_label
 
@@ -180,11 +184,31 @@ def passages_for(citations: list[dict]) -> dict[str, str]:
 # Data
 
 
-def validate_upload(path: str | Path) -> dict:
-    """The full validation report for an uploaded data file (the `validate-data --json` contract)."""
-    from trainer.validate import inspect_dataset
+def validate_upload(path: str | Path, columns: dict[str, str] | None = None) -> dict:
+    """The full validation report for an uploaded data file (the `validate-data --json` contract), computed in a
+    child process with a memory cap and a time limit, so a hostile file cannot take the app down."""
+    return inspect_isolated(str(path), columns=columns)
 
-    return inspect_dataset(str(path))
+
+def confirm_mapping(conversation_id: str, path: str | Path, mapping_text: str) -> dict:
+    """The user confirmed (or edited) a column mapping for one of this conversation's uploads: check the file with
+    it and, when it checks out, keep it beside the file, where the job config picks it up (data.columns).
+    Returns the validation report; a path outside the conversation's uploads or a malformed mapping is a
+    UserError."""
+    folder = (uploads_dir() / clean_name(conversation_id)).resolve()
+    target = Path(path).resolve()
+    if folder not in target.parents or not target.is_file():
+        raise UserError("that file is not one of this conversation's uploads")
+    try:
+        mapping = parse_mapping(mapping_text)
+    except ValueError as exc:
+        raise UserError(f"the column mapping {mapping_text!r} is not valid: {exc}") from None
+    if not mapping:
+        raise UserError("no column mapping given; write it as ROLE=COLUMN, e.g. prompt=question,completion=answer")
+    report = validate_upload(target, columns=mapping)
+    if report.get("ok"):
+        save_confirmed_mapping(target, mapping)
+    return report
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -379,7 +379,7 @@ def approval_message(job_id: str, plan: dict, estimate: dict | None, config: dic
 def validation_report(name: str, report: dict, max_errors: int = 20) -> str:
     """The validation report inline: counts, located errors, warnings, stats, and what to do next."""
     ok = report.get("ok")
-    rows, fmt_name = report.get("rows", 0), report.get("format", "?")
+    rows, fmt_name = report.get("rows", 0), report.get("format_label") or report.get("format", "?")
     stats = report.get("stats") or {}
     examples = stats.get("examples", report.get("examples"))
     head = "✅" if ok else "❌"
@@ -412,9 +412,32 @@ def validation_report(name: str, report: dict, max_errors: int = 20) -> str:
         if stats.get("duplicates") is not None:
             parts.append(f"{stats['duplicates']} duplicates")
         lines += ["", "**Stats:** " + " · ".join(parts)]
+    if report.get("mapping"):
+        lines += ["", f"**Columns used:** {esc(mapping_text(report['mapping']))}"]
+    if report.get("proposed_mapping"):
+        lines += ["", f"**Columns:** tunewise does not know these column names. Use "
+                  f"**{esc(report.get('proposed_mapping_text') or '')}** Confirm below, or edit it by sending "
+                  f"`map {mapping_arg(report['proposed_mapping'])}` with your own ROLE=COLUMN pairs."]
     lines += ["", "Looks good — this file can be trained on." if ok else
               "Fix the lines above and drop the corrected file here again; nothing is trained on a file with errors."]
     return "\n".join(lines)
+
+
+def mapping_text(mapping: dict) -> str:
+    return ", ".join(f"{column} → {role}" for role, column in mapping.items())
+
+
+def mapping_arg(mapping: dict) -> str:
+    """{prompt: question} -> 'prompt=question' (what `--map`, and the chat's `map` message, take)."""
+    return ",".join(f"{role}={column}" for role, column in mapping.items())
+
+
+def mapping_options(path: str, report: dict) -> list[dict]:
+    """The confirm button under a proposed mapping: `map:PATH|ROLE=COLUMN,...` goes to the app's `act`."""
+    proposal = report.get("proposed_mapping")
+    if not proposal:
+        return []
+    return [{"value": f"map:{path}|{mapping_arg(proposal)}", "label": f"✅ Use {mapping_text(proposal)}"}]
 
 
 # ---------------------------------------------------------------------------------------------------------------

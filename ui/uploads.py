@@ -1,11 +1,13 @@
 """Files a user drops into the chat: checked against the upload limits, then kept under TUNEWISE_HOME/uploads.
 
 Limits (the message of each refusal names the limit and what to do):
-    type   an allow-list of extensions: training data is JSONL, JSON, CSV/TSV or plain text / markdown
+    type   an allow-list of extensions: training data is JSONL, JSON, CSV/TSV, Parquet or plain text / markdown,
+           the text ones also gzip-compressed (`.jsonl.gz`)
     size   at most `max_bytes` (default 100 MiB, `TUNEWISE_MAX_UPLOAD_MB` overrides it); Gradio's own cap at the
            HTTP layer is set a little higher so that a file just over the limit gets this clear sentence
-    text   the first 64 KiB must be text: NUL bytes or invalid UTF-8 there mean a binary file (an image, a
-           spreadsheet, a zip) that no data format can read
+    text   the first 64 KiB of a text type must be text: NUL bytes or invalid UTF-8 there mean a binary file (an
+           image, a spreadsheet, a zip) that no data format can read; Parquet and gzip files are binary by design
+           and are checked by the validator, which runs in its own capped process (trainer.validate.inspect_isolated)
 
 A kept file goes to `uploads/<conversation id>/<UTC time>/<clean name>`: nothing is overwritten, so a fixed
 re-upload sits beside the broken one and both stay readable by the validation report that named them, and the
@@ -24,7 +26,8 @@ from pathlib import Path
 from trainer.corpus import looks_binary
 from trainer.state.home import uploads_dir
 
-ALLOWED_EXTENSIONS = (".jsonl", ".json", ".csv", ".tsv", ".txt", ".md")
+ALLOWED_EXTENSIONS = (".jsonl", ".json", ".csv", ".tsv", ".txt", ".md", ".parquet")
+BINARY_FORMATS = (".parquet", ".gz")  # binary containers the validator opens itself
 DEFAULT_MAX_MB = 100
 PROBE_BYTES = 64 * 1024  # how much of a file is read to tell text from binary
 
@@ -59,7 +62,7 @@ def human_size(n: float) -> str:
     return f"{n:.1f} GiB"
 
 
-def _clean_name(name: str) -> str:
+def clean_name(name: str) -> str:
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name).strip("._") or "upload"
     return stem[-120:]
 
@@ -71,21 +74,23 @@ def accept(source: str | Path, original_name: str, conversation_id: str, max_byt
     limit = max_upload_bytes() if max_bytes is None else max_bytes
     size = source.stat().st_size if source.exists() else 0
     ext = "".join(Path(name).suffixes[-1:]).lower()
-    if ext not in ALLOWED_EXTENSIONS:
+    inner = "".join(Path(name).suffixes[-2:-1]).lower() if ext == ".gz" else ext
+    if inner not in ALLOWED_EXTENSIONS or (ext == ".gz" and inner == ".parquet"):
         return Upload(name, None, size, f"**{name}** was not accepted: `{ext or 'no extension'}` is not a data file "
-                      f"tunewise reads. Send {', '.join(ALLOWED_EXTENSIONS)} (JSONL is best for chat examples).")
+                      f"tunewise reads. Send {', '.join(ALLOWED_EXTENSIONS)}, or one of the text ones gzip-compressed "
+                      "(JSONL is best for chat examples).")
     if size > limit:
         return Upload(name, None, size, f"**{name}** was not accepted: it is {human_size(size)}, over the "
                       f"{human_size(limit)} upload limit. Send a smaller sample (a few thousand rows shows whether "
                       "training helps), or point a job config at the full file on disk.")
     if size == 0:
         return Upload(name, None, size, f"**{name}** was not accepted: the file is empty.")
-    if looks_binary(source, PROBE_BYTES):
+    if ext not in BINARY_FORMATS and looks_binary(source, PROBE_BYTES):
         return Upload(name, None, size, f"**{name}** was not accepted: it is binary, not text (is it a spreadsheet, "
                       "an archive or an image renamed?). Export it as UTF-8 JSONL or CSV and send it again.")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
-    folder = uploads_dir() / _clean_name(conversation_id or "unsorted") / stamp
+    folder = uploads_dir() / clean_name(conversation_id or "unsorted") / stamp
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / _clean_name(name)
+    target = folder / clean_name(name)
     shutil.copyfile(source, target)
     return Upload(name, target, size)

@@ -127,6 +127,27 @@ def unmapped_issue(reading: Reading) -> Issue:
                  + hint)
 
 
+def mapping_file(path: str | Path) -> Path:
+    """Where the mapping a user confirmed for a data file is kept: beside it, `<name>.mapping.json`."""
+    path = Path(path)
+    return path.with_name(path.name + ".mapping.json")
+
+
+def confirmed_mapping(path: str | Path) -> dict[str, str] | None:
+    """The mapping the user confirmed for this file (in the chat), or None."""
+    try:
+        value = json.loads(mapping_file(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) and value else None
+
+
+def save_confirmed_mapping(path: str | Path, mapping: dict[str, str]) -> Path:
+    target = mapping_file(path)
+    target.write_text(json.dumps(mapping, ensure_ascii=False), encoding="utf-8")
+    return target
+
+
 def parse_mapping(text: str | None) -> dict[str, str] | None:
     """'prompt=question,completion=answer' -> {'prompt': 'question', 'completion': 'answer'}; ValueError names the
     bad part."""
@@ -179,8 +200,9 @@ def _container(source: Source, forced: str | None, notes: list[Note]) -> tuple[s
             notes.append(Note("json_array", f"{source.path.name} is one JSON array, not JSONL: read as an array"))
         return "json", ","
     if first == "{":
-        if lines and _looks_like_json_line(lines[0]):
-            return "jsonl", ","
+        opening = lines[0].strip() if lines else ""
+        if "\n" not in head or _looks_like_json_line(opening) or not opening.endswith(("{", "[", ",", ":")):
+            return "jsonl", ","  # one object per line, or broken lines: each is checked (and reported) alone
         notes.append(Note("pretty_printed_json", f"{source.path.name} looks like pretty-printed JSON (objects spread "
                           "over several lines), not JSONL: read as a sequence of JSON objects"))
         return "json_objects", ","

@@ -38,7 +38,7 @@ def rows(source: Source, delimiter: str, errors: list[Issue]) -> Iterator[tuple[
     csv.field_size_limit(cap)
 
     def text_lines() -> Iterator[str]:
-        for number, raw in source.lines():
+        for number, raw in source.lines(collapse_blank=False):  # csv counts every line
             if isinstance(raw, RowTooLong):
                 errors.append(too_long(raw, cap))
                 yield "\n"

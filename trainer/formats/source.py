@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import os
+import re
 import stat
 import zlib
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Iterator
 
 BLOCK_BYTES = 1 << 20  # 1 MiB read at a time
+BLANK_RUN = re.compile(rb"\n+")
 PROBE_BYTES = 8192  # bytes looked at to recognise a container or an encoding
 
 MAGIC = {  # first bytes of containers people upload by mistake (or on purpose)
@@ -96,10 +98,12 @@ class Source:
         data = self.head(n)
         return codecs.getincrementaldecoder(self.encoding)(errors="replace").decode(data)
 
-    def lines(self) -> Iterator[tuple[int, bytes | RowTooLong]]:
+    def lines(self, collapse_blank: bool = True) -> Iterator[tuple[int, bytes | RowTooLong]]:
         """(line number, raw bytes without the newline) for every line; a line over the row cap is a `RowTooLong`.
 
-        The newline is searched in the encoded form, so UTF-16/32 lines split at the right code units."""
+        The newline is searched in the encoded form, so UTF-16/32 lines split at the right code units.
+        `collapse_blank`: a run of empty lines comes out as one empty line (numbering stays right), so a flood of
+        newlines (a gzip bomb of them) costs one step per block, not one per line."""
         newline = "\n".encode(self.encoding)
         unit = len(newline)
         cap = self.limits.max_row_bytes
@@ -119,6 +123,12 @@ class Source:
                     if end < 0:
                         break
                     number += 1
+                    if collapse_blank and end == start and unit == 1:
+                        run = BLANK_RUN.match(data, start).end() - start  # newlines from here on
+                        yield number, b""
+                        number += run - 1
+                        start += run
+                        continue
                     if skipping:
                         yield number, RowTooLong(number, skipped + end - start)
                         skipping, skipped = False, 0
@@ -228,14 +238,14 @@ def open_source(path: str | Path, limits: Limits = Limits()) -> Source:
                               "(cut off or damaged); compress the file again")
         if any(head.startswith(magic) for magic in MAGIC):
             inner = next(name for magic, name in MAGIC.items() if head.startswith(magic))
-            raise SourceError("binary_data", f"{path.name} is gzip around a {inner} file, not text data")
+            raise SourceError("binary_data", f"{path.name} is gzip around {_a(inner)} file, not text data")
     elif container == "parquet":
         source.encoding = "parquet"
         return source
     elif container:
         hint = "; extract it and send the data file inside" if container in ("zip", "7z", "bzip2", "xz", "zstd") \
             else "; export the data as UTF-8 JSONL or CSV"
-        raise SourceError("binary_data", f"{path.name} is a {container} file, not a text data file{hint}")
+        raise SourceError("binary_data", f"{path.name} is {_a(container)} file, not a text data file{hint}")
     source.encoding = _encoding(path.name, head)
     if source.encoding != "utf-8":
         source.notes.append(f"{path.name} is {source.encoding.upper()} text (it has a byte-order mark): decoded as "
@@ -243,16 +253,36 @@ def open_source(path: str | Path, limits: Limits = Limits()) -> Source:
     return source
 
 
+def _a(name: str) -> str:
+    return ("an " if name[:1].lower() in "aeiou" else "a ") + name
+
+
+def _printable_share(data: bytes) -> float:
+    return sum(1 for b in data if 32 <= b < 127 or b in (9, 10, 13)) / max(1, len(data))
+
+
 def _encoding(name: str, head: bytes) -> str:
+    """The codec of a text file, from its BOM; raises for binary data and for UTF-16/32 without a BOM.
+
+    A few NUL bytes in otherwise clean UTF-8 are left to the row readers, which report them by line."""
     for bom, encoding in BOMS:
         if head.startswith(bom):
             return encoding
-    if b"\x00" in head:
+    zeros = head.count(0)
+    if zeros:
         sample = head[:4096]
-        zeros_odd, zeros_even = sample[1::2].count(0), sample[0::2].count(0)
-        if len(sample) >= 4 and (zeros_odd > 0.4 * len(sample) / 2 or zeros_even > 0.4 * len(sample) / 2):
-            raise SourceError("not_utf8", f"{name} looks like UTF-16 or UTF-32 text without a byte-order mark; save it "
-                              "as UTF-8 (or as UTF-16 with a BOM) and send it again", 1)
-        raise SourceError("binary_data", f"{name} has NUL bytes in its first {PROBE_BYTES} bytes: it is binary data, "
-                          "not text (the wrong file, or a spreadsheet or archive renamed?)", 1)
+        for offset in (0, 1):  # UTF-16/32 of mostly-ASCII text: every other (or 3 of 4) byte is NUL
+            others = sample[offset::2]
+            if sample[1 - offset::2].count(0) > 0.4 * len(sample) / 2 and others.count(0) < len(others) \
+                    and _printable_share(others.replace(b"\x00", b"")) > 0.9:
+                raise SourceError("not_utf8", f"{name} looks like UTF-16 or UTF-32 text without a byte-order mark; "
+                                  "save it as UTF-8 (or as UTF-16 with a BOM) and send it again", 1)
+    try:
+        head.decode("utf-8")
+        clean = True
+    except UnicodeDecodeError as exc:  # a character cut at the probe's end is still text
+        clean = exc.start >= len(head) - 4
+    if zeros > 0.01 * len(head) or not clean and _printable_share(head) < 0.7:
+        raise SourceError("binary_data", f"{name} is binary data, not text (NUL or non-text bytes in its first "
+                          f"{len(head):,} bytes: the wrong file, or a spreadsheet or archive renamed?)", 1)
     return "utf-8"
