@@ -42,7 +42,8 @@ from trainer.validate_args import add_arguments
 
 CHILD_MEMORY_BYTES = 1536 << 20  # address-space cap of the checking child: 1.5 GiB (its resident peak is ≈ 0.4 GiB)
 CHILD_TIME_LIMIT_S = 25.0  # the child stops reading after this and reports how far it got
-CHILD_KILL_AFTER_S = 40.0  # a child still running this long is killed (start-up ≈ 3 s + the 25 s of checking)
+CHILD_KILL_AFTER_S = 60.0  # a child still running this long is killed (start-up ≈ 3 s, more on a busy machine, + the
+# 25 s of checking)
 TOKENIZER_CACHE = "bundled-tokenizer"  # folder under TUNEWISE_HOME/models: the bundled tokenizer, saved once
 
 
@@ -116,6 +117,11 @@ def inspect_isolated(path: str | Path, columns: dict[str, str] | None = None, ba
                      time_limit_s: float = CHILD_TIME_LIMIT_S) -> dict[str, Any]:
     """`inspect_dataset` in a child process capped at CHILD_MEMORY_BYTES and killed after CHILD_KILL_AFTER_S;
     its peak resident memory (MiB) and wall time (s) are added under "isolation"."""
+    if base_model:
+        try:  # the bundled tokenizer is read from the GGUF once, here (trusted input), not in the capped child
+            tokenizer_for(base_model)
+        except ModelError:
+            pass  # the child says why in its `no_tokenizer` warning
     command = [sys.executable, "-m", "trainer.validate", str(path), "--json", "--time-limit", str(time_limit_s),
                "--max-seq-len", str(max_seq_len), "--max-file-mb", str(max(1, max_bytes >> 20)),
                "--base-model", base_model or ""]  # "" = no tokenizer: token checks skipped
@@ -139,7 +145,8 @@ def inspect_isolated(path: str | Path, columns: dict[str, str] | None = None, ba
                else f"the checker stopped (exit status {done.returncode})")
         return _failed(path, "check_failed", f"{Path(path).name} could not be checked: {why}; validate it with "
                        "`tunewise validate-data` for details")
-    result["isolation"] = {"seconds": seconds, "exit_status": done.returncode}
+    result["isolation"] = {"seconds": seconds, "exit_status": done.returncode,
+                           "peak_rss_mb": result.pop("peak_rss_mb", None)}
     return result
 
 
@@ -164,11 +171,23 @@ def human(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _result(args: argparse.Namespace) -> dict[str, Any]:
+    return inspect_dataset(args.file, format=args.format, columns=parse_columns(args.map),
+                           base_model=args.base_model, max_seq_len=args.max_seq_len,
+                           validation=args.validation, test=args.test, max_bytes=args.max_file_mb << 20,
+                           time_limit_s=args.time_limit)
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory since its exec (VmHWM), in MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
 def validate_command(args: argparse.Namespace) -> int:
-    result = inspect_dataset(args.file, format=args.format, columns=parse_columns(args.map),
-                             base_model=args.base_model, max_seq_len=args.max_seq_len,
-                             validation=args.validation, test=args.test, max_bytes=args.max_file_mb << 20,
-                             time_limit_s=args.time_limit)
+    result = _result(args)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
@@ -181,7 +200,10 @@ if __name__ == "__main__":  # the isolated child of inspect_isolated
     parser = argparse.ArgumentParser(prog="python -m trainer.validate")
     add_arguments(parser)
     try:
-        sys.exit(validate_command(parser.parse_args()))
+        child = _result(parser.parse_args())
+        child["peak_rss_mb"] = _peak_rss_mb()
+        print(json.dumps(child, ensure_ascii=False))
+        sys.exit(0 if child["ok"] else 1)
     except DataError as exc:
         print(json.dumps(_failed(sys.argv[1] if len(sys.argv) > 1 else "", exc.code, str(exc))))
         sys.exit(1)
