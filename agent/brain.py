@@ -36,8 +36,10 @@ from tools._log import log as tool_log, short
 from trainer import jobs as job_system
 from trainer.state.errors import UserError
 from trainer.state.vocabulary import APPROACHES, FACT_LABELS, approach_label
+from trainer.state.secrets import RedactSecrets
 
 log = logging.getLogger("tunewise.agent")
+log.addFilter(RedactSecrets())  # an LLM client error may quote the key
 
 def _embedder():
     """The bundled sentence embedder, for ranking an answer's sentences (loaded with the index already)."""

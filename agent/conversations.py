@@ -10,6 +10,7 @@ from sqlmodel import select
 from agent.facts import Interview
 from trainer.state import db
 from trainer.state.errors import UserError
+from trainer.state.secrets import redact, redact_data
 from agent.records import Conversation, Message
 
 
@@ -29,6 +30,13 @@ def create(owner: str = "", title: str = "") -> str:
 def exists(conversation_id: str) -> bool:
     with db.session() as s:
         return s.get(Conversation, conversation_id) is not None
+
+
+def owner_of(conversation_id: str) -> str | None:
+    """The user name that owns the conversation ('' when it was made without logins), None when there is none."""
+    with db.session() as s:
+        row = s.get(Conversation, conversation_id)
+        return None if row is None else (row.owner or "")
 
 
 def load(conversation_id: str) -> Interview:
@@ -56,7 +64,8 @@ def save(conversation_id: str, interview: Interview, title: str | None = None) -
 
 def add_message(conversation_id: str, role: str, content: str, meta: dict | None = None) -> None:
     with db.session() as s:
-        s.add(Message(conversation_id=conversation_id, role=role, content=content, meta=meta or {}))
+        s.add(Message(conversation_id=conversation_id, role=role, content=redact(content),
+                      meta=redact_data(meta or {})))
         s.commit()
 
 
@@ -64,7 +73,8 @@ def add_messages(conversation_id: str, rows: list[tuple[str, str, dict]]) -> Non
     """Several (role, content, meta) messages in one transaction."""
     with db.session() as s:
         for role, content, meta in rows:
-            s.add(Message(conversation_id=conversation_id, role=role, content=content, meta=meta or {}))
+            s.add(Message(conversation_id=conversation_id, role=role, content=redact(content),
+                          meta=redact_data(meta or {})))
         s.commit()
 
 

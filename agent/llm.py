@@ -29,9 +29,11 @@ from agent.extract import MAX_CHARS
 from agent.toolset import NEEDS_APPROVAL, TOOLS
 from tools._log import short
 from trainer.state import home
+from trainer.state.secrets import RedactSecrets
 from trainer.state.vocabulary import APPROACHES
 
 log = logging.getLogger("tunewise.agent")
+log.addFilter(RedactSecrets())  # an LLM client error may quote the key
 
 CHECKPOINT_FILE = "agent-checkpoints.sqlite"  # under TUNEWISE_HOME; LangGraph's state per conversation thread
 

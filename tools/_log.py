@@ -8,7 +8,10 @@ import logging
 import time
 from typing import Any, Callable
 
+from trainer.state.secrets import RedactSecrets
+
 log = logging.getLogger("tunewise.tools")
+log.addFilter(RedactSecrets())  # a tool's arguments or error may quote the LLM key; the log never does
 
 
 def short(value: Any, limit: int = 300) -> str:

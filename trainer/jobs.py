@@ -44,6 +44,7 @@ from trainer.state import db, home
 from trainer.config import ConfigError, JobConfig, parse_config
 from trainer.progress import PHASE_LABELS
 from trainer.state.errors import UserError
+from trainer.state.secrets import redact, redact_data
 from trainer.records import Job, JobEvent, JobMetric
 from trainer.state.vocabulary import ACTIVE_STATES, TERMINAL_STATES, JobState
 
@@ -223,6 +224,7 @@ def evaluation_report(job_id: str) -> dict | None:
 
 def record_event(job_id: str, message: str, level: str = "info", run_dir: str | Path | None = None) -> None:
     """An event row, and a line in run_dir/events.jsonl when the run folder exists."""
+    message = redact(message)
     with db.session() as s:
         s.add(JobEvent(job_id=job_id, level=level, message=message))
         s.commit()
@@ -243,7 +245,8 @@ def transition(job_id: str, from_states: Iterable[str], to_state: str, message: 
     """Move a job from one of `from_states` to `to_state` (and set `values`) if, and only if, it is in one of them
     (and at `attempt`, when given); record `message` as an event in the same transaction. True when it moved."""
     now = db.utcnow()
-    values = {**values, "state": to_state, "updated_at": now}
+    message = redact(message)
+    values = {**redact_data(values), "state": to_state, "updated_at": now}
     if to_state in TERMINAL:
         values.setdefault("finished_at", now)
     stmt = update(Job).where(Job.id == job_id, Job.state.in_(list(from_states)))

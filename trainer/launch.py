@@ -29,6 +29,7 @@ from pathlib import Path
 import yaml
 
 from trainer.state import home
+from trainer.state.secrets import job_environment
 from trainer.config import ConfigError, JobConfig, load_config
 from trainer.state.vocabulary import JobState
 
@@ -136,7 +137,7 @@ def train_command(args: argparse.Namespace) -> int:
         resume=getattr(args, "resume", False))
     print(f"run folder: {run_dir}\n{nnodes} node(s) × {nproc} process(es): {' '.join(argv)}", flush=True)
     home.apply_offline_env()
-    return subprocess.call(argv, env=os.environ.copy())
+    return subprocess.call(argv, env=job_environment(os.environ))  # no LLM key in the ranks or their logs
 
 
 def _run_single(config, args: argparse.Namespace) -> int:

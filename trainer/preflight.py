@@ -53,6 +53,7 @@ from trainer.progress import PreflightDone, read_jsonl
 from trainer.state import home
 from trainer.state.db import utcnow
 from trainer.state.errors import UserError
+from trainer.state.secrets import job_environment
 
 MEMORY_MARGIN = 0.9  # a job fits when its measured peak is at most this share of the memory available
 
@@ -73,7 +74,7 @@ def probe(config: JobConfig | dict, steps: int = 3, timeout_s: float = 900.0, re
     scratch.mkdir(parents=True)
     try:
         (scratch / "config.json").write_text(json.dumps(config.to_dict()))
-        env = {k: v for k, v in os.environ.items() if k not in ("TUNEWISE_JOB_ID", "TUNEWISE_JOB_ATTEMPT")}
+        env = {k: v for k, v in job_environment(os.environ).items() if k not in ("TUNEWISE_JOB_ID", "TUNEWISE_JOB_ATTEMPT")}
         env.update(TUNEWISE_PREFLIGHT_STEPS=str(steps), TUNEWISE_PREFLIGHT_EVAL="1" if evaluate else "0",
                    TUNEWISE_PREFLIGHT_T0=f"{time.time():.3f}", PYTHONUNBUFFERED="1")
         for key, value in home.OFFLINE_ENV.items():

@@ -37,6 +37,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from trainer.state import db, home
+from trainer.state.secrets import job_environment
 from trainer.jobs import (
     CANCEL_GRACE_S,
     CANCELLED,
@@ -45,6 +46,7 @@ from trainer.jobs import (
     QUEUED,
     RUNNING,
     VALIDATING,
+    JobError,
     get_job,
     record_event,
     transition,
@@ -212,11 +214,29 @@ class Runner:
     # ---- one pass ----
 
     def tick(self) -> None:
+        self._reap()
         reconcile(self.children)
         self._enforce_cancel_grace()
         self._settle_validations_and_pipelines()
         while (job_id := self._claim()) is not None:
             self._spawn(get_job(job_id))
+
+    def _reap(self) -> None:
+        """Collect the exit status of every child this runner started that has exited, whatever the database says:
+        a worker that recorded its own outcome is no longer `running` there, yet it must still be waited for, or it
+        lingers as a zombie and `run_forever(until_idle=True)` never sees the queue idle."""
+        for job_id, proc in list(self.children.items()):
+            code = proc.poll()
+            if code is None:
+                continue
+            del self.children[job_id]
+            self.gpu_of.pop(job_id, None)
+            try:
+                job = get_job(job_id)
+            except JobError:  # the row was deleted under the job; the process is reaped all the same
+                continue
+            if job.state == RUNNING and job.pid == proc.pid:
+                finish_if_gone(job, code, exited=True)
 
     def _enforce_cancel_grace(self) -> None:
         limit = db.utcnow() - timedelta(seconds=self.cancel_grace_s)
@@ -272,7 +292,8 @@ class Runner:
         run_dir = Path(job.run_dir)
         try:
             run_dir.mkdir(parents=True, exist_ok=True)
-            env = {**os.environ, "TUNEWISE_HOME": str(home.home()), "TUNEWISE_JOB_ID": job.id,
+            # the job never calls an LLM: its environment (and so its log.txt and run folder) holds no API key
+            env = {**job_environment(os.environ), "TUNEWISE_HOME": str(home.home()), "TUNEWISE_JOB_ID": job.id,
                    "TUNEWISE_JOB_ATTEMPT": str(job.attempt), "TUNEWISE_RUNNER_PID": str(os.getpid()),
                    "PYTHONUNBUFFERED": "1"}
             for key, value in home.OFFLINE_ENV.items():

@@ -32,10 +32,11 @@ from pathlib import Path  # noqa: E402
 from typing import Any, Iterator  # noqa: E402
 
 import gradio as gr  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 
 from trainer.state.errors import UserError  # noqa: E402
 from trainer.state.vocabulary import JobState  # noqa: E402
-from ui import backend, render, uploads  # noqa: E402
+from ui import access, backend, render, sanitize, uploads  # noqa: E402
 
 POLL_S = 1.0  # the job panel's refresh interval, seconds
 STREAM_CHUNKS = 6  # an assistant message is revealed in at most this many steps
@@ -91,7 +92,7 @@ def history(conversation_id: str | None) -> list[dict]:
         if m["role"] == "user":
             names = [Path(p).name for p in meta.get("attachments") or []]
             names += meta.get("refused_files") or []
-            shown = content + ("".join(f"\n\n📎 {render.esc(n)}" for n in names) if names else "")
+            shown = sanitize.user_text(content) + ("".join(f"\n\n📎 {render.esc(n)}" for n in names) if names else "")
             out.append({"role": "user", "content": shown or "(no text)"})
         elif m["role"] == "tool":
             summary = content.split("] ", 1)[-1] if content.startswith("[") else content
@@ -118,8 +119,9 @@ def history(conversation_id: str | None) -> list[dict]:
         elif kind == "results":
             out.append({"role": "assistant", "content": content})
             for path in meta.get("files") or []:
-                if Path(path).is_file():
-                    out.append({"role": "assistant", "content": {"path": path, "alt_text": Path(path).stem}})
+                served = access.artifact_for_chat(path, conversation_id)  # a copy for this response, never runs/
+                if served:
+                    out.append({"role": "assistant", "content": {"path": served, "alt_text": Path(path).stem}})
         else:
             out.append({"role": "assistant", "content": content})
     return out
@@ -202,9 +204,9 @@ def _turn(text: str, files: list[str], session: dict, request: gr.Request | None
     chat = history(cid)
     kept, refused = [u for u, _ in checked or []], []
     for path in files or []:
-        upload = uploads.accept(path, Path(path).name, cid)
+        upload = access.accept_upload(path, cid, request)
         (kept if upload.ok else refused).append(upload)
-    shown = text + "".join(f"\n\n📎 {render.esc(u.name)}" for u in kept + refused)
+    shown = sanitize.user_text(text) + "".join(f"\n\n📎 {render.esc(u.name)}" for u in kept + refused)
     chat.append({"role": "user", "content": shown or "(no text)"})
     yield chat, session, cid
     reports = [r for _, r in checked or []]
@@ -493,7 +495,7 @@ def _conversation_choices(request: gr.Request | None, current: str | None = None
 
 
 def _open(cid: str | None, request: gr.Request | None) -> tuple:
-    cid = backend.conversation_for(cid, _user(request)) if cid else None
+    cid = access.conversation_for(cid, request)
     session = {"conversation_id": cid}
     return (history(cid), session, cid, _profile_table(cid), _conversation_choices(request, cid), {})
 
@@ -504,7 +506,7 @@ def on_load(last: str | None, request: gr.Request) -> tuple:
 
 
 def open_conversation(conversation_id: str | None, request: gr.Request) -> tuple:
-    if conversation_id and backend.conversation_for(conversation_id, _user(request)) is None:
+    if conversation_id and access.conversation_for(conversation_id, request) is None:
         gr.Warning("That conversation does not exist or is not yours.")
     return _open(conversation_id, request)
 
@@ -562,7 +564,7 @@ def build_app() -> gr.Blocks:
                     profile_note = gr.Markdown()
 
             with gr.Column(scale=3, min_width=480):
-                chatbot = gr.Chatbot(value=[render.welcome_message()], height="72vh", elem_id="tw-chat",
+                chatbot = sanitize.SafeChatbot(value=[render.welcome_message()], height="72vh", elem_id="tw-chat",
                                      label="tunewise", show_label=False, buttons=["copy"], feedback_options=None,
                                      sanitize_html=True, group_consecutive_messages=False)
                 box = gr.MultimodalTextbox(
@@ -639,6 +641,7 @@ def build_app() -> gr.Blocks:
         open_btn.click(open_conversation, [open_id], opened, api_name="open_conversation")
         new_btn.click(new_conversation, None, opened, api_name="new_conversation")
         save_profile_btn.click(save_profile, [profile, session], [profile, profile_note], api_name="save_profile")
+    access.protect(demo, session)  # last: every function wired above checks who may touch the conversation
     return demo
 
 
@@ -677,12 +680,14 @@ def parse_auth(value: str | None) -> list[tuple[str, str]] | None:
 
 
 def serve(host: str = "127.0.0.1", port: int = 7860, auth: list[tuple[str, str]] | None = None,
-          block: bool = True, quiet: bool = False) -> gr.Blocks:
+          block: bool = True, quiet: bool = False, insecure_no_auth: bool = False) -> gr.Blocks:
     """Build and launch the app (queue, upload cap, theme, css). With `block=False` it returns once serving, for
-    tests; call `.close()` on the result to stop it."""
+    tests; call `.close()` on the result to stop it. Without `auth` it listens on loopback only, unless
+    `insecure_no_auth` (see ui.access.check_bind)."""
     from trainer.state.home import ensure_home
 
-    home = ensure_home()
+    access.check_bind(host, auth, insecure_no_auth)
+    ensure_home()
     demo = build_app()
     demo.queue(default_concurrency_limit=8, max_size=256)
     # Gradio's hard cap sits above tunewise's own limit, so a file a little too big gets tunewise's clear message
@@ -690,7 +695,8 @@ def serve(host: str = "127.0.0.1", port: int = 7860, auth: list[tuple[str, str]]
     hard_cap = max(uploads.max_upload_bytes() * 2, 8 * 2**20)
     demo.launch(server_name=host, server_port=port, auth=auth, auth_message=AUTH_MESSAGE if auth else None,
                 prevent_thread_lock=not block, quiet=quiet, show_error=True, max_file_size=hard_cap,
-                allowed_paths=[str(home / "runs")], theme=gr.themes.Soft(), css=CSS)
+                # no allowed_paths: run folders are never served as static files (see ui.access)
+                app_kwargs={"middleware": [Middleware(access.UploadGuard)]}, theme=gr.themes.Soft(), css=CSS)
     return demo
 
 
@@ -699,11 +705,14 @@ def chat_command(args: argparse.Namespace) -> int:
     from trainer.runner import start_runner, stop_runner
 
     auth = parse_auth(getattr(args, "auth", None))
+    insecure = getattr(args, "insecure_no_auth", False)
+    access.check_bind(args.host, auth, insecure)  # before the runner starts: a refused --host starts nothing
     start_runner()
     backend.resume_measurements()  # probes the last app stopped before they finished
-    print(f"tunewise: serving on http://{args.host}:{args.port}" + (" (sign-in required)" if auth else ""), flush=True)
+    mode = " (sign-in required)" if auth else " (single-user: no sign-in, every conversation and job is shown)"
+    print(f"tunewise: serving on http://{args.host}:{args.port}{mode}", flush=True)
     try:
-        serve(args.host, args.port, auth, block=True)
+        serve(args.host, args.port, auth, block=True, insecure_no_auth=insecure)
     finally:
         stop_runner()
     return 0

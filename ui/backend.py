@@ -36,6 +36,11 @@ def new_conversation(owner: str) -> str:
     return conversations.create(owner=owner)
 
 
+def conversation_owner(conversation_id: str) -> str | None:
+    """Who owns the conversation ('' without logins); None when there is no such conversation."""
+    return conversations.owner_of(conversation_id)
+
+
 def conversation_for(conversation_id: str | None, owner: str) -> str | None:
     """The id when it exists and belongs to `owner` (or the app runs without logins), else None."""
     if not conversation_id or not conversations.exists(conversation_id):

@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=7860, help="port to listen on (default 7860)")
     p.add_argument("--auth", help="require a login: USER:PASSWORD, or a file with one USER:PASSWORD per line")
+    p.add_argument("--insecure-no-auth", action="store_true",
+                   help="serve without --auth on a non-loopback --host: everyone who reaches it sees every "
+                   "conversation and can approve every job (only on a network that is yours alone)")
 
     p = sub.add_parser("ask", help="a conversation with the advisor in the terminal")
     p.add_argument("--conversation", help="continue this conversation id")

@@ -16,6 +16,7 @@ file keeps the name the user knows it by.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -74,19 +75,21 @@ def accept(source: str | Path, original_name: str, conversation_id: str, max_byt
     limit = max_upload_bytes() if max_bytes is None else max_bytes
     size = source.stat().st_size if source.exists() else 0
     ext = "".join(Path(name).suffixes[-1:]).lower()
+    shown = html.escape(name, quote=False)  # the name goes into a markdown message: its markup stays text
+    ext_shown = html.escape(ext, quote=False).replace("`", "'")
     inner = "".join(Path(name).suffixes[-2:-1]).lower() if ext == ".gz" else ext
     if inner not in ALLOWED_EXTENSIONS or (ext == ".gz" and inner == ".parquet"):
-        return Upload(name, None, size, f"**{name}** was not accepted: `{ext or 'no extension'}` is not a data file "
+        return Upload(name, None, size, f"**{shown}** was not accepted: `{ext_shown or 'no extension'}` is not a data file "
                       f"tunewise reads. Send {', '.join(ALLOWED_EXTENSIONS)}, or one of the text ones gzip-compressed "
                       "(JSONL is best for chat examples).")
     if size > limit:
-        return Upload(name, None, size, f"**{name}** was not accepted: it is {human_size(size)}, over the "
+        return Upload(name, None, size, f"**{shown}** was not accepted: it is {human_size(size)}, over the "
                       f"{human_size(limit)} upload limit. Send a smaller sample (a few thousand rows shows whether "
                       "training helps), or point a job config at the full file on disk.")
     if size == 0:
-        return Upload(name, None, size, f"**{name}** was not accepted: the file is empty.")
+        return Upload(name, None, size, f"**{shown}** was not accepted: the file is empty.")
     if ext not in BINARY_FORMATS and looks_binary(source, PROBE_BYTES):
-        return Upload(name, None, size, f"**{name}** was not accepted: it is binary, not text (is it a spreadsheet, "
+        return Upload(name, None, size, f"**{shown}** was not accepted: it is binary, not text (is it a spreadsheet, "
                       "an archive or an image renamed?). Export it as UTF-8 JSONL or CSV and send it again.")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
     folder = uploads_dir() / clean_name(conversation_id or "unsorted") / stamp
