@@ -14,7 +14,10 @@ PAYLOAD = ('<form action="http://127.0.0.1:9/steal"><input name="pw" value="secr
            '<iframe src="about:blank"></iframe><img src=x onerror="window.__pwned=1"> '
            '[click me](javascript:window.__pwned=2) <a href="javascript:window.__pwned=3">link</a> '
            '<details open><summary>x</summary>y</details> **still bold**')
-LIVE = "form, input, iframe, img[onerror], a[href^='javascript' i], textarea"  # none of these belongs in the chat
+LIVE = "form, input, iframe, img[onerror], textarea"  # none of these belongs in the chat
+# links whose URL, as the browser parsed it, would run script (a broken scheme is only a relative path)
+SCRIPT_LINKS = ("() => [...document.querySelectorAll('#tw-chat a')].filter(a => "
+                "['javascript:', 'vbscript:', 'data:'].includes(a.protocol)).length")
 
 
 def test_user_text_keeps_markdown_and_makes_markup_and_script_links_text():
@@ -53,8 +56,9 @@ def test_an_html_payload_in_a_message_and_a_file_name_renders_inert_in_chromium(
     box.press("Enter")
     user = page.locator("#tw-chat [data-testid='user']").last
     user.wait_for()
-    page.wait_for_function("() => document.querySelector('#tw-chat').innerText.includes('Data check')",
-                           timeout=60_000)
+    page.wait_for_function("() => /Data check|not accepted/.test(document.querySelector('#tw-chat').innerText)",
+                           timeout=120_000)
+    assert "Data check" in page.locator("#tw-chat").inner_text(), page.locator("#tw-chat").inner_text()[-1500:]
 
     for when in ("live", "after reload"):
         bubble = page.locator("#tw-chat [data-testid='user']").last
@@ -64,8 +68,9 @@ def test_an_html_payload_in_a_message_and_a_file_name_renders_inert_in_chromium(
         live = page.locator("#tw-chat").locator(LIVE).count()
         assert live == 0, f"{when}: {live} live element(s) from the payload in the chat"
         assert bubble.locator("details, button").count() == 0, f"{when}: the user's tags stayed text"
+        assert page.evaluate(SCRIPT_LINKS) == 0, f"{when}: a link would run script"
         assert page.evaluate("() => window.__pwned === undefined"), when
         assert "onerror" in page.locator("#tw-chat").inner_text(), "the file name shows as text"
         page.reload()
-        page.wait_for_function("() => document.querySelector('#tw-chat').innerText.includes('still bold')",
+        page.wait_for_function("() => document.querySelector('#tw-chat')?.innerText.includes('still bold')",
                                timeout=60_000)
