@@ -15,6 +15,7 @@ import gzip
 import os
 import re
 import stat
+import time
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,6 +159,8 @@ class _Capped:
 
     def __init__(self, inner, cap: int, source: Source):
         self.inner, self.cap, self.seen, self.source = inner, cap, 0, source
+        limit = source.limits.time_limit_s  # also checked here: one giant line has no row boundary to stop at
+        self.deadline = time.monotonic() + limit if limit else None
 
     def read(self, n: int = -1) -> bytes:
         try:
@@ -166,6 +169,10 @@ class _Capped:
             raise SourceError("truncated_gzip", f"{self.source.path.name}: the gzip data is cut off or damaged after "
                               f"{self.seen:,} decompressed bytes ({exc}); compress the file again") from None
         self.seen += len(data)
+        if self.deadline and time.monotonic() > self.deadline:
+            raise SourceError("time_limit", f"checking stopped after {self.seen / 2**20:,.0f} MiB at the "
+                              f"{self.source.limits.time_limit_s:.0f} s time limit; validate the full file with "
+                              "`tunewise validate-data` (no limit there)")
         if self.seen > self.cap:
             what = "decompresses to" if self.source.compression else "is"
             raise SourceError("file_too_large", f"{self.source.path.name} {what} more than {self.cap / 2**20:,.0f} MiB "
