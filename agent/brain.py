@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Iterator
 
 from agent import answers, conversations, engine, plan_edits, policy, pricing, prompts, verdicts
+from agent.citations import citations_of, search_passages, warm
+from agent.conversations import transcript_row
 from agent.events import (AssistantMessage, ApprovalRequest, Event, JobUpdate, Question, RecommendationEvent,
                           ToolStep)
 from agent.extract import CONFIRM, HOLD, MAX_CHARS, UNDERSTOOD_LANGUAGES, YES, Extraction, extract
@@ -33,7 +35,9 @@ from agent.facts import FACT_KEYS, Fact, Interview
 from agent.numbers import human
 from agent.plan import build_plan, reapply_edits, revise_plan
 from tools._log import log as tool_log, short
-from trainer import jobs as job_system
+from tools.data import inspect_dataset, summarize
+from tools.jobs import request_launch
+from trainer import jobs
 from trainer.state.errors import UserError
 from trainer.state.vocabulary import APPROACHES, FACT_LABELS, approach_label
 from trainer.state.secrets import RedactSecrets
@@ -50,63 +54,6 @@ def _embedder():
 
 def _label(fact: str) -> str:
     return FACT_LABELS.get(fact, fact)
-
-
-# Retrieval results per state folder (each has its own index) and query: the built-in guides do not change while
-# the app runs, so a recommendation's citations are looked up once per approach. Bounded; cleared when full.
-_SEARCH_CACHE: dict[tuple[str, str, str | None, int], list[dict]] = {}
-_SEARCH_CACHE_LIMIT = 512
-
-
-def search_passages(query: str, approach: str | None = None, k: int = 3) -> tuple[list[dict], str | None]:
-    """Guidance passages through the search tool (logged); ([], reason) when the index cannot answer."""
-    from tools.guidance import search_guidance
-    from trainer.state.home import home
-
-    key = (str(home()), query[:400], approach, k)
-    if key in _SEARCH_CACHE:
-        return _SEARCH_CACHE[key], None
-    args = {"query": query[:400], "k": k}
-    if approach:
-        args["approach"] = approach
-    try:
-        passages = search_guidance.invoke(args)
-    except Exception as exc:  # an index that cannot load must not break the interview
-        log.warning("guidance search failed: %s", exc)
-        return [], f"{type(exc).__name__}: {exc}"
-    if len(_SEARCH_CACHE) >= _SEARCH_CACHE_LIMIT:
-        _SEARCH_CACHE.clear()
-    _SEARCH_CACHE[key] = passages
-    return passages, None
-
-
-def warm() -> None:
-    """Load the embedding model and look up every approach's citations now, so the first turns are fast.
-    The app may call this once at start; it is safe to skip."""
-    for approach in APPROACHES.values():
-        search_passages(approach.citation_query, approach=approach.id, k=6)
-
-
-def citations_of(passages: list[dict]) -> list[dict]:
-    seen, out = set(), []
-    for p in passages:
-        key = (p.get("source"), p.get("title"))
-        if key not in seen:
-            seen.add(key)
-            out.append({"source": p.get("source", ""), "title": p.get("title", "")})
-    return out
-
-
-def transcript_row(event: Event) -> tuple[str, str, dict]:
-    """How an event is kept in the Message table: (role, text, meta)."""
-    meta: dict = {"type": event.type}
-    if isinstance(event, ToolStep):
-        meta.update({"name": event.name, "args": event.args})
-    if isinstance(event, Question):
-        meta["fact"] = event.fact
-    if isinstance(event, ApprovalRequest):
-        meta["job_id"] = event.job_id
-    return ("tool" if isinstance(event, ToolStep) else "assistant"), event.text, meta
 
 
 # Words that make "cost" or "slow" about serving (per request, at inference) rather than about the project's price
@@ -294,8 +241,6 @@ class OfflineBrain:
         """Check an uploaded file with the validator; a valid one sets the data facts. True when a fact changed.
         The file's contents are data: nothing in them is read as an instruction. A file never replaces a count
         the user stated: a sample of 120 rows against "we have 2,000" is asked about, not silently taken."""
-        from tools.data import inspect_dataset, summarize
-
         name = Path(path).name
         try:
             report = inspect_dataset.invoke({"path": str(path)})
@@ -570,7 +515,7 @@ class OfflineBrain:
         iv.plan = plan
         if iv.recommendation:
             iv.recommendation["plan"] = plan
-        waiting = job_system.list_jobs(state=job_system.AWAITING_APPROVAL, conversation_id=cid)
+        waiting = jobs.list_jobs(state=jobs.AWAITING_APPROVAL, conversation_id=cid)
         text = prompts.PLAN_REVISED.format(changes="; ".join(changes), summary=plan["summary"])
         if waiting or launch:
             out.append(AssistantMessage(text + (prompts.PLAN_REVISED_PENDING if waiting else "")))
@@ -589,8 +534,6 @@ class OfflineBrain:
         if not iv.data_path:
             out.append(AssistantMessage(prompts.LAUNCH_NEEDS_DATA))
             return
-        from tools.jobs import request_launch
-
         chosen = iv.plan.get("approach") or (iv.recommendation or {}).get("approach")
         plan = {**reapply_edits(build_plan({"approach": chosen}, iv.values(), iv.data_path), iv.plan),
                 **{k: iv.plan[k] for k in ("chosen_by_user", "advised", "caveat", "cost") if k in iv.plan}}
@@ -664,6 +607,7 @@ def render_recommendation(rec: dict, previous: str | None = None) -> str:
 def get_brain():
     """The LLM brain when TUNEWISE_LLM names a model (provider:model), else the offline brain."""
     if os.environ.get("TUNEWISE_LLM"):
+        # optional: LLM mode only; it loads LangChain's agent stack and the model's client (seconds)
         from agent.llm import LLMBrain
 
         return LLMBrain.from_env()
@@ -677,8 +621,6 @@ def turn(conversation_id: str, user_text: str, attachments: list[str] | None = N
 
 def approve(conversation_id: str, job_id: str, approver: str) -> Iterator[Event]:
     """The user's Approve click for a job awaiting approval: the only code path that approves a job."""
-    from trainer import jobs
-
     job = jobs.approve_job(job_id, approver=approver)
     iv = conversations.load(conversation_id)
     iv.stage = "launched"
@@ -692,8 +634,6 @@ def approve(conversation_id: str, job_id: str, approver: str) -> Iterator[Event]
 
 def reject(conversation_id: str, job_id: str) -> Iterator[Event]:
     """The user's Reject click: the job is cancelled before it ever runs."""
-    from trainer import jobs
-
     job = jobs.cancel_job(job_id)
     conversations.add_message(conversation_id, "assistant", f"job {job_id} rejected",
                               {"type": "job", "job_id": job_id})

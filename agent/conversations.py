@@ -7,6 +7,7 @@ import uuid
 
 from sqlmodel import select
 
+from agent.events import ApprovalRequest, Event, Question, ToolStep
 from agent.facts import Interview
 from trainer.state import db
 from trainer.state.errors import UserError
@@ -16,6 +17,18 @@ from agent.records import Conversation, Message
 
 class ConversationNotFound(UserError):
     """No conversation with that id."""
+
+
+def transcript_row(event: Event) -> tuple[str, str, dict]:
+    """How an event is kept in the Message table: (role, text, meta)."""
+    meta: dict = {"type": event.type}
+    if isinstance(event, ToolStep):
+        meta.update({"name": event.name, "args": event.args})
+    if isinstance(event, Question):
+        meta["fact"] = event.fact
+    if isinstance(event, ApprovalRequest):
+        meta["job_id"] = event.job_id
+    return ("tool" if isinstance(event, ToolStep) else "assistant"), event.text, meta
 
 
 def create(owner: str = "", title: str = "") -> str:

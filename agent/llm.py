@@ -23,10 +23,13 @@ from typing import Any, Iterator
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from agent import conversations, prompts
-from agent.brain import citations_of, search_passages, transcript_row
+from agent.citations import citations_of, search_passages
+from agent.conversations import transcript_row
 from agent.events import AssistantMessage, ApprovalRequest, Event, Question, RecommendationEvent, ToolStep
 from agent.extract import MAX_CHARS
 from agent.toolset import NEEDS_APPROVAL, TOOLS
+from tools.data import inspect_dataset, summarize
+from tools.jobs import create_launch_request
 from tools._log import short
 from trainer.state import home
 from trainer.state.secrets import RedactSecrets
@@ -100,8 +103,6 @@ class LLMBrain:
         events: list[Event] = []
         notes = []
         for path in attachments or []:
-            from tools.data import inspect_dataset, summarize
-
             try:
                 report = inspect_dataset.invoke({"path": str(path)})
                 summary = summarize(report)
@@ -187,8 +188,6 @@ class LLMBrain:
         """A paused request_launch: create the job awaiting approval and ask the user. A plan that cannot be a
         job is rejected at once with the reason, so the model can tell the user."""
         from langgraph.types import Command
-
-        from tools.jobs import create_launch_request
 
         events: list[Event] = []
         for item in interrupts:

@@ -18,6 +18,7 @@ from typing import Any, Iterable, Mapping
 
 from agent.numbers import human
 from agent.plan_edits import LABELS, SETTINGS, PlanEdit
+from trainer.config import parse_config
 from trainer.state.vocabulary import APPROACHES
 
 BUNDLED_BASE = "smollm2-135m-instruct"
@@ -229,8 +230,6 @@ def _shown(value: Any) -> str:
 
 def validate_config(config: dict) -> None:
     """Raise trainer.config.ConfigError naming the field when the config is not a runnable job."""
-    from trainer.config import parse_config
-
     parse_config(config, source="plan")
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from knowledge.index import open_index
+
 log = logging.getLogger("tunewise.knowledge")
 
 
@@ -24,8 +26,6 @@ def search(query: str, k: int = 3, approach: str | None = None, topic: str | Non
     worth knowing about that (or about a shortened query) is logged on "tunewise.knowledge".
     Raises UserError for an empty query or an unknown approach or topic.
     """
-    from knowledge.index import open_index
-
     outcome = open_index().search(query, k=k, approach=approach, topic=topic)
     for note in outcome.notes:
         log.warning(note)
@@ -35,8 +35,6 @@ def search(query: str, k: int = 3, approach: str | None = None, topic: str | Non
 def index_status() -> dict[str, Any]:
     """What the guidance index under TUNEWISE_HOME holds: guides, passages, freshness, the user's documents.
     Builds nothing (`tunewise doctor` and `tunewise index status` call it)."""
-    from knowledge.index import open_index
-
     return open_index().status()
 
 

@@ -36,6 +36,7 @@ from knowledge.corpus import GUIDES_DIR, Chunk
 from knowledge.documents import TEXT_SUFFIXES, read_text_file, text_files
 from knowledge.lexical import LexicalIndex
 from trainer.state.errors import UserError
+from trainer.state.home import chroma_dir, home
 from trainer.state.vocabulary import APPROACH_IDS
 
 GUIDES_COLLECTION = "tunewise-guides"
@@ -140,7 +141,7 @@ class KnowledgeIndex:
     def _open_client(self) -> Any:
         if self._client is not None:
             return self._client
-        import chromadb
+        import chromadb  # heavy (seconds): `import knowledge` stays cheap until the first search
 
         self.path.mkdir(parents=True, exist_ok=True)
         try:
@@ -200,7 +201,7 @@ class KnowledgeIndex:
 
     def _collection(self, name: str) -> Any:
         if name not in self._collections:
-            from knowledge.embeddings import TunewiseEmbeddingFunction
+            from knowledge.embeddings import TunewiseEmbeddingFunction  # heavy (chromadb): loaded on first use
 
             # Always with the project's embedding function: without one Chroma would download its own model.
             self._collections[name] = self._open_client().get_or_create_collection(
@@ -297,7 +298,7 @@ class KnowledgeIndex:
         return self._guarded(run) if _guarded else run()
 
     def _write_manifest(self, fingerprint: str, chunks: int, units: int) -> None:
-        from knowledge.embeddings import MODEL_NAME
+        from knowledge.embeddings import MODEL_NAME  # heavy (chromadb), as above
 
         manifest = {
             "fingerprint": fingerprint,
@@ -395,7 +396,7 @@ class KnowledgeIndex:
         """Embed the query once, search each collection, merge by score. Filters apply to guides only."""
 
         def run() -> list[dict[str, Any]]:
-            from knowledge.embeddings import embed_query
+            from knowledge.embeddings import embed_query  # heavy (chromadb), as above
 
             vector = embed_query(query).tolist()
             names = [GUIDES_COLLECTION] if where else [GUIDES_COLLECTION, USER_COLLECTION]
@@ -529,7 +530,7 @@ def _stored_hashes(collection: Any, where: dict[str, Any] | None) -> dict[str, s
 def _apply(collection: Any, have: dict[str, str | None], chunks: Iterator[Chunk]) -> SyncReport:
     """Bring `collection` (restricted to the passages in `have`) to exactly `chunks`, embedding changed ones in
     batches; a passage's units are replaced together."""
-    from knowledge.embeddings import embed
+    from knowledge.embeddings import embed  # heavy (chromadb), as above
 
     report = SyncReport()
     seen: set[str] = set()
@@ -588,8 +589,6 @@ _INDEXES_LOCK = threading.Lock()
 
 def open_index() -> KnowledgeIndex:
     """The index under the current TUNEWISE_HOME (re-read on every call, so tests can repoint it)."""
-    from trainer.state.home import chroma_dir, home
-
     key = home() / "chroma"
     with _INDEXES_LOCK:
         if key not in _INDEXES:

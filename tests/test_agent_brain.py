@@ -6,7 +6,6 @@ by the advisor; tests/test_agent_jobs_live.py repeats the launch checks against 
 from __future__ import annotations
 
 import json
-import sys
 import time
 import types
 
@@ -14,6 +13,7 @@ import pytest
 
 import knowledge
 from agent import brain, conversations, prompts
+from trainer import jobs as trainer_jobs
 from trainer.state import vocabulary
 from agent.events import (AssistantMessage, ApprovalRequest, JobUpdate, Question, RecommendationEvent, ToolStep,
                           to_dict)
@@ -58,13 +58,8 @@ class JobRecorder:
 @pytest.fixture
 def jobs(monkeypatch):
     recorder = JobRecorder()
-    module = types.ModuleType("trainer.jobs")
     for name in ("create_job", "approve_job", "cancel_job", "job_summary"):
-        setattr(module, name, getattr(recorder, name))
-    import trainer
-
-    monkeypatch.setitem(sys.modules, "trainer.jobs", module)
-    monkeypatch.setattr(trainer, "jobs", module, raising=False)
+        monkeypatch.setattr(trainer_jobs, name, getattr(recorder, name))
     return recorder
 
 

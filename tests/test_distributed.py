@@ -16,8 +16,9 @@ import pytest
 import yaml
 
 from tests.test_corpus import one_torch_thread, write_domain_corpus  # noqa: F401 (fixture)
-from trainer import distributed
+from trainer import distributed, launch
 from trainer.config import load_config
+from trainer.recipes import run_recipe
 from ui.cli import main as cli_main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -100,11 +101,11 @@ def losses(run_dir: Path) -> list[float]:
 # ---------------------------------------------------------------------------------------------- commands
 
 
-def test_one_machine_uses_a_standalone_torchrun_that_starts_the_worker_module(tmp_path):
+def test_one_machine_uses_a_standalone_torchrun_that_starts_the_rank_entry_point(tmp_path):
     argv = distributed.torchrun_argv(tmp_path / "c.yaml", tmp_path / "run", nproc=4)
     assert argv[1:3] == ["-m", "torch.distributed.run"]
     assert "--standalone" in argv and argv[argv.index("--nproc_per_node") + 1] == "4"
-    assert argv[-6:] == ["-m", "trainer.distributed", "--config", str(tmp_path / "c.yaml"), "--run-dir",
+    assert argv[-6:] == ["-m", "trainer.launch", "--config", str(tmp_path / "c.yaml"), "--run-dir",
                          str(tmp_path / "run")]
 
 
@@ -138,7 +139,7 @@ def test_emit_slurm_writes_a_ready_sbatch_script_with_srun_torchrun(tmp_path):
     assert "#SBATCH --nodes=4" in text and "#SBATCH --gpus-per-node=8" in text and "#SBATCH --ntasks-per-node=1" in text
     assert "srun --kill-on-bad-exit=1 python -m torch.distributed.run" in text
     assert "--rdzv_backend c10d" in text and "--nproc_per_node 8" in text
-    assert f"-m trainer.distributed --config {config.resolve()}" in text
+    assert f"-m trainer.launch --config {config.resolve()}" in text
     assert "HF_HUB_OFFLINE=1" in text
     assert subprocess.run(["bash", "-n", str(script)]).returncode == 0  # valid shell
 
@@ -147,7 +148,7 @@ def test_a_worker_that_hits_a_user_error_leaves_it_in_error_json_for_its_launche
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "blob.bin").write_bytes(b"\x00\x01\x02")
     config = write_config(tmp_path / "c.yaml", tmp_path / "c", 4)
-    assert distributed.worker_main(["--config", str(config), "--run-dir", str(tmp_path / "run")]) == 1
+    assert launch.rank_main(["--config", str(config), "--run-dir", str(tmp_path / "run")]) == 1
     error = json.loads((tmp_path / "run" / "error.json").read_text())
     assert error["code"] == "binary_file" and error["param"] == "data.train" and "blob.bin" in error["message"]
     assert capsys.readouterr().err.startswith("error: 1 file(s) in the corpus are binary")
@@ -181,8 +182,6 @@ def test_two_processes_follow_the_same_loss_trajectory_as_one_with_the_same_glob
     """Global batch 4 blocks either way: 1 process × 4, or 2 processes × 2 (each takes half of every global batch,
     DDP averages the gradients over the same 4 blocks). Same seed, same data order, so the losses agree up to
     float summation order: asserted within 1e-4 absolute (measured: ≤ 1e-6)."""
-    from trainer.launch import run_recipe
-
     corpus = write_domain_corpus(tmp_path / "corpus", files=2)
     one = tmp_path / "one"
     run_recipe(load_config(write_config(tmp_path / "one.yaml", corpus, batch_size=4)), one)

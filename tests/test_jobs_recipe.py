@@ -214,7 +214,7 @@ def kill_job_processes() -> None:
     import signal
 
     from trainer import jobs
-    from trainer.runner import process_alive
+    from trainer.processes import process_alive
 
     for job in jobs.list_jobs(limit=1000):
         if process_alive(job.pid, job.pid_create_time):

@@ -23,7 +23,8 @@ import pytest
 from tests.test_jobs_recipe import job_env, max_weight_difference, wait_for  # noqa: F401 (fixture)
 from trainer import jobs
 from trainer.config import parse_config
-from trainer.runner import Runner, process_alive
+from trainer.processes import process_alive
+from trainer.runner import Runner
 
 TOLERANCE = 1e-6  # fp32 on the CPU with deterministic kernels: resumed runs are expected to match bit for bit
 

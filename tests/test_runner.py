@@ -19,7 +19,8 @@ from trainer.callbacks import last_complete_checkpoint
 from trainer.progress import read_jsonl
 from agent.records import Conversation, Message
 from trainer.records import Job
-from trainer.runner import process_alive, reconcile
+from trainer.processes import process_alive
+from trainer.runner import reconcile
 
 
 def state(job_id: str) -> str:
@@ -205,7 +206,8 @@ def test_a_job_whose_process_died_while_nothing_supervised_it_shows_interrupted_
 def test_a_torchrun_job_with_two_processes_cancels_cleanly_and_leaves_no_rank_behind(job_env, tiny_model_dir,
                                                                                       tmp_path):
     from tests.test_resilience import sft_config, write_pairs
-    from trainer.runner import Runner, job_processes
+    from trainer.processes import job_processes
+    from trainer.runner import Runner
 
     config = sft_config(tiny_model_dir, write_pairs(tmp_path / "pairs.jsonl", n=60), steps=200)
     config["training"]["save_every"] = 100

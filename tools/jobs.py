@@ -13,6 +13,8 @@ from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import tool
 
 from tools._log import logged
+from trainer import jobs, preflight
+from trainer.config import parse_config
 
 
 class LaunchRefused(ValueError):
@@ -25,9 +27,6 @@ def create_launch_request(plan: dict, conversation_id: str | None = None) -> dic
     reads "measuring" until the probe has measured this config on this machine. The plan's `production_cost`
     (the advisor's cost band at production scale) is kept apart from it, under `estimate["production"]`; a plan
     with `target_seconds` (a default plan) is sized from the probe to finish in about that long."""
-    from trainer import jobs, preflight
-    from trainer.config import parse_config
-
     config = (plan or {}).get("config")
     if not config:
         raise LaunchRefused("this plan trains nothing (no config); there is no job to launch")
@@ -56,8 +55,6 @@ def request_launch(plan: dict, job_id: Optional[str] = None, config: RunnableCon
     approve it. Returns {job_id, state: "awaiting_approval", plan, estimate}.
     """
     if job_id:
-        from trainer import jobs
-
         summary = jobs.job_summary(job_id)
         return {"job_id": job_id, "state": summary.get("state"), "plan": plan, "estimate": None}
     return create_launch_request(plan, _thread(config))
@@ -70,8 +67,6 @@ def job_status(job_id: str) -> dict:
 
     Returns {state, progress, metrics, error} for the job.
     """
-    from trainer import jobs
-
     return jobs.job_summary(job_id)
 
 
@@ -79,8 +74,6 @@ def job_status(job_id: str) -> dict:
 @logged
 def cancel_job(job_id: str) -> dict:
     """Call this when the user asks to stop or cancel a training job. Returns the job's new state."""
-    from trainer import jobs
-
     job = jobs.cancel_job(job_id)
     return {"job_id": job.id, "state": job.state}
 
@@ -90,8 +83,6 @@ def cancel_job(job_id: str) -> dict:
 def resume_job(job_id: str) -> dict:
     """Call this when the user asks to resume an interrupted job from its last checkpoint.
     Returns the job's new state."""
-    from trainer import jobs
-
     job = jobs.resume_job(job_id)
     return {"job_id": job.id, "state": job.state}
 
@@ -104,6 +95,4 @@ def evaluation_report(job_id: str) -> dict:
     Returns the evaluation (tuned vs. base model with the best prompt, forgetting check), or {"report": null}
     while the job has no report yet.
     """
-    from trainer import jobs
-
     return jobs.evaluation_report(job_id) or {"report": None}

@@ -61,6 +61,8 @@ from transformers import TrainerCallback
 from trainer.state.errors import UserError
 from trainer import tracking
 from trainer.progress import PreflightDone, ProgressWriter, read_jsonl, report_phase  # noqa: F401 (re-exported)
+from trainer.records import Job
+from trainer.state import db
 from trainer.state.vocabulary import JobState
 
 COMPLETE_MARKER = "tunewise-complete.json"
@@ -400,9 +402,6 @@ def _peak_memory() -> tuple[int, str]:
 
 
 def _set_total_steps(job_id: str, total_steps: int) -> None:
-    from trainer.state import db
-    from trainer.records import Job
-
     try:
         with db.session() as s:
             job = s.get(Job, job_id)

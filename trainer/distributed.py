@@ -6,7 +6,7 @@ processes × grad_accum), gradients are averaged by all-reduce (NCCL on GPUs, gl
 writes checkpoints. This module holds what makes that work the same everywhere:
 
 - `torchrun_argv`: the command `tunewise train CONFIG --nproc N [--nnodes M --node-rank R --master-addr A]` runs:
-  `python -m torch.distributed.run ... -m trainer.distributed --config CONFIG --run-dir DIR`.
+  `python -m torch.distributed.run ... -m trainer.launch --config CONFIG --run-dir DIR`.
   One machine: `--standalone` (torchrun picks a free port). Several machines: a c10d rendezvous at
   MASTER_ADDR:PORT with an id derived from the config, so every node joins the same run; use a run folder on a
   shared file system (as SLURM clusters have) so checkpoints and the final model land in one place.
@@ -16,15 +16,13 @@ writes checkpoints. This module holds what makes that work the same everywhere:
 - `is_main_process` / `main_first`: only global rank 0 writes run files other than checkpoints; data preparation
   runs on rank 0 first and the other ranks then read its cache.
 
-Run as a module (`python -m trainer.distributed`) it is the worker torchrun starts on every process. Importing
-it is cheap (no torch, no transformers), so `tunewise train --nproc N` hands over to torchrun at once.
+What torchrun starts on every process is `python -m trainer.launch` (`trainer.launch.rank_main`). Importing this
+module is cheap (no torch, no transformers), so `tunewise train --nproc N` hands over to torchrun at once.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import json
 import math
 import os
 import shlex
@@ -33,6 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from trainer.state.errors import UserError
+from trainer.state.home import OFFLINE_ENV
 
 
 class LaunchError(UserError):
@@ -144,6 +143,7 @@ def global_batch(config) -> int:
 
 def callbacks(run_dir: Path, flops_per_token: float):
     """The throughput callback (first, so the job callbacks see what it adds to the logs), then the job callbacks."""
+    # transformers (seconds to import) comes with both: imported here so `tunewise train --nproc N` starts fast
     from trainer.callbacks import job_callbacks
     from trainer.throughput import ThroughputCallback
 
@@ -151,7 +151,7 @@ def callbacks(run_dir: Path, flops_per_token: float):
 
 
 def resume_checkpoint(run_dir: Path, resume: bool) -> str | None:
-    from trainer.callbacks import last_complete_checkpoint
+    from trainer.callbacks import last_complete_checkpoint  # heavy: trainer.callbacks imports transformers
 
     checkpoint = last_complete_checkpoint(run_dir) if resume else None
     return str(checkpoint) if checkpoint else None
@@ -191,7 +191,7 @@ def torchrun_argv(config_path: Path, run_dir: Path, nproc: int, nnodes: int = 1,
     else:
         argv += ["--nnodes", str(nnodes), "--node_rank", str(node_rank), "--rdzv_backend", "c10d",
                  "--rdzv_endpoint", f"{master_addr}:{master_port}", "--rdzv_id", rdzv_id or "tunewise"]
-    argv += ["-m", "trainer.distributed", "--config", str(config_path), "--run-dir", str(run_dir)]
+    argv += ["-m", "trainer.launch", "--config", str(config_path), "--run-dir", str(run_dir)]
     return argv + (["--resume"] if resume else [])
 
 
@@ -223,40 +223,9 @@ MASTER_PORT=${{MASTER_PORT:-29500}}
 srun --kill-on-bad-exit=1 python -m torch.distributed.run \\
     --nnodes "$SLURM_JOB_NUM_NODES" --nproc_per_node {gpus_per_node} \\
     --rdzv_backend c10d --rdzv_endpoint "$MASTER_ADDR:$MASTER_PORT" --rdzv_id "$SLURM_JOB_ID" \\
-    -m trainer.distributed --config {cfg} --run-dir "$RUN_DIR"
+    -m trainer.launch --config {cfg} --run-dir "$RUN_DIR"
 """
 
 
 def _offline_env() -> dict:
-    from trainer.state.home import OFFLINE_ENV
-
     return {k: v for k, v in OFFLINE_ENV.items() if not k.startswith(("GRADIO", "ANONYMIZED", "ORT"))}
-
-
-def worker_main(argv: list[str] | None = None) -> int:
-    """One torchrun process: load the config the launcher wrote and run its recipe into the shared run folder."""
-    from trainer.state.home import apply_offline_env
-
-    apply_offline_env()
-    parser = argparse.ArgumentParser(prog="python -m trainer.distributed")
-    parser.add_argument("--config", required=True)
-    parser.add_argument("--run-dir", required=True)
-    parser.add_argument("--resume", action="store_true")
-    args = parser.parse_args(argv)
-
-    from trainer.launch import load_any, run_any
-
-    try:
-        run_any(load_any(args.config), Path(args.run_dir), resume=args.resume)
-    except UserError as exc:  # one sentence, and run_dir/error.json for whoever launched torchrun (the job worker)
-        if is_main_process():
-            print(f"error: {exc}", file=sys.stderr, flush=True)
-            error = {"code": getattr(exc, "code", None), "message": str(exc), "param": getattr(exc, "param", None)}
-            Path(args.run_dir).mkdir(parents=True, exist_ok=True)
-            (Path(args.run_dir) / "error.json").write_text(json.dumps(error))
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(worker_main())

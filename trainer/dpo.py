@@ -56,6 +56,7 @@ from trainer.config import JobConfig, load_config
 from trainer.datasets import Encoded, Example, encode_messages, ensure_chat_template
 from trainer.progress import ProgressWriter
 from trainer.state.errors import UserError
+from trainer.state.home import apply_offline_env
 
 
 class DPOError(sft.SFTError):
@@ -311,9 +312,7 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m trainer.dpo CONFIG.yaml --run-dir DIR [--resume]`: the entry point torchrun starts."""
-    from trainer.state.home import apply_offline_env
-
+    """`python -m trainer.dpo CONFIG.yaml --run-dir DIR [--resume]`: run the recipe straight into DIR."""
     apply_offline_env()
     parser = argparse.ArgumentParser(prog="python -m trainer.dpo", description=__doc__.split("\n")[0])
     parser.add_argument("config", help="YAML job config (kind: dpo)")

@@ -29,8 +29,12 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from trainer.base_models import load_model, load_tokenizer
+from trainer.batching import Collator, features, trained_token_logits
+from trainer.config import load_config
 from trainer.datasets import Encoded, Example, encode_messages, ensure_chat_template
 from trainer.progress import read_jsonl
+from trainer.state.errors import UserError
 
 GENERAL_TEXT = Path(__file__).parent / "data" / "general_text.txt"
 PROBE_BLOCK = 256  # tokens per forgetting-probe block
@@ -127,8 +131,6 @@ def as_base(model, base) -> contextlib.AbstractContextManager:
 @torch.no_grad()
 def token_loss(model, encoded: list[Encoded], batch_size: int = 8) -> tuple[float, int]:
     """Mean cross-entropy (nats per token) over the labelled tokens of `encoded`, and the token count."""
-    from trainer.batching import Collator, features, trained_token_logits
-
     model.eval()
     device = next(model.parameters()).device
     collate = Collator(pad_token_id=0)
@@ -392,9 +394,6 @@ def markdown(report: dict) -> str:
 @functools.lru_cache(maxsize=1)
 def _load_run(run_dir: str):
     """(tuned model, base model or the same PEFT model, tokenizer, few-shot examples) for a finished run."""
-    from trainer.base_models import load_model, load_tokenizer
-    from trainer.config import load_config
-
     run = Path(run_dir)
     config = load_config(run / "config.yaml")
     tokenizer = load_tokenizer(config.model.base)
@@ -402,14 +401,12 @@ def _load_run(run_dir: str):
     shots_file = run / "eval" / "few_shot.json"
     shots = [Example(0, m) for m in json.loads(shots_file.read_text())] if shots_file.is_file() else []
     if (run / "adapter").is_dir():
-        from peft import PeftModel
+        from peft import PeftModel  # heavy (seconds), and only a LoRA run needs it
 
         tuned = PeftModel.from_pretrained(load_model(config.model.base), str(run / "adapter"))
         return tuned, tuned, tokenizer, shots
     if (run / "model").is_dir():
         return load_model(str(run / "model")), load_model(config.model.base), tokenizer, shots
-    from trainer.state.errors import UserError
-
     raise UserError(f"{run} has no adapter/ or model/ yet: the job has not finished training")
 
 

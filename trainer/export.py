@@ -24,6 +24,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from trainer import jobs
+from trainer.base_models import load_model, load_tokenizer
+from trainer.config import load_config
 from trainer.state.errors import UserError
 
 FORMATS = ("adapter", "merged", "ollama")
@@ -51,8 +54,6 @@ def locate(run_dir: Path) -> JobModel:
     config_path = run_dir / "config.yaml"
     if not config_path.is_file():
         raise ExportError(f"{run_dir} has no config.yaml, so it is not a finished tunewise run", "not_a_run", "run_dir")
-    from trainer.config import load_config
-
     base = load_config(config_path).model.base
     adapter = run_dir / "adapter"
     full = next((p for p in (run_dir / "model", run_dir / "merged") if (p / "config.json").is_file()), None)
@@ -64,8 +65,6 @@ def locate(run_dir: Path) -> JobModel:
 
 def load_tuned(job: JobModel, dtype=None):
     """The tuned model as one plain `PreTrainedModel` (adapter merged in) and its tokenizer."""
-    from trainer.base_models import load_model, load_tokenizer
-
     if job.full is not None:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -196,8 +195,6 @@ def modelfile(tokenizer, name: str) -> str:
 
 # ---- command line ---------------------------------------------------------------------------------------------
 def export_command(args: argparse.Namespace) -> int:
-    from trainer import jobs
-
     job = jobs.get_job(args.job)
     if job.state != jobs.SUCCEEDED:
         raise ExportError(f"job {job.id} is {job.state}; only a succeeded job can be exported", "job_not_succeeded",

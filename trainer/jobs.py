@@ -1,4 +1,4 @@
-"""Training jobs: the Python API the advisor's tools and the UI share, and `tunewise jobs`.
+"""Training jobs: the Python API the advisor's tools and the UI share (`tunewise jobs` is trainer/foreground.py).
 
 Lifecycle (DESIGN.md):
 
@@ -18,34 +18,35 @@ Lifecycle (DESIGN.md):
 - Every state change is one conditional UPDATE (`... WHERE state IN (expected)`) plus an event row in the same
   transaction, so two processes racing on a job cannot both move it, and the event log tells the whole story.
 
-The runner (trainer/runner.py) moves queued jobs to running and supervises their processes; the job process
-(trainer/worker.py) records how its run ended.
+The runner (trainer/runner.py) moves queued jobs to running and supervises their processes (trainer/processes.py
+finds and signals them); the job process (trainer/worker.py) records how its run ended, and `finish_if_gone`
+records it when the process vanished without a word.
 """
 
 from __future__ import annotations
 
-import argparse
-import getpass
 import hashlib
 import json
 import os
 import secrets
 import signal
-import sys
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
 from sqlalchemy import text as sql_text, update
 from sqlmodel import select
 
-from trainer.state import db, home
+from trainer import base_models
 from trainer.config import ConfigError, JobConfig, parse_config
+from trainer.datasets import validate_file
+from trainer.processes import kill_leftovers, process_alive, signal_job
 from trainer.progress import PHASE_LABELS
+from trainer.records import Job, JobEvent, JobMetric
+from trainer.state import db, home
 from trainer.state.errors import UserError
 from trainer.state.secrets import redact, redact_data
-from trainer.records import Job, JobEvent, JobMetric
 from trainer.state.vocabulary import ACTIVE_STATES, TERMINAL_STATES, JobState
 
 # The states are trainer.state.vocabulary.JobState; these short names keep the transitions below readable.
@@ -58,6 +59,7 @@ TERMINAL = TERMINAL_STATES
 ACTIVE = ACTIVE_STATES
 
 CANCEL_GRACE_S = 30.0  # seconds a cancelled job gets to save its checkpoint before SIGKILL
+STARTING_GRACE_S = 60.0  # a claimed job with no pid after this long lost its runner between claim and spawn
 
 
 class JobError(UserError):
@@ -373,8 +375,6 @@ def validation_problems(config: JobConfig) -> list[dict[str, Any]]:
             problems.append({"field": f"data.{field}", "file": str(path), "line": None, "code": "unreadable",
                              "message": f"{path} cannot be read (permissions)"})
     if not problems and config.kind == "sft" and Path(config.data.train).is_file():
-        from trainer.datasets import validate_file
-
         report = validate_file(config.data.train, config.data.format, config.data.columns, tokenizer=None,
                                max_seq_len=config.model.max_seq_len, validation=config.data.validation,
                                test=config.data.test)
@@ -424,8 +424,6 @@ def compute_fingerprint(config: JobConfig, parent_run_dir: Path | None = None) -
     model's files (its id for a hub model; the source file for the bundled one). A pipeline stage whose base is
     the output of its parent stage is recorded by that place: the parent writes it only after this job is
     approved, and the parent job itself is what identifies it."""
-    from trainer import base_models
-
     fp = {"config": hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()}
     for field in ("train", "validation", "test"):
         value = getattr(config.data, field)
@@ -504,8 +502,6 @@ def cancel_job(job_id: str, wait: bool = False, grace_s: float = CANCEL_GRACE_S)
     if not transition(job_id, [RUNNING], RUNNING, "cancel requested: stopping at the next step boundary",
                       "warning", cancel_requested_at=db.utcnow()):
         return cancel_job(job_id, wait, grace_s)
-    from trainer.runner import signal_job
-
     signal_job(get_job(job_id), signal.SIGTERM)
     if wait:
         return wait_for_cancel(job_id, grace_s)
@@ -514,8 +510,6 @@ def cancel_job(job_id: str, wait: bool = False, grace_s: float = CANCEL_GRACE_S)
 
 def wait_for_cancel(job_id: str, grace_s: float = CANCEL_GRACE_S, poll_s: float = 0.1) -> Job:
     """Wait until a cancelled running job has exited (SIGKILL after `grace_s`); return it in its final state."""
-    from trainer.runner import finish_if_gone, signal_job
-
     deadline = time.monotonic() + grace_s
     killed = False
     while True:
@@ -555,131 +549,45 @@ def resume_job(job_id: str) -> Job:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# headless: `tunewise train` goes through the same job system
+# a job whose process vanished
 
 
-def run_foreground(config: JobConfig, approver: str, poll_s: float = 1.0, out=None) -> Job:
-    """Create, approve and run one job in this process's runner, printing progress; Ctrl-C cancels it (the job saves
-    a checkpoint first). The `tunewise train` user running the command is the approval. Returns the finished job."""
-    from trainer.runner import Runner
-
-    out = out or sys.stdout  # looked up per call, so a redirected stdout is honoured
-    job = create_job(config.to_dict())
-    print(f"job {job.id}: run folder {job.run_dir}", file=out, flush=True)
-    job = approve_job(job.id, approver)
-    if job.state == FAILED:
-        raise JobError(job.error_message or "validation failed", job.error_code or "invalid_data", job.error_param)
-    runner = Runner(only=job.id)
-    seen = 0
-    try:
-        while True:
-            runner.tick()
-            for row in read_metrics(job.id, seen):
-                seen = row["id"]
-                print(_progress_line(row), file=out, flush=True)
-            job = get_job(job.id)
-            if job.state in TERMINAL or job.state == INTERRUPTED:
-                break
-            time.sleep(poll_s)
-    except KeyboardInterrupt:
-        print("cancelling: the job saves a checkpoint, then stops", file=out, flush=True)
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return "its process is gone"
+    if code < 0:
         try:
-            job = cancel_job(job.id, wait=True)
-        except JobError:
-            job = wait_for_cancel(job.id)
-    finally:
-        runner.release()
-    print(f"job {job.id}: {job.state}" + (f" — {job.error_message}" if job.error_message else ""), file=out, flush=True)
-    return job
+            return f"its process was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"its process was killed by signal {-code}"
+    return f"its process exited with status {code}"
 
 
-def _progress_line(row: dict[str, Any]) -> str:
-    parts = [f"step {row['step']}"]
-    for key, fmt in (("loss", "loss {:.4f}"), ("eval_loss", "eval loss {:.4f}"), ("learning_rate", "lr {:.2e}"),
-                     ("tokens_per_s", "{:.0f} tok/s"), ("eta_s", "ETA {:.0f} s")):
-        if row.get(key) is not None:
-            parts.append(fmt.format(row[key]))
-    return "  ".join(parts)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# `tunewise jobs`
-
-
-def jobs_command(args: argparse.Namespace) -> int:
-    """`tunewise jobs [list|show ID|cancel ID|resume ID|approve ID] [--json]`."""
-    from trainer.runner import reconcile
-
-    reconcile()  # a job whose process died while nothing supervised it shows as interrupted, not running
-    action = args.action
-    if action == "run":
-        from trainer.runner import Runner
-
-        print("running queued jobs until none is left (Ctrl-C interrupts them; resume later)", flush=True)
-        Runner().run_forever(until_idle=True)
-        return 0
-    if action != "list" and not args.id:
-        raise JobError(f"`tunewise jobs {action}` needs a job id; `tunewise jobs list` shows them", "missing_job_id", "id")
-    if action == "list":
-        jobs = list_jobs()
-        if args.json:
-            print(json.dumps([job_summary(j.id) for j in jobs], indent=1))
-        elif not jobs:
-            print("no jobs yet")
-        else:
-            print(f"{'ID':<30} {'STATE':<18} {'STEP':>11}  CREATED")
-            for j in jobs:
-                s = job_summary(j.id)
-                step = f"{s['step']}/{s['total_steps']}" if s["total_steps"] else str(s["step"] or "-")
-                print(f"{j.id:<30} {j.state:<18} {step:>11}  {j.created_at:%Y-%m-%d %H:%M}")
-        return 0
-    if action == "show":
-        summary = job_summary(args.id)
-        summary["events"] = read_events(args.id)[-20:]
-        if args.json:
-            print(json.dumps(summary, indent=1, default=str))
-        else:
-            _print_summary(summary)
-        return 0
-    if action == "approve":
-        job = approve_job(args.id, f"cli:{getpass.getuser()}")
-    elif action == "cancel":
-        job = cancel_job(args.id, wait=True)
-    elif action == "resume":
-        job = resume_job(args.id)
-        if not args.json:
-            print("queued: the running app starts it, or run `tunewise jobs run`")
-    else:  # pragma: no cover - argparse limits the choices
-        raise JobError(f"unknown action {action}", "bad_action", "action")
-    print(json.dumps(job_summary(job.id), default=str) if args.json else f"job {job.id}: {job.state}"
-          + (f" — {job.error_message}" if job.error_message else ""))
-    return 0 if job.state != FAILED else 1
-
-
-def _print_summary(s: dict[str, Any]) -> None:
-    print(f"job {s['id']} ({s['kind']}): {s['state']}" + ("  [cancel requested]" if s["cancel_requested"] else ""))
-    if s["total_steps"]:
-        print(f"  step {s['step']} of {s['total_steps']}" + (f", ETA {s['eta_s']:.0f} s" if s["eta_s"] else ""))
-    if s["metrics"]:
-        print("  latest: " + _progress_line(s["metrics"]))
-    if s["error"]:
-        e = s["error"]
-        print(f"  error [{e['code']}] {e['message']}" + (f" (param {e['param']})" if e["param"] else ""))
-    print(f"  approved by {s['approved_by']} at {s['approved_at']}" if s["approved_by"] else "  not approved yet")
-    if s["estimate"]:
-        est = s["estimate"]
-        measured = est.get("preflight") or (est if "seconds_per_step" in est else None)
-        if measured:
-            print(f"  measured here: {measured.get('summary')}")
-        elif est.get("status"):
-            print(f"  pre-flight: {est['status']}" + (f" — {est['error']}" if est.get("error") else ""))
-        if (est.get("sizing") or {}).get("shortened"):
-            print(f"  sized to {est['sizing']['steps']} of {est['sizing']['full_steps']} steps to finish in about "
-                  f"{est['sizing']['target_seconds'] / 60:.0f} minutes")
-    if s.get("phase"):
-        p = s["phase"]
-        print(f"  phase: {p['label']}" + (f" {p['done']} of {p['total']}" if p.get("total") else "")
-              + (f", ETA {p['eta_s']:.0f} s" if p.get("eta_s") is not None else ""))
-    print(f"  run folder {s['run_dir']}")
-    for e in s.get("events", []):
-        print(f"  {e['time'][11:19]} [{e['level']}] {e['message']}")
+def finish_if_gone(job: Job, exit_code: int | None = None, exited: bool = False) -> Job:
+    """When a running job's process has exited without recording an outcome, record `cancelled` (a cancel was
+    requested) or `interrupted`; return the job as it now is. `exited`: the caller saw the process exit."""
+    if job.state != RUNNING:
+        return job
+    if not exited:
+        if job.pid is None:
+            if (db.utcnow() - job.updated_at) < timedelta(seconds=STARTING_GRACE_S):
+                return job
+        elif process_alive(job.pid, job.pid_create_time):
+            return job
+    why = _describe_exit(exit_code)
+    if kill_leftovers(job.id):  # its worker died; torchrun ranks must not train on into a folder a resume will use
+        why += " (its remaining processes were killed)"
+    if job.cancel_requested_at is not None:
+        moved = transition(job.id, [RUNNING], CANCELLED, f"cancelled: {why}; its last complete checkpoint is kept",
+                           "warning", attempt=job.attempt, exit_code=exit_code)
+    else:
+        moved = transition(job.id, [RUNNING], INTERRUPTED, f"interrupted: {why} before the job finished; resume it "
+                           "to continue from its last complete checkpoint", "error", attempt=job.attempt,
+                           exit_code=exit_code)
+    if not moved and exit_code is not None:  # the worker recorded its outcome itself; keep the exit status too
+        with db.session() as s:
+            row = s.get(Job, job.id)
+            if row is not None and row.attempt == job.attempt:
+                row.exit_code = exit_code
+                s.commit()
+    return get_job(job.id)

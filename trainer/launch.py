@@ -8,9 +8,8 @@ launches, on one process or, with torchrun, on several processes and machines.
     tunewise train CONFIG --nproc 8 --nnodes 2 --node-rank 1 --master-addr 10.0.0.1   # ... and on node 1
     tunewise train CONFIG --nproc 8 --nnodes 2 --emit-slurm job.sbatch               # a SLURM script instead
 
-Each recipe module exposes `run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict` and writes
-everything into `run_dir` (config.yaml, metrics.jsonl, events.jsonl, checkpoints/, adapter/ or model/, eval/).
-A file with `stages:` is a pipeline (trainer/pipeline.py). Command-line launch flags override the config's
+Each recipe (trainer/recipes.py) writes everything into its run folder. A file with `stages:` is a pipeline
+(trainer/pipeline.py). Command-line launch flags override the config's
 `launch` section. Several machines share one run folder name (derived from the config and the master address),
 so on a shared file system every node writes into the same folder and only global rank 0 writes the model.
 """
@@ -19,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import importlib
+import json
 import os
 import secrets
 import subprocess
@@ -28,18 +27,15 @@ from pathlib import Path
 
 import yaml
 
-from trainer.state import home
-from trainer.state.secrets import job_environment
+from trainer import distributed
 from trainer.config import ConfigError, JobConfig, load_config
+from trainer.foreground import run_foreground
+from trainer.pipeline import PipelineConfig, is_pipeline, load_pipeline, run_pipeline
+from trainer.recipes import run_recipe
+from trainer.state import home
+from trainer.state.errors import UserError
+from trainer.state.secrets import job_environment
 from trainer.state.vocabulary import JobState
-
-RECIPES = {
-    "sft": "trainer.sft",
-    "dpo": "trainer.dpo",
-    "continued_pretraining": "trainer.continued_pretraining",
-    "pretraining": "trainer.pretrain",
-}
-
 
 def new_run_dir(prefix: str = "run") -> Path:
     run_dir = home.runs_dir() / f"{prefix}-{secrets.token_hex(4)}"
@@ -47,16 +43,8 @@ def new_run_dir(prefix: str = "run") -> Path:
     return run_dir
 
 
-def run_recipe(config: JobConfig, run_dir: Path, resume: bool = False) -> dict:
-    """Run the recipe for `config.kind` in this process; return its result summary."""
-    module = importlib.import_module(RECIPES[config.kind])
-    return module.run(config, Path(run_dir), resume=resume)
-
-
 def load_any(path: str | Path):
     """A JobConfig, or a PipelineConfig when the file has `stages:`."""
-    from trainer.pipeline import is_pipeline, load_pipeline
-
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -66,8 +54,6 @@ def load_any(path: str | Path):
 
 
 def run_any(config, run_dir: Path, resume: bool = False) -> dict:
-    from trainer.pipeline import PipelineConfig, run_pipeline
-
     if isinstance(config, PipelineConfig):
         return run_pipeline(config, run_dir, resume)
     return run_recipe(config, run_dir, resume)
@@ -93,8 +79,6 @@ def launch_settings(config, args: argparse.Namespace) -> dict:
 
 
 def train_command(args: argparse.Namespace) -> int:
-    from trainer import distributed
-
     if getattr(args, "resume", False) and not getattr(args, "run_dir", None):
         raise ConfigError("--resume continues the run in --run-dir; name that folder (a job resumes with "
                           "`tunewise jobs resume ID`)")
@@ -146,11 +130,38 @@ def _run_single(config, args: argparse.Namespace) -> int:
     processes). A pipeline, or an explicit --run-dir (and --resume), runs straight into that folder."""
     run_dir = getattr(args, "run_dir", None)
     if isinstance(config, JobConfig) and run_dir is None:
-        from trainer.jobs import run_foreground
-
         job = run_foreground(config, approver=f"cli:{getpass.getuser()}")
         return 0 if job.state == JobState.SUCCEEDED else 1
     run_dir = Path(run_dir) if run_dir else new_run_dir(_kind(config))
     print(f"run folder: {run_dir}")
     run_any(config, run_dir, resume=getattr(args, "resume", False))
     return 0
+
+
+# ---------------------------------------------------------------------------------------------- one torchrun process
+
+
+def rank_main(argv: list[str] | None = None) -> int:
+    """`python -m trainer.launch --config C --run-dir D [--resume]`: what torchrun starts on every process
+    (`trainer.distributed.torchrun_argv`). Loads the config the launcher wrote and runs its recipe, or its
+    pipeline, into the shared run folder."""
+    home.apply_offline_env()
+    parser = argparse.ArgumentParser(prog="python -m trainer.launch")
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--run-dir", required=True)
+    parser.add_argument("--resume", action="store_true")
+    args = parser.parse_args(argv)
+    try:
+        run_any(load_any(args.config), Path(args.run_dir), resume=args.resume)
+    except UserError as exc:  # one sentence, and run_dir/error.json for whoever launched torchrun (the job worker)
+        if distributed.is_main_process():
+            print(f"error: {exc}", file=sys.stderr, flush=True)
+            error = {"code": getattr(exc, "code", None), "message": str(exc), "param": getattr(exc, "param", None)}
+            Path(args.run_dir).mkdir(parents=True, exist_ok=True)
+            (Path(args.run_dir) / "error.json").write_text(json.dumps(error))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(rank_main())

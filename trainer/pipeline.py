@@ -30,7 +30,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from trainer import distributed as dist, jobs
 from trainer.config import ConfigError, JobConfig, LaunchConfig, _describe, parse_config
+from trainer.recipes import run_recipe
 
 PREVIOUS = "@previous"
 
@@ -112,9 +114,6 @@ def with_base(stage: JobConfig, base: str) -> JobConfig:
 
 def run_pipeline(pipeline: PipelineConfig, run_dir: Path, resume: bool = False) -> dict:
     """Run every stage in this process (or this torchrun process); return {stages: [results], output_model}."""
-    from trainer import distributed as dist
-    from trainer.launch import run_recipe
-
     run_dir = Path(run_dir)
     main = dist.is_main_process()
     if main:
@@ -149,8 +148,6 @@ def create_pipeline_jobs(pipeline: PipelineConfig, conversation_id: str | None =
                          estimate: dict | None = None) -> list:
     """One job per stage, each stage after the first created with parent_id = the stage before and its base set
     to the parent's output folder in the parent's run folder. Every job awaits its own approval."""
-    from trainer import jobs
-
     created, parent = [], None
     for i, stage in enumerate(pipeline.stages):
         if stage.model.base == PREVIOUS:

@@ -48,8 +48,10 @@ from typing import Any
 
 import psutil
 
+from trainer import jobs
 from trainer.config import JobConfig, parse_config
 from trainer.progress import PreflightDone, read_jsonl
+from trainer.recipes import run_recipe
 from trainer.state import home
 from trainer.state.db import utcnow
 from trainer.state.errors import UserError
@@ -228,8 +230,6 @@ def measure_job(job_id: str, steps: int = 3, recipe: str | None = None) -> dict[
     """Run the probe on a job awaiting approval and store what it measured as the job's estimate (sizing the
     plan first when its estimate asks for a target duration). Returns the stored estimate; None when the job was
     approved, rejected or replaced before the probe could start or finish."""
-    from trainer import jobs  # trainer.jobs reads estimates but never starts a probe; only this entry point needs it
-
     with _one_probe:
         job = jobs.get_job(job_id)
         if job.state != jobs.AWAITING_APPROVAL:
@@ -273,8 +273,6 @@ def _measure_reporting_errors(job_id: str, recipe: str | None) -> None:
     except Exception as exc:  # noqa: BLE001 - a background thread has no caller to raise to: record it on the job
         print(f"[warning] pre-flight of {job_id} failed: {exc}", file=sys.stderr, flush=True)
         try:
-            from trainer import jobs  # as in measure_job
-
             job = jobs.get_job(job_id)
             jobs.set_estimate(job_id, {**(job.estimate or {}), "status": "failed", "error": f"{type(exc).__name__}: {exc}"})
         except Exception:  # noqa: BLE001 - the job is gone or approved: nothing left to tell
@@ -284,8 +282,6 @@ def _measure_reporting_errors(job_id: str, recipe: str | None) -> None:
 def remeasure_unfinished() -> list[threading.Thread]:
     """Restart the probes of jobs still awaiting approval whose estimate says "measuring" (the app that ran them
     stopped); called when the app starts."""
-    from trainer import jobs  # as in measure_job
-
     threads = []
     for job in jobs.list_jobs(state=jobs.AWAITING_APPROVAL, limit=1000):
         if (job.estimate or {}).get("status") == "measuring":
@@ -314,10 +310,8 @@ def _duration(seconds: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     """`python -m trainer.preflight SCRATCH_DIR [--recipe MODULE]`: the probe's child process."""
     home.apply_offline_env()
-    # torch and transformers (through the recipes and the callbacks) only in the child: the app that starts a
-    # probe never pays for importing them
-    from trainer.launch import run_recipe
-
+    # torch and transformers (through the recipe that runs and the callbacks) load only in the child:
+    # trainer.recipes imports a recipe module by name when it runs, so the app that starts a probe never pays
     parser = argparse.ArgumentParser(prog="python -m trainer.preflight")
     parser.add_argument("scratch")
     parser.add_argument("--recipe")

@@ -36,11 +36,14 @@ import math
 from pathlib import Path
 
 from trainer import distributed as dist
+from trainer.base_models import load_tokenizer
+from trainer.continued_pretraining import plot_losses
 from trainer.config import JobConfig
 from trainer.corpus import PackedBlocks, load_tokens, perplexity, scan_corpus, split_blocks, token_cache_key, \
     tokenize_to_file
 from trainer.progress import report_phase
 from trainer.sizing import format_duration, llama_config, measure_flops_per_s, plan
+from trainer.tokenizer_train import train_tokenizer
 
 
 def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict:
@@ -69,13 +72,9 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict:
                 tokenizer = AutoTokenizer.from_pretrained(tok_dir)
                 say(f"tokenizer: reusing the one trained earlier in {tok_dir} ({len(tokenizer):,} tokens)")
             else:
-                from trainer.tokenizer_train import train_tokenizer
-
                 tokenizer = train_tokenizer(files, p.vocab_size, tok_dir)
                 say(f"tokenizer: byte-level BPE with {len(tokenizer):,} tokens trained on the corpus → {tok_dir}")
         else:
-            from trainer.base_models import load_tokenizer
-
             tokenizer = load_tokenizer(config.model.base)
             say(f"tokenizer: reused from {config.model.base} ({len(tokenizer):,} tokens)")
         token_file = run_dir / "data" / f"corpus-{token_cache_key(files, tokenizer)}.bin"
@@ -160,8 +159,6 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict:
     for s in samples:
         md += [f"- **{s['prompt']!r}** → {s['continuation']!r}"]
     (eval_dir / "report.md").write_text("\n".join(md) + "\n")
-    from trainer.continued_pretraining import plot_losses
-
     plot_losses(trainer.state.log_history, eval_dir / "loss.png")
     result = {
         "kind": "pretraining",

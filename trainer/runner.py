@@ -6,8 +6,9 @@
 
 A tick:
 1. reconciles running jobs: a job whose process is gone without recording an outcome becomes `interrupted`
-   (`cancelled` when a cancel was requested). A process is the job's only if both its pid and its start time
-   match what was recorded, so a pid the OS reused for something else is never mistaken for the job;
+   (`cancelled` when a cancel was requested; `trainer.jobs.finish_if_gone`). A process is the job's only if both
+   its pid and its start time match what was recorded (trainer/processes.py), so a pid the OS reused for something
+   else is never mistaken for the job;
 2. kills (SIGKILL to the process group) a cancelled job that has not stopped within the grace period;
 3. re-runs a validation left half-done by a process that died, and fails pipeline stages whose parent failed;
 4. claims queued jobs while fewer than `max_concurrent` jobs run (one job per device by default), oldest first,
@@ -22,6 +23,7 @@ records `interrupted`; `resume_job` continues it from there once the app is back
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import subprocess
@@ -36,8 +38,6 @@ import psutil
 from sqlalchemy import text
 from sqlmodel import select
 
-from trainer.state import db, home
-from trainer.state.secrets import job_environment
 from trainer.jobs import (
     CANCEL_GRACE_S,
     CANCELLED,
@@ -47,15 +47,18 @@ from trainer.jobs import (
     RUNNING,
     VALIDATING,
     JobError,
+    finish_if_gone,
     get_job,
     record_event,
     transition,
     validate_job,
 )
+from trainer.processes import signal_job
 from trainer.records import Job
+from trainer.state import db, home
+from trainer.state.secrets import job_environment
 from trainer.state.vocabulary import JobState
 
-STARTING_GRACE_S = 60.0  # a claimed job with no pid after this long lost its runner between claim and spawn
 STALE_VALIDATION_S = 120.0  # a validation not finished after this long is re-run (the process doing it died)
 EXIT_MEANING = {0: JobState.SUCCEEDED, 1: FAILED, 3: CANCELLED, 4: INTERRUPTED}  # trainer.worker exit codes
 
@@ -63,7 +66,7 @@ EXIT_MEANING = {0: JobState.SUCCEEDED, 1: FAILED, 3: CANCELLED, 4: INTERRUPTED} 
 def cuda_devices() -> list[str]:
     """The CUDA devices jobs may use (as CUDA_VISIBLE_DEVICES names them); [] on a machine without CUDA."""
     try:
-        import torch
+        import torch  # heavy (seconds) and only needed to count GPUs: the runner itself never trains
 
         count = torch.cuda.device_count()
     except Exception:  # noqa: BLE001 - no usable torch means the CPU
@@ -75,100 +78,6 @@ def cuda_devices() -> list[str]:
 def device_count() -> int:
     """Devices jobs can run on: CUDA GPUs, or 1 (the CPU)."""
     return max(1, len(cuda_devices()))
-
-
-def process_alive(pid: int | None, create_time: float | None) -> bool:
-    """True when `pid` runs and is the process that was recorded (same start time), not a zombie."""
-    if not pid:
-        return False
-    try:
-        proc = psutil.Process(pid)
-        if create_time is not None and abs(proc.create_time() - create_time) > 0.05:
-            return False  # the pid was reused by another process
-        return proc.status() != psutil.STATUS_ZOMBIE
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
-        return False
-
-
-def job_processes(job_id: str) -> list[psutil.Process]:
-    """Every live process started for this job, found by the TUNEWISE_JOB_ID its environment carries: the worker
-    and, under torchrun, the ranks (which torchrun starts in sessions of their own, out of the job's group)."""
-    found = []
-    for proc in psutil.process_iter(["pid"]):
-        if proc.pid == os.getpid():
-            continue
-        try:
-            if proc.environ().get("TUNEWISE_JOB_ID") == job_id and proc.status() != psutil.STATUS_ZOMBIE:
-                found.append(proc)
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, OSError):
-            continue
-    return found
-
-
-def kill_leftovers(job_id: str) -> int:
-    """SIGKILL what is left of a job whose worker is gone (e.g. torchrun ranks); how many were killed."""
-    leftovers = job_processes(job_id)
-    for proc in leftovers:
-        try:
-            proc.kill()
-        except psutil.NoSuchProcess:
-            pass
-    return len(leftovers)
-
-
-def signal_job(job: Job, sig: int) -> bool:
-    """Send `sig` to the job's process group when its process is still the one recorded; True when sent. SIGKILL
-    also reaches the job's processes outside the group (torchrun ranks)."""
-    if not process_alive(job.pid, job.pid_create_time):
-        return False
-    try:
-        if sig == signal.SIGKILL:
-            kill_leftovers(job.id)
-        os.killpg(job.pid, sig)
-        return True
-    except (ProcessLookupError, PermissionError):
-        return False
-
-
-def _describe_exit(code: int | None) -> str:
-    if code is None:
-        return "its process is gone"
-    if code < 0:
-        try:
-            return f"its process was killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"its process was killed by signal {-code}"
-    return f"its process exited with status {code}"
-
-
-def finish_if_gone(job: Job, exit_code: int | None = None, exited: bool = False) -> Job:
-    """When a running job's process has exited without recording an outcome, record `cancelled` (a cancel was
-    requested) or `interrupted`; return the job as it now is. `exited`: the caller saw the process exit."""
-    if job.state != RUNNING:
-        return job
-    if not exited:
-        if job.pid is None:
-            if (db.utcnow() - job.updated_at) < timedelta(seconds=STARTING_GRACE_S):
-                return job
-        elif process_alive(job.pid, job.pid_create_time):
-            return job
-    why = _describe_exit(exit_code)
-    if kill_leftovers(job.id):  # its worker died; torchrun ranks must not train on into a folder a resume will use
-        why += " (its remaining processes were killed)"
-    if job.cancel_requested_at is not None:
-        moved = transition(job.id, [RUNNING], CANCELLED, f"cancelled: {why}; its last complete checkpoint is kept",
-                           "warning", attempt=job.attempt, exit_code=exit_code)
-    else:
-        moved = transition(job.id, [RUNNING], INTERRUPTED, f"interrupted: {why} before the job finished; resume it "
-                           "to continue from its last complete checkpoint", "error", attempt=job.attempt,
-                           exit_code=exit_code)
-    if not moved and exit_code is not None:  # the worker recorded its outcome itself; keep the exit status too
-        with db.session() as s:
-            row = s.get(Job, job.id)
-            if row is not None and row.attempt == job.attempt:
-                row.exit_code = exit_code
-                s.commit()
-    return get_job(job.id)
 
 
 def reconcile(children: dict[str, subprocess.Popen] | None = None) -> list[str]:
@@ -424,8 +333,6 @@ def stop_runner(interrupt_jobs: bool = True) -> None:
 def main(argv: list[str] | None = None) -> int:
     """`python -m trainer.runner [--recipe MODULE] [--max-concurrent N]`: a runner in the foreground (what the app
     runs in its thread); SIGTERM/SIGINT stop it and interrupt its jobs."""
-    import argparse
-
     parser = argparse.ArgumentParser(prog="python -m trainer.runner")
     parser.add_argument("--recipe")
     parser.add_argument("--max-concurrent", type=int)

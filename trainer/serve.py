@@ -32,6 +32,8 @@ import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from trainer import jobs
+from trainer.export import load_tuned, locate
 from trainer.state.errors import UserError
 
 DEFAULT_MAX_TOKENS = 256  # new tokens when the request does not say; OpenAI's own default is model-dependent
@@ -205,16 +207,12 @@ def build_app(chat: ChatModel, api_key: str | None = None):
 
 
 def load(run_dir: Path, name: str) -> ChatModel:
-    from trainer.export import load_tuned, locate
-
     model, tokenizer = load_tuned(locate(run_dir))
     return ChatModel(model, tokenizer, name)
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from trainer import jobs
+    import uvicorn  # only the command serves; building the app for tests needs no server
 
     if not _is_loopback(args.host) and not args.api_key:
         raise ServeError(f"--host {args.host} would let anyone on the network use the model; add --api-key KEY "

@@ -52,9 +52,10 @@ from trainer.base_models import load_model, load_tokenizer, resolve
 from trainer.callbacks import job_callbacks, last_complete_checkpoint
 from trainer.config import JobConfig, load_config
 from trainer.datasets import DataError, Example, encode, ensure_chat_template, validate_file
-from trainer.state.errors import UserError
 from trainer.progress import ProgressWriter, report_phase
 from trainer.splits import split_examples
+from trainer.state.errors import UserError
+from trainer.state.home import apply_offline_env
 
 # LoRA targets per architecture (`config.model_type`): attention and MLP projections, the set that the LoRA and
 # QLoRA papers found matches full fine-tuning. Anything not listed gets every linear layer ("all-linear").
@@ -448,9 +449,7 @@ def merge_adapter(config: JobConfig, run_dir: Path, dtype: torch.dtype) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m trainer.sft CONFIG.yaml --run-dir DIR [--resume]`: the entry point torchrun starts."""
-    from trainer.state.home import apply_offline_env
-
+    """`python -m trainer.sft CONFIG.yaml --run-dir DIR [--resume]`: run the recipe straight into DIR."""
     apply_offline_env()
     parser = argparse.ArgumentParser(prog="python -m trainer.sft", description=__doc__.split("\n")[0])
     parser.add_argument("config", help="YAML job config (kind: sft)")

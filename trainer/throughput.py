@@ -14,6 +14,8 @@ import time
 
 from transformers import TrainerCallback
 
+from trainer.sizing import gpu_peak_flops
+
 
 class ThroughputCallback(TrainerCallback):
     """Adds `tokens_per_s` (non-padding tokens of all processes since the last log) and, on a GPU whose peak is
@@ -21,8 +23,6 @@ class ThroughputCallback(TrainerCallback):
     overall figures in `summary`."""
 
     def __init__(self, flops_per_token: float):
-        from trainer.sizing import gpu_peak_flops
-
         self.flops_per_token = flops_per_token
         self.peak = gpu_peak_flops()
         self.summary: dict = {}

@@ -43,6 +43,7 @@ from typing import Any  # noqa: E402
 from trainer import callbacks  # noqa: E402
 from trainer.callbacks import RunFolderMissing, TrainingStopped  # noqa: E402
 from trainer.config import JobConfig, parse_config  # noqa: E402
+from trainer.distributed import rendezvous_id, torchrun_argv  # noqa: E402
 from trainer.progress import report_phase  # noqa: E402
 from trainer.state.errors import UserError  # noqa: E402
 from trainer.jobs import (  # noqa: E402
@@ -57,6 +58,7 @@ from trainer.jobs import (  # noqa: E402
     record_event,
     transition,
 )
+from trainer.recipes import run_recipe  # noqa: E402
 
 EXIT_CODES = {SUCCEEDED: 0, FAILED: 1, CANCELLED: 3, INTERRUPTED: 4}
 PARENT_POLL_S = 0.5
@@ -76,15 +78,11 @@ def watch_runner(runner_pid: int) -> None:
 def run_in_process(config: JobConfig, run_dir: Path, resume: bool, recipe: str | None) -> dict:
     if recipe:
         return importlib.import_module(recipe).run(config, run_dir, resume=resume)
-    from trainer.launch import run_recipe
-
     return run_recipe(config, run_dir, resume=resume)
 
 
 def run_distributed(config: JobConfig, run_dir: Path, resume: bool) -> dict:
     """torchrun in this process group: SIGTERM from cancel_job reaches every rank, whose callbacks stop together."""
-    from trainer.distributed import rendezvous_id, torchrun_argv
-
     config_path = run_dir / "job-config.yaml"
     config_path.write_text(config.to_yaml())
     launch = config.launch

@@ -32,9 +32,12 @@ from pathlib import Path  # noqa: E402
 from typing import Any, Iterator  # noqa: E402
 
 import gradio as gr  # noqa: E402
+import pandas as pd  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
+from trainer.runner import start_runner, stop_runner  # noqa: E402
 from trainer.state.errors import UserError  # noqa: E402
+from trainer.state.home import ensure_home  # noqa: E402
 from trainer.state.vocabulary import JobState  # noqa: E402
 from ui import access, backend, render, sanitize, uploads  # noqa: E402
 
@@ -314,8 +317,6 @@ def on_option(session: dict, request: gr.Request, evt: gr.SelectData) -> Iterato
 
 
 def _plot_frame(rows: list[dict]):
-    import pandas as pd
-
     train = [(r["step"], r["loss"]) for r in rows if r.get("loss") is not None]
     evals = [(r["step"], r["eval_loss"]) for r in rows if r.get("eval_loss") is not None]
     if len(train) > MAX_PLOT_POINTS:
@@ -684,8 +685,6 @@ def serve(host: str = "127.0.0.1", port: int = 7860, auth: list[tuple[str, str]]
     """Build and launch the app (queue, upload cap, theme, css). With `block=False` it returns once serving, for
     tests; call `.close()` on the result to stop it. Without `auth` it listens on loopback only, unless
     `insecure_no_auth` (see ui.access.check_bind)."""
-    from trainer.state.home import ensure_home
-
     access.check_bind(host, auth, insecure_no_auth)
     ensure_home()
     demo = build_app()
@@ -702,8 +701,6 @@ def serve(host: str = "127.0.0.1", port: int = 7860, auth: list[tuple[str, str]]
 
 def chat_command(args: argparse.Namespace) -> int:
     """`tunewise chat`: serve the app, with the job runner in a background thread."""
-    from trainer.runner import start_runner, stop_runner
-
     auth = parse_auth(getattr(args, "auth", None))
     insecure = getattr(args, "insecure_no_auth", False)
     access.check_bind(args.host, auth, insecure)  # before the runner starts: a refused --host starts nothing

@@ -12,14 +12,20 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from agent import brain, conversations
+from agent.engine import describe
 from agent.events import Event, to_dict
+from agent.extract import extract
+from agent.facts import Fact, Interview
+from knowledge.corpus import GUIDES_DIR, parse_guide, split_sections
+from tools.jobs import create_launch_request
 from trainer import jobs, preflight
+from trainer.config import parse_config
 from trainer.formats import parse_mapping, save_confirmed_mapping
+from trainer.state.errors import UserError
 from trainer.state.home import uploads_dir
+from trainer.state.vocabulary import FACT_KEYS, FACT_LABELS, approach_label
 from trainer.validate import inspect_isolated
 from ui.uploads import clean_name
-from trainer.state.errors import UserError
-from trainer.state.vocabulary import approach_label
 
 # One lock for "post this milestone unless it is already posted": two tabs polling the same conversation in the
 # same second must not both post it. A synchronisation primitive, not per-user state.
@@ -71,8 +77,6 @@ def profile(conversation_id: str) -> dict:
 
 
 def empty_profile() -> dict:
-    from agent.facts import Interview
-
     return Interview().to_dict()
 
 
@@ -81,23 +85,16 @@ def recommendation(conversation_id: str) -> dict | None:
 
 
 def fact_labels() -> dict[str, str]:
-    from trainer.state.vocabulary import FACT_LABELS
-
     return FACT_LABELS
 
 
 def describe_fact(fact: str, value: Any) -> str:
-    from agent.engine import describe
-
     return describe(fact, value)
 
 
 def edit_fact(conversation_id: str, fact: str, text: str) -> str:
     """The user corrected one fact in the profile panel: read their words as the answer to that fact (the
     advisor's own reader), store it, and return what was understood. Blank text forgets the fact."""
-    from agent.extract import extract
-    from agent.facts import FACT_KEYS, Fact
-
     if fact not in FACT_KEYS:
         raise UserError(f"{fact!r} is not a fact the advisor keeps")
     interview = conversations.load(conversation_id)
@@ -164,8 +161,6 @@ def passage_text(citation: dict, limit: int = 1200) -> str:
         return citation["text"]
     source = citation.get("source") or ""
     try:
-        from knowledge.corpus import GUIDES_DIR, parse_guide, split_sections
-
         path = GUIDES_DIR / Path(source).name
         if not path.is_file():
             return ""
@@ -279,7 +274,7 @@ def eval_plots(job_id: str) -> list[Path]:
 
 
 def try_prompt(job_id: str, prompt: str) -> dict:
-    from trainer.evaluate import try_prompt as run
+    from trainer.evaluate import try_prompt as run  # heavy: torch and transformers, only for "try it"
 
     job = jobs.get_job(job_id)
     if job.state != jobs.SUCCEEDED:
@@ -311,9 +306,6 @@ def revise_job(conversation_id: str, job_id: str, settings: dict) -> tuple[str, 
     config, awaits approval instead (a job's config never changes after it is created). Returns (new job id,
     plan, estimate). Raises UserError (ConfigError naming the field) when the edit is invalid, leaving the old
     job untouched."""
-    from tools.jobs import create_launch_request
-    from trainer.config import parse_config
-
     old = jobs.get_job(job_id)
     if old.state != jobs.AWAITING_APPROVAL:
         raise UserError(f"job {job_id} is {old.state}; settings can only change before approval")

@@ -28,7 +28,7 @@ HANDLERS = {
     "index": "knowledge.commands:index_command",
     "validate-data": "trainer.validate:validate_command",
     "train": "trainer.launch:train_command",
-    "jobs": "trainer.jobs:jobs_command",
+    "jobs": "trainer.foreground:jobs_command",
     "export": "trainer.export:export_command",
     "serve": "trainer.serve:serve_command",
     "doctor": "ui.doctor:doctor_command",

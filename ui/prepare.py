@@ -10,13 +10,13 @@ apply_offline_env()
 import sys  # noqa: E402
 import time  # noqa: E402
 
+import knowledge  # noqa: E402
+from trainer import base_models  # noqa: E402
+from trainer.state import home  # noqa: E402
 from trainer.state.errors import UserError  # noqa: E402
 
 
 def main() -> int:
-    from trainer import base_models
-    from trainer.state import home
-
     try:
         home.ensure_home()
         start = time.monotonic()
@@ -24,8 +24,6 @@ def main() -> int:
         path = base_models.convert_bundled()
         print(f"bundled model smollm2: {'ready' if ready else 'converted'} at {path} ({time.monotonic() - start:.1f} s)")
         start = time.monotonic()
-        import knowledge
-
         knowledge.search("when should I fine-tune instead of prompting", k=1)  # builds or updates the index
         print(f"guidance index: ready ({time.monotonic() - start:.1f} s)")
     except UserError as exc:
