@@ -15,11 +15,11 @@ import pytest
 
 import knowledge
 from agent.terminal import advise_command, run_scenario
+from tests import shared
 
 HERE = Path(__file__).resolve().parent
-PUBLIC = Path(os.environ.get("TUNEWISE_SCENARIOS", HERE.parent.parent / "shared" / "scenarios" / "public.jsonl"))
-if not PUBLIC.exists():
-    PUBLIC = Path("/work/shared/scenarios/public.jsonl")
+PUBLIC = Path(os.environ["TUNEWISE_SCENARIOS"]) if os.environ.get("TUNEWISE_SCENARIOS") else \
+    shared.find("scenarios/public.jsonl")
 OWN = HERE / "scenarios" / "own.jsonl"
 MAX_MEDIAN_QUESTIONS = 6
 
@@ -39,7 +39,7 @@ def fake_guidance(monkeypatch):
     monkeypatch.setattr(knowledge, "search", fake_search)
 
 
-PUBLIC_SCENARIOS = _load(PUBLIC) if PUBLIC.exists() else []
+PUBLIC_SCENARIOS = _load(PUBLIC) if PUBLIC is not None and PUBLIC.exists() else []
 OWN_SCENARIOS = _load(OWN)
 _RESULTS: dict[str, dict] = {}
 
@@ -49,6 +49,13 @@ def result_of(scenario: dict) -> dict:
     if scenario["id"] not in _RESULTS:
         _RESULTS[scenario["id"]] = run_scenario(scenario)
     return _RESULTS[scenario["id"]]
+
+
+def test_the_public_scenarios_are_there_to_be_run():
+    # without the file the public scenarios below are an empty set: fail loudly in CI, skip on a bare machine
+    if not PUBLIC_SCENARIOS:
+        shared.require("scenarios/public.jsonl")
+    assert len(PUBLIC_SCENARIOS) >= 10
 
 
 @pytest.mark.skipif(not PUBLIC_SCENARIOS, reason="shared/scenarios/public.jsonl not found")

@@ -1,7 +1,7 @@
 """A tiny deterministic Hugging Face Trainer recipe the job tests run through the real worker, and the in-process
 tests of `trainer.callbacks` it makes possible.
 
-`run(config, run_dir, resume)` follows the recipe interface of /work/notes/trainer-contract.md on the tiny
+`run(config, run_dir, resume)` follows the recipe interface of trainer/recipes.py on the tiny
 random Llama: next-token training on the lines of `data.train` (JSONL {"text": ...}), a checkpoint every
 `training.save_every` steps, `callbacks=job_callbacks(run_dir)`, resume from `last_complete_checkpoint`, final
 weights in run_dir/model. The job tests start it with `Runner(recipe="tests.test_jobs_recipe")`.

@@ -15,10 +15,13 @@ from langchain_core.tools import tool
 from tools._log import logged
 from trainer import jobs, preflight
 from trainer.config import parse_config
+from trainer.state.errors import UserError
 
 
-class LaunchRefused(ValueError):
+class LaunchRefused(UserError):
     """The plan cannot become a job yet (no config, no data file, invalid config)."""
+
+    code, param = "launch_refused", "plan"
 
 
 def create_launch_request(plan: dict, conversation_id: str | None = None) -> dict:

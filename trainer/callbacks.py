@@ -86,9 +86,8 @@ class RunFolderMissing(UserError):
     def __init__(self, run_dir: Path):
         super().__init__(
             f"the run folder {run_dir} was deleted while the job was running, with its checkpoints; the job "
-            "cannot continue. Its metrics and events stay in the database; start a new job to train again."
-        )
-        self.param = str(run_dir)
+            "cannot continue. Its metrics and events stay in the database; start a new job to train again.",
+            param=str(run_dir))
 
 
 # ---- the stop flag, shared by the SIGTERM handler, the job worker and the callbacks ----

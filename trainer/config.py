@@ -1,5 +1,5 @@
 """Typed job configuration, one model per concern. Every field says its unit and what `None` means; that text
-is also what `tunewise train --help-config` and the UI show. Invalid values and combinations fail at load time
+is the field's `description` in `JobConfig.model_json_schema()`. Invalid values and combinations fail at load time
 with the file, line and field named.
 
 A job config file (YAML) looks like `trainer/configs/smollm2-lora-cpu.yaml`:

@@ -40,10 +40,7 @@ JSONL_SUFFIXES = (".jsonl",)
 class CorpusError(UserError):
     """The corpus cannot be trained on as given; the message says what to change."""
 
-    def __init__(self, message: str, code: str = "bad_corpus", param: str | None = "data.train"):
-        super().__init__(message)
-        self.code = code
-        self.param = param
+    code, param = "bad_corpus", "data.train"
 
 
 @dataclass(frozen=True)

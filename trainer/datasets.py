@@ -42,9 +42,11 @@ __all__ = ["DataError", "Example", "Issue", "Warning_", "Report", "Encoded", "va
 class DataError(UserError):
     """A data file that failed validation; `errors` holds the located problems and the message lists the first."""
 
-    def __init__(self, message: str, code: str = "invalid_data", param: str = "data.train", errors=None):
-        super().__init__(message)
-        self.code, self.param, self.errors = code, param, list(errors or [])
+    code, param = "invalid_data", "data.train"
+
+    def __init__(self, message: str, code: str | None = None, param: str | None = "data.train", errors=None):
+        super().__init__(message, code, param)
+        self.errors = list(errors or [])
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -35,9 +35,9 @@ from trainer.state.home import OFFLINE_ENV
 
 
 class LaunchError(UserError):
-    def __init__(self, message: str, code: str = "bad_launch", param: str | None = "launch"):
-        super().__init__(message)
-        self.code, self.param = code, param
+    """The launch flags or the device cannot run the config as asked."""
+
+    code, param = "bad_launch", "launch"
 
 
 # ---------------------------------------------------------------------------------------------- ranks

@@ -66,8 +66,7 @@ class JobError(UserError):
     """A job request that cannot be done as asked; `code` and `param` say which and where."""
 
     def __init__(self, message: str, code: str, param: str | None = None):
-        super().__init__(message)
-        self.code, self.param = code, param
+        super().__init__(message, code, param)  # every JobError names its own code
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -61,9 +61,9 @@ MEMORY_MARGIN = 0.9  # a job fits when its measured peak is at most this share o
 
 
 class PreflightError(UserError):
-    def __init__(self, message: str, code: str = "preflight_failed", param: str | None = None):
-        super().__init__(message)
-        self.code, self.param = code, param
+    """The probe could not measure the run (for another reason than running out of memory)."""
+
+    code = "preflight_failed"
 
 
 def probe(config: JobConfig | dict, steps: int = 3, timeout_s: float = 900.0, recipe: str | None = None,

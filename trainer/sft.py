@@ -16,9 +16,13 @@ One GPU: QLoRA (4-bit base, bf16 compute; needs CUDA and `pip install bitsandbyt
 Several GPUs on one machine (DDP; each process gets batch_size examples, so the global batch is
 batch_size × grad_accum × processes):
 
-    torchrun --nproc_per_node 4 -m trainer.sft trainer/configs/qlora-gpu.yaml --run-dir runs/my-run
+    tunewise train trainer/configs/qlora-gpu.yaml --nproc 4
 
-Resume an interrupted run from its last complete checkpoint: add `--resume` (same run folder).
+(one job whose worker starts `python -m torch.distributed.run --standalone --nproc_per_node 4 -m trainer.launch
+--config ... --run-dir ...`; several machines: `--nnodes`, `--node-rank`, `--master-addr`, or `--emit-slurm`).
+
+Resume an interrupted job from its last complete checkpoint: `tunewise jobs resume ID`; a run started straight
+into a folder (`tunewise train CONFIG --run-dir DIR`) resumes with `--run-dir DIR --resume`.
 
 What happens, top to bottom
 ---------------------------
@@ -75,8 +79,7 @@ class SFTError(UserError):
     """A config that cannot run here (QLoRA without CUDA, unsupported data format, ...)."""
 
     def __init__(self, message: str, code: str, param: str):
-        super().__init__(message)
-        self.code, self.param = code, param
+        super().__init__(message, code, param)  # every SFTError names its code and field
 
 
 def is_rank0() -> bool:

@@ -34,9 +34,9 @@ GPU_PEAK_BF16 = {"H200": 989e12, "H100": 989e12, "A100": 312e12, "L40S": 362e12,
 
 
 class SizingError(UserError):
-    def __init__(self, message: str, code: str = "model_too_small", param: str | None = "pretrain.compute_budget_flops"):
-        super().__init__(message)
-        self.code, self.param = code, param
+    """The compute budget or corpus cannot size a model worth training."""
+
+    code, param = "model_too_small", "pretrain.compute_budget_flops"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import time
 
 from transformers import TrainerCallback
 
-from trainer.sizing import gpu_peak_flops
+from trainer import sizing
 
 
 class ThroughputCallback(TrainerCallback):
@@ -24,7 +24,7 @@ class ThroughputCallback(TrainerCallback):
 
     def __init__(self, flops_per_token: float):
         self.flops_per_token = flops_per_token
-        self.peak = gpu_peak_flops()
+        self.peak = sizing.gpu_peak_flops()
         self.summary: dict = {}
 
     def on_train_begin(self, args, state, control, **kwargs):

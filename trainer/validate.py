@@ -1,7 +1,8 @@
 """`tunewise validate-data FILE [--json]`: check a dataset before anything trains on it.
 
-The JSON printed (and returned by `inspect_dataset`, which the advisor's "inspect dataset" tool and the UI's
-upload report call) is the contract of DESIGN.md, with a few more keys:
+The JSON printed (and returned by `inspect_dataset`, which the UI's upload report calls) is the contract of
+DESIGN.md, with a few more keys. The advisor's `inspect_dataset` tool (tools/data.py) runs the same validator,
+`trainer.datasets.validate_file`, and hands the model a shorter summary (the first few errors):
 
     {"ok": bool, "format": str, "format_label": str, "container": str, "compression": str | null,
      "columns": [str], "mapping": {role: column} | null, "proposed_mapping": {role: column} | null,

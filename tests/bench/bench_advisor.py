@@ -30,8 +30,9 @@ from trainer.state.home import apply_offline_env  # noqa: E402
 
 apply_offline_env()
 
-SCENARIO_FILES = [Path("/work/shared/scenarios/public.jsonl"), ROOT.parent / "shared" / "scenarios" / "public.jsonl",
-                  ROOT / "tests" / "scenarios" / "own.jsonl"]
+from tests import shared  # noqa: E402
+
+SCENARIO_FILES = [shared.find("scenarios/public.jsonl"), ROOT / "tests" / "scenarios" / "own.jsonl"]
 # One side question per interview, each different (a repeated query would be answered from the cache).
 SIDE_QUESTIONS = ["what is LoRA?", "how much data do I need?", "what does RAG cost?", "why not pretrain?",
                   "what is catastrophic forgetting?", "how do I evaluate a tuned model?", "what is QLoRA?",
@@ -41,7 +42,7 @@ SIDE_QUESTIONS = ["what is LoRA?", "how much data do I need?", "what does RAG co
 def scenarios() -> list[dict]:
     seen, out = set(), []
     for path in SCENARIO_FILES:
-        if path.exists() and path.resolve() not in seen:
+        if path is not None and path.exists() and path.resolve() not in seen:
             seen.add(path.resolve())
             out += [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     return out
