@@ -172,6 +172,34 @@ def test_every_function_local_import_says_why_it_is_local():
     assert silent == [], "function-local imports without a comment saying why:\n" + "\n".join(silent)
 
 
+# Imported only inside a guarded function, for a feature the user installs on purpose (QLoRA on CUDA).
+OPTIONAL_PACKAGES = {"bitsandbytes"}
+
+
+def test_every_third_party_package_our_code_imports_is_declared():
+    import importlib.metadata
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = {re.split(r"[<>=!~\[ ;]", req, maxsplit=1)[0].lower().replace("_", "-")
+                for req in project["dependencies"] + sum(project["optional-dependencies"].values(), [])}
+    distributions = importlib.metadata.packages_distributions()  # import name -> the distributions providing it
+    missing = set()
+    for path in module_files().values():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else []
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top in PACKAGES or top in OPTIONAL_PACKAGES:
+                    continue
+                dists = {d.lower().replace("_", "-") for d in distributions.get(top, [top])}
+                if not dists & declared:
+                    missing.add(f"{top} ({path.relative_to(ROOT)})")
+    assert missing == set(), "imported but not declared in pyproject.toml: " + ", ".join(sorted(missing))
+
+
 def test_import_linter_contracts_hold():
     linter = Path(sys.executable).with_name("lint-imports")
     result = subprocess.run([str(linter), "--config", str(ROOT / "pyproject.toml")], cwd=ROOT, capture_output=True,
