@@ -9,7 +9,7 @@ For the UI (all the UI needs):
         ...   # agent.events: AssistantMessage | ToolStep | Question | RecommendationEvent | ApprovalRequest | JobUpdate
     for event in brain.approve(cid, job_id, approver=user): ...   # the Approve button (the only approval path)
     for event in brain.reject(cid, job_id): ...                   # the Reject button
-    conversations.messages(cid)   # the stored transcript [{role, content, meta}] to redraw a conversation
+    conversations.events(cid)     # the stored events (agent.events), oldest first, to redraw a conversation
     brain.warm()                  # optional, at start: loads the embedding model, caches citations
 
 Modules, by what changes together: facts (state) · numbers + extract (reading answers) · engine (the decision) ·

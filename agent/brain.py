@@ -7,14 +7,17 @@ Public API (the UI and the terminal use only these):
     for event in brain.turn(cid, "We fine-tuned for JSON output and it barely improved", attachments=None):
         render(event)                      # AssistantMessage | ToolStep | Question | RecommendationEvent | ...
     brain.approve(cid, job_id, approver="alice")   # the user's Approve click: the ONLY path to approve_job
-    brain.reject(cid, job_id)                      # the user's Reject click
+    brain.reject(cid, job_id, by="alice")          # the user's Reject click
+    # both change state at once, store their events with the conversation and return them (a list)
 
 `turn` picks the brain: the offline one below, or the LLM one (`agent.llm`) when TUNEWISE_LLM is set.
 
 The offline brain: extract facts from the message (read as the answer to the pending question), note what it
 understood, answer side questions from the guidance index, then either ask the most useful open question
 (`agent.policy`) or recommend (`agent.engine`) with citations and a plan (`agent.plan`). A launch request
-creates a job awaiting approval; nothing said in a message, a file or a document approves one.
+creates a job awaiting approval (replacing the one already waiting: a conversation has at most one); nothing
+said in a message, a file or a document approves one, and a typed "I approve" is answered by pointing at the
+Approve button. Job milestones and results reach the conversation through `agent.milestones`.
 """
 
 from __future__ import annotations
@@ -27,11 +30,11 @@ from typing import Iterator
 
 from agent import answers, conversations, engine, plan_edits, policy, pricing, prompts, verdicts
 from agent.citations import citations_of, search_passages, warm
-from agent.conversations import transcript_row
 from agent.events import (AssistantMessage, ApprovalRequest, Event, JobUpdate, Question, RecommendationEvent,
-                          ToolStep)
+                          ToolStep, UserMessage)
 from agent.extract import CONFIRM, HOLD, MAX_CHARS, UNDERSTOOD_LANGUAGES, YES, Extraction, extract
 from agent.facts import FACT_KEYS, Fact, Interview
+from agent.milestones import milestone_key
 from agent.numbers import human
 from agent.plan import build_plan, reapply_edits, revise_plan
 from tools._log import log as tool_log, short
@@ -88,14 +91,13 @@ class OfflineBrain:
     def turn(self, conversation_id: str, user_text: str, attachments: list[str] | None = None) -> Iterator[Event]:
         interview = conversations.load(conversation_id)
         text = user_text or ""
-        conversations.add_message(conversation_id, "user", text[:MAX_CHARS],
-                                  {"attachments": list(attachments or []), "chars": len(text)})
+        conversations.append(conversation_id, [UserMessage(text[:MAX_CHARS], list(attachments or []))])
         events: list[Event] = []
         try:
             self._turn(interview, conversation_id, text, list(attachments or []), events)
         finally:
             conversations.save(conversation_id, interview, title=text.strip()[:80] or None)
-            conversations.add_messages(conversation_id, [transcript_row(e) for e in events])
+            conversations.append(conversation_id, events)
         yield from events
 
     # ------------------------------------------------------------------------------------------------------------
@@ -162,6 +164,10 @@ class OfflineBrain:
         elif pending and answered:
             iv.pending = None
 
+        waiting = pending_job(cid) if found.approval else None
+        if waiting:
+            out.append(AssistantMessage(prompts.TYPED_APPROVAL.format(job_id=waiting)))
+            return  # never an approval and never a second job: the buttons under this reply approve or reject
         if intent is None and found.side_question:
             intent = answers.Intent(answers.QUESTION)
         if intent is not None and not (found.launch_request and intent.kind == answers.CHOOSE and
@@ -281,7 +287,7 @@ class OfflineBrain:
         return iv.recommendation or engine.recommend(iv.values())
 
     def _user_texts(self, cid: str, text: str) -> list[str]:
-        said = [m["content"] for m in conversations.messages(cid) if m.get("role") == "user"]
+        said = [e.text for e in conversations.events(cid) if isinstance(e, UserMessage)]
         return said if said and said[-1] == text[:MAX_CHARS] else said + [text]
 
     def _passages(self, query: str, out: list[Event], k: int = 4) -> list[dict]:
@@ -494,17 +500,18 @@ class OfflineBrain:
         out.append(ToolStep("recommend", {"facts": iv.known()}, approach_label(rec["approach"])))
         tool_log.info("tool recommend (engine) args=%s -> %s", short(iv.known()), rec["approach"])
         iv.recommendation, iv.plan, iv.stage = rec, plan, "recommended"
+        # one event carries the recommendation: the UI draws its card from the fields, the terminal prints `text`
         if before is None:
-            out.append(RecommendationEvent(rec))
-            out.append(AssistantMessage(render_recommendation(rec, previous)))
+            out.append(RecommendationEvent(rec, None, render_recommendation(rec, previous)))
             return
         out.append(AssistantMessage(what_changed(before, rec)))
         rec["collapsed"] = previous == rec["approach"]  # the same advice: the card shows folded
-        out.append(RecommendationEvent(rec))
+        changed_from = previous if previous and previous != rec["approach"] else None
+        out.append(RecommendationEvent(rec, changed_from, render_recommendation(rec, previous)))
 
-    def after_decision(self, conversation_id: str, job_id: str, approved: bool) -> Iterator[Event]:
+    def after_decision(self, conversation_id: str, job_id: str, approved: bool) -> list[Event]:
         """Nothing to resume in the offline brain (the LLM brain resumes its paused graph here)."""
-        return iter(())
+        return []
 
     def _revise(self, iv: Interview, cid: str, edits: list, out: list[Event], launch: bool) -> None:
         """Apply the plan changes the user asked for; a job waiting for approval is replaced by the revised plan."""
@@ -553,8 +560,9 @@ class OfflineBrain:
         iv.job_ids.append(result["job_id"])
         iv.stage = "launch_requested"
         out.append(ToolStep("request_launch", {"plan": plan.get("summary")}, f"job {result['job_id']} awaiting approval"))
-        out.append(ApprovalRequest(result["job_id"], plan, result.get("estimate")))
+        out.extend(replaced_updates(result["job_id"]))
         out.append(AssistantMessage(prompts.LAUNCH_REQUESTED.format(job_id=result["job_id"])))
+        out.append(ApprovalRequest(result["job_id"], plan, result.get("estimate")))
 
 
 def citation_query(rec: dict) -> str:
@@ -619,26 +627,48 @@ def turn(conversation_id: str, user_text: str, attachments: list[str] | None = N
     yield from get_brain().turn(conversation_id, user_text, attachments)
 
 
-def approve(conversation_id: str, job_id: str, approver: str) -> Iterator[Event]:
-    """The user's Approve click for a job awaiting approval: the only code path that approves a job."""
+def pending_job(conversation_id: str) -> str | None:
+    """The id of the conversation's job awaiting approval, if any."""
+    found = jobs.pending_job(conversation_id)
+    return found.id if found else None
+
+
+def replaced_updates(job_id: str) -> list[JobUpdate]:
+    """One update per job that `job_id` replaced before its approval (DESIGN.md: one waiting job per conversation)."""
+    return [JobUpdate(old.id, old.state, reason=old.cancel_reason or "") for old in jobs.replaced_jobs(job_id)]
+
+
+def _job_of(conversation_id: str, job_id: str):
+    job = jobs.get_job(job_id)
+    if job.conversation_id != conversation_id:
+        raise jobs.JobError(f"job {job_id} does not belong to this conversation", "wrong_conversation", "job_id")
+    return job
+
+
+def approve(conversation_id: str, job_id: str, approver: str) -> list[Event]:
+    """The user's Approve click for a job awaiting approval: the only code path that approves a job. The job is
+    approved (and its data validated) before this returns; the events are stored with the conversation and
+    returned. Raises JobError when the job is not this conversation's or no longer awaits approval."""
+    _job_of(conversation_id, job_id)
     job = jobs.approve_job(job_id, approver=approver)
     iv = conversations.load(conversation_id)
     iv.stage = "launched"
     conversations.save(conversation_id, iv)
-    conversations.add_message(conversation_id, "assistant", f"job {job_id} approved by {approver}",
-                              {"type": "job", "job_id": job_id})
-    event = JobUpdate(job.id, job.state, None, f"approved by {approver}")
-    yield from get_brain().after_decision(conversation_id, job_id, approved=True)
-    yield event
+    update = JobUpdate(job.id, job.state, detail=f"approved by {approver}", error=jobs.job_error(job))
+    # keyed like the milestone of the state it reached, so `agent.milestones` does not report it a second time
+    conversations.append_once(conversation_id, milestone_key(job.id, job.state, job.attempt), update)
+    return [update] + list(get_brain().after_decision(conversation_id, job_id, approved=True))
 
 
-def reject(conversation_id: str, job_id: str) -> Iterator[Event]:
-    """The user's Reject click: the job is cancelled before it ever runs."""
-    job = jobs.cancel_job(job_id)
-    conversations.add_message(conversation_id, "assistant", f"job {job_id} rejected",
-                              {"type": "job", "job_id": job_id})
-    yield from get_brain().after_decision(conversation_id, job_id, approved=False)
-    yield JobUpdate(job.id, job.state, None, "rejected by the user")
+def reject(conversation_id: str, job_id: str, by: str = "") -> list[Event]:
+    """The user's Reject click: the job is cancelled before it ever runs (eagerly); returns the stored events."""
+    _job_of(conversation_id, job_id)
+    reason = f"rejected by {by}" if by else "rejected"
+    job = jobs.cancel_job(job_id, reason=reason)
+    update = JobUpdate(job.id, job.state, reason=reason)
+    conversations.append_once(conversation_id, milestone_key(job.id, job.state, job.attempt), update)
+    return [update] + list(get_brain().after_decision(conversation_id, job_id, approved=False))
+
 
 
 def edit_fact(conversation_id: str, fact: str, text: str) -> list[Event]:
@@ -665,7 +695,7 @@ def edit_fact(conversation_id: str, fact: str, text: str) -> list[Event]:
     if iv.stage != "interview":
         OfflineBrain()._recommend(iv, conversation_id, out)
     conversations.save(conversation_id, iv)
-    conversations.add_messages(conversation_id, [transcript_row(e) for e in out])
+    conversations.append(conversation_id, out)
     return out
 
 
@@ -676,6 +706,5 @@ def ensure_conversation(conversation_id: str | None, owner: str = "") -> str:
     return conversations.create(owner=owner)
 
 
-__all__ = ["turn", "approve", "reject", "warm", "get_brain", "OfflineBrain", "ensure_conversation", "render_recommendation",
-           "edit_fact",
-           "best_passage"]
+__all__ = ["turn", "approve", "reject", "pending_job", "warm", "get_brain", "OfflineBrain", "ensure_conversation",
+           "render_recommendation", "edit_fact", "best_passage"]

@@ -1,13 +1,16 @@
 """Conversations in the database: the interview state (Conversation.profile), the recommendation
-(Conversation.recommendation) and the transcript (Message rows)."""
+(Conversation.recommendation) and the events (one Message row each, the typed event in `meta["event"]`, its plain
+text in `content`; see `agent.events`)."""
 
 from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from agent.events import ApprovalRequest, Event, Question, ToolStep
+from agent.events import AssistantMessage, Event, ToolStep, UserMessage, from_dict, role_of, to_dict
 from agent.facts import Interview
 from trainer.state import db
 from trainer.state.errors import UserError
@@ -17,18 +20,6 @@ from agent.records import Conversation, Message
 
 class ConversationNotFound(UserError):
     """No conversation with that id."""
-
-
-def transcript_row(event: Event) -> tuple[str, str, dict]:
-    """How an event is kept in the Message table: (role, text, meta)."""
-    meta: dict = {"type": event.type}
-    if isinstance(event, ToolStep):
-        meta.update({"name": event.name, "args": event.args})
-    if isinstance(event, Question):
-        meta["fact"] = event.fact
-    if isinstance(event, ApprovalRequest):
-        meta["job_id"] = event.job_id
-    return ("tool" if isinstance(event, ToolStep) else "assistant"), event.text, meta
 
 
 def create(owner: str = "", title: str = "") -> str:
@@ -75,27 +66,69 @@ def save(conversation_id: str, interview: Interview, title: str | None = None) -
         s.commit()
 
 
-def add_message(conversation_id: str, role: str, content: str, meta: dict | None = None) -> None:
+def _row(conversation_id: str, event: Event, key: str | None = None) -> Message:
+    # secrets (an API key pasted into the chat) never reach the database: redacted in the text and the event
+    return Message(conversation_id=conversation_id, role=role_of(event), content=redact(event.text),
+                   meta=redact_data({"event": to_dict(event)}), event_key=key)
+
+
+def append(conversation_id: str, events: list[Event]) -> None:
+    """Store events at the end of the conversation, in one transaction."""
+    if not events:
+        return
     with db.session() as s:
-        s.add(Message(conversation_id=conversation_id, role=role, content=redact(content),
-                      meta=redact_data(meta or {})))
+        for event in events:
+            s.add(_row(conversation_id, event))
         s.commit()
 
 
-def add_messages(conversation_id: str, rows: list[tuple[str, str, dict]]) -> None:
-    """Several (role, content, meta) messages in one transaction."""
+def append_once(conversation_id: str, key: str, event: Event) -> bool:
+    """Store `event` under `key` unless the conversation already has an event with that key; True when stored.
+    The unique index on (conversation_id, event_key) decides, so two processes reporting the same job milestone
+    at the same moment store it once."""
+    try:
+        with db.session() as s:
+            s.add(_row(conversation_id, event, key))
+            s.commit()
+    except IntegrityError:
+        return False
+    return True
+
+
+def has_key(conversation_id: str, key: str) -> bool:
     with db.session() as s:
-        for role, content, meta in rows:
-            s.add(Message(conversation_id=conversation_id, role=role, content=redact(content),
-                          meta=redact_data(meta or {})))
-        s.commit()
+        return s.exec(select(Message.id).where(Message.conversation_id == conversation_id,
+                                               Message.event_key == key)).first() is not None
 
 
-def messages(conversation_id: str) -> list[dict]:
-    """The transcript, oldest first: [{role, content, meta}]."""
+def events(conversation_id: str) -> list[Event]:
+    """The conversation's events, oldest first."""
     with db.session() as s:
         rows = s.exec(select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)).all()
-        return [{"role": m.role, "content": m.content, "meta": m.meta} for m in rows]
+    return [_event_of(m) for m in rows]
+
+
+def event_count(conversation_id: str) -> int:
+    """How many events the conversation holds (a cheap "did anything change?" for pollers)."""
+    with db.session() as s:
+        return s.exec(select(func.count(Message.id)).where(Message.conversation_id == conversation_id)).one()
+
+
+def _event_of(m: Message) -> Event:
+    stored = (m.meta or {}).get("event")
+    if stored:
+        try:
+            return from_dict(stored)
+        except (TypeError, ValueError):  # written by a newer tunewise: keep its words
+            pass
+    # A row from before events were stored (0003): its words are all there is.
+    meta = m.meta or {}
+    if m.role == "user":
+        return UserMessage(m.content, list(meta.get("attachments") or []), list(meta.get("refused_files") or []))
+    if m.role == "tool":
+        summary = m.content.split("] ", 1)[-1] if m.content.startswith("[") else m.content
+        return ToolStep(meta.get("name", "tool"), meta.get("args") or {}, summary)
+    return AssistantMessage(m.content)
 
 
 def list_conversations(owner: str | None = None) -> list[dict]:

@@ -47,6 +47,7 @@ class Extraction:
     dont_know: bool = False  # "I don't know", "not sure", "skip"
     side_question: str | None = None  # "what is LoRA?" asked in the middle of the interview
     launch_request: bool = False  # "launch it", "start training"
+    approval: bool = False  # "I approve", "go ahead": a typed approval, which never approves anything
     injection: bool = False  # "ignore your rules…": text that tries to command the advisor
     gibberish: bool = False  # nothing readable
     truncated: bool = False  # the message was longer than MAX_CHARS
@@ -125,6 +126,11 @@ SIDE_QUESTION = _rx(r"\bwhat(?:'s| is| are| does| do)\b", r"\bhow (?:much|many|l
 LAUNCH = _rx(r"\blaunch\b", r"\bstart (?:the )?(?:training|job|run|fine-?tun\w*)\b", r"\bkick (?:it )?off\b",
              r"\bgo ahead\b", r"\brun (?:it|the job|the training)\b", r"\btrain (?:it|the model)? ?now\b",
              r"\bbegin training\b", r"\blet'?s (?:train|do it|go)\b")
+# Words that would approve a job if typing could (it cannot: only the Approve button does). With a job waiting, the
+# advisor answers them by pointing at the button. "approved" alone is not here: "only approved content" is data.
+APPROVAL = _rx(r"\bi (?:hereby )?approve\b", r"\bapprove (?:it|this|that|now|the (?:job|plan|run|launch))\b",
+               r"\bgo ahead\b", r"\byes,? (?:start|run|launch|do it|go)\b", r"\blgtm\b", r"\bgreen light\b",
+               r"\bconfirm(?:ed)? (?:it|the (?:job|plan|launch|run))\b", r"\bstart it\b", r"\bproceed\b")
 INJECTION = _rx(r"\bignore (?:all |any |your |the |previous |prior |above |earlier )*(?:rules|instructions|"
                 r"guidelines|prompts?|constraints|policy|policies)\b",
                 r"\bdisregard (?:all |your |the |previous |prior )*(?:rules|instructions|guidelines)\b",
@@ -1193,6 +1199,7 @@ def extract(text: str, asked: str | None = None) -> Extraction:
     result.retracts = _retractions(stripped)
     result.wrong = bool(_WRONG.search(stripped))
     result.launch_request = bool(LAUNCH.search(stripped))
+    result.approval = bool(APPROVAL.search(stripped))
     correction = bool(CORRECTION.search(stripped))
 
     quantities = find_quantities(stripped)

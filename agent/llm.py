@@ -23,9 +23,10 @@ from typing import Any, Iterator
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from agent import conversations, prompts
+from agent.brain import replaced_updates
 from agent.citations import citations_of, search_passages
-from agent.conversations import transcript_row
-from agent.events import AssistantMessage, ApprovalRequest, Event, Question, RecommendationEvent, ToolStep
+from agent.events import (AssistantMessage, ApprovalRequest, Event, JobUpdate, Question, RecommendationEvent, Results,
+                          ToolStep, UserMessage)
 from agent.extract import MAX_CHARS
 from agent.toolset import NEEDS_APPROVAL, TOOLS
 from tools.data import inspect_dataset, summarize
@@ -99,7 +100,7 @@ class LLMBrain:
     def turn(self, conversation_id: str, user_text: str, attachments: list[str] | None = None) -> Iterator[Event]:
         interview = conversations.load(conversation_id)
         text = (user_text or "")[:MAX_CHARS]
-        conversations.add_message(conversation_id, "user", text, {"attachments": list(attachments or [])})
+        conversations.append(conversation_id, [UserMessage(text, list(attachments or []))])
         events: list[Event] = []
         notes = []
         for path in attachments or []:
@@ -122,14 +123,14 @@ class LLMBrain:
         self._store(conversation_id, events)
         yield from events
 
-    def after_decision(self, conversation_id: str, job_id: str, approved: bool) -> Iterator[Event]:
-        """Resume the paused launch call after the user's Approve or Reject click."""
+    def after_decision(self, conversation_id: str, job_id: str, approved: bool) -> list[Event]:
+        """Resume the paused launch call after the user's Approve or Reject click; the events are stored."""
         from langgraph.types import Command
 
         interview = conversations.load(conversation_id)
         paused = interview.awaiting
         if not paused or paused.get("job_id") != job_id:
-            return iter(())
+            return []
         if approved:
             decision = {"type": "edit", "edited_action": {"name": "request_launch",
                                                           "args": {"plan": paused["plan"], "job_id": job_id}}}
@@ -139,7 +140,7 @@ class LLMBrain:
         events = list(self._run(Command(resume={"decisions": [decision]}), conversation_id, interview))
         conversations.save(conversation_id, interview)
         self._store(conversation_id, events)
-        return iter(events)
+        return events
 
     # ------------------------------------------------------------------------------------------------------------
     def _run(self, graph_input: Any, cid: str, interview) -> list[Event]:
@@ -205,10 +206,11 @@ class LLMBrain:
                 interview.job_ids.append(created["job_id"])
                 interview.awaiting = {"job_id": created["job_id"], "plan": plan}
                 interview.stage = "launch_requested"
-                events.append(ApprovalRequest(created["job_id"], plan, created.get("estimate")))
+                events.extend(replaced_updates(created["job_id"]))
                 events.append(AssistantMessage(prompts.LAUNCH_REQUESTED.format(job_id=created["job_id"])))
+                events.append(ApprovalRequest(created["job_id"], plan, created.get("estimate")))
         return events
 
     @staticmethod
     def _store(cid: str, events: list[Event]) -> None:
-        conversations.add_messages(cid, [transcript_row(e) for e in events])
+        conversations.append(cid, events)

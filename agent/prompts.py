@@ -127,6 +127,9 @@ LAUNCH_TOO_EARLY = ("There is no plan to launch yet — let's finish the picture
                     "can review.")
 LAUNCH_REQUESTED = ("Job {job_id} is ready and waiting for your approval. Review the plan and the estimate, then "
                     "press Approve to start it, or Reject to drop it.")
+TYPED_APPROVAL = ("Typing cannot approve a job — only the Approve button can, so that nothing you paste or a document "
+                  "says ever starts training. Job {job_id} is waiting: press Approve below (or in the job panel) to "
+                  "start it, or Reject to drop it.")
 LAUNCH_NEEDS_DATA = ("To launch, attach your training data file (JSONL or CSV) first; I'll check it and fill it into "
                      "the plan.")
 LAUNCH_UNAVAILABLE = "I can't create the job right now: {error}"

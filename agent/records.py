@@ -27,5 +27,7 @@ class Message(SQLModel, table=True):
     conversation_id: str = Field(foreign_key="conversation.id")
     role: str  # user | assistant | tool
     content: str
-    meta: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    meta: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # {"event": agent.events dict}
     created_at: datetime = timestamp_field()
+    # 0004_conversation_events
+    event_key: Optional[str] = None  # unique per conversation when set: an event recorded exactly once

@@ -7,17 +7,23 @@ answers are keyed by fact, which only the offline brain's questions carry. Print
 "facts": {fact: value or null} (what the advisor finally held), "plan"}.
 
 ask: reads lines from stdin (works when piped), prints the advisor's events. `/attach PATH` attaches a data
-file to the next message; `/quit` ends. Jobs are approved outside the conversation: `tunewise jobs approve ID`.
+file to the next message; `/approve JOB` and `/reject JOB` are the terminal's Approve and Reject buttons (typing
+"I approve" in a message approves nothing); `/wait` follows the conversation's jobs until none waits, validates,
+queues or runs, printing their milestones and results as `agent.milestones` stores them; `/quit` ends (a job
+still running is interrupted and can be resumed later, in the app or with `tunewise jobs resume`).
 """
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
+import time
 from pathlib import Path
 
-from agent import brain, conversations, prompts
-from agent.events import ApprovalRequest, Question, RecommendationEvent, ToolStep
+from agent import brain, conversations, milestones, prompts
+from agent.events import ApprovalRequest, Question, RecommendationEvent, Results, ToolStep, UserMessage
+from trainer import jobs, runner
 from trainer.state.errors import UserError
 from trainer.state.vocabulary import approach_label
 
@@ -91,16 +97,44 @@ def advise_command(args) -> int:
     return 0
 
 
+WAIT_POLL_S = 1.0  # seconds between looks at the conversation while `/wait` follows its jobs
+
+
 def _print_event(event) -> None:
+    if isinstance(event, UserMessage):
+        return  # the user's own words are on the screen already
     if isinstance(event, ToolStep):
         print(f"  · {event.name}: {event.summary}")
-    elif isinstance(event, RecommendationEvent):
-        return  # its message follows
     elif isinstance(event, ApprovalRequest):
         print(f"\n[approval needed] job {event.job_id}: {event.plan.get('summary', '')}")
-        print(f"  approve it with: tunewise jobs approve {event.job_id}")
+        print(f"  approve it with: /approve {event.job_id}   (or reject it with /reject {event.job_id})")
+    elif isinstance(event, Results):
+        print(f"\n[results] {event.text}")
+        for name, value in ((event.report or {}).get("loss") or {}).items():
+            print(f"  test loss, {name}: {value:.4f} nats/token")
     else:
         print(f"\nadvisor: {event.text}")
+
+
+def _decide(cid: str, command: str, job_id: str) -> None:
+    """The terminal's Approve / Reject button. Approving starts this session's job runner and milestone thread."""
+    who = f"{getpass.getuser()} (tunewise ask)"
+    try:
+        if command == "/approve":
+            runner.start_runner()
+            milestones.start()
+            decided = brain.approve(cid, job_id, approver=who)
+        else:
+            decided = brain.reject(cid, job_id, by=who)
+    except UserError as exc:
+        print(f"  ⚠ {exc}")
+        return
+    for event in decided:
+        _print_event(event)
+
+
+def _busy(cid: str) -> bool:
+    return bool(jobs.list_jobs(state=(jobs.VALIDATING, jobs.QUEUED, jobs.RUNNING), conversation_id=cid, limit=1))
 
 
 def ask_command(args) -> int:
@@ -108,22 +142,51 @@ def ask_command(args) -> int:
     interactive = sys.stdin.isatty()
     print(f"conversation {cid} — {prompts.GREETING}" if interactive else f"conversation {cid}")
     attachments: list[str] = []
-    while True:
-        if interactive:
-            print("\nyou> ", end="", flush=True)
-        line = sys.stdin.readline()
-        if not line:
-            break
-        line = line.rstrip("\n")
-        if line.strip() in ("/quit", "/exit"):
-            break
-        if line.startswith("/attach "):
-            attachments.append(line[len("/attach "):].strip())
-            print(f"  (will attach {attachments[-1]} to your next message)")
-            continue
-        if not interactive:
-            print(f"\nyou: {line}")
-        for event in brain.turn(cid, line, attachments or None):
+    shown = conversations.event_count(cid)  # what is on the screen; later events (milestones) are printed as they land
+
+    def catch_up() -> None:
+        nonlocal shown
+        later = conversations.events(cid)[shown:]
+        shown += len(later)
+        for event in later:
             _print_event(event)
-        attachments = []
+
+    try:
+        while True:
+            if interactive:
+                print("\nyou> ", end="", flush=True)
+            line = sys.stdin.readline()
+            if not line:
+                break
+            line = line.rstrip("\n")
+            command, _, arg = line.strip().partition(" ")
+            if command in ("/quit", "/exit"):
+                break
+            if command == "/attach":
+                attachments.append(arg.strip())
+                print(f"  (will attach {attachments[-1]} to your next message)")
+                continue
+            if command in ("/approve", "/reject"):
+                catch_up()
+                _decide(cid, command, arg.strip())
+                shown = conversations.event_count(cid)
+                continue
+            if command == "/wait":
+                while True:
+                    catch_up()
+                    if not _busy(cid) and not milestones.sync():
+                        break
+                    time.sleep(WAIT_POLL_S)
+                catch_up()
+                continue
+            if not interactive:
+                print(f"\nyou: {line}")
+            catch_up()
+            for event in brain.turn(cid, line, attachments or None):
+                _print_event(event)
+            shown = conversations.event_count(cid)
+            attachments = []
+    finally:
+        milestones.stop()
+        runner.stop_runner()
     return 0

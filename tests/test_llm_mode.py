@@ -67,7 +67,7 @@ def test_the_recommendation_comes_from_the_engine_tool():
     assert rec["approach"] == "prompt_engineering" and rec["citations"][0]["source"] == "prompt-engineering.md"
     assert isinstance(events[-1], AssistantMessage) and "prompt engineering" in events[-1].text
     assert conversations.load(cid).recommendation["approach"] == "prompt_engineering"
-    assert [m["role"] for m in conversations.messages(cid)] == ["user", "tool", "assistant", "assistant"]
+    assert [e.type for e in conversations.events(cid)] == ["user", "tool", "recommendation", "message"]
 
 
 PUBLIC = [json.loads(line) for line in (Path(__file__).resolve().parents[2] / "shared" / "scenarios" /
@@ -139,10 +139,10 @@ def test_a_launch_pauses_for_approval_and_resumes_after_the_users_click(data_fil
     assert job.config["data"]["train"] == str(data_file)
 
     monkeypatch.setattr(brain, "get_brain", lambda: agent_brain)
-    after = list(brain.approve(cid, request.job_id, approver="alice"))
+    after = brain.approve(cid, request.job_id, approver="alice")
     assert any(isinstance(e, ToolStep) and e.name == "request_launch" for e in after)
     assert any(isinstance(e, AssistantMessage) and "approved" in e.text for e in after)
-    assert isinstance(after[-1], JobUpdate)
+    assert isinstance(after[0], JobUpdate) and after[0].detail == "approved by alice"
     assert [j.id for j in jobs_in_db()] == [request.job_id]  # resuming reported the job; it made no second one
     assert jobs_in_db()[0].approved_by == "alice"
 
@@ -158,7 +158,7 @@ def test_a_rejected_launch_is_cancelled_and_the_model_is_told(data_file, monkeyp
     request = next(e for e in agent_brain.turn(cid, "launch", attachments=[str(data_file)])
                    if isinstance(e, ApprovalRequest))
     monkeypatch.setattr(brain, "get_brain", lambda: agent_brain)
-    after = list(brain.reject(cid, request.job_id))
+    after = brain.reject(cid, request.job_id, by="alice")
     assert any(isinstance(e, AssistantMessage) and "nothing will run" in e.text for e in after)
     assert jobs_in_db()[0].state == "cancelled" and jobs_in_db()[0].approved_by is None
 

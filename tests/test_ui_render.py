@@ -46,22 +46,38 @@ def test_recommendation_card_has_approach_reasons_alternatives_changes_cost_and_
                  "fine-tuning", "What would change this", "$20–$2,000", "1–7 days", "<details><summary>[1] How much "
                  "training data", "200-500 examples for format tasks"):
         assert part in card, part
-    msg = render.recommendation_message(REC)
-    assert msg["options"] == [{"value": "say:launch the training plan", "label": "Launch this plan"}]
+    assert "options" not in render.recommendation_message(REC), "its Launch button comes from the state"
 
 
-def test_approval_buttons_exist_only_while_the_job_awaits_approval():
+def test_the_buttons_that_apply_go_under_the_last_message_wherever_the_card_is():
+    from agent.actions import NextStep
+    from ui import transcript
+
+    chat = [{"role": "assistant", "content": "plan card"}, {"role": "assistant", "content": "a later answer"}]
+    waiting = transcript.with_options(chat, transcript.options_for(NextStep("sft-1", False), False), None)
+    assert "options" not in waiting[0]
+    assert [o["value"] for o in waiting[-1]["options"]] == ["approve:sft-1", "reject:sft-1"]
+    launch = transcript.options_for(NextStep(None, True), False)
+    assert [o["value"] for o in launch] == ["say:launch the training plan"]
+    assert transcript.options_for(NextStep(None, False), False) == []
+    image_last = chat + [{"role": "assistant", "content": {"path": "/x.png"}}]
+    shown = transcript.with_options(image_last, launch, NextStep(None, True))
+    assert len(shown) == 4 and shown[-1]["options"] == launch, "an image cannot carry buttons: a message does"
+
+
+def test_the_plan_card_says_what_became_of_its_job():
     plan = {"summary": "sft of smollm2"}
     config = {"kind": "sft", "model": {"base": "smollm2-135m-instruct", "max_seq_len": 512},
               "data": {"train": "/u/x/examples.jsonl"}, "lora": {"method": "lora", "r": 16},
               "training": {"epochs": 3.0, "learning_rate": 2e-4, "batch_size": 8}}
     waiting = render.approval_message("sft-1", plan, {"usd": [20, 2000]}, config, "awaiting_approval", None)
-    assert [o["value"] for o in waiting["options"]] == ["approve:sft-1", "reject:sft-1"]
     assert "Nothing runs until you press Approve" in waiting["content"] and "examples.jsonl" in waiting["content"]
     approved = render.approval_message("sft-1", plan, None, config, "running", "alice")
     assert "options" not in approved and "Approved by alice" in approved["content"]
-    rejected = render.approval_message("sft-1", plan, None, config, "cancelled", None)
+    rejected = render.approval_message("sft-1", plan, None, config, "cancelled", None, "rejected by alice")
     assert "options" not in rejected and "Rejected" in rejected["content"]
+    replaced = render.approval_message("sft-1", plan, None, config, "cancelled", None, "replaced by sft-2")
+    assert "Replaced** by job `sft-2`" in replaced["content"] and "Rejected" not in replaced["content"]
 
 
 def test_job_panel_shows_progress_eta_and_latest_metrics_even_when_the_last_row_is_an_evaluation():

@@ -65,6 +65,7 @@ def guidance_index(tmp_path_factory) -> Path:
 def serve_app(tunewise_home, guidance_index):
     """Start the real app (and the job runner) in this process; returns `start(auth=None) -> url`. Everything is
     shut down after the test."""
+    from agent import milestones
     from trainer.runner import start_runner, stop_runner
     from ui import app
 
@@ -73,6 +74,7 @@ def serve_app(tunewise_home, guidance_index):
 
     def start(auth=None) -> str:
         start_runner(poll_s=0.2)
+        milestones.start(poll_s=0.3)  # what `tunewise chat` starts with the app
         port = free_port()
         started.append(app.serve("127.0.0.1", port, auth=auth, block=False, quiet=True))
         return f"http://127.0.0.1:{port}/"
@@ -80,6 +82,7 @@ def serve_app(tunewise_home, guidance_index):
     yield start
     for demo in started:
         demo.close()
+    milestones.stop()
     stop_runner()
 
 

@@ -25,7 +25,8 @@ class LaunchRefused(UserError):
 
 
 def create_launch_request(plan: dict, conversation_id: str | None = None) -> dict:
-    """Create a job in state awaiting_approval from a plan; return {job_id, state, plan, estimate}. The job's
+    """Create a job in state awaiting_approval from a plan, replacing the conversation's job still awaiting approval
+    (it ends cancelled, "replaced by <new id>"); return {job_id, state, plan, estimate}. The job's
     pre-flight probe starts in the background at once (trainer.preflight.measure_in_background): its estimate
     reads "measuring" until the probe has measured this config on this machine. The plan's `production_cost`
     (the advisor's cost band at production scale) is kept apart from it, under `estimate["production"]`; a plan
@@ -38,7 +39,8 @@ def create_launch_request(plan: dict, conversation_id: str | None = None) -> dic
         raise LaunchRefused(f"the training data {train or '(none)'} does not exist; attach the data file first")
     parse_config(config, source="plan")
     estimate = preflight.pending_estimate(plan.get("production_cost"), plan.get("target_seconds"))
-    job = jobs.create_job(config, conversation_id=conversation_id, estimate=estimate)
+    job = jobs.create_job(config, conversation_id=conversation_id, estimate=estimate,
+                          replace_pending=True)  # one job awaiting approval per conversation
     preflight.measure_in_background(job.id)
     return {"job_id": job.id, "state": job.state, "plan": plan, "estimate": estimate}
 

@@ -155,8 +155,10 @@ def end_token_ids(tokenizer) -> list[int]:
 
 @torch.no_grad()
 def generate(model, tokenizer, conversations: list[list[dict[str, str]]], max_new_tokens: int,
-             batch_size: int = 8) -> list[str]:
-    """Greedy answers to chat conversations (each ending with a user turn), batched with left padding."""
+             batch_size: int = 8, temperature: float = 0.0) -> list[str]:
+    """Answers to chat conversations (each ending with a user turn), batched with left padding: greedy at
+    temperature 0 (the evaluation), sampled at that temperature otherwise (the Try-it box)."""
+    sampling = temperature > 0
     model.eval()
     device = next(model.parameters()).device
     answers = []
@@ -167,9 +169,9 @@ def generate(model, tokenizer, conversations: list[list[dict[str, str]]], max_ne
             texts = [tokenizer.apply_chat_template(c, tokenize=False, add_generation_prompt=True)
                      for c in conversations[start:start + batch_size]]
             enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(device)
-            out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, num_beams=1,
+            out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=sampling, num_beams=1,
                                  eos_token_id=end_token_ids(tokenizer), pad_token_id=tokenizer.pad_token_id,
-                                 temperature=None, top_p=None, top_k=None)
+                                 temperature=temperature if sampling else None, top_p=None, top_k=None)
             answers += tokenizer.batch_decode(out[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
     finally:
         tokenizer.padding_side = side
@@ -410,11 +412,17 @@ def _load_run(run_dir: str):
     raise UserError(f"{run} has no adapter/ or model/ yet: the job has not finished training")
 
 
-def try_prompt(run_dir: str | Path, prompt: str, max_new_tokens: int = 128) -> dict[str, str]:
-    """Answer one prompt with the base model (given the run's few-shot prompt) and the tuned model, greedily."""
+def try_prompt(run_dir: str | Path, prompt: str, max_new_tokens: int = 128, temperature: float = 0.0,
+               models: tuple[str, ...] = ("base", "tuned")) -> dict[str, str]:
+    """Answer one prompt with the base model (given the run's few-shot prompt) and/or the tuned model: greedily at
+    temperature 0, sampled above. `models` picks which answer ("base", "tuned"), so a UI can show each as it comes."""
     tuned, base, tokenizer, shots = _load_run(str(Path(run_dir).resolve()))
     request = [{"role": "user", "content": prompt}]
-    tuned_answer = generate(tuned, tokenizer, [request], max_new_tokens)[0]
-    with as_base(tuned, base):
-        base_answer = generate(base, tokenizer, [few_shot_prompt(shots, request)], max_new_tokens)[0]
-    return {"base": base_answer, "tuned": tuned_answer}
+    answers = {}
+    if "tuned" in models:
+        answers["tuned"] = generate(tuned, tokenizer, [request], max_new_tokens, temperature=temperature)[0]
+    if "base" in models:
+        with as_base(tuned, base):
+            answers["base"] = generate(base, tokenizer, [few_shot_prompt(shots, request)], max_new_tokens,
+                                       temperature=temperature)[0]
+    return answers

@@ -161,6 +161,7 @@ def job_summary(job_id: str) -> dict[str, Any]:
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
         "result": job.result,
+        "cancel_reason": job.cancel_reason,
     }
 
 
@@ -268,14 +269,21 @@ def _error_values(code: str, message: str, param: str | None = None, details: li
 
 
 def create_job(config: dict, conversation_id: str | None = None, estimate: dict | None = None,
-               parent_id: str | None = None) -> Job:
+               parent_id: str | None = None, replace_pending: bool = False) -> Job:
     """A new job in `awaiting_approval` holding exactly `config` (validated, defaults filled in) and the pre-flight
     `estimate` the user is shown (see trainer.preflight.probe). Raises ConfigError naming every bad field, and
-    JobError when the conversation or the parent job does not exist. Nothing here can approve the job."""
+    JobError when the conversation or the parent job does not exist. Nothing here can approve the job.
+
+    replace_pending: the conversation keeps at most one job awaiting approval (DESIGN.md): every job of it still
+    awaiting approval ends `cancelled` with cancel_reason "replaced by <new id>", in the same transaction as the
+    insert, so two launch requests racing each other still leave exactly one waiting job (`replaced_jobs` lists
+    them)."""
     parsed = parse_config(config if not isinstance(config, JobConfig) else config.to_dict(), "job config")
     job_id = f"{parsed.kind.replace('_', '-')}-{secrets.token_hex(4)}"
     run_dir = home.runs_dir() / job_id
     with db.session() as s:
+        if replace_pending and conversation_id is not None:
+            _replace_pending(s, conversation_id, job_id)  # first, so the write lock is taken before any read
         # The conversation's row class belongs to agent/, above this layer: ask the shared schema directly.
         if conversation_id is not None and s.exec(
                 sql_text("SELECT 1 FROM conversation WHERE id = :id").bindparams(id=conversation_id)).first() is None:
@@ -290,6 +298,31 @@ def create_job(config: dict, conversation_id: str | None = None, estimate: dict 
         s.add(JobEvent(job_id=job_id, level="info", message="created; awaiting approval"))
         s.commit()
     return job
+
+
+def _replace_pending(s, conversation_id: str, new_id: str) -> None:
+    """Inside `create_job`'s transaction: cancel the conversation's jobs awaiting approval, naming `new_id`. The
+    UPDATE takes SQLite's write lock, so a concurrent create_job waits and then replaces this one's job."""
+    now = db.utcnow()
+    reason = f"replaced by {new_id}"
+    # One UPDATE … RETURNING, with no read before it: the jobs it finds are the ones it locked and moved.
+    ids = [row[0] for row in s.connection().execute(
+        update(Job).where(Job.conversation_id == conversation_id, Job.state == AWAITING_APPROVAL)
+        .values(state=CANCELLED, cancel_reason=reason, updated_at=now, finished_at=now).returning(Job.id))]
+    for old_id in ids:
+        s.add(JobEvent(job_id=old_id, level="info", message=f"cancelled before approval: {reason}"))
+
+
+def replaced_jobs(job_id: str) -> list[Job]:
+    """The jobs that `job_id` replaced before their approval (see create_job's replace_pending)."""
+    with db.session() as s:
+        return list(s.exec(select(Job).where(Job.cancel_reason == f"replaced by {job_id}").order_by(Job.id)))
+
+
+def pending_job(conversation_id: str) -> Job | None:
+    """The conversation's job awaiting approval (at most one when every launch goes through replace_pending)."""
+    found = list_jobs(state=AWAITING_APPROVAL, conversation_id=conversation_id, limit=1)
+    return found[0] if found else None
 
 
 def set_estimate(job_id: str, estimate: dict, config: dict | None = None) -> Job:
@@ -482,25 +515,27 @@ def describe_changes(job: Job, changed: list[str]) -> str:
 # cancel and resume
 
 
-def cancel_job(job_id: str, wait: bool = False, grace_s: float = CANCEL_GRACE_S) -> Job:
+def cancel_job(job_id: str, wait: bool = False, grace_s: float = CANCEL_GRACE_S, reason: str | None = None) -> Job:
     """Cancel a job. Before it runs: cancelled at once. Running: SIGTERM to its process group, so it stops at the
     next step boundary after saving a checkpoint; the state becomes `cancelled` when the process has exited (the
     runner sends SIGKILL after `grace_s`). With `wait=True` this call waits for that itself (the CLI does).
+    `reason` ("rejected by alice", "cancelled by alice") is kept in cancel_reason and the event log.
     Cancelling a finished job, or cancelling twice, raises JobError."""
     job = get_job(job_id)
     if job.state in TERMINAL:
         raise JobError(f"job {job_id} is already {job.state}; there is nothing to cancel", f"already_{job.state}", "job_id")
+    why = f": {reason}" if reason else ""
     if job.state != RUNNING:
         if transition(job_id, [AWAITING_APPROVAL, VALIDATING, QUEUED, INTERRUPTED], CANCELLED,
-                      f"cancelled while {job.state}"):
+                      f"cancelled while {job.state}{why}", cancel_reason=reason):
             return get_job(job_id)
-        return cancel_job(job_id, wait, grace_s)  # it moved meanwhile (e.g. the runner just started it)
+        return cancel_job(job_id, wait, grace_s, reason)  # it moved meanwhile (e.g. the runner just started it)
     if job.cancel_requested_at is not None:
         raise JobError(f"job {job_id}: cancel was already requested at {job.cancel_requested_at:%H:%M:%S}; it is saving "
                        "its last checkpoint and stops within the grace period", "cancel_pending", "job_id")
-    if not transition(job_id, [RUNNING], RUNNING, "cancel requested: stopping at the next step boundary",
-                      "warning", cancel_requested_at=db.utcnow()):
-        return cancel_job(job_id, wait, grace_s)
+    if not transition(job_id, [RUNNING], RUNNING, f"cancel requested{why}: stopping at the next step boundary",
+                      "warning", cancel_requested_at=db.utcnow(), cancel_reason=reason):
+        return cancel_job(job_id, wait, grace_s, reason)
     signal_job(get_job(job_id), signal.SIGTERM)
     if wait:
         return wait_for_cancel(job_id, grace_s)

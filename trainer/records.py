@@ -43,6 +43,8 @@ class Job(SQLModel, table=True):
     error_details: Optional[list] = Field(default=None, sa_column=Column(JSON))  # located errors, e.g. data lines
     # 0003_job_phase
     phase: Optional[dict] = Field(default=None, sa_column=Column(JSON))  # trainer.progress.report_phase's last row
+    # 0004_conversation_events
+    cancel_reason: Optional[str] = None  # why it was cancelled: "replaced by <job id>", "rejected by <user>", …
 
 
 class JobMetric(SQLModel, table=True):

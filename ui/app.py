@@ -4,18 +4,22 @@ conversations beside it.
 
     tunewise chat [--host 127.0.0.1] [--port 7860] [--auth USER:PASSWORD | --auth FILE]
 
-A thin shell: the handlers below call `ui.backend` (the advisor and the job system) and `ui.render` (messages
-and cards). Per-user state lives in `gr.State` (this browser tab), `gr.BrowserState` (the last conversation, so
+A thin shell: the handlers below call `ui.backend` (the advisor and the job system), `ui.transcript` (the stored
+events → chat messages, with the buttons that apply now under the last one) and `ui.render` (cards). Job
+milestones and results are stored by the back end (`agent.milestones`, started with the app); the timer only
+redraws. Per-user state lives in `gr.State` (this browser tab), `gr.BrowserState` (the last conversation, so
 closing the browser and coming back reopens it) and the database; nothing user-specific is a module global.
 
 Every handler has an `api_name`, so the whole flow can be driven with `gradio_client` (tests/test_ui_server.py):
 
     /send(message)            a user message {"text", "files"}; streams the chat
     /act(action)              say:TEXT | approve:JOB | reject:JOB (what the buttons inside the chat send)
-    /poll()                   job panel, milestones and results into the chat (the 1-second timer's call)
-    /cancel() /resume()       the job panel's buttons
-    /apply_settings(...)      edited plan settings → a new job awaiting approval
-    /try_it(prompt)           one prompt to the base and the tuned model
+    /poll()                   the chat when it changed, the job panel, its buttons, the job list (the timer's call)
+    /approve_in_panel() /reject_in_panel()   the job panel's own Approve and Reject
+    /ask_cancel() /cancel()   Cancel asks for confirmation first; /cancel is the confirmation
+    /resume()                 the job panel's Resume
+    /apply_settings(...)      edited plan settings → a new job awaiting approval (it replaces the waiting one)
+    /try_it(prompt, max_new_tokens, temperature)   one prompt to the base and the tuned model
     /open_conversation(id) /new_conversation() /save_profile(rows)
 """
 
@@ -27,19 +31,20 @@ apply_offline_env()  # before gradio is imported
 
 import argparse  # noqa: E402
 import getpass  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any, Iterator  # noqa: E402
 
 import gradio as gr  # noqa: E402
-import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402 - the Agg canvas, no pyplot: safe in request threads
 from starlette.middleware import Middleware  # noqa: E402
 
+from agent import milestones  # noqa: E402
+from agent.events import AssistantMessage  # noqa: E402
 from trainer.runner import start_runner, stop_runner  # noqa: E402
 from trainer.state.errors import UserError  # noqa: E402
 from trainer.state.home import ensure_home  # noqa: E402
 from trainer.state.vocabulary import JobState  # noqa: E402
-from ui import access, backend, render, sanitize, uploads  # noqa: E402
+from ui import access, backend, render, sanitize, transcript, uploads  # noqa: E402
 
 POLL_S = 1.0  # the job panel's refresh interval, seconds
 STREAM_CHUNKS = 6  # an assistant message is revealed in at most this many steps
@@ -78,75 +83,13 @@ def _new_session() -> dict:
 
 
 def history(conversation_id: str | None) -> list[dict]:
-    """The whole chat of a conversation, rendered from the database (the same in every tab and after a reload)."""
+    """The whole chat of a conversation, drawn from its stored events and the state of its jobs (the same in
+    every tab and after a reload), with the buttons that apply now under the last message."""
     if not conversation_id:
-        return [render.welcome_message()]
-    stored = backend.transcript(conversation_id)
-    out = [render.welcome_message(with_examples=not stored)]
-    last_rec_index = max((i for i, m in enumerate(stored) if (m.get("meta") or {}).get("type") == "recommendation"),
-                         default=None)
-    rec = backend.recommendation(conversation_id) if last_rec_index is not None else None
-    jobs_by_id = {j.id: j for j in backend.conversation_jobs(conversation_id)}
-    skip_rec_text = False
-    for i, m in enumerate(stored):
-        meta = m.get("meta") or {}
-        kind = meta.get("type") or meta.get("ui")
-        content = m.get("content") or ""
-        if m["role"] == "user":
-            names = [Path(p).name for p in meta.get("attachments") or []]
-            names += meta.get("refused_files") or []
-            shown = sanitize.user_text(content) + ("".join(f"\n\n📎 {render.esc(n)}" for n in names) if names else "")
-            out.append({"role": "user", "content": shown or "(no text)"})
-        elif m["role"] == "tool":
-            summary = content.split("] ", 1)[-1] if content.startswith("[") else content
-            out.append(render.tool_step(meta.get("name", "tool"), meta.get("args"), summary))
-        elif kind == "recommendation" and i == last_rec_index and rec:
-            out.append(render.recommendation_message(rec, passages=backend.passages_for(rec.get("citations") or [])))
-            skip_rec_text = True
-        elif kind == "message" and skip_rec_text and "My recommendation:" in content:
-            skip_rec_text = False
-            preface = content.split("My recommendation:", 1)[0]
-            if preface.strip() and out and out[-1].get("content"):
-                out[-1] = {**out[-1], "content": render.esc(preface.strip()) + "\n\n" + out[-1]["content"]}
-        elif kind == "approval":
-            job_id = backend.approval_job_id(m)
-            job = jobs_by_id.get(job_id)
-            if job is None:
-                out.append({"role": "assistant", "content": content})
-                continue
-            summary = content.split("approval: ", 1)[-1] if "approval: " in content else ""
-            out.append(render.approval_message(job.id, {"summary": summary}, job.estimate, job.config, job.state,
-                                               job.approved_by))
-        elif kind == "upload_report" and meta.get("mapping_options"):
-            out.append({"role": "assistant", "content": content, "options": meta["mapping_options"]})
-        elif kind == "results":
-            out.append({"role": "assistant", "content": content})
-            for path in meta.get("files") or []:
-                served = access.artifact_for_chat(path, conversation_id)  # a copy for this response, never runs/
-                if served:
-                    out.append({"role": "assistant", "content": {"path": served, "alt_text": Path(path).stem}})
-        else:
-            out.append({"role": "assistant", "content": content})
-    return out
-
-
-def _event_message(event: dict, conversation_id: str) -> dict | None:
-    """One live advisor event as a chat message (the stored transcript renders the same way on reload)."""
-    kind = event.get("type")
-    if kind == "tool":
-        return render.tool_step(event["name"], event.get("args"), event.get("summary", ""))
-    if kind == "recommendation":
-        rec = event["recommendation"]
-        return render.recommendation_message(rec, passages=backend.passages_for(rec.get("citations") or []))
-    if kind == "approval" and event.get("job_id"):
-        job = backend.job(event["job_id"])
-        return render.approval_message(job.id, event.get("plan") or {}, job.estimate or event.get("estimate"),
-                                       job.config, job.state, job.approved_by)
-    if kind == "job":
-        return {"role": "assistant", "content": render.milestone_text(event["job_id"], event["state"], {})
-                if event.get("state") != JobState.VALIDATING else f"Job `{event['job_id']}` approved — validating data."}
-    text = event.get("text") or ""
-    return {"role": "assistant", "content": text} if text else None
+        return transcript.conversation([], {}, None, backend.passages_for)
+    return transcript.conversation(backend.events(conversation_id), backend.jobs_by_id(conversation_id),
+                                   backend.next_step(conversation_id), backend.passages_for,
+                                   lambda path: access.artifact_for_chat(path, conversation_id))
 
 
 def _stream_text(chat: list[dict], text: str) -> Iterator[list[dict]]:
@@ -175,8 +118,7 @@ def _ensure_conversation(session: dict, request: gr.Request | None) -> str:
 
 
 def _last_upload_path(cid: str) -> str | None:
-    reports = [m for m in backend.transcript(cid) if (m.get("meta") or {}).get("ui") == "upload_report"]
-    return (reports[-1].get("meta") or {}).get("path") if reports else None
+    return backend.last_upload_path(cid)
 
 
 def _confirm_mapping(arg: str, session: dict, request: gr.Request | None) -> Iterator[tuple]:
@@ -188,7 +130,7 @@ def _confirm_mapping(arg: str, session: dict, request: gr.Request | None) -> Ite
     try:
         report = backend.confirm_mapping(cid, path, mapping)
     except UserError as exc:
-        backend.add_message(cid, "assistant", f"⚠ {render.esc(exc)}", {"ui": "error"})
+        backend.note(cid, "error", f"⚠ {render.esc(exc)}")
         yield history(cid), session, cid
         return
     upload = uploads.Upload(Path(path).name, Path(path), Path(path).stat().st_size)
@@ -205,6 +147,7 @@ def _turn(text: str, files: list[str], session: dict, request: gr.Request | None
         yield from _confirm_mapping(f"{_last_upload_path(cid)}|{text[4:].strip()}", session, request)
         return
     chat = history(cid)
+    chat[-1] = {k: v for k, v in chat[-1].items() if k != "options"}  # the old buttons go while the reply comes
     kept, refused = [u for u, _ in checked or []], []
     for path in files or []:
         upload = access.accept_upload(path, cid, request)
@@ -224,31 +167,27 @@ def _turn(text: str, files: list[str], session: dict, request: gr.Request | None
         chat.append({"role": "assistant", "content": "…", "metadata": {"title": "⏳ Thinking", "status": "pending"}})
         yield chat, session, cid
         chat.pop()
-        pending_rec = False
+        jobs_by_id: dict = {}
         try:
             for event in backend.turn(cid, text, [str(u.path) for u in kept]):
-                if event.get("type") == "message":
-                    if pending_rec and "My recommendation:" in event.get("text", ""):
-                        pending_rec = False
-                        continue
-                    for chat in _stream_text(chat, event.get("text", "")):
+                if isinstance(event, AssistantMessage):
+                    for chat in _stream_text(chat, event.text):
                         yield chat, session, cid
                     continue
-                pending_rec = event.get("type") == "recommendation"
-                message = _event_message(event, cid)
-                if message:
-                    chat.append(message)
-                    yield chat, session, cid
+                if getattr(event, "job_id", None) and event.job_id not in jobs_by_id:
+                    jobs_by_id = backend.jobs_by_id(cid)
+                chat += transcript.event_messages(event, jobs_by_id, backend.passages_for,
+                                                  lambda path: access.artifact_for_chat(path, cid))
+                yield chat, session, cid
         except UserError as exc:
-            backend.add_message(cid, "assistant", f"⚠ {exc}", {"ui": "error"})
+            backend.note(cid, "error", f"⚠ {render.esc(exc)}")
     else:  # only refused files and no text: the user's attempt is still recorded
-        backend.add_message(cid, "user", text, {"refused_files": [u.name for u in refused]})
+        backend.user_attempt(cid, text, [u.name for u in refused])
     for upload, report in zip(kept, reports):
-        backend.add_message(cid, "assistant", render.validation_report(upload.name, report),
-                            {"ui": "upload_report", "path": str(upload.path), "ok": report.get("ok"),
-                             "mapping_options": render.mapping_options(str(upload.path), report)})
+        backend.note(cid, "upload_report", render.validation_report(upload.name, report), path=str(upload.path),
+                     options=render.mapping_options(str(upload.path), report))
     for upload in refused:
-        backend.add_message(cid, "assistant", "⚠ " + upload.refused, {"ui": "upload_refused"})
+        backend.note(cid, "upload_refused", "⚠ " + upload.refused)
     yield history(cid), session, cid
 
 
@@ -263,6 +202,19 @@ def send(message: dict | None, session: dict, request: gr.Request) -> Iterator[t
     for chat, session, cid in _turn(text, files, session, request):
         yield {"text": "", "files": []}, chat, session, cid, gr.skip()
     yield {"text": "", "files": []}, chat, session, cid, _profile_table(cid)
+
+
+def _decide(verb: str, job_id: str, cid: str, request: gr.Request | None) -> None:
+    """Approve or Reject, from a button in the chat or in the job panel. A refusal (a second click, another tab
+    already decided, the job is gone or not this conversation's) is said in a toast and in the chat."""
+    try:
+        if verb == "approve":
+            backend.approve(cid, job_id, _approver(request))
+        else:
+            backend.reject(cid, job_id, _approver(request))
+    except UserError as exc:
+        gr.Warning(str(exc))
+        backend.note(cid, "info", f"ℹ {render.esc(exc)}")
 
 
 def act(action: str, session: dict, request: gr.Request) -> Iterator[tuple]:
@@ -284,28 +236,8 @@ def act(action: str, session: dict, request: gr.Request) -> Iterator[tuple]:
         gr.Warning("That button belongs to another conversation or has expired; reload the page.")
         yield gr.skip(), session, gr.skip(), gr.skip()
         return
-    job = _job_of_conversation(arg, cid)
-    if job is None:
-        gr.Warning(f"Job {arg} is not part of this conversation.")
-        yield gr.skip(), session, gr.skip(), gr.skip()
-        return
-    try:
-        if verb == "approve":
-            backend.approve(cid, job.id, _approver(request))
-        else:
-            backend.reject(cid, job.id)
-    except UserError as exc:  # a second click, another tab already decided, or the job is gone
-        gr.Warning(str(exc))
-        backend.post_once(cid, f"{job.id}:decision-refused:{time.time():.0f}", f"ℹ {render.esc(exc)}", {"ui": "note"})
+    _decide(verb, arg, cid, request)
     yield history(cid), session, cid, gr.skip()
-
-
-def _job_of_conversation(job_id: str, cid: str):
-    try:
-        job = backend.job(job_id)
-    except UserError:
-        return None
-    return job if job.conversation_id == cid else None
 
 
 def on_option(session: dict, request: gr.Request, evt: gr.SelectData) -> Iterator[tuple]:
@@ -316,87 +248,118 @@ def on_option(session: dict, request: gr.Request, evt: gr.SelectData) -> Iterato
 # The job panel
 
 
-def _plot_frame(rows: list[dict]):
+def _plot(rows: list[dict]) -> tuple[Figure, str]:
+    """The loss curves (train loss every logged step, eval loss at each evaluation) with a marker on every point,
+    so a single point shows; and a one-line caption with the latest values. An honest empty state when nothing
+    is logged yet."""
     train = [(r["step"], r["loss"]) for r in rows if r.get("loss") is not None]
     evals = [(r["step"], r["eval_loss"]) for r in rows if r.get("eval_loss") is not None]
     if len(train) > MAX_PLOT_POINTS:
         stride = len(train) // MAX_PLOT_POINTS + 1
         train = train[::stride] + [train[-1]]
-    # One placeholder point (no value) per series: a plot whose first data had no series never colours the lines
-    # it is given later (Gradio 6.31), and typed columns make both axes quantitative.
-    points = [(0, float("nan"), "train loss"), (0, float("nan"), "eval loss")]
-    points += [(s, v, "train loss") for s, v in train] + [(s, v, "eval loss") for s, v in evals]
-    return pd.DataFrame({"step": pd.Series([p[0] for p in points], dtype="int64"),
-                         "loss": pd.Series([p[1] for p in points], dtype="float64"),
-                         "series": pd.Series([p[2] for p in points], dtype="str")})
+    fig = Figure(figsize=(5.2, 3.0), dpi=100)
+    ax = fig.add_subplot()
+    if not train and not evals:
+        ax.text(0.5, 0.5, "No loss logged yet.\nThe curve starts at the first optimizer step.", ha="center",
+                va="center", transform=ax.transAxes, color="#666")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        fig.tight_layout()
+        return fig, "No loss values yet."
+    if train:
+        ax.plot(*zip(*train), marker="o", markersize=3 if len(train) > 30 else 5, linewidth=1.5, label="train loss")
+    if evals:
+        ax.plot(*zip(*evals), marker="s", markersize=6, linestyle="--", linewidth=1.2, label="eval loss")
+    ax.set_xlabel("optimizer step")
+    ax.set_ylabel("cross-entropy (nats/token)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper right", fontsize=8)
+    fig.tight_layout()  # keeps the tick labels inside the figure
+    parts = []
+    if train:
+        parts.append(f"train loss {train[-1][1]:.4g} at step {train[-1][0]}")
+    if evals:
+        parts.append(f"eval loss {evals[-1][1]:.4g} at step {evals[-1][0]}")
+    return fig, "Latest: " + " · ".join(parts) + f" ({len(train)} train, {len(evals)} eval points)."
 
 
-def _milestones(cid: str) -> None:
-    """Post each approved job's milestones (started, finished, failed…) and, once, its results into the chat."""
-    for job in backend.conversation_jobs(cid):
-        if not job.approved_by or job.state in (JobState.AWAITING_APPROVAL, JobState.VALIDATING):
-            continue
-        summary = backend.summary(job.id)
-        state = job.state
-        if state in (JobState.RUNNING, JobState.INTERRUPTED):
-            key = f"{job.id}:{state}:{job.attempt}"
-        else:
-            key = f"{job.id}:{state}"
-        if state == JobState.QUEUED and job.attempt:
-            continue  # a resumed job: "running" follows at once
-        backend.post_once(cid, key, render.milestone_text(job.id, state, summary), {"ui": "milestone", "job_id": job.id})
-        if state == JobState.SUCCEEDED:
-            report = backend.evaluation(job.id)
-            if report:
-                files = [str(p) for p in backend.eval_plots(job.id)]
-                backend.post_once(cid, f"{job.id}:results", render.results_markdown(job.id, report),
-                                  {"ui": "results", "type": "results", "job_id": job.id, "files": files})
-            else:
-                backend.post_once(cid, f"{job.id}:results", f"Job `{job.id}` wrote no evaluation report "
-                                  "(evaluation was switched off in its config).", {"ui": "results", "job_id": job.id})
+def _button_updates(job) -> list:
+    """Approve, Reject, Cancel and Resume enabled only where they apply to the panel's job."""
+    allowed = backend.controls(job)
+    return [gr.update(interactive=allowed[name]) for name in ("approve", "reject", "cancel", "resume")]
 
 
-def poll(session: dict, pstate: dict) -> tuple:
-    """The timer's tick: milestones into the chat, the chat when it changed (another tab, a finished job), and the
-    job panel. Cheap when nothing changed: every output not touched is skipped."""
+def poll(session: dict, pstate: dict, request: gr.Request) -> tuple:
+    """The timer's tick: the chat when it changed (another tab, a milestone the back end stored), the job panel,
+    its buttons and the job list. It only displays: milestones and results are stored by `agent.milestones`.
+    Cheap when nothing changed: every output not touched is skipped. A job of this conversation that ends while
+    the tab is open raises a notification."""
     cid = (session or {}).get("conversation_id")
     pstate = dict(pstate or {})
     skip = gr.skip()
+    listing = _job_list_update(request, pstate)
     if not cid:
         if pstate.get("conversation_id"):
-            pstate = {}
-            return (skip, render.job_panel(None), _plot_frame([]), "", pstate, *_settings_updates(None))
-        return (skip, skip, skip, skip, pstate, *([skip] * 10))
-    _milestones(cid)
+            pstate = {"jobs_listing": pstate.get("jobs_listing")}
+            fig, caption = _plot([])
+            return (skip, render.job_panel(None), fig, caption, "", pstate, *_settings_updates(None),
+                    *_button_updates(None), listing)
+        return (skip, skip, skip, skip, skip, pstate, *([skip] * 10), *([skip] * 4), listing)
     job_rows = backend.conversation_jobs(cid)
     # a job's estimate landing (measuring → measured, perhaps a sized config) redraws its plan card and settings
-    signature = [len(backend.transcript(cid))] + [f"{j.id}:{j.state}:{backend.estimate_status(j)}" for j in job_rows]
+    signature = [backend.event_count(cid)] + [f"{j.id}:{j.state}:{backend.estimate_status(j)}" for j in job_rows]
     chat = skip
     if pstate.get("conversation_id") != cid or pstate.get("signature") != signature:
         chat = history(cid)
-    job_id = backend.active_job_id(cid)
-    panel, plot, log = skip, skip, skip
-    if job_id:
-        summary = backend.summary(job_id)
-        rows = backend.metrics(job_id)
+    if pstate.get("conversation_id") == cid:
+        _notify_endings(pstate.get("states") or {}, job_rows)
+    job = backend.panel_job(cid)
+    panel, plot, caption, log = skip, skip, skip, skip
+    if job is not None:
+        summary = backend.summary(job.id)
+        rows = backend.metrics(job.id)
         panel = render.job_panel(summary, rows)
         last_metric = rows[-1]["id"] if rows else 0
-        if pstate.get("job_id") != job_id or pstate.get("metric_id") != last_metric:
-            plot = _plot_frame(rows)
-        events = backend.events(job_id)
+        if pstate.get("job_id") != job.id or pstate.get("metric_id") != last_metric:
+            plot, caption = _plot(rows)
+        events = backend.events_of_job(job.id)
         last_event = events[-1]["id"] if events else 0
-        if pstate.get("job_id") != job_id or pstate.get("event_id") != last_event:
+        if pstate.get("job_id") != job.id or pstate.get("event_id") != last_event:
             log = render.event_log(events)
         pstate.update(metric_id=last_metric, event_id=last_event)
     elif pstate.get("job_id") or pstate.get("conversation_id") != cid:
-        panel, plot, log = render.job_panel(None), _plot_frame([]), ""
-    awaiting = next((j.id for j in job_rows if j.state == JobState.AWAITING_APPROVAL), None)
+        panel, log = render.job_panel(None), ""
+        plot, caption = _plot([])
+    buttons = [skip] * 4
+    control_key = [job.id, job.state, job.cancel_requested_at is not None] if job is not None else None
+    if pstate.get("controls") != control_key or pstate.get("conversation_id") != cid:
+        buttons = _button_updates(job)
+    awaiting = next((j.id for j in job_rows if j.state == "awaiting_approval"), None)
     settings = [skip] * 10
     settings_key = f"{awaiting}:{next((backend.estimate_status(j) for j in job_rows if j.id == awaiting), '')}"
     if pstate.get("settings_job", "unset") != settings_key or pstate.get("conversation_id") != cid:
         settings = _settings_updates(awaiting)
-    pstate.update(conversation_id=cid, signature=signature, job_id=job_id, settings_job=settings_key)
-    return (chat, panel, plot, log, pstate, *settings)
+    pstate.update(conversation_id=cid, signature=signature, job_id=job.id if job else None, settings_job=settings_key,
+                  controls=control_key, states={j.id: j.state for j in job_rows})
+    return (chat, panel, plot, caption, log, pstate, *settings, *buttons, listing)
+
+
+def _notify_endings(before: dict[str, str], job_rows: list) -> None:
+    for job in job_rows:
+        was = before.get(job.id)
+        if was and was != job.state and job.state in backend.TERMINAL and job.approved_by:
+            (gr.Info if job.state == "succeeded" else gr.Warning)(
+                f"Job {job.id} {render.STATE_LABELS.get(job.state, job.state)} — see the chat.")
+
+
+def _job_list_update(request: gr.Request | None, pstate: dict):
+    """The job list, refreshed only when some job of this user changed (state or count)."""
+    rows = backend.job_list(_user(request))
+    key = [f"{r['job_id']}:{r['state']}:{r['verdict']}" for r in rows]
+    if pstate.get("jobs_listing") == key:
+        return gr.skip()
+    pstate["jobs_listing"] = key
+    return render.job_list_rows(rows)
 
 
 def _settings_updates(job_id: str | None) -> list:
@@ -414,35 +377,64 @@ def _settings_updates(job_id: str | None) -> list:
             gr.update(value=s["eval_examples"], interactive=True)]
 
 
-def _panel_job(session: dict) -> str | None:
+def _panel_job(session: dict):
     cid = (session or {}).get("conversation_id")
-    return backend.active_job_id(cid) if cid else None
+    return backend.panel_job(cid) if cid else None
 
 
-def cancel(session: dict) -> str:
-    job_id = _panel_job(session)
-    if not job_id:
+def decide_in_panel(verb: str):
+    """The job panel's own Approve / Reject: the same decision as the buttons in the chat."""
+    def handler(session: dict, request: gr.Request) -> tuple:
+        job = _panel_job(session)
+        if job is None or job.state != "awaiting_approval":
+            gr.Warning("No job awaits approval in this conversation.")
+            return gr.skip(), gr.skip()
+        _decide(verb, job.id, session["conversation_id"], request)
+        job = backend.job(job.id)
+        return history(session["conversation_id"]), render.job_panel(backend.summary(job.id))
+    handler.__name__ = f"{verb}_in_panel"
+    return handler
+
+
+def ask_cancel(session: dict) -> tuple:
+    """Cancel, first step: say what will happen and ask for confirmation."""
+    job = _panel_job(session)
+    if job is None or not backend.controls(job)["cancel"]:
         gr.Warning("There is no job to cancel.")
-        return gr.skip()
+        return gr.update(visible=False), gr.skip()
+    return gr.update(visible=True), (f"**Cancel job `{job.id}`?** It saves a checkpoint at the next step and stops; "
+                                     "a cancelled job cannot be resumed.")
+
+
+def cancel(session: dict, request: gr.Request) -> tuple:
+    """Cancel, confirmed."""
+    job = _panel_job(session)
+    if job is None:
+        gr.Warning("There is no job to cancel.")
+        return gr.update(visible=False), gr.skip()
     try:
-        backend.cancel(job_id)
-        gr.Info(f"Cancel requested for {job_id}: it saves a checkpoint and stops.")
+        backend.cancel(job.id, _approver(request))
+        gr.Info(f"Cancel requested for {job.id}: it saves a checkpoint and stops.")
     except UserError as exc:
         gr.Warning(str(exc))
-    return render.job_panel(backend.summary(job_id), backend.metrics(job_id))
+    return gr.update(visible=False), render.job_panel(backend.summary(job.id), backend.metrics(job.id))
+
+
+def keep_running() -> tuple:
+    return gr.update(visible=False), gr.skip()
 
 
 def resume(session: dict) -> str:
-    job_id = _panel_job(session)
-    if not job_id:
-        gr.Warning("There is no job to resume.")
+    job = _panel_job(session)
+    if job is None or not backend.controls(job)["resume"]:
+        gr.Warning("There is no interrupted job to resume.")
         return gr.skip()
     try:
-        backend.resume(job_id)
-        gr.Info(f"{job_id} resumes from its last checkpoint.")
+        backend.resume(job.id)
+        gr.Info(f"{job.id} resumes from its last checkpoint.")
     except UserError as exc:
         gr.Warning(str(exc))
-    return render.job_panel(backend.summary(job_id), backend.metrics(job_id))
+    return render.job_panel(backend.summary(job.id), backend.metrics(job.id))
 
 
 def apply_settings(method, base, epochs, learning_rate, lora_r, max_seq_len, batch_size, max_steps, eval_examples,
@@ -457,28 +449,46 @@ def apply_settings(method, base, epochs, learning_rate, lora_r, max_seq_len, bat
                 "lora_r": lora_r, "max_seq_len": max_seq_len, "batch_size": batch_size, "max_steps": max_steps,
                 "eval_examples": eval_examples}
     try:
-        new_id, plan, _ = backend.revise_job(cid, awaiting, settings)
+        new_id, _, _ = backend.revise_job(cid, awaiting, settings)
     except (UserError, ValueError, TypeError) as exc:
         gr.Warning(f"Settings not applied: {exc}")
         return gr.skip(), f"⚠ Settings not applied: {render.esc(exc)}"
-    backend.add_message(cid, "assistant", f"job {new_id} awaits your approval: {plan.get('summary', '')}",
-                        {"type": "approval", "job_id": new_id, "ui": "revised"})
     return history(cid), f"Job `{awaiting}` was replaced by `{new_id}` with your settings; approve it in the chat."
 
 
-def try_it(prompt: str, session: dict) -> tuple[str, str]:
+def try_it(prompt: str, max_new_tokens: float, temperature: float, session: dict) -> Iterator[tuple[str, str]]:
+    """Both models answer the same prompt; each column says it is generating until its answer is there."""
     cid = (session or {}).get("conversation_id")
     prompt = (prompt or "").strip()
     done = next((j.id for j in backend.conversation_jobs(cid) if j.state == JobState.SUCCEEDED), None) if cid else None
     if not prompt:
-        return "Type a prompt first.", ""
+        yield "Type a prompt first.", ""
+        return
     if not done:
-        return "No finished job in this conversation yet: try it once a job has succeeded.", ""
+        yield "No finished job in this conversation yet: try it once a job has succeeded.", ""
+        return
+    tokens, heat = int(max_new_tokens or 128), float(temperature or 0.0)
+    yield render.try_it_pending("base", tokens), render.try_it_pending("tuned", tokens)
+    answers: dict[str, str] = {}
     try:
-        answers = backend.try_prompt(done, prompt)
+        answers["base"] = backend.try_prompt(done, prompt, "base", tokens, heat)
+        yield render.try_it_answer("base", answers["base"]), render.try_it_pending("tuned", tokens)
+        answers["tuned"] = backend.try_prompt(done, prompt, "tuned", tokens, heat)
     except UserError as exc:
-        return f"⚠ {render.esc(exc)}", ""
-    return render.try_it_markdown(prompt, answers)
+        yield f"⚠ {render.esc(exc)}", ""
+        return
+    yield render.try_it_answer("base", answers["base"]), render.try_it_answer("tuned", answers["tuned"])
+
+
+def open_job(rows, request: gr.Request, evt: gr.SelectData) -> tuple:
+    """A row of the job list: open the conversation that owns the job."""
+    row = evt.row_value if evt is not None else None
+    job_id = str(row[0]) if row else ""
+    try:
+        cid = backend.job(job_id).conversation_id
+    except UserError:
+        cid = None
+    return open_conversation(cid, request)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -534,8 +544,8 @@ def save_profile(rows, session: dict) -> tuple:
             except UserError as exc:
                 notes.append(f"⚠ {exc}")
     if notes:
-        backend.add_message(cid, "assistant", "Profile edited: " + "; ".join(render.esc(n) for n in notes) +
-                            ". Tell me to reconsider and I'll update my advice.", {"ui": "profile_edit"})
+        backend.note(cid, "profile_edit", "Profile edited: " + "; ".join(render.esc(n) for n in notes) +
+                     ". Tell me to reconsider and I'll update my advice.")
     return _profile_table(cid), ("; ".join(notes) or "Nothing changed.")
 
 
@@ -563,6 +573,9 @@ def build_app() -> gr.Blocks:
                                            label="Edit a value and save: it is read as your answer")
                     save_profile_btn = gr.Button("Save profile", size="sm")
                     profile_note = gr.Markdown()
+                with gr.Accordion("All jobs — click one to open its conversation", open=False, elem_id="tw-jobs"):
+                    jobs_table = gr.Dataframe(headers=render.JOB_LIST_HEADERS, value=render.job_list_rows([]),
+                                              interactive=False, wrap=True, max_height=360, show_label=False)
 
             with gr.Column(scale=3, min_width=480):
                 chatbot = sanitize.SafeChatbot(value=[render.welcome_message()], height="72vh", elem_id="tw-chat",
@@ -575,12 +588,22 @@ def build_app() -> gr.Blocks:
 
             with gr.Column(scale=2, min_width=320):
                 job_md = gr.Markdown(render.job_panel(None), elem_id="tw-job")
-                loss_plot = gr.LinePlot(_plot_frame([]), x="step", y="loss", color="series", title="Loss",
-                                        x_title="optimizer step", y_title="cross-entropy", height=290,
-                                        elem_id="tw-loss", label="Loss curves")
+                with gr.Row(elem_id="tw-decide"):
+                    approve_btn = gr.Button("✅ Approve", size="sm", variant="primary", interactive=False,
+                                            elem_id="tw-approve")
+                    reject_btn = gr.Button("✖ Reject", size="sm", interactive=False, elem_id="tw-reject")
+                empty_fig, empty_caption = _plot([])
+                loss_plot = gr.Plot(empty_fig, label="Loss curves", elem_id="tw-loss", format="png")
+                loss_caption = gr.Markdown(empty_caption, elem_id="tw-loss-caption")
                 with gr.Row():
-                    cancel_btn = gr.Button("Cancel job", size="sm", variant="stop")
-                    resume_btn = gr.Button("Resume job", size="sm")
+                    cancel_btn = gr.Button("Cancel job", size="sm", variant="stop", interactive=False,
+                                           elem_id="tw-cancel")
+                    resume_btn = gr.Button("Resume job", size="sm", interactive=False, elem_id="tw-resume")
+                with gr.Group(visible=False, elem_id="tw-confirm-cancel") as confirm_row:
+                    confirm_md = gr.Markdown()
+                    with gr.Row():
+                        confirm_btn = gr.Button("Yes, cancel the job", size="sm", variant="stop")
+                        keep_btn = gr.Button("Keep it running", size="sm")
                 events = gr.Textbox(label="Event log", lines=8, max_lines=8, interactive=False, elem_id="tw-events",
                                     autoscroll=True)
                 with gr.Accordion("Plan settings", open=False, elem_id="tw-settings"):
@@ -603,6 +626,9 @@ def build_app() -> gr.Blocks:
                     apply_note = gr.Markdown()
                 with gr.Accordion("Try it: base vs tuned", open=False, elem_id="tw-try"):
                     try_box = gr.Textbox(label="prompt", lines=2, placeholder="Ask both models the same thing")
+                    with gr.Row():
+                        try_tokens = gr.Slider(8, 512, value=128, step=8, label="max new tokens")
+                        try_heat = gr.Slider(0.0, 1.5, value=0.0, step=0.05, label="temperature (0 = greedy)")
                     try_btn = gr.Button("Ask both", size="sm")
                     with gr.Row():
                         base_answer = gr.Markdown()
@@ -617,7 +643,8 @@ def build_app() -> gr.Blocks:
 
         settings_fields = [method, base, epochs, learning_rate, lora_r, max_seq_len, batch_size, max_steps,
                            eval_examples]
-        poll_outputs = [chatbot, job_md, loss_plot, events, pstate, settings_note, *settings_fields]
+        poll_outputs = [chatbot, job_md, loss_plot, loss_caption, events, pstate, settings_note, *settings_fields,
+                        approve_btn, reject_btn, cancel_btn, resume_btn, jobs_table]
         opened = [chatbot, session, last_conversation, profile, conversations, pstate]
 
         demo.load(on_load, [last_conversation], opened, api_name="load")
@@ -631,12 +658,17 @@ def build_app() -> gr.Blocks:
                          show_progress="hidden")
         timer.tick(poll, [session, pstate], poll_outputs, api_name="poll", show_progress="hidden",
                    concurrency_limit=None, trigger_mode="always_last")
-        cancel_btn.click(cancel, [session], [job_md], api_name="cancel")
+        approve_btn.click(decide_in_panel("approve"), [session], [chatbot, job_md], api_name="approve_in_panel")
+        reject_btn.click(decide_in_panel("reject"), [session], [chatbot, job_md], api_name="reject_in_panel")
+        cancel_btn.click(ask_cancel, [session], [confirm_row, confirm_md], api_name="ask_cancel")
+        confirm_btn.click(cancel, [session], [confirm_row, job_md], api_name="cancel")
+        keep_btn.click(keep_running, None, [confirm_row, confirm_md], api_visibility="private")
         resume_btn.click(resume, [session], [job_md], api_name="resume")
         apply_btn.click(apply_settings, [*settings_fields, session], [chatbot, apply_note], api_name="apply_settings")
-        try_btn.click(try_it, [try_box, session], [base_answer, tuned_answer], api_name="try_it")
-        try_box.submit(try_it, [try_box, session], [base_answer, tuned_answer], api_name="try_it_enter",
-                       api_visibility="private")
+        try_btn.click(try_it, [try_box, try_tokens, try_heat, session], [base_answer, tuned_answer], api_name="try_it")
+        try_box.submit(try_it, [try_box, try_tokens, try_heat, session], [base_answer, tuned_answer],
+                       api_name="try_it_enter", api_visibility="private")
+        jobs_table.select(open_job, [jobs_table], opened, api_visibility="private")
         conversations.input(open_conversation, [conversations], opened, api_name="pick_conversation",
                             api_visibility="private")
         open_btn.click(open_conversation, [open_id], opened, api_name="open_conversation")
@@ -706,10 +738,12 @@ def chat_command(args: argparse.Namespace) -> int:
     access.check_bind(args.host, auth, insecure)  # before the runner starts: a refused --host starts nothing
     start_runner()
     backend.resume_measurements()  # probes the last app stopped before they finished
+    milestones.start()  # job milestones and results into their conversations, whether or not a tab is open
     mode = " (sign-in required)" if auth else " (single-user: no sign-in, every conversation and job is shown)"
     print(f"tunewise: serving on http://{args.host}:{args.port}{mode}", flush=True)
     try:
         serve(args.host, args.port, auth, block=True, insecure_no_auth=insecure)
     finally:
+        milestones.stop()
         stop_runner()
     return 0

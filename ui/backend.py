@@ -1,19 +1,18 @@
 """The UI's only doorway into `agent` and `trainer`: thin calls the handlers in `ui.app` make, each returning plain
-data for `ui.render`. Nothing here decides anything the advisor or the job system owns; where the UI needs a
-small composition of their public functions (replacing a job whose settings the user edited, posting a job's
-milestones into its conversation once), it is written here, in one place, and named for what it does.
+data for `ui.render` and `ui.transcript`. Nothing here decides anything the advisor or the job system owns; where
+the UI needs a small composition of their public functions (replacing a job whose settings the user edited), it is
+written here, in one place, and named for what it does. Job milestones and results are not posted from here:
+`agent.milestones` stores them from the back end; the UI only draws the stored events.
 """
 
 from __future__ import annotations
 
-import re
-import threading
 from pathlib import Path
 from typing import Any, Iterator
 
-from agent import brain, conversations
+from agent import actions, brain, conversations
 from agent.engine import describe
-from agent.events import Event, to_dict
+from agent.events import ApprovalRequest, Event, Note, UserMessage, to_dict
 from agent.extract import extract
 from agent.facts import Fact, Interview
 from knowledge.corpus import GUIDES_DIR, parse_guide, split_sections
@@ -26,10 +25,6 @@ from trainer.state.home import uploads_dir
 from trainer.state.vocabulary import FACT_KEYS, FACT_LABELS, approach_label
 from trainer.validate import inspect_isolated
 from ui.uploads import clean_name
-
-# One lock for "post this milestone unless it is already posted": two tabs polling the same conversation in the
-# same second must not both post it. A synchronisation primitive, not per-user state.
-_post_lock = threading.Lock()
 
 TERMINAL = set(jobs.TERMINAL)
 
@@ -68,8 +63,37 @@ def list_conversations(owner: str) -> list[tuple[str, str]]:
     return out
 
 
-def transcript(conversation_id: str) -> list[dict]:
-    return conversations.messages(conversation_id)
+def events(conversation_id: str) -> list[Event]:
+    return conversations.events(conversation_id)
+
+
+def event_count(conversation_id: str) -> int:
+    return conversations.event_count(conversation_id)
+
+
+def next_step(conversation_id: str) -> actions.NextStep:
+    return actions.next_step(conversation_id)
+
+
+def jobs_by_id(conversation_id: str) -> dict[str, Any]:
+    return {j.id: j for j in conversation_jobs(conversation_id)}
+
+
+def note(conversation_id: str, kind: str, text: str, path: str | None = None,
+         options: list[dict] | None = None) -> None:
+    """Something the app adds to the chat (a data check, a refused upload, an error), stored as a Note event."""
+    conversations.append(conversation_id, [Note(kind, text, path, list(options or []))])
+
+
+def last_upload_path(conversation_id: str) -> str | None:
+    """The upload the conversation's last data check was about (what a typed "map …" reply refers to)."""
+    reports = [e for e in conversations.events(conversation_id) if isinstance(e, Note) and e.kind == "upload_report"]
+    return reports[-1].path if reports else None
+
+
+def user_attempt(conversation_id: str, text: str, refused: list[str]) -> None:
+    """A message whose every file was refused: the user's attempt is still part of the conversation."""
+    conversations.append(conversation_id, [UserMessage(text, [], refused)])
 
 
 def profile(conversation_id: str) -> dict:
@@ -116,38 +140,18 @@ def edit_fact(conversation_id: str, fact: str, text: str) -> str:
 # The advisor
 
 
-def turn(conversation_id: str, text: str, attachments: list[str]) -> Iterator[dict]:
-    """The advisor's events for one user message, as dicts ({"type": ..., **fields})."""
-    for event in brain.turn(conversation_id, text, attachments or None):
-        yield event_dict(event)
+def turn(conversation_id: str, text: str, attachments: list[str]) -> Iterator[Event]:
+    """The advisor's events for one user message (stored by the advisor as they are made)."""
+    yield from brain.turn(conversation_id, text, attachments or None)
 
 
-def event_dict(event: Event) -> dict:
-    data = to_dict(event)
-    data.setdefault("text", getattr(event, "text", ""))
-    return data
-
-
-def approve(conversation_id: str, job_id: str, approver: str) -> list[dict]:
+def approve(conversation_id: str, job_id: str, approver: str) -> list[Event]:
     """The user's Approve click — the only path to `approve_job` (through the advisor, which records it)."""
-    return [event_dict(e) for e in brain.approve(conversation_id, job_id, approver=approver)]
+    return brain.approve(conversation_id, job_id, approver=approver)
 
 
-def reject(conversation_id: str, job_id: str) -> list[dict]:
-    return [event_dict(e) for e in brain.reject(conversation_id, job_id)]
-
-
-def add_message(conversation_id: str, role: str, content: str, meta: dict) -> None:
-    conversations.add_message(conversation_id, role, content, meta)
-
-
-def post_once(conversation_id: str, key: str, content: str, meta: dict) -> bool:
-    """Add an assistant message tagged `key` unless the conversation already has one; True when added."""
-    with _post_lock:
-        if any((m.get("meta") or {}).get("key") == key for m in conversations.messages(conversation_id)):
-            return False
-        conversations.add_message(conversation_id, "assistant", content, {**meta, "key": key})
-        return True
+def reject(conversation_id: str, job_id: str, by: str) -> list[Event]:
+    return brain.reject(conversation_id, job_id, by=by)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -224,13 +228,17 @@ def conversation_jobs(conversation_id: str) -> list:
     return jobs.list_jobs(conversation_id=conversation_id)
 
 
-def active_job_id(conversation_id: str) -> str | None:
-    """The job the panel follows: the newest one that is not awaiting approval or rejected, else the newest."""
-    found = conversation_jobs(conversation_id)
-    for j in found:
-        if j.state != jobs.AWAITING_APPROVAL and not (j.state == jobs.CANCELLED and not j.approved_by):
-            return j.id
-    return found[0].id if found else None
+def panel_job(conversation_id: str):
+    """The job the panel follows (the one awaiting approval, else the newest approved one), or None."""
+    return actions.panel_job(conversation_id)
+
+
+def controls(job) -> dict[str, bool]:
+    return actions.controls(job)
+
+
+def job_list(owner: str) -> list[dict]:
+    return actions.job_list(owner or None)
 
 
 def resume_measurements() -> None:
@@ -251,12 +259,12 @@ def metrics(job_id: str) -> list[dict]:
     return jobs.read_metrics(job_id)
 
 
-def events(job_id: str) -> list[dict]:
+def events_of_job(job_id: str) -> list[dict]:
     return jobs.read_events(job_id)
 
 
-def cancel(job_id: str):
-    return jobs.cancel_job(job_id)
+def cancel(job_id: str, by: str):
+    return jobs.cancel_job(job_id, reason=f"cancelled by {by}")
 
 
 def resume(job_id: str):
@@ -267,19 +275,14 @@ def evaluation(job_id: str) -> dict | None:
     return jobs.evaluation_report(job_id)
 
 
-def eval_plots(job_id: str) -> list[Path]:
-    folder = Path(jobs.get_job(job_id).run_dir) / "eval"
-    report = jobs.evaluation_report(job_id) or {}
-    return [folder / name for name in report.get("plots") or [] if (folder / name).is_file()]
-
-
-def try_prompt(job_id: str, prompt: str) -> dict:
-    from trainer.evaluate import try_prompt as run  # heavy: torch and transformers, only for "try it"
+def try_prompt(job_id: str, prompt: str, model: str, max_new_tokens: int, temperature: float) -> str:
+    """One model's answer ("base" with the run's few-shot prompt, or "tuned") to `prompt`."""
+    from trainer.evaluate import try_prompt as run  # loads torch and the models: only when someone asks
 
     job = jobs.get_job(job_id)
     if job.state != jobs.SUCCEEDED:
         raise UserError(f"job {job_id} is {job.state}; try it once it has succeeded")
-    return run(job.run_dir, prompt)
+    return run(job.run_dir, prompt, max_new_tokens=max_new_tokens, temperature=temperature, models=(model,))[model]
 
 
 EDITABLE = {
@@ -302,9 +305,9 @@ def settings_of(job_id: str) -> dict:
 
 
 def revise_job(conversation_id: str, job_id: str, settings: dict) -> tuple[str, dict, dict | None]:
-    """The user edited the plan of a job awaiting approval: the old job is rejected and a new one, with the edited
-    config, awaits approval instead (a job's config never changes after it is created). Returns (new job id,
-    plan, estimate). Raises UserError (ConfigError naming the field) when the edit is invalid, leaving the old
+    """The user edited the plan of a job awaiting approval: a new job with the edited config replaces it (the old one
+    ends cancelled, "replaced by <new id>"; a job's config never changes after it is created), and the replacement
+    and the new plan card are stored with the conversation. Returns (new job id, plan, estimate). Raises UserError (ConfigError naming the field) when the edit is invalid, leaving the old
     job untouched."""
     old = jobs.get_job(job_id)
     if old.state != jobs.AWAITING_APPROVAL:
@@ -331,24 +334,10 @@ def revise_job(conversation_id: str, job_id: str, settings: dict) -> tuple[str, 
     plan["production_cost"] = (old.estimate or {}).get("production")
     if {"epochs", "max_steps"} & {c.split(" ")[0] for c in changed}:
         plan["target_seconds"] = None  # the user chose the length: no longer sized to the default duration
-    result = create_launch_request(plan, conversation_id)
-    list(brain.reject(conversation_id, job_id))  # a generator: run it
+    result = create_launch_request(plan, conversation_id)  # the old job ends cancelled, "replaced by <new id>"
     interview = conversations.load(conversation_id)
     interview.job_ids.append(result["job_id"])
     conversations.save(conversation_id, interview)
+    conversations.append(conversation_id, [*brain.replaced_updates(result["job_id"]),
+                                           ApprovalRequest(result["job_id"], plan, result.get("estimate"))])
     return result["job_id"], plan, result.get("estimate")
-
-
-JOB_ID_IN_TEXT = re.compile(r"\bjob (\S+) awaits your approval")
-
-
-def approval_job_id(message: dict) -> str | None:
-    """The job an approval message of the transcript is about."""
-    meta = message.get("meta") or {}
-    if meta.get("job_id"):
-        return meta["job_id"]
-    event = meta.get("event") or {}
-    if event.get("job_id"):
-        return event["job_id"]
-    match = JOB_ID_IN_TEXT.search(message.get("content") or "")
-    return match.group(1).rstrip(":") if match else None

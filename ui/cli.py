@@ -28,7 +28,7 @@ HANDLERS = {
     "index": "knowledge.commands:index_command",
     "validate-data": "trainer.validate:validate_command",
     "train": "trainer.launch:train_command",
-    "jobs": "trainer.foreground:jobs_command",
+    "jobs": "ui.cli:jobs_command",
     "export": "trainer.export:export_command",
     "serve": "trainer.serve:serve_command",
     "doctor": "ui.doctor:doctor_command",
@@ -120,6 +120,23 @@ def build_parser() -> argparse.ArgumentParser:
         if not _built(action.dest):
             action.help = f"{action.help} [not built yet]"
     return parser
+
+
+def jobs_command(args: argparse.Namespace) -> int:
+    """`tunewise jobs …` (trainer.jobs); `jobs run` also reports each job's milestones and results into the
+    conversation that asked for it (agent.milestones), as the app does, so they arrive with no app open."""
+    # imported here, like every command's module, so `tunewise --help` stays instant
+    from agent import milestones
+    from trainer.foreground import jobs_command as run
+
+    if args.action != "run":
+        return run(args)
+    milestones.start()
+    try:
+        return run(args)
+    finally:
+        milestones.stop()
+        milestones.sync()  # the last job's end, in case it came after the thread's final pass
 
 
 def _built(command: str) -> bool:

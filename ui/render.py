@@ -221,14 +221,12 @@ def recommendation_card(rec: dict, preface: str = "", passages: dict[str, str] |
 
 
 def recommendation_message(rec: dict, preface: str = "", passages: dict[str, str] | None = None) -> dict:
+    """The card as a chat message; its Launch button comes from the conversation's state (ui.transcript)."""
     card = recommendation_card(rec, preface, passages)
     if rec.get("collapsed"):  # the same advice as before: folded, one click away
         label = APPROACH_LABELS.get(rec.get("approach", ""), "")
         card = f"<details><summary>Recommendation unchanged: {esc(label)} (open the full card)</summary>\n\n{card}\n\n</details>"
-    msg: dict[str, Any] = {"role": "assistant", "content": card}
-    if (rec.get("plan") or {}).get("config"):
-        msg["options"] = [{"value": "say:launch the training plan", "label": "Launch this plan"}]
-    return msg
+    return {"role": "assistant", "content": card}
 
 
 KIND_LABELS = {"sft": "supervised fine-tuning", "continued_pretraining": "continued pretraining",
@@ -237,7 +235,7 @@ METHOD_LABELS = {"lora": "LoRA adapters", "qlora": "QLoRA (4-bit base, LoRA adap
 
 
 def plan_card(job_id: str, plan: dict, estimate: dict | None, config: dict | None = None,
-              state: str = JobState.AWAITING_APPROVAL, approved_by: str | None = None) -> str:
+              state: str = JobState.AWAITING_APPROVAL, approved_by: str | None = None, cancel_reason: str | None = None) -> str:
     """The plan the user approves: what runs, on what, for how long, at what cost, and the job's state."""
     config = config or plan.get("config") or {}
     model, data, lora, train = (config.get(k) or {} for k in ("model", "data", "lora", "training"))
@@ -264,7 +262,7 @@ def plan_card(job_id: str, plan: dict, estimate: dict | None, config: dict | Non
                   f"{esc(scale.get('why', ''))}"]
     if plan.get("evaluation"):
         lines += ["", "**Evaluation:** " + "; ".join(esc(e) for e in plan["evaluation"])]
-    lines += ["", approval_status(state, approved_by)]
+    lines += ["", approval_status(state, approved_by, cancel_reason)]
     return "\n".join(lines)
 
 
@@ -354,22 +352,24 @@ def estimate_block(estimate: dict | None) -> str:
     return "\n\n".join(lines)
 
 
-def approval_status(state: str, approved_by: str | None = None) -> str:
+def approval_status(state: str, approved_by: str | None = None, cancel_reason: str | None = None) -> str:
     if state == JobState.AWAITING_APPROVAL:
-        return "**Nothing runs until you press Approve.** You can change the settings in the *Plan settings* panel first."
+        return ("**Nothing runs until you press Approve** (under the last message, or in the job panel). You can "
+                "change the settings in the *Plan settings* panel first.")
     if state == JobState.CANCELLED and not approved_by:
+        if (cancel_reason or "").startswith("replaced by "):
+            return f"**Replaced** by job `{esc(cancel_reason.removeprefix('replaced by '))}` — nothing was run."
         return "**Rejected** — nothing was run."
     who = f" by {esc(approved_by)}" if approved_by else ""
     return f"**Approved{who}** — state: {STATE_LABELS.get(state, state)}."
 
 
 def approval_message(job_id: str, plan: dict, estimate: dict | None, config: dict | None, state: str,
-                     approved_by: str | None) -> dict:
-    msg: dict[str, Any] = {"role": "assistant", "content": plan_card(job_id, plan, estimate, config, state, approved_by)}
-    if state == JobState.AWAITING_APPROVAL:
-        msg["options"] = [{"value": f"approve:{job_id}", "label": "✅ Approve"},
-                          {"value": f"reject:{job_id}", "label": "✖ Reject"}]
-    return msg
+                     approved_by: str | None, cancel_reason: str | None = None) -> dict:
+    """The plan card as a chat message; its Approve / Reject buttons come from the conversation's state
+    (ui.transcript puts them under the last message, wherever the card is)."""
+    return {"role": "assistant",
+            "content": plan_card(job_id, plan, estimate, config, state, approved_by, cancel_reason)}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -595,9 +595,35 @@ def results_markdown(job_id: str, report: dict) -> str:
     return "\n".join(lines)
 
 
-def try_it_markdown(prompt: str, answers: dict) -> tuple[str, str]:
-    return (f"**Base + few-shot prompt**\n\n{esc(answers.get('base', ''))}",
-            f"**Tuned**\n\n{esc(answers.get('tuned', ''))}")
+TRY_IT_TITLES = {"base": "Base + few-shot prompt", "tuned": "Tuned"}
+
+
+def try_it_pending(model: str, max_new_tokens: int) -> str:
+    return f"**{TRY_IT_TITLES[model]}**\n\n⏳ generating (up to {max_new_tokens} tokens) …"
+
+
+def try_it_answer(model: str, answer: str) -> str:
+    return f"**{TRY_IT_TITLES[model]}**\n\n{esc(answer) or '*(an empty answer)*'}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# All jobs
+
+JOB_LIST_HEADERS = ["job", "state", "approach", "created", "duration", "verdict", "conversation"]
+
+
+def job_list_rows(rows: list[dict]) -> list[list[str]]:
+    """The job list across conversations, one row per job (agent.actions.job_list), for a table."""
+    out = []
+    for r in rows:
+        state = STATE_LABELS.get(r["state"], r["state"])
+        if r.get("reason", "").startswith("replaced by "):
+            state = "↪ replaced"
+        elif r["state"] == "cancelled" and r.get("reason", "").startswith("rejected"):
+            state = "✖ rejected"
+        out.append([r["job_id"], state, r.get("approach") or "—", f"{r['created_at']:%Y-%m-%d %H:%M}",
+                    human_duration(r.get("duration_s")), r.get("verdict") or "—", r.get("conversation") or ""])
+    return out or [["—", "no jobs yet", "", "", "", "", ""]]
 
 
 # ---------------------------------------------------------------------------------------------------------------

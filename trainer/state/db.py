@@ -130,6 +130,18 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE job ADD COLUMN phase JSON;
         """,
     ),
+    (
+        "0004_conversation_events",
+        # message.event_key: a name for an event that must be recorded once (a job's milestone, its results); the
+        # unique index makes "append unless already there" one INSERT, safe across processes (the app, `tunewise
+        # ask`, `tunewise jobs run` may all report the same job). job.cancel_reason: why a job was cancelled
+        # ("replaced by <id>", "rejected by <user>"), shown to the user instead of a bare "cancelled".
+        """
+        ALTER TABLE message ADD COLUMN event_key TEXT;
+        CREATE UNIQUE INDEX ux_message_event_key ON message(conversation_id, event_key) WHERE event_key IS NOT NULL;
+        ALTER TABLE job ADD COLUMN cancel_reason TEXT;
+        """,
+    ),
 ]
 
 _engines: dict[Path, Engine] = {}
