@@ -73,6 +73,18 @@ def _parse(content: Any) -> Any:
         return content
 
 
+def job_news(conversation_id: str) -> list[str]:
+    """Job milestones and results stored since the user's last message, as notes the model reads with the next
+    one: the back end writes them into the conversation, and this is how the model learns of them."""
+    news = []
+    for event in reversed(conversations.events(conversation_id)):
+        if isinstance(event, UserMessage):
+            break
+        if isinstance(event, (JobUpdate, Results)):
+            news.append(f"[Since the user's last message: {event.text}]")
+    return news[::-1]
+
+
 class LLMBrain:
     """The agent brain; same `turn` and `after_decision` as `agent.brain.OfflineBrain`."""
 
@@ -100,9 +112,9 @@ class LLMBrain:
     def turn(self, conversation_id: str, user_text: str, attachments: list[str] | None = None) -> Iterator[Event]:
         interview = conversations.load(conversation_id)
         text = (user_text or "")[:MAX_CHARS]
+        notes = job_news(conversation_id)  # what the back end stored since the user last spoke (agent.milestones)
         conversations.append(conversation_id, [UserMessage(text, list(attachments or []))])
         events: list[Event] = []
-        notes = []
         for path in attachments or []:
             try:
                 report = inspect_dataset.invoke({"path": str(path)})

@@ -87,8 +87,7 @@ def test_two_launches_racing_still_leave_exactly_one_job_waiting(tmp_path):
 
     cid = conversations.create()
     recommended_with_data(cid, write_examples(tmp_path / "d.jsonl"))
-    list(brain.turn(cid, "launch"))
-    the_plan = {**conversations.load(cid).plan, "estimate": {"summary": "x"}}
+    the_plan = next(e for e in brain.turn(cid, "launch") if isinstance(e, ApprovalRequest)).plan
     threads = [threading.Thread(target=create_launch_request, args=(the_plan, cid)) for _ in range(4)]
     for t in threads:
         t.start()
@@ -169,3 +168,17 @@ def test_a_job_approved_from_tunewise_ask_ends_with_its_results_in_the_conversat
     assert [e.state for e in events if isinstance(e, JobUpdate) and e.job_id == job.id][-1] == "succeeded"
     assert "[results]" in out, "ask printed the results the back end stored"
     assert milestones.sync() == [], "nothing left to report: exactly once"
+
+
+def test_the_llm_brain_reads_the_milestones_stored_since_the_users_last_message():
+    from agent.events import UserMessage
+    from agent.llm import job_news
+
+    cid = conversations.create()
+    conversations.append(cid, [UserMessage("launch"), JobUpdate("sft-1", "running"),
+                               Results("sft-1", {"verdict": "the tuned model is better"})])
+    news = job_news(cid)
+    assert news == ["[Since the user's last message: job sft-1: running]",
+                    "[Since the user's last message: results of job sft-1: the tuned model is better]"]
+    conversations.append(cid, [UserMessage("thanks")])
+    assert job_news(cid) == []

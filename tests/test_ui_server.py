@@ -240,7 +240,7 @@ def test_whole_flow_from_opening_to_results_through_gradio_client(app_url, clien
     assert jobs.get_job(job_id).state == "succeeded"
     assert [j.id for j in jobs.list_jobs(state="succeeded")] == [job_id], "one approval, one job"
 
-    base, tuned = client.predict("Write a tagline for product 3", api_name="/try_it")
+    base, tuned = client.predict("Write a tagline for product 3", 16, 0.0, api_name="/try_it")
     assert base.startswith("**Base") and tuned.startswith("**Tuned")
     print(f"\nwhole flow through gradio_client: {time.monotonic() - started:.1f} s")
 

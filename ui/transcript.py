@@ -20,14 +20,16 @@ from ui import render, sanitize
 LAUNCH_ACTION = "say:launch the training plan"
 
 
-def options_for(step: NextStep | None, empty: bool) -> list[dict]:
+def options_for(step: NextStep | None, empty: bool, question: Question | None = None) -> list[dict]:
     """The buttons the last message carries: Approve/Reject for the waiting job, else Launch for a plan that can
-    run, else the example openings of a new conversation."""
+    run, else the quick answers of the question just asked, else the example openings of a new conversation."""
     if step is not None and step.pending_job:
         return [{"value": f"approve:{step.pending_job}", "label": "✅ Approve"},
                 {"value": f"reject:{step.pending_job}", "label": "✖ Reject"}]
     if step is not None and step.can_launch:
         return [{"value": LAUNCH_ACTION, "label": "🚀 Launch this plan"}]
+    if question is not None and question.options:
+        return [{"value": f"say:{answer}", "label": answer} for answer in question.options]
     if empty:
         return [{"value": f"say:{text}", "label": label} for label, text in render.EXAMPLE_OPENINGS]
     return []
@@ -104,7 +106,8 @@ def conversation(events: list[Event], jobs_by_id: dict[str, Any], step: NextStep
     chat = [render.welcome_message(with_examples=False)]
     for event in events:
         chat += event_messages(event, jobs_by_id, passages_for, serve_file)
-    return with_options(chat, options_for(step, empty=not events), step)
+    asked = events[-1] if events and isinstance(events[-1], Question) else None
+    return with_options(chat, options_for(step, empty=not events, question=asked), step)
 
 
 def with_options(chat: list[dict], options: list[dict], step: NextStep | None) -> list[dict]:
