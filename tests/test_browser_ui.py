@@ -90,7 +90,7 @@ def say(page, text: str, files=()) -> list[str]:
     box = page.locator("#tw-input textarea")
     box.fill(text)
     box.press("Enter")
-    return settle(page, before)
+    return settle(page, before, timeout=240 if files else 120)  # a data check tokenizes the file: slow on a busy CPU
 
 
 def in_view(page, locator) -> bool:
