@@ -136,7 +136,7 @@ def test_approve_and_reject_are_under_the_last_message_while_a_job_waits(tmp_pat
     replaced = [j for j in jobs.list_jobs(conversation_id=cid) if j.state == "cancelled"]
     assert len(replaced) == 1 and replaced[0].cancel_reason == f"replaced by {waiting.id}"
     text = "\n".join(m["content"] for m in chat if isinstance(m["content"], str))
-    assert f"was replaced by job `{waiting.id}`" in text and "rejected" not in text.lower()
+    assert f"was replaced by job `{waiting.id}`" in text and "Rejected" not in text and "was rejected" not in text
     brain.approve(cid, waiting.id, approver="alice")
     chat = app.history(cid)
     assert not any(m.get("options") for m in chat), "nothing left to approve, and the plan already runs"
