@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agent import conversations, engine
+from agent import conversations
 from agent.events import ApprovalRequest
 from trainer import jobs
 from trainer.records import Job
 from trainer.state import db
+from trainer.state.vocabulary import approach_label
 
 # The verdict codes of trainer.evaluate's report, as the job list says them.
 VERDICTS = {"better": "tuned model better", "worse": "tuned model worse", "no_clear_difference": "no clear difference"}
@@ -87,7 +88,7 @@ def job_list(owner: str | None) -> list[dict]:
         rows.append({
             "job_id": job.id, "conversation_id": job.conversation_id,
             "conversation": conversation.get("title") or "New conversation", "state": job.state,
-            "approach": engine.LABELS.get(approach, approach), "created_at": job.created_at,
+            "approach": approach_label(approach, capitalised=True) if approach else "", "created_at": job.created_at,
             "duration_s": duration_s(job),
             "verdict": VERDICTS.get((report or {}).get("verdict_summary", ""), "") if report else "",
             "reason": job.cancel_reason or "",

@@ -124,6 +124,11 @@ def test_approve_and_reject_change_state_when_called_and_return_the_stored_event
     with pytest.raises(jobs.JobError, match="does not belong"):
         brain.reject(other, second)
     assert milestones.sync() == [], "the approval's update is the queued milestone: not reported twice"
+    from agent import actions
+
+    listed = {r["job_id"]: r for r in actions.job_list(None)}
+    assert listed[first]["reason"] == "rejected by alice" and listed[second]["state"] == "queued"
+    assert listed[second]["approach"] == "LoRA fine-tuning" and listed[second]["conversation_id"] == cid
 
 
 def test_milestones_are_stored_once_even_when_several_reporters_race(tmp_path):
