@@ -65,6 +65,14 @@ def run_conversation(tmp_path: Path) -> str:
         session = last[1]
         return last[0]
 
+    # The app accepts only files the caller's login session uploaded over HTTP (ui/access.py); this test drives
+    # the handler in-process, so it vouches for its own data file, and only that one.
+    from unittest import mock
+
+    from ui import access
+
+    uploaded = mock.patch.object(access, "uploaded_by_caller", lambda path, request: path == str(data))
+    uploaded.start()
     chat = say(OPENING)
     for _ in range(10):
         if conversations.events(session["conversation_id"])[-1].type != "question":
@@ -75,6 +83,7 @@ def run_conversation(tmp_path: Path) -> str:
     say("I approve, go ahead")
     chat = say("launch it")
     final = say("How long will it take?")
+    uploaded.stop()
     cid = session["conversation_id"]
     assert final == app.history(cid), "the live turn drew what a reload draws"
     return cid
