@@ -21,6 +21,7 @@ import psutil
 from tests.test_jobs_recipe import REPO, job_env, tiny_config  # noqa: F401 (fixtures)
 from tests.test_ui_server import client_factory, guidance_index, serve_app, write_examples  # noqa: F401 (fixtures)
 from trainer import jobs
+from agent.events import ApprovalRequest
 
 JOBS = 5
 REAP_WINDOW_S = 2.0  # a finished worker is reaped at the runner's next tick (0.2 s in the app, 0.5 s in `jobs run`)
@@ -74,8 +75,7 @@ def test_five_jobs_through_the_app_leave_no_zombie(serve_app, client_factory, tm
     job_ids = []
     for _ in range(JOBS):  # one awaiting approval at a time, as in the chat
         job = jobs.create_job(tiny_config(tiny_model_dir, data, steps=2).to_dict(), conversation_id=cid)
-        conversations.add_message(cid, "assistant", f"job {job.id} awaits your approval: tiny",
-                                  {"type": "approval", "job_id": job.id})
+        conversations.append(cid, [ApprovalRequest(job.id, {"summary": "tiny"}, None)])
         client.predict(f"approve:{job.id}", api_name="/act")
         assert jobs.get_job(job.id).approved_by, "the Approve action approved it"
         job_ids.append(job.id)

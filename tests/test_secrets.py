@@ -15,6 +15,8 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
+from agent.events import Note, ToolStep, to_dict
+
 from tests.test_jobs_recipe import job_env, tiny_config, wait_for, write_texts  # noqa: F401 (fixture)
 
 KEY = "sk-tunewise-test-3f9a0c77e1d24b6b"
@@ -79,8 +81,9 @@ def test_messages_tool_logs_and_handler_errors_never_show_the_key(api_key, tunew
     from ui import access
 
     cid = conversations.create(owner="alice")
-    conversations.add_message(cid, "assistant", f"LLM error: Incorrect API key provided: {KEY}", {"detail": KEY})
-    assert KEY not in json.dumps(conversations.messages(cid))
+    conversations.append(cid, [Note("error", f"LLM error: Incorrect API key provided: {KEY}"),
+                               ToolStep("search_guidance", {"detail": KEY}, f"failed with {KEY}")])
+    assert KEY not in json.dumps([to_dict(e) for e in conversations.events(cid)])
 
     @logged
     def leaky_tool(query: str) -> str:

@@ -20,6 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from agent.events import ApprovalRequest
+
 from tests.test_jobs_recipe import tiny_config, write_texts
 from tests.test_ui_server import chat_text, client_factory, free_port, guidance_index, write_examples  # noqa: F401
 
@@ -115,8 +117,7 @@ def two_users(served, client_factory, tmp_path, tiny_model_dir):
 
     texts = write_texts(tmp_path / "alice-texts.jsonl")
     waiting = jobs.create_job(tiny_config(tiny_model_dir, texts, steps=2).to_dict(), conversation_id=cid)
-    conversations.add_message(cid, "assistant", f"job {waiting.id} awaits your approval: tiny plan",
-                              {"type": "approval", "job_id": waiting.id})
+    conversations.append(cid, [ApprovalRequest(waiting.id, {"summary": "tiny plan"}, None)])
     stopped = jobs.create_job(tiny_config(tiny_model_dir, texts, steps=2).to_dict(), conversation_id=cid)
     # test set-up only: place the second job where resume and the run file apply, without running it
     assert jobs.transition(stopped.id, ["awaiting_approval"], "interrupted", "interrupted (test set-up)",
