@@ -34,7 +34,7 @@ from agent.events import (AssistantMessage, ApprovalRequest, Event, JobUpdate, Q
                           ToolStep, UserMessage)
 from agent.extract import CONFIRM, HOLD, MAX_CHARS, UNDERSTOOD_LANGUAGES, YES, Extraction, extract
 from agent.facts import FACT_KEYS, Fact, Interview
-from agent.milestones import milestone_key
+from agent.milestones import milestone_key, replaced_updates
 from agent.numbers import human
 from agent.plan import build_plan, reapply_edits, revise_plan
 from tools._log import log as tool_log, short
@@ -631,11 +631,6 @@ def pending_job(conversation_id: str) -> str | None:
     """The id of the conversation's job awaiting approval, if any."""
     found = jobs.pending_job(conversation_id)
     return found.id if found else None
-
-
-def replaced_updates(job_id: str) -> list[JobUpdate]:
-    """One update per job that `job_id` replaced before its approval (DESIGN.md: one waiting job per conversation)."""
-    return [JobUpdate(old.id, old.state, reason=old.cancel_reason or "") for old in jobs.replaced_jobs(job_id)]
 
 
 def _job_of(conversation_id: str, job_id: str):

@@ -23,11 +23,11 @@ from typing import Any, Iterator
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from agent import conversations, prompts
-from agent.brain import replaced_updates
 from agent.citations import citations_of, search_passages
 from agent.events import (AssistantMessage, ApprovalRequest, Event, JobUpdate, Question, RecommendationEvent, Results,
                           ToolStep, UserMessage)
 from agent.extract import MAX_CHARS
+from agent.milestones import replaced_updates
 from agent.toolset import NEEDS_APPROVAL, TOOLS
 from tools.data import inspect_dataset, summarize
 from tools.jobs import create_launch_request

@@ -130,3 +130,8 @@ def stop() -> None:
         if _watcher is not None:
             _watcher.stop()
             _watcher = None
+
+
+def replaced_updates(job_id: str) -> list[JobUpdate]:
+    """One update per job that `job_id` replaced before its approval (DESIGN.md: one waiting job per conversation)."""
+    return [JobUpdate(old.id, old.state, reason=old.cancel_reason or "") for old in jobs.replaced_jobs(job_id)]

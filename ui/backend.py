@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterator
 
-from agent import actions, brain, conversations
+from agent import actions, brain, conversations, milestones
 from agent.engine import describe
 from agent.events import ApprovalRequest, Event, Note, UserMessage, to_dict
 from agent.extract import extract
@@ -338,6 +338,6 @@ def revise_job(conversation_id: str, job_id: str, settings: dict) -> tuple[str, 
     interview = conversations.load(conversation_id)
     interview.job_ids.append(result["job_id"])
     conversations.save(conversation_id, interview)
-    conversations.append(conversation_id, [*brain.replaced_updates(result["job_id"]),
+    conversations.append(conversation_id, [*milestones.replaced_updates(result["job_id"]),
                                            ApprovalRequest(result["job_id"], plan, result.get("estimate"))])
     return result["job_id"], plan, result.get("estimate")
