@@ -128,7 +128,7 @@ def two_users(served, client_factory, tmp_path, tiny_model_dir):
     alice.predict(cid, api_name="/open_conversation")  # Alice's tab now holds her conversation
     return {"url": url, "demo": demo, "alice": alice, "cid": cid, "waiting": waiting.id, "stopped": stopped.id,
             "upload": str(uploaded[0]), "run_file": str(run_dir / "config.yaml"), "cache": tmp_path / "gradio-cache",
-            "messages": len(conversations.messages(cid))}
+            "messages": len(conversations.events(cid))}
 
 
 def alice_untouched(world: dict) -> None:
@@ -138,7 +138,7 @@ def alice_untouched(world: dict) -> None:
     waiting, stopped = jobs.get_job(world["waiting"]), jobs.get_job(world["stopped"])
     assert (waiting.state, waiting.approved_by, waiting.cancel_requested_at) == ("awaiting_approval", None, None)
     assert stopped.state == "interrupted"
-    assert len(conversations.messages(world["cid"])) == world["messages"], "nothing was added to Alice's chat"
+    assert len(conversations.events(world["cid"])) == world["messages"], "nothing was added to Alice's chat"
     assert conversations.owner_of(world["cid"]) == "alice"
 
 
@@ -162,8 +162,8 @@ def attack_inputs(demo, dependency: dict, world: dict, value: str) -> list:
         if isinstance(block, components.MultimodalTextbox):
             out.append({"text": value, "files": [file_data(world["upload"]), file_data("/etc/passwd"),
                                                  file_data("/etc"), file_data(world["run_file"])]})
-        elif isinstance(block, components.Number):
-            out.append(2)
+        elif isinstance(block, (components.Number, components.Slider)):
+            out.append(block.minimum if getattr(block, "minimum", None) is not None else 2)
         elif isinstance(block, components.Dataframe):
             out.append({"headers": ["fact", "what the advisor holds"], "data": [["Labeled examples", "5000"]]})
         elif isinstance(block, components.State):
@@ -193,7 +193,9 @@ def test_bob_reaches_nothing_of_alices_through_any_endpoint_listed_or_not(two_us
         for value in values:
             data = attack_inputs(demo, dependency, world, value)
             event = {"index": 0, "value": value} if dependency.get("api_name") == "on_option" else None
-            trigger = (dependency.get("targets") or [[None]])[0][0]
+            trigger, kind = ((dependency.get("targets") or [[None, None]])[0] + [None])[:2]
+            if kind == "select":  # a table row picked (the job list): the row holds Alice's value
+                event = {"index": [0, 0], "value": value, "row_value": [value], "col_value": [value]}
             for session_hash in (secrets.token_hex(6), world["alice"].session_hash):  # his own tab, then Alice's
                 result = call_fn(bob_http, index, data, session_hash, event_data=event, trigger_id=trigger)
                 calls += 1
