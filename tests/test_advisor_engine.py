@@ -4,7 +4,6 @@ expectation is a rule of the seed articles (shared/seeds/), cited in the test's 
 from __future__ import annotations
 
 import copy
-import time
 
 import pytest
 
@@ -165,12 +164,10 @@ def test_an_optimistic_assumption_is_checked():
     assert {"unlabeled_corpus", "compute", "team", "budget"} <= set(asked)
 
 
-def test_choosing_a_question_takes_well_under_a_tenth_of_a_second():
+def test_choosing_a_question_is_deterministic_for_the_same_interview():
+    # (its speed is measured by hand in tests/bench/bench_advisor.py: no timings in the default suite)
     iv = interview(problem=["tone"])
-    start = time.perf_counter()
-    for _ in range(5):
-        policy.next_question(iv)
-    assert (time.perf_counter() - start) / 5 < 0.1
+    assert len({policy.next_question(iv) for _ in range(3)}) == 1
 
 
 # ---- the plan builder ------------------------------------------------------------------------------------------
