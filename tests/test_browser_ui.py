@@ -111,6 +111,7 @@ def waiting_jobs(cid=None):
     return jobs.list_jobs(state="awaiting_approval", conversation_id=cid)
 
 
+@pytest.mark.slow  # not yet seen passing (written on a machine loaded by 8 engineers); run with -m slow — issue 14
 @pytest.mark.timeout(1500)  # the whole path, two trainings included: ~4 min on an idle 2-core CPU, 10+ under load
 def test_a_newcomer_launches_from_the_recommendation_and_finds_approve_without_plan_settings_in_chromium(
         browser, app_url, tmp_path, tiny_model_dir, monkeypatch):
