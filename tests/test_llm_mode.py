@@ -15,6 +15,7 @@ from langchain_core.messages import AIMessage
 from sqlmodel import select
 
 import knowledge
+from tests.shared import find, require
 from agent import brain, conversations
 from agent.events import AssistantMessage, ApprovalRequest, JobUpdate, Question, RecommendationEvent, ToolStep
 from agent.llm import LLMBrain
@@ -70,10 +71,11 @@ def test_the_recommendation_comes_from_the_engine_tool():
     assert [e.type for e in conversations.events(cid)] == ["user", "tool", "recommendation", "message"]
 
 
-PUBLIC = [json.loads(line) for line in (Path(__file__).resolve().parents[2] / "shared" / "scenarios" /
-                                        "public.jsonl").read_text().splitlines() if line.strip()] if (
-    Path(__file__).resolve().parents[2] / "shared" / "scenarios" / "public.jsonl").exists() else [
-    json.loads(line) for line in Path("/work/shared/scenarios/public.jsonl").read_text().splitlines() if line.strip()]
+# shared/ is found beside the checkout (tests/shared.py); where it is missing the parameter list is one case that
+# calls require(), which skips on a bare machine and fails under CI=true, never an empty, silent list.
+_PUBLIC_FILE = find("scenarios/public.jsonl")
+PUBLIC = [json.loads(line) for line in _PUBLIC_FILE.read_text().splitlines() if line.strip()] if _PUBLIC_FILE else [
+    {"id": "shared-folder-missing"}]
 
 
 @pytest.mark.parametrize("scenario", PUBLIC, ids=[s["id"] for s in PUBLIC])
@@ -81,6 +83,8 @@ def test_a_model_that_fills_typed_arguments_reaches_the_offline_recommendation(s
     """The scripted model plays an LLM that understood the user: it fills `recommend` with the typed facts (here
     the ones the offline interview ended up holding) and quotes the user's own answers as evidence. The engine
     behind the tool must reach the offline brain's approach, and the reader's cross-check must find nothing to ask."""
+    if _PUBLIC_FILE is None:
+        require("scenarios/public.jsonl")
     from agent.terminal import run_scenario
 
     offline = run_scenario(scenario)
