@@ -93,6 +93,14 @@ def say(page, text: str, files=()) -> list[str]:
     return settle(page, before, timeout=240 if files else 120)  # a data check tokenizes the file: slow on a busy CPU
 
 
+def chat_shows(page, text: str, timeout: float = 240.0) -> list[str]:
+    """Wait until a bot message holds `text` (a data check runs in a child process: slow on a busy CPU), then until
+    the chat settles; returns the bot messages."""
+    page.wait_for_function("(t) => [...document.querySelectorAll(\"#tw-chat [data-testid='bot']\")]"
+                           ".some(m => m.innerText.includes(t))", arg=text, timeout=timeout * 1000)
+    return settle(page, 0, timeout=timeout)
+
+
 def in_view(page, locator) -> bool:
     """The element is visible and inside the viewport, without scrolling."""
     box = locator.bounding_box()
@@ -252,4 +260,57 @@ def test_an_example_opening_is_one_click_and_a_wrong_password_is_refused_in_chro
     page.wait_for_timeout(2000)
     page.reload()  # the login page reloads itself on success; under load, reload explicitly
     page.wait_for_selector("#tw-chat [data-testid='bot']", timeout=90_000)
+    page.close()
+
+
+def test_unrecognised_csv_columns_get_a_proposed_mapping_that_one_click_confirms_into_the_job_in_chromium(
+        browser, app_url, tmp_path, tunewise_home, tokenizer_cache):
+    """A FAQ export whose columns tunewise does not know (id, question, answer): the chat proposes "question →
+    prompt, answer → completion?" with a confirm button; one click checks the file again with it, the data is
+    accepted, and the plan launched next shows the mapping and keeps it in its job config (data.columns)."""
+    from tests.test_approval_flow import OPENING
+    from trainer.state.home import models_dir
+    from trainer.validate import TOKENIZER_CACHE
+
+    shutil.copytree(tokenizer_cache, models_dir() / TOKENIZER_CACHE)  # the checker's tokenizer, not re-read (≈ 15 s)
+    faq = tmp_path / "faq.csv"
+    faq.write_text("id,question,answer\n" + "".join(f"{i},How do I reset device {i}?,Hold the reset button for "
+                                                    f"{i % 9 + 1} seconds.\n" for i in range(600)))
+    shots = Shots(tmp_path)
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page.goto(app_url)
+    page.wait_for_selector("#tw-chat [data-testid='bot']")
+    texts = say(page, OPENING)  # 600 reviewed replies: the advisor recommends LoRA fine-tuning
+    for _ in range(12):
+        if any("Recommendation: LoRA fine-tuning" in t for t in texts):
+            break
+        texts = say(page, "I don't know")
+    assert any("Recommendation: LoRA fine-tuning" in t for t in texts)
+
+    say(page, "Here is our FAQ export", [faq])
+    texts = chat_shows(page, "Data check: faq.csv")
+    report = next(t for t in reversed(texts) if "Data check: faq.csv" in t)
+    assert "❌ Data check: faq.csv" in report and "question → prompt, answer → completion?" in report
+    confirm = page.locator("#tw-chat").get_by_role("button", name="✅ Use question → prompt, answer → completion")
+    confirm.wait_for(timeout=30_000)
+    shots.take(page, "mapping-proposed")
+    assert not waiting_jobs()
+
+    before = len(bot_texts(page))
+    confirm.click()
+    settle(page, before, timeout=240)
+    texts = chat_shows(page, "✅ Data check: faq.csv")
+    report = next(t for t in reversed(texts) if "Data check: faq.csv" in t)
+    assert "✅ Data check: faq.csv" in report and "Columns used: question → prompt, answer → completion" in report
+    assert "valid examples: 600" in report and "errors: 0" in report
+    assert len(list((tunewise_home / "uploads").rglob("faq.csv.mapping.json"))) == 1, "the confirmed mapping is kept"
+
+    say(page, "launch")
+    texts = chat_shows(page, "Training plan — job")
+    card = next(t for t in reversed(texts) if "Training plan — job" in t)
+    assert "question → prompt, answer → completion" in card
+    shots.take(page, "mapping-in-plan")
+    [job] = waiting_jobs()
+    assert job.config["data"]["columns"] == {"prompt": "question", "completion": "answer"}
+    assert job.config["data"]["train"].endswith("faq.csv")
     page.close()

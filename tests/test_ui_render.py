@@ -63,6 +63,10 @@ def test_the_buttons_that_apply_go_under_the_last_message_wherever_the_card_is()
     image_last = chat + [{"role": "assistant", "content": {"path": "/x.png"}}]
     shown = transcript.with_options(image_last, launch, NextStep(None, True))
     assert len(shown) == 4 and shown[-1]["options"] == launch, "an image cannot carry buttons: a message does"
+    confirm = [{"value": "map:/u/faq.csv|prompt=question,completion=answer", "label": "✅ Use question → prompt"}]
+    report_last = chat + [{"role": "assistant", "content": "data check", "options": confirm}]
+    kept = transcript.with_options(report_last, launch, NextStep(None, True))
+    assert kept[-1]["options"] == confirm + launch, "a proposed mapping's confirm button stays beside Launch"
 
 
 def test_the_plan_card_says_what_became_of_its_job():

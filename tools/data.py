@@ -7,6 +7,7 @@ from pathlib import Path
 from langchain_core.tools import tool
 
 from tools._log import logged
+from trainer.formats import save_confirmed_mapping
 from trainer.validate import inspect_isolated
 
 MAX_ERRORS = 5
@@ -19,6 +20,17 @@ def inspect(path: str) -> dict:
     data["errors"] = data["errors"][:MAX_ERRORS]
     data["examples"] = (data.get("stats") or {}).get("examples", 0)
     return data
+
+
+def confirm_mapping(path: str | Path, mapping: dict[str, str]) -> dict:
+    """The user confirmed (or edited) a column mapping {role: column} for a data file: check the file with it in
+    the capped child (token counts included) and, when it checks out, keep it beside the file
+    (`<name>.mapping.json`), where the validator and every job config that trains on the file pick it up
+    (`data.columns`). Returns the full report; nothing is kept when the file still has errors."""
+    report = inspect_isolated(Path(path), columns=mapping)
+    if report.get("ok"):
+        save_confirmed_mapping(path, mapping)
+    return report
 
 
 @tool

@@ -16,10 +16,11 @@ from agent.events import ApprovalRequest, Event, Note, UserMessage, to_dict
 from agent.extract import extract
 from agent.facts import Fact, Interview
 from knowledge.corpus import GUIDES_DIR, parse_guide, split_sections
+from tools import data as data_tools
 from tools.jobs import create_launch_request
 from trainer import jobs, preflight
 from trainer.config import parse_config
-from trainer.formats import parse_mapping, save_confirmed_mapping
+from trainer.formats import parse_mapping
 from trainer.state.errors import UserError
 from trainer.state.home import uploads_dir
 from trainer.state.vocabulary import FACT_KEYS, FACT_LABELS, approach_label
@@ -195,9 +196,8 @@ def validate_upload(path: str | Path, columns: dict[str, str] | None = None) -> 
 
 
 def confirm_mapping(conversation_id: str, path: str | Path, mapping_text: str) -> dict:
-    """The user confirmed (or edited) a column mapping for one of this conversation's uploads: check the file with
-    it and, when it checks out, keep it beside the file, where the job config picks it up (data.columns).
-    Returns the validation report; a path outside the conversation's uploads or a malformed mapping is a
+    """The user confirmed (or edited) a column mapping for one of this conversation's uploads: `tools.data`
+    checks the file with it and, when it checks out, keeps it for every job that trains on the file. Returns the validation report; a path outside the conversation's uploads or a malformed mapping is a
     UserError."""
     folder = (uploads_dir() / clean_name(conversation_id)).resolve()
     target = Path(path).resolve()
@@ -209,10 +209,7 @@ def confirm_mapping(conversation_id: str, path: str | Path, mapping_text: str) -
         raise UserError(f"the column mapping {mapping_text!r} is not valid: {exc}") from None
     if not mapping:
         raise UserError("no column mapping given; write it as ROLE=COLUMN, e.g. prompt=question,completion=answer")
-    report = validate_upload(target, columns=mapping)
-    if report.get("ok"):
-        save_confirmed_mapping(target, mapping)
-    return report
+    return data_tools.confirm_mapping(target, mapping)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -250,6 +250,10 @@ def plan_card(job_id: str, plan: dict, estimate: dict | None, config: dict | Non
         f"| method | {cell(METHOD_LABELS.get(lora.get('method'), '—'))}" + (f", rank {lora.get('r')}" if lora.get("method") != "full" and lora.get("r") else "") + " |",
         f"| base model | {cell(model.get('base', '—'))} |",
         f"| data | {cell(Path(str(data.get('train', '—'))).name)} |",
+    ]
+    if data.get("columns"):  # the column mapping the user confirmed, stored in the job's config (data.columns)
+        lines.append(f"| data columns | {cell(mapping_text(data['columns']))} |")
+    lines += [
         f"| epochs | {fmt(train.get('epochs'))}" + (f" (max {train['max_steps']} steps)" if train.get("max_steps") else "") + " |",
         f"| learning rate | {fmt(train.get('learning_rate'))} |",
         f"| batch size | {fmt(train.get('batch_size'))} |",
@@ -418,8 +422,14 @@ def validation_report(name: str, report: dict, max_errors: int = 20) -> str:
         lines += ["", f"**Columns:** tunewise does not know these column names. Use "
                   f"**{esc(report.get('proposed_mapping_text') or '')}** Confirm below, or edit it by sending "
                   f"`map {mapping_arg(report['proposed_mapping'])}` with your own ROLE=COLUMN pairs."]
-    lines += ["", "Looks good — this file can be trained on." if ok else
-              "Fix the lines above and drop the corrected file here again; nothing is trained on a file with errors."]
+    if ok:
+        lines += ["", "Looks good — this file can be trained on."]
+    elif report.get("proposed_mapping") and [e.get("code") for e in errors] == ["unmapped_columns"]:
+        lines += ["", "Once you confirm the columns, the file is checked again with them; nothing is trained on it "
+                  "before."]
+    else:
+        lines += ["", "Fix the lines above and drop the corrected file here again; nothing is trained on a file with "
+                  "errors."]
     return "\n".join(lines)
 
 

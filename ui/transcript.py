@@ -112,13 +112,15 @@ def conversation(events: list[Event], jobs_by_id: dict[str, Any], step: NextStep
 
 def with_options(chat: list[dict], options: list[dict], step: NextStep | None) -> list[dict]:
     """`chat` with `options` under its last message; when that is not an assistant's text (an image, a tool step,
-    the user's own message), the buttons come in a short message of their own."""
+    the user's own message), the buttons come in a short message of their own. A last message with buttons of its
+    own (confirm a proposed column mapping) keeps them, first."""
     if not options:
         return chat
     last = chat[-1] if chat else {}
     if last.get("role") != "assistant" or not isinstance(last.get("content"), str) or last.get("metadata"):
         chat = chat + [{"role": "assistant", "content": _options_prompt(step)}]
-    return chat[:-1] + [{**chat[-1], "options": options}]
+    own = chat[-1].get("options") or []
+    return chat[:-1] + [{**chat[-1], "options": own + [o for o in options if o not in own]}]
 
 
 def _options_prompt(step: NextStep | None) -> str:
