@@ -113,7 +113,7 @@ def build_plan(recommendation: Mapping[str, Any], facts: Mapping[str, Any], data
         "data": data,
         "lora": {"method": method, "r": 16, "alpha": 32, "dropout": 0.05},
         "training": training,
-        "eval": {"enabled": True, "max_examples": 50, "max_new_tokens": 128, "few_shot": 3, "forgetting_probe": True},
+        "eval": {"enabled": True, "max_examples": 50, "max_new_tokens": 128, "few_shot": 5, "forgetting_probe": True},
     }
     if kind == "pretraining":
         config["pretrain"] = {"tokenizer": "train", "vocab_size": 8000, "block_size": 256}

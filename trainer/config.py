@@ -125,8 +125,14 @@ class EvalConfig(_Section):
     enabled: bool = Field(True, description="run the evaluation against the base model at the end of the job")
     max_examples: int | None = Field(50, ge=1, description="test examples to generate for; None = the whole test split")
     max_new_tokens: int = Field(128, ge=1, description="generation length limit in tokens")
-    few_shot: int = Field(3, ge=0, description="training examples in the base model's best prompt")
-    forgetting_probe: bool = Field(True, description="measure general-text perplexity base vs tuned")
+    search_examples: int | None = Field(
+        32, ge=1, description="validation rows each best-prompt candidate is generated for (the search costs "
+        "candidates × rows generations); None = the whole validation split",
+    )
+    few_shot: int = Field(5, ge=0, description="most training examples in a k-shot candidate of the base model's "
+                          "prompt search (k = 1, 3, 5 up to this); 0 = zero-shot candidates only")
+    forgetting_probe: bool = Field(True, description="run the forgetting probe (trainer/forgetting.py: 252 general "
+                                   "items, base vs tuned, per domain)")
 
 
 class PretrainConfig(_Section):

@@ -1,148 +1,64 @@
 """The honest evaluation that ends every SFT job: the tuned model against the base model with its best prompt.
 
-On the held-out test split (never seen in training):
+Top to bottom (`evaluate`):
 
-- loss and perplexity on the reference answers, base vs tuned (same chat template, same tokens scored);
-- generated answers, greedy for both, scored with exact match, token F1, ROUGE-L (longest common subsequence of
-  words, implemented here) and, when the references are JSON, the share of outputs that parse as JSON.
-  The base model gets the best prompt we can build without training: a few-shot prompt of training examples
-  (the shortest of a seeded sample, so the prompt fits); the tuned model gets the plain prompt it was trained on;
-- a forgetting probe: perplexity on general text shipped with tunewise (trainer/data/general_text.txt), base vs
-  tuned — fine-tuning that wrecks general language shows up here;
-- sample outputs side by side, and a verdict computed from the numbers.
+1. the task's kind and metric, read from the training answers (trainer/scoring.py: JSON → field accuracy,
+   labels → accuracy / macro-F1, free text → ROUGE-L), with the reason stated in the report;
+2. the base model's best prompt, searched on the validation split: zero-shot, an instruction derived from the
+   data, and 1/3/5-shot prompts of the most similar training examples (trainer/prompting.py); every candidate's
+   validation score is reported and the best one is used on test;
+3. test losses, labelled for what they are: base zero-shot, base with the chosen prompt (the answer's loss with
+   its shots in the context), tuned;
+4. greedy generation on the test split (batched, KV cache, new tokens bounded by the reference lengths): base
+   with the chosen prompt vs tuned, every metric with a paired bootstrap 95% interval; overlapping intervals
+   read "no measurable difference", with the test rows needed to tell; for free text with TUNEWISE_LLM set, a
+   position-swapped pairwise judge (trainer/judge.py);
+5. the forgetting probe on a bundled general set, per domain, against the base model's own noise
+   (trainer/forgetting.py; the base model's probe losses are cached under TUNEWISE_HOME/models/probe-cache/);
+6. the verdict, which checkpoint was exported, and one or two next steps.
 
-Written to run_dir/eval/: report.json, report.md, loss_curves.png, metrics.png.
+`on_progress(done, total)` is called after every batch (rows generated or scored so far, of all rows).
+Written to run_dir/eval/: report.json, report.md, best_prompt.json, loss_curves.png, metrics.png.
 `try_prompt(run_dir, prompt)` answers one prompt with both models (the UI's "try it" box).
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
+import hashlib
 import json
-import random
-import re
-from collections import Counter
+import math
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
+import numpy as np
 import torch
-import torch.nn.functional as F
 
-from trainer.base_models import load_model, load_tokenizer
-from trainer.batching import Collator, features, trained_token_logits
+from trainer import forgetting, judge as pairwise, scoring
+from trainer.base_models import load_model, load_tokenizer, resolve
 from trainer.config import load_config
 from trainer.datasets import Encoded, Example, encode_messages, ensure_chat_template
+from trainer.forgetting import as_base, row_losses
 from trainer.progress import read_jsonl
+from trainer.prompting import PromptBuilder, describe
+from trainer.state import home
 from trainer.state.errors import UserError
 
-GENERAL_TEXT = Path(__file__).parent / "data" / "general_text.txt"
-PROBE_BLOCK = 256  # tokens per forgetting-probe block
-PROBE_BLOCKS = 8  # blocks scored (2,048 tokens): enough for a stable perplexity, seconds on a CPU
 SAMPLES_SHOWN = 5
-FEW_SHOT_POOL = 32  # training examples sampled before picking the shortest few-shot ones
-NOISE = 0.02  # metric differences below this count as "no clear difference"
-FORGETTING_OK, FORGETTING_BAD = 5.0, 20.0  # % general-text perplexity increase: acceptable / significant
-SYSTEM_FEW_SHOT = "Answer the last request in exactly the style, format and length of the example answers."
+GENERATE_BATCH = 8  # conversations per generate() call
+LOSS_BATCH = 8
+EVAL_MAX_TOKENS = 4096  # longest prompt scored or generated from (5 shots of long answers stay below this)
 
-REPORT_KEYS = ("test_examples", "generated_examples", "baseline", "decoding", "loss", "perplexity", "metrics",
-               "primary_metric", "json_targets", "forgetting", "samples", "verdict", "verdict_summary", "plots")
+REPORT_KEYS = ("test_examples", "generated_examples", "task", "baseline", "prompt_search", "decoding", "loss",
+               "perplexity", "metrics", "primary_metric", "comparison", "judge", "forgetting", "checkpoint",
+               "samples", "verdict", "verdict_summary", "next_steps", "timing", "plots")
 
-
-# ---------------------------------------------------------------------------------------------------------------
-# Text metrics
-
-
-def normalize(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"\w+", text.lower())
-
-
-def exact_match(prediction: str, reference: str) -> float:
-    return float(normalize(prediction) == normalize(reference))
-
-
-def token_f1(prediction: str, reference: str) -> float:
-    """SQuAD-style F1 over lower-cased word tokens (bag of words)."""
-    p, r = words(prediction), words(reference)
-    if not p or not r:
-        return float(p == r)
-    common = sum((Counter(p) & Counter(r)).values())
-    if common == 0:
-        return 0.0
-    precision, recall = common / len(p), common / len(r)
-    return 2 * precision * recall / (precision + recall)
-
-
-def rouge_l(prediction: str, reference: str) -> float:
-    """ROUGE-L F1: longest common subsequence of word tokens, harmonic mean of its precision and recall."""
-    p, r = words(prediction), words(reference)
-    if not p or not r:
-        return float(p == r)
-    previous = [0] * (len(r) + 1)
-    for a in p:
-        current = [0]
-        for j, b in enumerate(r):
-            current.append(previous[j] + 1 if a == b else max(previous[j + 1], current[j]))
-        previous = current
-    lcs = previous[-1]
-    if lcs == 0:
-        return 0.0
-    precision, recall = lcs / len(p), lcs / len(r)
-    return 2 * precision * recall / (precision + recall)
-
-
-def parses_as_json(text: str) -> bool:
-    text = text.strip()
-    fenced = re.match(r"^```(?:json)?\s*(.*?)\s*```$", text, re.S)
-    if fenced:
-        text = fenced.group(1)
-    try:
-        value = json.loads(text)
-    except (json.JSONDecodeError, ValueError):
-        return False
-    return isinstance(value, (dict, list))
-
-
-def score(predictions: list[str], references: list[str], json_targets: bool) -> dict[str, float | None]:
-    n = max(len(references), 1)
-    return {
-        "exact_match": sum(map(exact_match, predictions, references)) / n,
-        "token_f1": sum(map(token_f1, predictions, references)) / n,
-        "rouge_l": sum(map(rouge_l, predictions, references)) / n,
-        "json_valid": sum(map(parses_as_json, predictions)) / n if json_targets else None,
-    }
+Progress = Callable[[int, int], None]
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Models: base and tuned. For LoRA the base is the same model with its adapter switched off.
-
-
-def as_base(model, base) -> contextlib.AbstractContextManager:
-    """Context in which `base` computes like the base model: disables the adapter when base is the tuned PEFT model."""
-    if base is model and hasattr(model, "disable_adapter"):
-        return model.disable_adapter()
-    return contextlib.nullcontext()
-
-
-@torch.no_grad()
-def token_loss(model, encoded: list[Encoded], batch_size: int = 8) -> tuple[float, int]:
-    """Mean cross-entropy (nats per token) over the labelled tokens of `encoded`, and the token count."""
-    model.eval()
-    device = next(model.parameters()).device
-    collate = Collator(pad_token_id=0)
-    total, count = 0.0, 0
-    rows = features(encoded)
-    head = model.get_output_embeddings()
-    for start in range(0, len(rows), batch_size):
-        batch = {k: v.to(device) for k, v in collate(rows[start:start + batch_size]).items()}
-        logits, targets = trained_token_logits(model, head, batch)
-        total += F.cross_entropy(logits, targets, reduction="sum").item()
-        count += len(targets)
-    return (total / count if count else float("nan")), count
+# Generation
 
 
 def end_token_ids(tokenizer) -> list[int]:
@@ -155,160 +71,311 @@ def end_token_ids(tokenizer) -> list[int]:
 
 @torch.no_grad()
 def generate(model, tokenizer, conversations: list[list[dict[str, str]]], max_new_tokens: int,
-             batch_size: int = 8, temperature: float = 0.0) -> list[str]:
-    """Answers to chat conversations (each ending with a user turn), batched with left padding: greedy at
-    temperature 0 (the evaluation), sampled at that temperature otherwise (the Try-it box)."""
+             batch_size: int = GENERATE_BATCH, on_batch: Callable[[int], None] | None = None,
+             temperature: float = 0.0) -> list[str]:
+    """Answers to chat conversations (each ending with a user turn), in input order: greedy at temperature 0 (the
+    evaluation), sampled at that temperature otherwise (the Try-it box). Prompts are batched by similar length with
+    left padding, and `generate` reuses its KV cache, so each new token costs one short step."""
     sampling = temperature > 0
     model.eval()
     device = next(model.parameters()).device
-    answers = []
+    texts = [tokenizer.apply_chat_template(c, tokenize=False, add_generation_prompt=True) for c in conversations]
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    answers: list[str] = [""] * len(texts)
     side = tokenizer.padding_side
     tokenizer.padding_side = "left"
     try:
-        for start in range(0, len(conversations), batch_size):
-            texts = [tokenizer.apply_chat_template(c, tokenize=False, add_generation_prompt=True)
-                     for c in conversations[start:start + batch_size]]
-            enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(device)
-            out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=sampling, num_beams=1,
+        for start in range(0, len(order), batch_size):
+            chunk = order[start:start + batch_size]
+            enc = tokenizer([texts[i] for i in chunk], return_tensors="pt", padding=True,
+                            add_special_tokens=False).to(device)
+            out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=sampling, num_beams=1, use_cache=True,
                                  eos_token_id=end_token_ids(tokenizer), pad_token_id=tokenizer.pad_token_id,
                                  temperature=temperature if sampling else None, top_p=None, top_k=None)
-            answers += tokenizer.batch_decode(out[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
+            decoded = tokenizer.batch_decode(out[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
+            for i, text in zip(chunk, decoded):
+                answers[i] = text.strip()
+            if on_batch:
+                on_batch(len(chunk))
     finally:
         tokenizer.padding_side = side
-    return [a.strip() for a in answers]
+    return answers
 
 
-def few_shot_examples(train: list[Example], k: int, seed: int, tokenizer) -> list[Example]:
-    """k short training examples from a seeded sample: the base model's prompt stays short and representative."""
-    if k == 0 or not train:
-        return []
-    pool = random.Random(seed).sample(train, min(FEW_SHOT_POOL, len(train)))
-    pool.sort(key=lambda e: len(tokenizer.apply_chat_template(e.messages, tokenize=False)))
-    return pool[:k]
+def new_token_budget(tokenizer, references: list[str], cap: int) -> tuple[int, str]:
+    """(max new tokens, how it was derived): a quarter more than the longest reference plus room for the end
+    token, capped by the config — generation never runs long past what any right answer needs."""
+    longest = max((len(tokenizer(r, add_special_tokens=False)["input_ids"]) for r in references), default=1)
+    budget = min(cap, int(longest * 1.25) + 8)
+    return budget, f"longest reference {longest} tokens × 1.25 + 8, capped at eval.max_new_tokens {cap}"
 
 
-def few_shot_prompt(shots: list[Example], prompt_messages: list[dict[str, str]]) -> list[dict[str, str]]:
-    """The best prompt without training: an instruction, k example exchanges, then the real request."""
-    system = [m for m in prompt_messages if m["role"] == "system"]
-    instruction = (system[0]["content"] + "\n\n" if system else "") + SYSTEM_FEW_SHOT
-    turns = [{"role": "system", "content": instruction}]
-    for shot in shots:
-        turns += [m for m in shot.prompt_messages if m["role"] != "system"]
-        turns.append({"role": "assistant", "content": shot.reference})
-    return turns + [m for m in prompt_messages if m["role"] != "system"]
+# ---------------------------------------------------------------------------------------------------------------
+# Losses
 
 
-def probe_blocks(tokenizer, block: int = PROBE_BLOCK, blocks: int = PROBE_BLOCKS) -> list[Encoded]:
-    ids = tokenizer(GENERAL_TEXT.read_text(encoding="utf-8"), add_special_tokens=False)["input_ids"]
-    return [Encoded(ids[i:i + block], ids[i:i + block], block) for i in range(0, len(ids) - block + 1, block)][:blocks]
+def answer_encoding(tokenizer, prompt: list[dict[str, str]], answer: str, limit: int) -> Encoded:
+    """The conversation `prompt` + answer with only the final answer labelled (the shots' answers are context)."""
+    enc = encode_messages(tokenizer, prompt + [{"role": "assistant", "content": answer}], limit)
+    labels = list(enc.labels)
+    end = len(labels)
+    while end > 0 and labels[end - 1] == -100:
+        end -= 1  # a truncated or template tail
+    start = end
+    while start > 0 and labels[start - 1] != -100:
+        start -= 1
+    return Encoded(enc.input_ids, [-100] * start + labels[start:], enc.full_length)
+
+
+def loss_with_interval(nats: np.ndarray, tokens: np.ndarray, draws: np.ndarray) -> dict[str, float]:
+    """Token-weighted mean loss (nats/token) with its bootstrap interval over rows."""
+    def mean(idx):
+        return float(nats[idx].sum() / max(tokens[idx].sum(), 1))
+    low, high = scoring.interval(mean, draws)
+    return {"value": mean(np.arange(len(nats))), "low": low, "high": high, "tokens": int(tokens.sum())}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Forgetting, with the base model's probe losses cached
+
+
+def _base_identity(config, dtype: torch.dtype, device: str) -> str:
+    path = Path(resolve(config.model.base).path)
+    weights = sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")) if path.is_dir() else [path]
+    stamp = [(w.name, w.stat().st_size, int(w.stat().st_mtime)) for w in weights if w.exists()]
+    raw = json.dumps([str(path), stamp, str(dtype), device, forgetting.probe_fingerprint()])
+    return hashlib.sha256(raw.encode()).hexdigest()[:20]
+
+
+def cached_base_losses(key: str) -> list[float] | None:
+    path = home.ensure_home() / "models" / "probe-cache" / f"{key}.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def store_base_losses(key: str, losses: list[float]) -> None:
+    folder = home.ensure_home() / "models" / "probe-cache"
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f"{key}.json.tmp"
+    tmp.write_text(json.dumps(losses))
+    tmp.replace(folder / f"{key}.json")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Verdict and advice
+
+
+def verdict(report: dict[str, Any]) -> tuple[str, str]:
+    """(better | worse | no_clear_difference, sentence) from the primary metric's intervals."""
+    metric = report["primary_metric"]
+    base, tuned = report["comparison"]["base"][metric], report["comparison"]["tuned"][metric]
+    label = scoring.LABELS[metric]
+    shown = (f"{tuned['value']:.2f} [{tuned['low']:.2f}, {tuned['high']:.2f}] vs {base['value']:.2f} "
+             f"[{base['low']:.2f}, {base['high']:.2f}] for base + prompt")
+    if scoring.overlap(base, tuned):
+        code = "no_clear_difference"
+        needed = report["rows_needed"]
+        head = f"no measurable difference on {label}: {shown} (95% intervals overlap"
+        head += (f"; about {needed} test rows would tell them apart if the gap held)" if needed else
+                 "; the scores are identical)")
+    elif tuned["value"] > base["value"]:
+        code, head = "better", f"tuned beats base + prompt on {label}: {shown}"
+    else:
+        code, head = "worse", f"tuned trails base + prompt on {label}: {shown}"
+    parts = [head]
+    loss = report["loss"]
+    parts.append(f"test loss {loss['tuned']:.3f} tuned vs {loss['base']:.3f} base + prompt "
+                 f"({loss['base_zero_shot']:.3f} zero-shot)")
+    if report.get("judge"):
+        w = report["judge"]["win_rate"]
+        parts.append(f"judge win rate {w['value']:.2f} [{w['low']:.2f}, {w['high']:.2f}]")
+    if report.get("forgetting"):
+        parts.append(report["forgetting"]["verdict"])
+    return code, "; ".join(parts)
+
+
+def next_steps(report: dict[str, Any]) -> list[str]:
+    """One or two concrete next steps from the verdict, the forgetting probe and the validation curve."""
+    steps = []
+    code = report["verdict_summary"]
+    metric = report["primary_metric"]
+    tuned = report["comparison"]["tuned"][metric]["value"]
+    base = report["comparison"]["base"][metric]["value"]
+    chosen = report["prompt_search"]["chosen"]
+    checkpoint = report.get("checkpoint") or {}
+    forgot = (report.get("forgetting") or {}).get("flagged")
+    if code == "worse":
+        steps.append(f"Keep the prompt: the base model with the {describe(chosen)} prompt does better than the tuned "
+                     "model, with no training to maintain.")
+    if forgot or checkpoint.get("rose_late"):
+        why = "the forgetting probe flagged a loss of general ability" if forgot else (
+            f"validation loss rose late (best at step {checkpoint.get('best_step')}, "
+            f"{checkpoint.get('best_eval_loss', 0):.3f} → {checkpoint.get('last_eval_loss', 0):.3f} at the end)")
+        steps.append(f"Lower the learning rate (e.g. halve it) or train fewer epochs: {why}.")
+    if code == "no_clear_difference":
+        needed = report.get("rows_needed")
+        if needed and needed > report["generated_examples"]:
+            steps.append(f"Gather more data: with {report['generated_examples']} test rows the gap is inside the "
+                         f"noise; about {needed} held-out rows (and more training rows alike) would settle it.")
+        else:
+            steps.append("Keep the prompt: training bought no measurable gain over the base model's best prompt.")
+    if code == "better" and checkpoint.get("still_falling") and tuned < 0.9:
+        steps.append(f"Train longer: validation loss was still falling at the last step and {scoring.LABELS[metric]} "
+                     f"is {tuned:.2f}, short of the ceiling.")
+    if max(tuned, base) < 0.3:
+        steps.append(f"Try a stronger base model: both score below 0.3 on {scoring.LABELS[metric]}, which points at "
+                     "capability rather than prompting or data.")
+    if not steps:
+        steps.append("Ship the tuned model and keep these test rows as a regression check for the next data update.")
+    return steps[:2]
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # The evaluation
 
 
-def _perplexity(loss: float) -> float:
-    return float(torch.exp(torch.tensor(min(loss, 50.0))))
-
-
-def forgetting_verdict(change_pct: float) -> str:
-    if change_pct <= FORGETTING_OK:
-        return "acceptable"
-    if change_pct <= FORGETTING_BAD:
-        return "noticeable — consider fewer epochs, a lower learning rate or a smaller LoRA rank"
-    return "significant forgetting — the tuned model lost general language ability"
-
-
-def verdict(report: dict[str, Any]) -> tuple[str, str]:
-    """(summary code, sentence) from the numbers: better | worse | no_clear_difference."""
-    metric = report["primary_metric"]
-    base, tuned = report["metrics"]["base"][metric], report["metrics"]["tuned"][metric]
-    delta = tuned - base
-    label = {"rouge_l": "ROUGE-L", "exact_match": "exact match", "json_valid": "JSON validity"}[metric]
-    if delta > NOISE:
-        code, head = "better", f"tuned beats base+prompt on {label} by {delta:.2f} ({tuned:.2f} vs {base:.2f})"
-    elif delta < -NOISE:
-        code, head = "worse", f"tuned trails base+prompt on {label} by {-delta:.2f} ({tuned:.2f} vs {base:.2f})"
-    else:
-        code, head = "no_clear_difference", (f"no clear difference on {label} ({tuned:.2f} vs {base:.2f} for "
-                                             "base+prompt): prompting may be enough")
-    parts = [head]
-    loss = report["loss"]
-    parts.append(f"test loss {loss['tuned']:.3f} vs {loss['base']:.3f} for the base model")
-    forgetting = report["forgetting"]
-    if forgetting:
-        change = forgetting["change_pct"]
-        direction = "up" if change >= 0 else "down"
-        parts.append(f"general-text perplexity {direction} {abs(change):.0f}% — {forgetting['verdict']}")
-    n = report["generated_examples"]
-    if n < 30:
-        parts.append(f"only {n} test examples were generated, so differences under ~0.05 may be noise")
-    return code, "; ".join(parts)
-
-
-def evaluate(run_dir: Path, config, tokenizer, tuned, base, train: list[Example], test: list[Example]) -> dict:
-    """Score `tuned` against `base` (the same object for LoRA: its adapter is switched off) and write run_dir/eval/."""
+def evaluate(run_dir: Path, config, tokenizer, tuned, base, train: list[Example], test: list[Example],
+             validation: list[Example] | None = None, checkpoint: dict | None = None,
+             on_progress: Progress | None = None, judge_model: Any = None) -> dict:
+    """Score `tuned` against `base` with its best prompt (`base` is the tuned PEFT model itself for LoRA: its
+    adapter is switched off) and write run_dir/eval/. `judge_model` None: the one TUNEWISE_LLM names, if any."""
+    started = time.monotonic()
     ensure_chat_template(tokenizer)
     out_dir = Path(run_dir) / "eval"
     out_dir.mkdir(parents=True, exist_ok=True)
     ev = config.eval
-    max_len = config.model.max_seq_len
-    test_enc = [encode_messages(tokenizer, e.messages, max_len) for e in test]
+    device = str(next(tuned.parameters()).device)
+    dtype = next(tuned.parameters()).dtype
+    limit = min(EVAL_MAX_TOKENS, getattr(tuned.config, "max_position_embeddings", EVAL_MAX_TOKENS))
 
-    tuned_loss, tokens = token_loss(tuned, test_enc)
+    # 1. the kind of task, read from the training answers (the test answers stay unseen until scoring)
+    kind, primary, why = scoring.task_kind([e.reference for e in train] or [e.reference for e in test])
+
+    # which rows: validation for the prompt search (training rows, each excluded from its own shots, if there is no
+    # validation split), the first max_examples test rows for everything scored on test
+    search_rows = list(validation or [])
+    search_source = "validation"
+    if not search_rows:
+        search_rows, search_source = list(train), "training (no validation split; each row excluded from its shots)"
+    search_rows = search_rows[: ev.search_examples] if ev.search_examples else search_rows
+    generated = test[: ev.max_examples] if ev.max_examples else list(test)
+    builder = PromptBuilder(kind, train, max_shots=ev.few_shot)
+    candidates = builder.available()
+
+    judge_model = judge_model if judge_model is not None else (pairwise.model_from_env() if kind == "free_text" else None)
+    probe_key = _base_identity(config, dtype, device) if ev.forgetting_probe else ""
+    base_probe = cached_base_losses(probe_key) if ev.forgetting_probe else None
+    probe_rows = len(forgetting.load_probe()) * (1 if base_probe else 2) if ev.forgetting_probe else 0
+    total = (len(candidates) * len(search_rows) + 2 * len(generated) + 3 * len(generated) + probe_rows
+             + (len(generated) if judge_model is not None and kind == "free_text" else 0))
+    done = 0
+
+    def advance(rows: int) -> None:
+        nonlocal done
+        done += rows
+        if on_progress:
+            on_progress(done, total)
+
+    timing: dict[str, float] = {}
+
+    # 2. the base model's best prompt, searched on validation
+    clock = time.monotonic()
+    search_refs = [e.reference for e in search_rows]
+    search_budget, _ = new_token_budget(tokenizer, search_refs, ev.max_new_tokens)
+    search = []
     with as_base(tuned, base):
-        base_loss, _ = token_loss(base, test_enc)
+        for candidate in candidates:
+            outputs = generate(base, tokenizer, [builder.build(candidate, e)[0] for e in search_rows], search_budget,
+                               on_batch=advance)
+            value = scoring.score(kind, outputs, search_refs)[primary]
+            search.append({"candidate": candidate, "description": describe(candidate), "score": value})
+    chosen = max(search, key=lambda c: c["score"])["candidate"]  # max keeps the first (cheapest) of equal scores
+    timing["prompt_search_s"] = round(time.monotonic() - clock, 1)
 
-    generated = test[: ev.max_examples] if ev.max_examples else test
+    # 3. test losses
+    clock = time.monotonic()
+    draws = scoring.bootstrap_indices(len(generated), config.training.seed)
+    prompted = [builder.build(chosen, e)[0] for e in generated]
+    tuned_nats, tuned_tokens = row_losses(tuned, [encode_messages(tokenizer, e.messages, limit) for e in generated],
+                                          LOSS_BATCH, advance)
+    with as_base(tuned, base):
+        zero_nats, zero_tokens = row_losses(base, [encode_messages(tokenizer, e.messages, limit) for e in generated],
+                                            LOSS_BATCH, advance)
+        prompt_nats, prompt_tokens = row_losses(
+            base, [answer_encoding(tokenizer, p, e.reference, limit) for p, e in zip(prompted, generated)],
+            LOSS_BATCH, advance)
+    losses = {"tuned": loss_with_interval(tuned_nats, tuned_tokens, draws),
+              "base_prompted": loss_with_interval(prompt_nats, prompt_tokens, draws),
+              "base_zero_shot": loss_with_interval(zero_nats, zero_tokens, draws)}
+    timing["losses_s"] = round(time.monotonic() - clock, 1)
+
+    # 4. generation on test: base with the chosen prompt vs tuned
+    clock = time.monotonic()
     references = [e.reference for e in generated]
-    longest = max(len(tokenizer(r, add_special_tokens=False)["input_ids"]) for r in references)
-    # bound generation: a quarter more than the longest reference, plus room for the end token
-    max_new = min(ev.max_new_tokens, int(longest * 1.25) + 8)
-    shots = few_shot_examples(train, ev.few_shot, config.training.seed, tokenizer)
-    tuned_out = generate(tuned, tokenizer, [e.prompt_messages for e in generated], max_new)
+    budget, budget_why = new_token_budget(tokenizer, references, ev.max_new_tokens)
     with as_base(tuned, base):
-        base_out = generate(base, tokenizer, [few_shot_prompt(shots, e.prompt_messages) for e in generated], max_new)
+        base_out = generate(base, tokenizer, prompted, budget, on_batch=advance)
+    tuned_out = generate(tuned, tokenizer, [e.prompt_messages for e in generated], budget, on_batch=advance)
+    comparison = scoring.compare(kind, references, {"base": base_out, "tuned": tuned_out}, config.training.seed)
+    timing["test_generation_s"] = round(time.monotonic() - clock, 1)
+    judged = None
+    if judge_model is not None and kind == "free_text":
+        clock = time.monotonic()
+        judged = pairwise.judge(judge_model, [e.prompt_messages[-1]["content"] for e in generated], references,
+                                tuned_out, base_out, on_row=advance)
+        timing["judge_s"] = round(time.monotonic() - clock, 1)
 
-    json_targets = sum(map(parses_as_json, references)) >= 0.8 * len(references)
-    metrics = {"base": score(base_out, references, json_targets), "tuned": score(tuned_out, references, json_targets)}
-    short_answers = sum(len(words(r)) for r in references) / len(references) <= 3
-    # structured (JSON) or short answers are right or wrong: exact match; free text: ROUGE-L
-    primary = "exact_match" if json_targets or short_answers else "rouge_l"
-
-    forgetting = None
+    # 5. forgetting
+    probe = None
     if ev.forgetting_probe:
-        blocks = probe_blocks(tokenizer, min(PROBE_BLOCK, max_len))
-        tuned_probe, _ = token_loss(tuned, blocks)
-        with as_base(tuned, base):
-            base_probe, _ = token_loss(base, blocks)
-        base_ppl, tuned_ppl = _perplexity(base_probe), _perplexity(tuned_probe)
-        change = (tuned_ppl / base_ppl - 1) * 100
-        forgetting = {"text": GENERAL_TEXT.name, "tokens": sum(len(b.input_ids) for b in blocks),
-                      "base_perplexity": base_ppl, "tuned_perplexity": tuned_ppl, "change_pct": change,
-                      "verdict": forgetting_verdict(change).split(" —")[0]}
+        clock = time.monotonic()
+        probe = forgetting.forgetting_check(tuned, base, tokenizer, base_losses=base_probe, on_batch=advance)
+        probe["base_losses_cached"] = base_probe is not None
+        if base_probe is None:
+            store_base_losses(probe_key, probe["base_losses"])
+        probe.pop("base_losses")
+        timing["forgetting_probe_s"] = round(time.monotonic() - clock, 1)
 
+    best = max(search, key=lambda c: c["score"])
     report: dict[str, Any] = {
         "test_examples": len(test),
         "generated_examples": len(generated),
-        "baseline": f"base model with a {len(shots)}-shot prompt built from training examples",
-        "few_shot_lines": [s.line for s in shots],
-        "decoding": {"strategy": "greedy", "max_new_tokens": max_new,
-                     "max_new_tokens_derived_from": f"longest reference {longest} tokens × 1.25 + 8, capped at "
-                                                    f"eval.max_new_tokens {ev.max_new_tokens}"},
-        "loss": {"base": base_loss, "tuned": tuned_loss, "tokens": tokens},
-        "perplexity": {"base": _perplexity(base_loss), "tuned": _perplexity(tuned_loss)},
-        "metrics": metrics,
+        "task": {"kind": kind, "primary_metric": primary, "why": why, "metrics": list(scoring.METRICS[kind])},
+        "baseline": f"base model with its best prompt ({describe(chosen)}), chosen on {search_source}",
+        "prompt_search": {"chosen": chosen, "instruction": builder.instruction, "rows": len(search_rows),
+                          "rows_from": search_source, "metric": primary, "candidates": search,
+                          "similarity": "TF-IDF cosine over the words of the user turns",
+                          "chosen_score": best["score"], "max_new_tokens": search_budget},
+        "decoding": {"strategy": "greedy, batched, KV cache", "max_new_tokens": budget,
+                     "max_new_tokens_derived_from": budget_why},
+        "loss": {"base": losses["base_prompted"]["value"], "base_zero_shot": losses["base_zero_shot"]["value"],
+                 "tuned": losses["tuned"]["value"], "tokens": losses["tuned"]["tokens"], "intervals": losses,
+                 "labels": {"base_zero_shot": "base model, your prompt as is (no shots)",
+                            "base": f"base model with the chosen prompt ({chosen}): the answer's loss with its "
+                                    "shots in the context",
+                            "tuned": "tuned model, your prompt as is"}},
+        "perplexity": {"base": math.exp(min(losses["base_prompted"]["value"], 50)),
+                       "base_zero_shot": math.exp(min(losses["base_zero_shot"]["value"], 50)),
+                       "tuned": math.exp(min(losses["tuned"]["value"], 50))},
+        "metrics": {side: {m: v["value"] for m, v in comparison[side].items()} for side in comparison},
         "primary_metric": primary,
-        "json_targets": json_targets,
-        "forgetting": forgetting,
+        "comparison": comparison,
+        "rows_needed": scoring.rows_needed(comparison["base"][primary], comparison["tuned"][primary], len(generated)),
+        "judge": judged,
+        "forgetting": probe,
+        "checkpoint": checkpoint,
         "samples": [{"prompt": e.prompt_messages[-1]["content"], "reference": e.reference, "base": b, "tuned": t}
                     for e, b, t in list(zip(generated, base_out, tuned_out))[:SAMPLES_SHOWN]],
     }
     report["verdict_summary"], report["verdict"] = verdict(report)
+    report["next_steps"] = next_steps(report)
+    timing["total_s"] = round(time.monotonic() - started, 1)
+    report["timing"] = timing
     report["plots"] = write_plots(run_dir, report)
     (out_dir / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     (out_dir / "report.md").write_text(markdown(report), encoding="utf-8")
-    (out_dir / "few_shot.json").write_text(json.dumps([s.messages for s in shots], ensure_ascii=False))
+    (out_dir / "best_prompt.json").write_text(json.dumps(
+        {"candidate": chosen, "kind": kind, "max_shots": ev.few_shot,
+         "pool": [e.messages for e in train]}, ensure_ascii=False))
     return report
 
 
@@ -317,7 +384,7 @@ def evaluate(run_dir: Path, config, tokenizer, tuned, base, train: list[Example]
 
 
 def write_plots(run_dir: Path, report: dict) -> list[str]:
-    import matplotlib
+    import matplotlib  # heavy; only the report needs it
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -331,8 +398,11 @@ def write_plots(run_dir: Path, report: dict) -> list[str]:
         ax.plot(*zip(*train), label="train loss")
     if evals:
         ax.plot(*zip(*evals), "o-", label="validation loss")
-    ax.axhline(report["loss"]["base"], color="grey", ls="--", label="base model, test loss")
-    ax.axhline(report["loss"]["tuned"], color="green", ls=":", label="tuned model, test loss")
+    best = (report.get("checkpoint") or {}).get("best_step")
+    if best:
+        ax.axvline(best, color="purple", ls=":", label=f"exported checkpoint (step {best})")
+    ax.axhline(report["loss"]["base"], color="grey", ls="--", label="base + prompt, test loss")
+    ax.axhline(report["loss"]["tuned"], color="green", ls=":", label="tuned, test loss")
     ax.set_xlabel("optimizer step")
     ax.set_ylabel("cross-entropy (nats/token)")
     ax.legend(fontsize=8)
@@ -340,14 +410,15 @@ def write_plots(run_dir: Path, report: dict) -> list[str]:
     fig.savefig(out_dir / "loss_curves.png", dpi=100)
     plt.close(fig)
 
-    names = [k for k in ("exact_match", "token_f1", "rouge_l", "json_valid") if report["metrics"]["base"][k] is not None]
+    names = list(report["comparison"]["base"])
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    x = range(len(names))
-    ax.bar([i - 0.2 for i in x], [report["metrics"]["base"][k] for k in names], 0.4, label="base + few-shot prompt")
-    ax.bar([i + 0.2 for i in x], [report["metrics"]["tuned"][k] for k in names], 0.4, label="tuned")
-    ax.set_xticks(list(x), names)
-    ax.set_ylim(0, 1)
-    ax.set_ylabel(f"score on {report['generated_examples']} test examples")
+    for offset, side, label in ((-0.2, "base", "base + best prompt"), (0.2, "tuned", "tuned")):
+        values = [report["comparison"][side][k] for k in names]
+        ax.bar([i + offset for i in range(len(names))], [v["value"] for v in values], 0.4, label=label,
+               yerr=[[v["value"] - v["low"] for v in values], [v["high"] - v["value"] for v in values]], capsize=3)
+    ax.set_xticks(list(range(len(names))), [scoring.LABELS[k] for k in names], fontsize=8)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel(f"score on {report['generated_examples']} test rows (95% CI)")
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(out_dir / "metrics.png", dpi=100)
@@ -360,30 +431,66 @@ def _cell(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _ci(v: dict) -> str:
+    return f"{v['value']:.3f} [{v['low']:.3f}, {v['high']:.3f}]"
+
+
 def markdown(report: dict) -> str:
-    m = report["metrics"]
+    c = report["comparison"]
+    search = report["prompt_search"]
     lines = [
         "# Evaluation: tuned model vs base model with its best prompt",
         "",
         f"**Verdict:** {report['verdict']}",
         "",
-        f"Test split: {report['test_examples']} examples ({report['generated_examples']} generated). Baseline: "
-        f"{report['baseline']}. Decoding: greedy, at most {report['decoding']['max_new_tokens']} new tokens.",
+        "**What to do next:** " + " ".join(report["next_steps"]),
         "",
-        "| metric | base + prompt | tuned |",
-        "|---|---|---|",
-        f"| test loss (nats/token) | {report['loss']['base']:.4f} | {report['loss']['tuned']:.4f} |",
-        f"| test perplexity | {report['perplexity']['base']:.2f} | {report['perplexity']['tuned']:.2f} |",
+        f"**Metric:** {report['task']['why']}.",
+        "",
+        f"## Best prompt for the base model (searched on {search['rows']} {search['rows_from']} rows)",
+        "",
+        f"| candidate | {scoring.LABELS[search['metric']]} on validation |",
+        "|---|---|",
     ]
-    for key in ("exact_match", "token_f1", "rouge_l", "json_valid"):
-        if m["base"][key] is not None:
-            lines.append(f"| {key} | {m['base'][key]:.3f} | {m['tuned'][key]:.3f} |")
-    f = report["forgetting"]
+    for cand in search["candidates"]:
+        mark = " **← chosen**" if cand["candidate"] == search["chosen"] else ""
+        lines.append(f"| {cand['description']}{mark} | {cand['score']:.3f} |")
+    lines += ["", f"Derived instruction: {_cell(search['instruction'], 400)}", "",
+              f"## Test ({report['generated_examples']} of {report['test_examples']} rows; 95% bootstrap intervals)", "",
+              "| metric | base + best prompt | tuned |", "|---|---|---|"]
+    for key in c["base"]:
+        star = " ★" if key == report["primary_metric"] else ""
+        lines.append(f"| {scoring.LABELS[key]}{star} | {_ci(c['base'][key])} | {_ci(c['tuned'][key])} |")
+    li = report["loss"]["intervals"]
+    lines += [f"| test loss, nats/token (base: with its prompt's shots) | {_ci(li['base_prompted'])} | "
+              f"{_ci(li['tuned'])} |",
+              f"| test loss, base zero-shot | {_ci(li['base_zero_shot'])} | |"]
+    if report.get("judge"):
+        j = report["judge"]
+        lines.append(f"| judge win rate (tuned vs base, both orders) | | {_ci(j['win_rate'])} "
+                     f"({j['wins']} wins, {j['ties']} ties, {j['losses']} losses) |")
+    if report.get("rows_needed"):
+        lines += ["", f"Test rows needed to separate the two on {scoring.LABELS[report['primary_metric']]} if the "
+                      f"gap held: about {report['rows_needed']}."]
+    f = report.get("forgetting")
     if f:
-        lines.append(f"| general-text perplexity | {f['base_perplexity']:.2f} | {f['tuned_perplexity']:.2f} "
-                     f"({f['change_pct']:+.1f}%) |")
-    lines += ["", "![loss curves](loss_curves.png) ![metrics](metrics.png)", "", "## Sample outputs", "",
-              "| prompt | reference | base + prompt | tuned |", "|---|---|---|---|"]
+        lines += ["", "## Forgetting probe", "", f"{f['verdict']}. Scoring: {f['scoring']}. Threshold: {f['threshold']}.",
+                  "", "| domain | items | base perplexity | tuned perplexity | change | base noise | flagged |",
+                  "|---|---|---|---|---|---|---|",
+                  f"| **all** | {f['items']} | {f['base_perplexity']:.2f} | {f['tuned_perplexity']:.2f} | "
+                  f"{f['change_pct']:+.1f}% | ±{f['noise_pct']:.1f}% | {'yes' if f['flagged'] else 'no'} |"]
+        for name, d in f["domains"].items():
+            lines.append(f"| {name} ({d['kind']}) | {d['items']} | {d['base_perplexity']:.2f} | "
+                         f"{d['tuned_perplexity']:.2f} | {d['change_pct']:+.1f}% | ±{d['noise_pct']:.1f}% | "
+                         f"{'yes' if d['flagged'] else 'no'} |")
+    ck = report.get("checkpoint")
+    if ck:
+        lines += ["", "## Exported checkpoint", "", ck["note"]]
+    t = report["timing"]
+    lines += ["", "Evaluation time: " + ", ".join(f"{k.removesuffix('_s').replace('_', ' ')} {v:.1f} s"
+                                                 for k, v in t.items()) + ".",
+              "", "![loss curves](loss_curves.png) ![metrics](metrics.png)", "", "## Sample outputs", "",
+              "| prompt | reference | base + best prompt | tuned |", "|---|---|---|---|"]
     for s in report["samples"]:
         lines.append(f"| {_cell(s['prompt'])} | {_cell(s['reference'])} | {_cell(s['base'])} | {_cell(s['tuned'])} |")
     return "\n".join(lines) + "\n"
@@ -395,34 +502,38 @@ def markdown(report: dict) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _load_run(run_dir: str):
-    """(tuned model, base model or the same PEFT model, tokenizer, few-shot examples) for a finished run."""
+    """(tuned model, base model or the same PEFT model, tokenizer, prompt builder, chosen candidate)."""
     run = Path(run_dir)
     config = load_config(run / "config.yaml")
     tokenizer = load_tokenizer(config.model.base)
     ensure_chat_template(tokenizer)
-    shots_file = run / "eval" / "few_shot.json"
-    shots = [Example(0, m) for m in json.loads(shots_file.read_text())] if shots_file.is_file() else []
+    spec_file = run / "eval" / "best_prompt.json"
+    spec = json.loads(spec_file.read_text()) if spec_file.is_file() else {"candidate": "zero_shot", "kind": "free_text",
+                                                                          "pool": [], "max_shots": 0}
+    pool = [Example(i, m) for i, m in enumerate(spec["pool"])]
+    builder = PromptBuilder(spec["kind"], pool, max_shots=spec.get("max_shots", 5))
     if (run / "adapter").is_dir():
         from peft import PeftModel  # heavy (seconds), and only a LoRA run needs it
 
         tuned = PeftModel.from_pretrained(load_model(config.model.base), str(run / "adapter"))
-        return tuned, tuned, tokenizer, shots
+        return tuned, tuned, tokenizer, builder, spec["candidate"]
     if (run / "model").is_dir():
-        return load_model(str(run / "model")), load_model(config.model.base), tokenizer, shots
+        return load_model(str(run / "model")), load_model(config.model.base), tokenizer, builder, spec["candidate"]
     raise UserError(f"{run} has no adapter/ or model/ yet: the job has not finished training")
 
 
 def try_prompt(run_dir: str | Path, prompt: str, max_new_tokens: int = 128, temperature: float = 0.0,
                models: tuple[str, ...] = ("base", "tuned")) -> dict[str, str]:
-    """Answer one prompt with the base model (given the run's few-shot prompt) and/or the tuned model: greedily at
-    temperature 0, sampled above. `models` picks which answer ("base", "tuned"), so a UI can show each as it comes."""
-    tuned, base, tokenizer, shots = _load_run(str(Path(run_dir).resolve()))
+    """Answer one prompt with the base model (given the run's chosen best prompt) and/or the tuned model: greedily
+    at temperature 0, sampled above. `models` picks which answer ("base", "tuned"), so a UI can show each as it
+    comes."""
+    tuned, base, tokenizer, builder, candidate = _load_run(str(Path(run_dir).resolve()))
     request = [{"role": "user", "content": prompt}]
     answers = {}
     if "tuned" in models:
         answers["tuned"] = generate(tuned, tokenizer, [request], max_new_tokens, temperature=temperature)[0]
     if "base" in models:
+        conversation, _ = builder.build(candidate, Example(0, request + [{"role": "assistant", "content": ""}]))
         with as_base(tuned, base):
-            answers["base"] = generate(base, tokenizer, [few_shot_prompt(shots, request)], max_new_tokens,
-                                       temperature=temperature)[0]
+            answers["base"] = generate(base, tokenizer, [conversation], max_new_tokens, temperature=temperature)[0]
     return answers

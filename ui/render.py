@@ -571,6 +571,11 @@ def milestone_text(job_id: str, state: str, summary: dict) -> str:
     return f"Job `{job_id}`: {STATE_LABELS.get(state, state)}."
 
 
+def _interval(ci: dict | None) -> str:
+    """" [low, high]" of a 95% interval from the evaluation report, or nothing when the report has none."""
+    return f" [{fmt(ci['low'], 2)}, {fmt(ci['high'], 2)}]" if ci else ""
+
+
 def results_markdown(job_id: str, report: dict) -> str:
     """The evaluation inline: verdict, base-vs-tuned table, samples side by side."""
     m = report.get("metrics") or {"base": {}, "tuned": {}}
@@ -586,14 +591,20 @@ def results_markdown(job_id: str, report: dict) -> str:
         lines.append(f"| test loss (nats/token) | {fmt(loss.get('base'))} | {fmt(loss.get('tuned'))} |")
     if ppl:
         lines.append(f"| test perplexity | {fmt(ppl.get('base'))} | {fmt(ppl.get('tuned'))} |")
-    for key in ("exact_match", "token_f1", "rouge_l", "json_valid"):
-        if (m.get("base") or {}).get(key) is not None:
-            star = " ★" if key == report.get("primary_metric") else ""
-            lines.append(f"| {key}{star} | {fmt(m['base'][key], 3)} | {fmt(m['tuned'][key], 3)} |")
+    intervals = report.get("comparison") or {}
+    for key, value in (m.get("base") or {}).items():
+        if value is None:
+            continue
+        star = " ★" if key == report.get("primary_metric") else ""
+        base_ci, tuned_ci = (intervals.get("base") or {}).get(key), (intervals.get("tuned") or {}).get(key)
+        lines.append(f"| {key}{star} | {fmt(value, 3)}{_interval(base_ci)} | {fmt(m['tuned'][key], 3)}"
+                     f"{_interval(tuned_ci)} |")
     f = report.get("forgetting")
     if f:
         lines.append(f"| general-text perplexity (forgetting) | {fmt(f.get('base_perplexity'))} | "
                      f"{fmt(f.get('tuned_perplexity'))} ({f.get('change_pct', 0):+.1f}%, {esc(f.get('verdict', ''))}) |")
+    if report.get("next_steps"):
+        lines += ["", "**What to do next:** " + esc(" ".join(report["next_steps"]))]
     samples = report.get("samples") or []
     if samples:
         lines += ["", "**Sample outputs, side by side**", "",
