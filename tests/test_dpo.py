@@ -57,7 +57,7 @@ def test_dpo_makes_the_model_prefer_the_chosen_answers_it_never_saw(dpo_run):
     assert tuned >= 0.9 and tuned > base  # measured on the tiny model: base ≈ 0.5, tuned 1.0
     assert report["tuned"]["reward_margin"] > 0 and report["tuned"]["preference_accuracy"] >= 0.9
     assert report["verdict"] in ("improved", "no_measurable_difference")  # n is small: the interval decides
-    assert "perplexity_after" in report["forgetting"]
+    assert report["forgetting"]  # the shared probe ran (its figures are trainer/forgetting.py's)
 
 
 def test_a_dpo_run_writes_its_adapter_metrics_and_tracking(dpo_run):

@@ -263,5 +263,8 @@ def test_tunewise_train_with_qlora_on_a_cpu_exits_1_with_one_sentence(tiny_model
 def test_the_run_reports_training_evaluating_and_writing_report_in_that_order(lora_run):
     run_dir, _, _ = lora_run
     phases = [r["phase"] for r in read_jsonl(run_dir / "phases.jsonl")]
-    # loading_model is the job worker's to report; a recipe run directly starts at training
-    assert phases == ["training", "evaluating", "writing_report"]
+    # loading_model is the job worker's to report; a recipe run directly starts at training. The evaluation
+    # reports "evaluating k of N" as it goes, so repeated rows of one phase are collapsed before comparing.
+    order = [p for i, p in enumerate(phases) if i == 0 or p != phases[i - 1]]
+    assert order == ["training", "evaluating", "writing_report"]
+    assert phases.count("evaluating") > 1  # progress within the evaluation, not just its start

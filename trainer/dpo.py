@@ -49,7 +49,7 @@ import torch
 import torch.nn.functional as F
 from transformers import Trainer
 
-from trainer import batching, evaluate, sft
+from trainer import batching, forgetting, sft
 from trainer.base_models import load_tokenizer
 from trainer.callbacks import job_callbacks, last_complete_checkpoint
 from trainer.config import JobConfig, load_config
@@ -203,18 +203,10 @@ def evaluate_pairs(run_dir: Path, config: JobConfig, tokenizer, model, reference
     report: dict[str, Any] = {"kind": "dpo", "test_pairs": n, "base": base, "tuned": tuned,
                               "metric": "chosen_scored_higher: the share of held-out pairs whose chosen answer gets "
                                         "a higher summed log-probability than the rejected one"}
-    if config.eval.forgetting_probe:
-        blocks = evaluate.probe_blocks(tokenizer)
-        if reference is None:
-            with model.disable_adapter():
-                before, _ = evaluate.token_loss(model, blocks)
-        else:
-            before, _ = evaluate.token_loss(reference, blocks)
-        after, tokens = evaluate.token_loss(model, blocks)
-        change = (math.exp(after) / math.exp(before) - 1) * 100
-        report["forgetting"] = {"tokens": tokens, "perplexity_before": round(math.exp(before), 3),
-                                "perplexity_after": round(math.exp(after), 3), "change_pct": round(change, 2),
-                                "verdict": evaluate.forgetting_verdict(change).split(" —")[0]}
+    if config.eval.forgetting_probe:  # the same probe as SFT's (trainer/forgetting.py), base noise as threshold
+        report["forgetting"] = forgetting.forgetting_check(model, model if reference is None else reference,
+                                                           tokenizer)
+        report["forgetting"].pop("base_losses", None)
     lo_tuned = tuned["chosen_scored_higher_95ci"][0]
     hi_base = base["chosen_scored_higher_95ci"][1]
     report["verdict"] = ("improved" if lo_tuned > hi_base else "no_measurable_difference"
