@@ -277,8 +277,9 @@ def test_identical_base_and_tuned_models_give_no_measurable_difference(tiny_mode
 def test_a_deliberately_over_trained_model_is_flagged_by_the_forgetting_probe(tiny_model_dir, tmp_path):
     """Full fine-tuning of the tiny model at learning rate 0.5 (about 1,000× a sane one) for 20 steps on one narrow
     task wrecks its next-token distribution; the probe must flag it, overall and in most domains."""
-    rows = [{"prompt": f"Repeat: {' '.join(random.Random(i).choice(WORDS) for _ in range(6))}", "completion": "echo"}
-            for i in range(40)]
+    rngs = [random.Random(i) for i in range(40)]  # one generator per row: 40 distinct prompts (5^6 possible)
+    rows = [{"prompt": f"Repeat: {' '.join(rng.choice(WORDS) for _ in range(6))}", "completion": "echo"}
+            for rng in rngs]
     data = tmp_path / "narrow.jsonl"
     data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     config = parse_config({

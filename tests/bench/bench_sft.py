@@ -165,11 +165,12 @@ def one_run(variant: str, folder: Path, out: Path, seed: int) -> dict:
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
-    from trainer.evaluate import token_loss
+    from trainer.forgetting import row_losses
 
     _, val = encoded(folder, "val")
     model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(folder / "tiny"), str(out / "adapter"))
-    loss, _ = token_loss(model, val)
+    nats, counted = row_losses(model, val)
+    loss = float(nats.sum() / counted.sum())  # nats per validation token
     return {"variant": variant, "seed": seed, "train_s": runtime, "tokens": tokens, "tokens_per_s": tokens / runtime,
             "peak_rss_mb": peak_rss_mb, "eval_loss": loss}
 
