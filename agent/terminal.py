@@ -110,8 +110,11 @@ def _print_event(event) -> None:
         print(f"  approve it with: /approve {event.job_id}   (or reject it with /reject {event.job_id})")
     elif isinstance(event, Results):
         print(f"\n[results] {event.text}")
-        for name, value in ((event.report or {}).get("loss") or {}).items():
-            print(f"  test loss, {name}: {value:.4f} nats/token")
+        loss = (event.report or {}).get("loss") or {}
+        labels = loss.get("labels") or {}  # an SFT report says what each loss is (zero-shot, with shots, tuned)
+        for name, value in loss.items():
+            if name != "tokens" and isinstance(value, (int, float)):  # intervals and labels are not losses
+                print(f"  test loss, {labels.get(name, name)}: {value:.4f} nats/token")
     else:
         print(f"\nadvisor: {event.text}")
 

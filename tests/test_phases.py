@@ -3,12 +3,17 @@ shows them: validating → loading model → training → evaluating (k of N, it
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
+from tests.test_jobs_recipe import job_env, wait_for  # noqa: F401 (fixture)
 from trainer import jobs
+from trainer.config import parse_config
 from trainer.progress import PHASES, read_jsonl, report_phase
+from trainer.runner import Runner
 from trainer.state import db
 from ui import render
 
@@ -101,3 +106,66 @@ def test_the_panel_ticks_the_phases_done_and_shows_k_of_n_with_the_phase_eta():
     done = render.phase_steps(phase, "succeeded")
     assert done.count("✓") == len(PHASES)
     assert "**✗ evaluating**" in render.phase_steps(phase, "failed")
+
+
+def test_a_real_tiny_job_writes_validating_loading_training_evaluating_k_of_n_and_writing_report(tmp_path, job_env,
+                                                                                                 tiny_model_dir):
+    """The real SFT recipe in a real job process started by the runner, evaluation on (prompt search, test, the
+    forgetting probe): its record says each phase once, in order, and the evaluation counts k of N with its own
+    ETA, which the panel shows while it runs."""
+    data = tmp_path / "pairs.jsonl"
+    data.write_text("".join(json.dumps({"prompt": f"{i}+{i + 3}?", "completion": f"{2 * i + 3}"}) + "\n"
+                            for i in range(40)))
+    config = parse_config({
+        "kind": "sft", "model": {"base": str(tiny_model_dir), "max_seq_len": 64}, "data": {"train": str(data)},
+        "lora": {"method": "lora", "r": 4, "alpha": 8},
+        "training": {"max_steps": 2, "batch_size": 4, "learning_rate": 5e-3, "save_every": 1000},
+        "eval": {"max_examples": 2, "search_examples": 2, "max_new_tokens": 4, "few_shot": 1}}).to_dict()
+    job = jobs.approve_job(jobs.create_job(config).id, "tester")
+    runner = Runner(max_concurrent=1, poll_s=0.05)
+    panels = []  # the job panel, rendered whenever the poll finds the evaluation counting
+
+    def finished():
+        runner.tick()
+        summary = jobs.job_summary(job.id)
+        phase = summary.get("phase") or {}
+        if phase.get("name") == "evaluating" and phase.get("total"):
+            panels.append((phase["done"], phase["total"], render.job_panel(summary)))
+        return summary["state"] in jobs.TERMINAL
+
+    try:
+        wait_for(finished, 600, poll=0.05, what="the tiny job to finish")
+    finally:
+        runner.release(timeout=10)
+    done = jobs.get_job(job.id)
+    assert done.state == "succeeded", f"{done.error_code}: {done.error_message}"
+
+    # the job's event log: validating (approval → validated), then each phase the process reported, once
+    messages = [e["message"] for e in jobs.read_events(job.id)]
+    marks = ["approved by tester", "validated; queued", "loading model started", "training started",
+             "evaluating started", "writing report started", "succeeded"]
+    found = [next(i for i, m in enumerate(messages) if m.startswith(mark)) for mark in marks]
+    assert found == sorted(found), messages
+    assert sum(m.startswith("evaluating started") for m in messages) == 1  # one start, not one per unit
+
+    # the run folder's phases.jsonl: the process's phases in order, the evaluation counting k of N
+    rows = read_jsonl(Path(done.run_dir) / "phases.jsonl")
+    order = [r["phase"] for i, r in enumerate(rows) if i == 0 or r["phase"] != rows[i - 1]["phase"]]
+    assert order == ["loading_model", "training", "evaluating", "writing_report"]
+    counted = [r for r in rows if r["phase"] == "evaluating" and r["total"]]
+    totals = {r["total"] for r in counted}
+    assert len(totals) == 1, totals  # one N for the whole evaluation
+    n = totals.pop()
+    dones = [r["done"] for r in counted]
+    assert dones == sorted(dones) and len(set(dones)) == len(dones) and dones[-1] == n
+    assert n >= 2 * 252  # the forgetting probe's items, base and tuned, are among the units
+    assert all(r["eta_s"] is not None and r["eta_s"] >= 0 for r in counted[1:])  # the phase's own ETA
+    assert counted[-1]["eta_s"] == 0.0
+    assert len({r["started_at"] for r in rows if r["phase"] == "evaluating"}) == 1
+
+    # what the panel showed while the evaluation ran: k of N and an ETA, elapsed time counting
+    assert panels, "the poll never saw the evaluation counting"
+    k, total, panel = panels[-1]
+    assert f"{k} of {total}" in panel and "ETA" in panel and "| elapsed |" in panel
+    summary = jobs.job_summary(job.id)
+    assert summary["phase"]["name"] == "writing_report" and summary["wall_elapsed_s"] > 0

@@ -589,6 +589,8 @@ def results_markdown(job_id: str, report: dict) -> str:
     loss, ppl = report.get("loss") or {}, report.get("perplexity") or {}
     if loss:
         lines.append(f"| test loss (nats/token) | {fmt(loss.get('base'))} | {fmt(loss.get('tuned'))} |")
+        if loss.get("base_zero_shot") is not None:  # the base without the prompt's shots: the tuned model's input
+            lines.append(f"| test loss, base zero-shot | {fmt(loss['base_zero_shot'])} | |")
     if ppl:
         lines.append(f"| test perplexity | {fmt(ppl.get('base'))} | {fmt(ppl.get('tuned'))} |")
     intervals = report.get("comparison") or {}

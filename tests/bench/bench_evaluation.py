@@ -1,0 +1,72 @@
+"""How long the evaluation takes against the training it follows (issue 17's goal: at most 25 % of training).
+
+    OMP_NUM_THREADS=1 nice .venv/bin/python tests/bench/bench_evaluation.py RUN_DIR     # RUN_DIR: a finished run
+
+RUN_DIR is a run of `tunewise train CONFIG --run-dir RUN_DIR` that finished (adapter/ and result.json written),
+e.g. of the shipped example trainer/configs/smollm2-lora-cpu.yaml. This reloads its tuned adapter, base model and
+data splits and runs the whole evaluation again (trainer/evaluate.py: prompt search, test losses, test generation,
+forgetting probe) into a scratch folder, ignoring the base model's cached probe losses (they are computed, as on a
+first job, and not stored). Prints one JSON object: the evaluation's parts in seconds, the run's own training seconds
+(result.json `train_seconds`: trainer.train() alone) and the ratio, plus the load average at the start and end
+(other work on the machine moves both clocks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from trainer.state.home import apply_offline_env  # noqa: E402
+
+apply_offline_env()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("run_dir", type=Path)
+    args = parser.parse_args()
+    run = args.run_dir.resolve()
+    result = json.loads((run / "result.json").read_text())
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="tunewise-bench-eval-") as scratch:
+        from peft import PeftModel
+
+        from trainer import evaluate, sft
+        from trainer.base_models import load_model, load_tokenizer
+        from trainer.config import load_config
+
+        config = load_config(run / "config.yaml")
+        tokenizer = load_tokenizer(config.model.base)
+        train, val, test, _ = sft.load_splits(config, tokenizer)
+        model = PeftModel.from_pretrained(load_model(config.model.base), str(run / "adapter"))
+        evaluate.cached_base_losses = lambda key: None  # time the base's probe pass too, as on a first job
+        evaluate.store_base_losses = lambda key, losses: None
+        out = Path(scratch) / "run"
+        out.mkdir()
+        shutil.copy(run / "metrics.jsonl", out / "metrics.jsonl")  # the report's loss curves
+        started = time.monotonic()
+        report = evaluate.evaluate(out, config, tokenizer, tuned=model, base=model, train=train, test=test,
+                                   validation=val, checkpoint=result.get("checkpoint"))
+        seconds = time.monotonic() - started
+    train_s = result["train_seconds"]
+    print(json.dumps({
+        "run": str(run), "evaluation_s": round(seconds, 1), "parts_s": report["timing"],
+        "training_s": train_s, "evaluation_over_training": round(seconds / train_s, 3), "goal": 0.25,
+        "run_eval_seconds": result.get("eval_seconds"), "chosen_prompt": report["prompt_search"]["chosen"],
+        "load_average_start": [round(x, 2) for x in load_before],
+        "load_average_end": [round(x, 2) for x in os.getloadavg()],
+    }, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
