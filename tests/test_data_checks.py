@@ -177,31 +177,56 @@ def test_the_apps_capped_child_answers_hostile_files_with_json(hostile, name):
     assert not any("Traceback" in e["message"] for e in report["errors"])
 
 
+def checking_children() -> list:
+    """The app's capped checker processes (`python -m trainer.validate`) running under this test's process, where
+    the server runs."""
+    import psutil
+
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "trainer.validate" in child.cmdline():
+                found.append(child)
+        except psutil.Error:  # it ended while we looked
+            pass
+    return found
+
+
 def test_the_app_answers_another_user_while_a_hostile_upload_is_checked(serve_app, client_factory, tmp_path):
+    """Two users on one real server: the first drops a gzip bomb (≈ 1 MiB on disk, 400 MiB of rows decompressed)
+    and a 50 MB file that is one single line; while the app's capped child is checking them, the second user's
+    opening is answered. Both files get a located report, no traceback."""
     bomb = tmp_path / "bomb.jsonl.gz"
     row = (json.dumps(chat(1)) + "\n").encode()
-    with gzip.open(bomb, "wb", compresslevel=1) as f:  # ≈ 1 MiB on disk, 400 MiB of rows once decompressed
+    with gzip.open(bomb, "wb", compresslevel=1) as f:
         for _ in range(400):
             f.write(row * (2**20 // len(row)))
+    giant = tmp_path / "one_line.jsonl"
+    with open(giant, "wb") as f:  # 50 MB without a newline: one row of a JSON string
+        f.write(b'{"prompt": "' + b"a" * (50 * 10**6) + b'"}')
     url = serve_app()
     uploader, other = client_factory(url), client_factory(url)
     done: dict = {}
 
     def upload():
-        done["chat"] = send(uploader, "Here is our data.", files=[bomb])
+        done["chat"] = send(uploader, "Here is our data.", files=[bomb, giant])
         done["at"] = time.monotonic()
 
     thread = threading.Thread(target=upload)
     thread.start()
-    time.sleep(3)  # the upload is in its checking child by now (the child alone runs up to 25 s)
+    deadline = time.monotonic() + 120
+    while not checking_children() and time.monotonic() < deadline and thread.is_alive():
+        time.sleep(0.1)
+    assert checking_children(), "the upload is checked in a child process of the app"
     chat_b = send(other, "We want a support bot that answers questions about our product manuals.")
     answered_at = time.monotonic()
     assert "manuals" in chat_text(chat_b)
     assert len(chat_b) >= 3 and chat_b[-1]["role"] == "assistant"
-    thread.join(timeout=120)
+    thread.join(timeout=180)
     assert done.get("at", float("inf")) > answered_at, "the other user was answered while the upload was checked"
     text = chat_text(done["chat"])
-    assert "Data check: bomb.jsonl.gz" in text and "Traceback" not in text
+    assert "Data check: bomb.jsonl.gz" in text and "Data check: one_line.jsonl" in text and "Traceback" not in text
+    assert "line 1 is 47.7 MiB; rows are limited to 8 MiB" in text
 
 
 def test_the_chat_proposes_a_column_mapping_and_a_confirmed_one_is_kept_for_the_job(serve_app, client_factory,
