@@ -1,5 +1,10 @@
 """Parquet, read with pyarrow in record batches (memory stays near one batch; each row is a dict of its columns).
-A row's "line" in the report is its 1-based row number."""
+A row's "line" in the report is its 1-based row number.
+
+A list of structs (chat messages) has one schema for all its elements, so a key that only some messages carry
+(`weight` on assistant turns, `tool_calls`) comes back as null on the others: nested nulls are dropped, so such a
+key reads as absent, the way the JSON the file was written from had it. Top-level nulls stay (an empty column is
+the validator's to report)."""
 
 from __future__ import annotations
 
@@ -26,6 +31,15 @@ def columns(source: Source) -> list[str]:
         return []
 
 
+def _without_nulls(value: object) -> object:
+    """Nested dicts and lists with the null-valued keys of every dict removed."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
 def rows(source: Source) -> Iterator[tuple[int, object]]:
     import pyarrow  # already loaded by _open; named here for its exception type
 
@@ -35,7 +49,7 @@ def rows(source: Source) -> Iterator[tuple[int, object]]:
         for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
             for record in batch.to_pylist():
                 number += 1
-                yield number, record
+                yield number, {k: _without_nulls(v) if isinstance(v, (dict, list)) else v for k, v in record.items()}
     except (pyarrow.ArrowException, OSError, ValueError) as exc:
         yield number + 1, Issue(number + 1 if number else None, "invalid_parquet",
                                 f"{source.path.name} cannot be read as Parquet after {number:,} rows: {exc}")
