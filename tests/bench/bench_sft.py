@@ -1,28 +1,35 @@
-"""Benchmark: tunewise SFT against the plain Hugging Face Trainer and TRL's SFTTrainer (run by hand, not in CI).
+"""Benchmark: tunewise SFT against the Hugging Face Trainer and TRL's SFTTrainer, each set up as its expert users
+would, on the bundled model (run by hand, not in CI).
 
-    .venv/bin/python tests/bench/bench_sft.py                 # 5 interleaved repeats of every variant
-    .venv/bin/python tests/bench/bench_sft.py --repeats 1     # a quick look
+    .venv/bin/python tests/bench/bench_sft.py                       # bundled SmolLM2-135M, 3 interleaved repeats
+    .venv/bin/python tests/bench/bench_sft.py --model tiny          # the random tiny model (a secondary row)
+    .venv/bin/python tests/bench/bench_sft.py --repeats 1 --rows 96 # a quick look (below the issue's 200 rows)
 
-Same tiny model (random 2-layer Llama, hidden 64, real SmolLM2 tokenizer: 49,152 tokens), same data, same seed
-(repeat r uses seed r for every variant, so the spread of eval losses across repeats is the seed noise), same LoRA
-(r 16, alpha 32, dropout 0.05 on q/k/v/o/gate/up/down), same optimiser settings (AdamW, lr 2e-3, cosine, 3 % warm-up,
-batch 8, 1 epoch, fp32 on the CPU, one thread per run, one checkpoint at the end of the epoch):
+Variants (same model, data, seed, LoRA r 16 / alpha 32 on the seven projections, AdamW, cosine, 3 % warm-up,
+learning rate, effective batch 8, one epoch, fp32 on the CPU, gradient checkpointing off, same torch threads):
 
-    a  tunewise      trainer/sft.py as a job runs it (length-grouped batches, loss only where trained)
-    a_pack           tunewise with training.batching: packing (to choose the default)
-    b  hf_pad_max    the plain `Trainer`, every batch padded to the longest example of the data set
-    c  trl_default   TRL `SFTTrainer` with its defaults (gradient checkpointing on, pad to the longest in batch,
-                     completion-only loss on prompt/completion data) except bf16, off for an fp32 CPU comparison
-    c_nogc           TRL with gradient checkpointing off (how much of c's time is checkpointing)
+    tunewise      trainer/sft.py as a job runs it: length-grouped batches, loss (and logits) only where trained
+    hf_grouped    the plain `Trainer` + peft with what a competent user picks: dynamic padding to the longest row of
+                  each batch, `train_sampling_strategy="group_by_length"`, prompt tokens masked out of the loss
+    trl_padfree   TRL `SFTTrainer` at its best on this data: `padding_free=True` (rows flattened into one sequence
+                  with position ids, no padding at all) and completion-only loss
+    trl_default   TRL `SFTTrainer` with its defaults (gradient checkpointing on, padding to the longest row of a
+                  batch, completion-only loss on prompt/completion data), bf16 off for an fp32 CPU comparison
 
-Data: 96 chat examples (64 train = 8 steps of 8, 32 validation) whose lengths vary like real instruction data: prompt and answer
-word counts drawn from log-normal distributions (prompt median 45 words, σ 0.9; answer median 30 words, σ 0.8),
-clipped to 3..260 words, giving a long right tail (token lengths below).
+Data: real English (sentences of trainer/data/general_text.txt) in a task the model has to learn — "rewrite this
+passage with every word capitalised" — so eval loss falls from the base model's and says whether a variant learned.
+Passage lengths are log-normal (median 24 words, sigma 0.8, clipped to 4..170 words), so whole rows (template +
+passage + rewrite) run from ~30 to ~512 tokens with a long right tail. `--rows` rows train (default 208 = 26 optimizer
+steps of 8), and a further 48 rows are the one held-out split every variant's adapter is scored on.
 
-Each run is a fresh subprocess: its training loop is timed (train() only; loading and tokenising excluded), its
-peak RSS read from getrusage after training, and the validation loss of the saved adapter measured the same way
-for every variant (mean cross-entropy over answer tokens). Trained tokens/s = non-padding tokens of the epoch /
-training seconds. Reported: medians over the repeats and ratios against tunewise.
+Counted for each variant from the rows its own trainer trains on, over the epoch:
+    loss-bearing tokens/s   tokens whose next-token loss is taken (the answers), per training second
+    non-padding tokens/s    every real token, prompt included, per training second
+Training seconds are the Trainer's own clock of its loop (`train_runtime`; loading and tokenising excluded, the
+same clock for every variant). Peak RSS is read from getrusage after training; eval loss is the mean
+cross-entropy over answer tokens of the held-out split, computed by one function for every variant.
+Each run is a fresh subprocess; repeats are interleaved so drifts of a shared machine hit every variant alike;
+medians over repeats, and ratios tunewise / variant.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import argparse
 import json
 import os
 import random
+import re
 import resource
 import statistics
 import subprocess
@@ -45,40 +53,37 @@ from trainer.state.home import apply_offline_env  # noqa: E402
 
 apply_offline_env()
 
-VARIANTS = ["a", "b", "c", "a_pack", "c_nogc"]
-NAMES = {"a": "tunewise", "a_pack": "tunewise packing", "b": "HF Trainer pad-to-max", "c": "TRL SFTTrainer defaults",
-         "c_nogc": "TRL without grad. ckpt"}
-LR, BATCH, RANK = 2e-3, 8, 16
-SEED = 0  # repeat r runs every variant with seed r (set in one_run), so eval-loss spread = seed noise
+VARIANTS = ["tunewise", "hf_grouped", "trl_padfree", "trl_default"]
+NAMES = {"tunewise": "tunewise", "hf_grouped": "HF Trainer + peft, grouped", "trl_padfree": "TRL padding-free",
+         "trl_default": "TRL defaults"}
+BATCH, RANK, ALPHA, HELD_OUT = 8, 16, 32, 48
 TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-VOCAB = ("the of and to in is that for it as with was on be by this are at from or an have not which but they "
-         "data model train answer question value system user table report order city number price time team "
-         "result error file line code test check plan cost week month year first second third small large").split()
+INSTRUCTION = "Rewrite this passage with every word capitalised:\n\n"
 
 
-def lognormal_words(r: random.Random, median: float, sigma: float) -> str:
-    n = int(min(260, max(3, r.lognormvariate(0, sigma) * median)))
-    return " ".join(r.choice(VOCAB) for _ in range(n))
+# ---------------------------------------------------------------------------------------------------------------
+# data
 
 
-def write_data(folder: Path) -> None:
-    r = random.Random(1234)
-    rows = [{"prompt": lognormal_words(r, 45, 0.9) + "?", "completion": lognormal_words(r, 30, 0.8) + "."}
-            for _ in range(96)]
-    for name, part in (("train", rows[:64]), ("val", rows[64:])):
-        (folder / f"{name}.jsonl").write_text("\n".join(json.dumps(x) for x in part) + "\n")
+def passages(count: int, seed: int) -> list[str]:
+    """`count` contiguous runs of real sentences with log-normal word counts."""
+    text = (ROOT / "trainer" / "data" / "general_text.txt").read_text()
+    words = re.sub(r"\s+", " ", text).split(" ")
+    r = random.Random(seed)
+    out = []
+    for _ in range(count):
+        n = int(min(170, max(4, r.lognormvariate(0, 0.8) * 24)))
+        start = r.randrange(0, len(words) - n)
+        out.append(" ".join(words[start:start + n]))
+    return out
 
 
-def lora_config():
-    from peft import LoraConfig
-
-    return LoraConfig(r=RANK, lora_alpha=32, lora_dropout=0.05, target_modules=TARGETS, task_type="CAUSAL_LM")
-
-
-def shared_args() -> dict:
-    return dict(per_device_train_batch_size=BATCH, num_train_epochs=1, learning_rate=LR, lr_scheduler_type="cosine",
-                warmup_steps=0.03, seed=SEED, data_seed=SEED, use_cpu=True, report_to=[], disable_tqdm=True,
-                logging_steps=5, save_strategy="epoch", dataloader_num_workers=0)
+def write_data(folder: Path, rows: int) -> None:
+    texts = passages(rows + HELD_OUT, seed=1234)
+    records = [{"prompt": INSTRUCTION + t, "completion": " ".join(w[:1].upper() + w[1:] for w in t.split(" "))}
+               for t in texts]
+    for name, part in (("train", records[:rows]), ("val", records[rows:])):
+        (folder / f"{name}.jsonl").write_text("".join(json.dumps(x) + "\n" for x in part))
 
 
 def encoded(folder: Path, name: str):
@@ -86,29 +91,54 @@ def encoded(folder: Path, name: str):
 
     from trainer.datasets import encode, ensure_chat_template, read_file
 
-    tokenizer = AutoTokenizer.from_pretrained(folder / "tiny")
+    tokenizer = AutoTokenizer.from_pretrained(model_path(folder))
     ensure_chat_template(tokenizer)
     return tokenizer, [encode(tokenizer, e, 1024) for e in read_file(folder / f"{name}.jsonl").examples]
 
 
-def run_tunewise(folder: Path, out: Path, batching: str) -> tuple[float, int]:
+def counts(rows) -> tuple[int, int]:
+    """(loss-bearing, non-padding) tokens of encoded rows: a label at position t is the target of position t-1."""
+    return sum(sum(1 for x in e.labels[1:] if x != -100) for e in rows), sum(len(e.input_ids) for e in rows)
+
+
+def model_path(folder: Path) -> str:
+    return (folder / "model.txt").read_text().strip()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the variants
+
+
+def lora_config(dropout: float):
+    from peft import LoraConfig
+
+    return LoraConfig(r=RANK, lora_alpha=ALPHA, lora_dropout=dropout, target_modules=TARGETS, task_type="CAUSAL_LM")
+
+
+def shared_args(lr: float, seed: int) -> dict:
+    return dict(per_device_train_batch_size=BATCH, num_train_epochs=1, learning_rate=lr, lr_scheduler_type="cosine",
+                warmup_steps=0.03, seed=seed, data_seed=seed, use_cpu=True, report_to=[], disable_tqdm=True,
+                logging_steps=5, save_strategy="no", dataloader_num_workers=0)
+
+
+def run_tunewise(folder: Path, out: Path, lr: float, dropout: float, seed: int):
     from trainer import sft
     from trainer.config import parse_config
 
     config = parse_config({
-        "kind": "sft", "model": {"base": str(folder / "tiny"), "max_seq_len": 1024},
+        "kind": "sft", "model": {"base": model_path(folder), "max_seq_len": 1024},
         "data": {"train": str(folder / "train.jsonl"), "split": [1.0, 0.0, 0.0]},
-        "lora": {"method": "lora", "r": RANK, "alpha": 32, "dropout": 0.05, "target_modules": TARGETS},
-        "training": {"epochs": 1, "learning_rate": LR, "batch_size": BATCH, "warmup_ratio": 0.03,
-                     "lr_scheduler": "cosine", "seed": SEED, "logging_every": 5, "batching": batching},
+        "lora": {"method": "lora", "r": RANK, "alpha": ALPHA, "dropout": dropout, "target_modules": TARGETS},
+        "training": {"epochs": 1, "learning_rate": lr, "batch_size": BATCH, "warmup_ratio": 0.03,
+                     "lr_scheduler": "cosine", "seed": seed, "logging_every": 5},
         "eval": {"enabled": False},
     })
     result = sft.run(config, out)
     _, train = encoded(folder, "train")
-    return result["train_runtime_s"], sum(len(e.input_ids) for e in train)
+    return result["train_runtime_s"], counts(train), out / "adapter"
 
 
-def run_hf_pad_max(folder: Path, out: Path) -> tuple[float, int]:
+def run_hf_grouped(folder: Path, out: Path, lr: float, dropout: float, seed: int):
     import torch
     from peft import get_peft_model
     from transformers import AutoModelForCausalLM, Trainer, TrainingArguments
@@ -116,17 +146,19 @@ def run_hf_pad_max(folder: Path, out: Path) -> tuple[float, int]:
     from trainer.batching import Collator, features
 
     tokenizer, train = encoded(folder, "train")
-    longest = max(len(e.input_ids) for e in train)
-    model = get_peft_model(AutoModelForCausalLM.from_pretrained(folder / "tiny", dtype=torch.float32), lora_config())
-    args = TrainingArguments(output_dir=str(out / "checkpoints"), remove_unused_columns=False, **shared_args())
+    model = get_peft_model(AutoModelForCausalLM.from_pretrained(model_path(folder), dtype=torch.float32),
+                           lora_config(dropout))
+    args = TrainingArguments(output_dir=str(out / "checkpoints"), remove_unused_columns=False,
+                             train_sampling_strategy="group_by_length", **shared_args(lr, seed))
+    # the sampler reads each row's input_ids length itself (a list has no length column)
     trainer = Trainer(model=model, args=args, train_dataset=features(train),
-                      data_collator=Collator(tokenizer.pad_token_id, pad_to=longest))
+                      data_collator=Collator(tokenizer.pad_token_id))  # pads each batch to its own longest row
     runtime = trainer.train().metrics["train_runtime"]
     model.save_pretrained(out / "adapter")
-    return runtime, sum(len(e.input_ids) for e in train)
+    return runtime, counts(train), out / "adapter"
 
 
-def run_trl(folder: Path, out: Path, gradient_checkpointing: bool) -> tuple[float, int]:
+def run_trl(folder: Path, out: Path, lr: float, dropout: float, seed: int, best: bool):
     import torch
     from datasets import Dataset
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -135,105 +167,135 @@ def run_trl(folder: Path, out: Path, gradient_checkpointing: bool) -> tuple[floa
     rows = [json.loads(line) for line in (folder / "train.jsonl").read_text().splitlines()]
     data = Dataset.from_list([{"prompt": [{"role": "user", "content": x["prompt"]}],
                                "completion": [{"role": "assistant", "content": x["completion"]}]} for x in rows])
-    tokenizer = AutoTokenizer.from_pretrained(folder / "tiny")
-    model = AutoModelForCausalLM.from_pretrained(folder / "tiny", dtype=torch.float32)
-    args = SFTConfig(output_dir=str(out / "checkpoints"), bf16=False, gradient_checkpointing=gradient_checkpointing,
-                     **shared_args())
+    tokenizer = AutoTokenizer.from_pretrained(model_path(folder))
+    model = AutoModelForCausalLM.from_pretrained(model_path(folder), dtype=torch.float32)
+    # padding-free rows are not truncated by TRL (max_length None); every row here is under 1024 tokens anyway
+    tuned = dict(padding_free=True, completion_only_loss=True, gradient_checkpointing=False,
+                 max_length=None) if best else dict(max_length=1024)
+    args = SFTConfig(output_dir=str(out / "checkpoints"), bf16=False, **tuned,
+                     **shared_args(lr, seed))
     trainer = SFTTrainer(model=model, args=args, train_dataset=data, processing_class=tokenizer,
-                         peft_config=lora_config())
-    tokens = sum(len(ids) for ids in trainer.train_dataset["input_ids"])
+                         peft_config=lora_config(dropout))
+    ds = trainer.train_dataset
+    non_padding = sum(len(ids) for ids in ds["input_ids"])
+    # TRL folds its completion mask into labels (-100 elsewhere); a label is the target of the position before it
+    loss_bearing = sum(sum(1 for x in labels[1:] if x != -100) for labels in ds["labels"])
     runtime = trainer.train().metrics["train_runtime"]
     trainer.model.save_pretrained(out / "adapter")
-    return runtime, tokens
+    return runtime, (loss_bearing, non_padding), out / "adapter"
 
 
-def one_run(variant: str, folder: Path, out: Path, seed: int) -> dict:
+def one_run(variant: str, folder: Path, out: Path, seed: int, lr: float, dropout: float, threads: int) -> dict:
     """Train one variant in this process; return its measurements."""
     import torch
 
-    global SEED
-    SEED = seed
-    torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "1")))
-    if variant in ("a", "a_pack"):
-        runtime, tokens = run_tunewise(folder, out, "group_by_length" if variant == "a" else "packing")
-    elif variant == "b":
-        runtime, tokens = run_hf_pad_max(folder, out)
-    else:
-        runtime, tokens = run_trl(folder, out, gradient_checkpointing=variant == "c")
+    torch.set_num_threads(threads)
+    runner = {"tunewise": run_tunewise, "hf_grouped": run_hf_grouped,
+              "trl_padfree": lambda *a: run_trl(*a, best=True), "trl_default": lambda *a: run_trl(*a, best=False)}
+    runtime, (loss_bearing, non_padding), adapter = runner[variant](folder, out, lr, dropout, seed)
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"variant": variant, "seed": seed, "train_s": runtime, "loss_bearing": loss_bearing,
+            "non_padding": non_padding, "loss_tok_s": loss_bearing / runtime, "tok_s": non_padding / runtime,
+            "peak_rss_mb": peak_rss_mb, "eval_loss": held_out_loss(folder, adapter)}
 
+
+def held_out_loss(folder: Path, adapter: Path | None) -> float:
+    """Mean cross-entropy (nats per answer token) of the held-out split; the base model when `adapter` is None."""
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
     from trainer.forgetting import row_losses
 
     _, val = encoded(folder, "val")
-    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(folder / "tiny"), str(out / "adapter"))
+    model = AutoModelForCausalLM.from_pretrained(model_path(folder))
+    if adapter is not None:
+        model = PeftModel.from_pretrained(model, str(adapter))
     nats, counted = row_losses(model, val)
-    loss = float(nats.sum() / counted.sum())  # nats per validation token
-    return {"variant": variant, "seed": seed, "train_s": runtime, "tokens": tokens, "tokens_per_s": tokens / runtime,
-            "peak_rss_mb": peak_rss_mb, "eval_loss": loss}
+    return float(nats.sum() / counted.sum())
 
 
-def prepare(folder: Path) -> None:
-    from trainer.base_models import make_tiny_model
+# ---------------------------------------------------------------------------------------------------------------
+# driver
+
+
+def prepare(folder: Path, model: str, rows: int) -> None:
+    from trainer.base_models import make_tiny_model, resolve
 
     folder.mkdir(parents=True, exist_ok=True)
-    if not (folder / "tiny" / "config.json").is_file():
-        make_tiny_model(folder / "tiny", tokenizer_cache=folder / "tokenizer")
-    write_data(folder)
-    tokenizer, train = encoded(folder, "train")
+    if model == "tiny":
+        if not (folder / "tiny" / "config.json").is_file():
+            make_tiny_model(folder / "tiny", tokenizer_cache=folder / "tokenizer")
+        path = str(folder / "tiny")
+    else:
+        path = resolve(model).path
+    (folder / "model.txt").write_text(path)
+    write_data(folder, rows)
+    _, train = encoded(folder, "train")
     lengths = sorted(len(e.input_ids) for e in train)
+    loss_bearing, non_padding = counts(train)
     pick = lambda q: lengths[int(q * (len(lengths) - 1))]  # noqa: E731
-    print(f"train lengths (tokens): min {lengths[0]}, p50 {pick(0.5)}, p90 {pick(0.9)}, max {lengths[-1]}, "
-          f"mean {statistics.mean(lengths):.0f}; pad-to-max pads every row to {lengths[-1]} "
-          f"({1 - sum(lengths) / (lengths[-1] * len(lengths)):.0%} padding)")
+    print(f"model {path}\n{len(train)} train rows, {HELD_OUT} held out; row lengths (tokens): min {lengths[0]}, "
+          f"p50 {pick(0.5)}, p90 {pick(0.9)}, max {lengths[-1]}; {loss_bearing / non_padding:.0%} of real tokens "
+          f"carry loss", flush=True)
+
+
+def child(variant: str, folder: Path, out: Path, args) -> dict:
+    subprocess.run(["rm", "-rf", str(out)], check=True)
+    proc = subprocess.run([sys.executable, __file__, "--one", variant, "--workdir", args.workdir, "--out", str(out),
+                           "--model", args.model, "--seed", str(args.seed), "--lr", str(args.lr), "--dropout", str(args.dropout),
+                           "--threads", str(args.threads)],
+                          capture_output=True, text=True, env={**os.environ, "TUNEWISE_HOME": str(folder / "home")})
+    line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
+    if not line:
+        sys.exit(f"{variant} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return json.loads(line[0][7:])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--variants", default="a,b,c,a_pack", help=f"comma-separated, from {','.join(VARIANTS)}")
+    parser.add_argument("--model", default="smollm2-135m-instruct", help="smollm2-135m-instruct (bundled) or tiny")
+    parser.add_argument("--rows", type=int, default=208, help="training rows (208 = 26 optimizer steps of 8)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, from {','.join(VARIANTS)}")
+    parser.add_argument("--lr", type=float, default=5e-4)
+    parser.add_argument("--dropout", type=float, default=0.05, help="LoRA dropout, the same for every variant")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads of every run")
     parser.add_argument("--workdir", default="/tmp/tunewise-bench-sft")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one variant, print its JSON
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    folder = Path(args.workdir)
+    folder = Path(args.workdir) / args.model
     if args.one:
-        print("RESULT " + json.dumps(one_run(args.one, folder, Path(args.out), args.seed)), flush=True)
+        row = one_run(args.one, folder, Path(args.out), args.seed, args.lr, args.dropout, args.threads)
+        print("RESULT " + json.dumps(row), flush=True)
         return
-    prepare(folder)
+    prepare(folder, args.model, args.rows)
+    print(f"base model, no adapter: held-out eval loss {held_out_loss(folder, None):.4f}", flush=True)
     variants = args.variants.split(",")
     results: dict[str, list[dict]] = {v: [] for v in variants}
     for repeat in range(args.repeats):
+        args.seed = repeat  # repeat r runs every variant with seed r: the spread of eval losses is the seed noise
         for variant in variants:  # interleaved, so slow drifts of the machine hit every variant alike
-            out = folder / "runs" / f"{variant}-{repeat}"
-            subprocess.run(["rm", "-rf", str(out)], check=True)
             started = time.time()
-            proc = subprocess.run([sys.executable, __file__, "--one", variant, "--workdir", str(folder),
-                                   "--out", str(out), "--seed", str(repeat)], capture_output=True, text=True, env={**os.environ,
-                                   "TUNEWISE_HOME": str(folder / "home")})
-            line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
-            if not line:
-                sys.exit(f"{variant} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-            row = json.loads(line[0][7:])
+            row = child(variant, folder, folder / "runs" / f"{variant}-{repeat}", args)
             results[variant].append(row)
-            print(f"repeat {repeat} {variant:7s} {row['tokens_per_s']:8.0f} tok/s  {row['peak_rss_mb']:6.0f} MB  "
-                  f"eval loss {row['eval_loss']:.4f}  ({time.time() - started:.0f} s wall)", flush=True)
-    median = {v: {k: statistics.median(r[k] for r in rows) for k in ("tokens_per_s", "peak_rss_mb", "eval_loss",
-                                                                        "train_s")}
-              for v, rows in results.items()}
-    base = median[variants[0]]
-    print(f"\nmedians over {args.repeats} repeats; speed-up = {NAMES[variants[0]]} tok/s / variant tok/s, "
-          f"RSS ratio = {NAMES[variants[0]]} peak RSS / variant peak RSS")
-    print(f"{'variant':26s} {'tok/s':>8s} {'speed-up':>9s} {'peak RSS MB':>12s} {'RSS ratio':>10s} {'eval loss':>10s}")
+            print(f"repeat {repeat} {variant:12s} {row['loss_tok_s']:7.1f} loss-bearing tok/s {row['tok_s']:7.1f} "
+                  f"non-padding tok/s {row['peak_rss_mb']:6.0f} MB  eval loss {row['eval_loss']:.4f}  "
+                  f"({time.time() - started:.0f} s wall)", flush=True)
+    keys = ("loss_tok_s", "tok_s", "peak_rss_mb", "eval_loss", "train_s")
+    median = {v: {k: statistics.median(r[k] for r in rows) for k in keys} for v, rows in results.items()}
+    ours = median[variants[0]]
+    print(f"\nmedians over {args.repeats} repeats, {args.threads} threads; speed-up = {NAMES[variants[0]]} / variant "
+          f"(loss-bearing tokens/s); RSS ratio = {NAMES[variants[0]]} peak RSS / variant peak RSS")
+    print(f"{'variant':28s} {'loss tok/s':>10s} {'speed-up':>9s} {'real tok/s':>10s} {'peak RSS MB':>12s} "
+          f"{'RSS ratio':>10s} {'eval loss':>10s}")
     for v in variants:
         m = median[v]
         losses = [r["eval_loss"] for r in results[v]]
-        print(f"{NAMES[v]:26s} {m['tokens_per_s']:8.0f} {base['tokens_per_s'] / m['tokens_per_s']:8.2f}× "
-              f"{m['peak_rss_mb']:12.0f} {base['peak_rss_mb'] / m['peak_rss_mb']:9.2f}× {m['eval_loss']:10.4f} "
-              f"(seeds: {min(losses):.4f}..{max(losses):.4f})")
+        print(f"{NAMES[v]:28s} {m['loss_tok_s']:10.1f} {ours['loss_tok_s'] / m['loss_tok_s']:8.2f}× "
+              f"{m['tok_s']:10.1f} {m['peak_rss_mb']:12.0f} {ours['peak_rss_mb'] / m['peak_rss_mb']:9.2f}× "
+              f"{m['eval_loss']:10.4f} (seeds: {min(losses):.4f}..{max(losses):.4f})")
     (folder / "results.json").write_text(json.dumps({"runs": results, "medians": median}, indent=1))
     print(f"\nall runs: {folder / 'results.json'}")
 
