@@ -111,7 +111,7 @@ def build_plan(recommendation: Mapping[str, Any], facts: Mapping[str, Any], data
         "name": f"{approach}-{BUNDLED_BASE}",
         "model": {"base": BUNDLED_BASE, "max_seq_len": 512 if not (compute or {}).get("gpus") else 1024},
         "data": data,
-        "lora": {"method": method, "r": 16, "alpha": 32, "dropout": 0.05},
+        "lora": {"method": method, "r": 16, "alpha": 32, "dropout": 0.0},
         "training": training,
         "eval": {"enabled": True, "max_examples": 50, "max_new_tokens": 128, "few_shot": 5, "forgetting_probe": True},
     }

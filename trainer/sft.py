@@ -52,7 +52,7 @@ import torch.nn.functional as F
 from transformers import Trainer, TrainerState, TrainingArguments
 from transformers.trainer_utils import TrainOutput
 
-from trainer import batching, evaluate
+from trainer import batching, cpu, evaluate
 from trainer.base_models import load_model, load_tokenizer, resolve
 from trainer.callbacks import job_callbacks, last_complete_checkpoint
 from trainer.config import JobConfig, load_config
@@ -109,10 +109,14 @@ def precision(config: JobConfig) -> tuple[str, torch.dtype, list[str]]:
     names = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
     if config.model.dtype == "auto":
         if device == "cpu":
-            dtype = torch.float32
+            # bf16 autocast only where the CPU has bf16 matrix instructions; elsewhere it is slower than fp32
+            dtype = torch.bfloat16 if cpu.fast_bf16() else torch.float32
+            why = ("this CPU has bf16 matrix instructions: bf16 autocast, fp32 weights" if dtype == torch.bfloat16
+                   else "no bf16 matrix instructions on this CPU, where bf16 would be slower")
         else:
             dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        notes.append(f"dtype {str(dtype).removeprefix('torch.')} (auto on {device})")
+            why = f"auto on {device}"
+        notes.append(f"dtype {str(dtype).removeprefix('torch.')} ({why})")
     else:
         dtype = names[config.model.dtype]
         if device == "cpu" and dtype == torch.float16:
@@ -197,7 +201,8 @@ def build_model(config: JobConfig, device: str, dtype: torch.dtype, notes: list[
         from peft import prepare_model_for_kbit_training
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.model.gradient_checkpointing)
     else:
-        model = load_model(config.model.base, dtype=dtype)
+        # on the CPU bf16 is autocast compute over fp32 weights (TrainingArguments bf16), so weights load in fp32
+        model = load_model(config.model.base, dtype=torch.float32 if device == "cpu" else dtype)
     if method == "full":
         return model
     from peft import LoraConfig, get_peft_model
@@ -297,7 +302,7 @@ def training_arguments(config: JobConfig, run_dir: Path, device: str, dtype: tor
         data_seed=t.seed,
         full_determinism=device == "cpu",  # bit-exact resume on the CPU (deterministic kernels)
         use_cpu=device == "cpu",
-        bf16=dtype == torch.bfloat16 and device == "cuda",
+        bf16=dtype == torch.bfloat16,  # on the CPU: autocast over fp32 weights
         fp16=dtype == torch.float16 and device == "cuda",
         gradient_checkpointing=config.model.gradient_checkpointing,
         gradient_checkpointing_kwargs={"use_reentrant": False} if config.model.gradient_checkpointing else None,
@@ -385,6 +390,10 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any
 
     # 1. set-up
     device, dtype, notes = precision(config)
+    if device == "cpu":
+        threads, note = cpu.threads_for_run(run_dir)
+        torch.set_num_threads(threads)
+        notes.append(note)
     torch.manual_seed(config.training.seed)
     tokenizer = load_tokenizer(config.model.base)
     ensure_chat_template(tokenizer)
