@@ -73,6 +73,18 @@ def test_empty_turns_control_tokens_and_identical_preference_answers_are_located
     assert [(e.line, e.code) for e in pref.errors] == [(13, "chosen_equals_rejected")]
 
 
+def test_a_conversation_without_any_user_turn_is_a_located_warning(tmp_path):
+    rows = [chat(i) for i in range(20)]
+    rows.append({"messages": [{"role": "system", "content": "You greet visitors."},
+                              {"role": "assistant", "content": "Welcome to the museum!"}]})  # line 21
+    report = validate_file(write_jsonl(tmp_path / "u.jsonl", rows))
+    assert report.ok, "a warning, not an error: the row still trains"
+    warning = {w.code: w for w in report.warnings}["no_user_message"]
+    assert warning.lines == [21] and warning.count == 1 and "no user turn" in warning.message
+    assert report.stats["examples_without_system"] == 20  # counted, as OpenAI's guide does: not a problem
+    assert "no_user_message" not in {w.code for w in validate_file(write_jsonl(tmp_path / "v.jsonl", rows[:20])).warnings}
+
+
 def test_near_duplicates_differ_only_in_case_and_spacing(tmp_path):
     rows = [chat(i) for i in range(20)]
     rows += [chat(3), {"messages": [{"role": "user", "content": "question  NUMBER 5?"},

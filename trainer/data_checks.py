@@ -3,6 +3,8 @@
 Per example (each a located error or warning):
     empty_content            an assistant turn (without a tool call) or a rejected answer is empty: an error
     empty_user_content       a user turn is empty: a warning (the model learns to answer nothing)
+    no_user_message          a conversation without any user turn: a warning (OpenAI's data-preparation guide counts
+                             these; the model learns to speak unprompted)
     control_tokens           content holds the target tokenizer's control tokens (`<|im_start|>`, `<|endoftext|>`):
                              they would be read as template structure, not text — an error
     chosen_equals_rejected   a preference pair with identical answers teaches nothing: an error
@@ -111,13 +113,18 @@ class RowChecks:
     def __init__(self, tokenizer):
         self.pattern, self.strict_tokens = control_token_pattern(tokenizer)
         self.empty_user = Located()
+        self.no_user = Located()  # conversations with no user turn at all
+        self.no_system = 0  # conversations without a system turn (counted, as OpenAI's guide does; not a problem)
         self.control_warned = Located()  # control tokens found when judged against the common list only
         self._last_warned = 0
 
     def check(self, example: Example) -> list[Issue]:
         issues = []
         line = example.line
+        has_user = has_system = False
         for i, m in enumerate(example.messages):
+            has_user = has_user or m["role"] == "user"
+            has_system = has_system or m["role"] == "system"
             content = m.get("content") or ""
             if not content.strip():
                 if m["role"] == "assistant" and not m.get("tool_calls"):
@@ -129,6 +136,10 @@ class RowChecks:
             found = self.pattern.search(content)
             if found:
                 self._control(issues, line, f"turn {i + 1} ({m['role']})", found.group())
+        if example.messages and not has_user:
+            self.no_user.add(line)
+        if example.messages and not has_system:
+            self.no_system += 1
         if example.text is not None:
             found = self.pattern.search(example.text)
             if found:

@@ -284,6 +284,11 @@ def validate_file(path: str | Path, format: str | None = None, columns: dict[str
         warnings.append(Warning_("empty_user_content", f"{located.count} example(s) have an empty user turn (lines "
                                  f"{lines_text(located.lines)}): the model learns to answer nothing", located.count,
                                  located.lines))
+    if scan.checks.no_user.count:
+        located = scan.checks.no_user
+        warnings.append(Warning_("no_user_message", f"{located.count} example(s) have no user turn at all (lines "
+                                 f"{lines_text(located.lines)}): the model learns to speak without being asked",
+                                 located.count, located.lines))
     if scan.checks.control_warned.count:
         located = scan.checks.control_warned
         warnings.append(Warning_("control_tokens", f"{located.count} example(s) contain chat control tokens such as "
@@ -297,7 +302,8 @@ def validate_file(path: str | Path, format: str | None = None, columns: dict[str
         warnings.append(Warning_("few_examples", f"only {unique} unique examples: {FEW_EXAMPLES_ADVICE}", unique))
     if supervised and scan.examples:
         stats.update({"assistant_turns": scan.assistant_turns, "multi_turn_examples": scan.multi_turn,
-                      "tool_call_examples": scan.tool_examples, "untrained_turns": scan.weight0_turns})
+                      "tool_call_examples": scan.tool_examples, "untrained_turns": scan.weight0_turns,
+                      "examples_without_system": scan.checks.no_system})
     if scan.meter is not None and scan.examples:
         stats.update(scan.meter.stats())
         truncated, untrained = scan.meter.truncated, scan.meter.untrained
