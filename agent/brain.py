@@ -215,6 +215,12 @@ class OfflineBrain:
         guess = iv.tentative.pop(fact, None)
         if any(f.fact == fact and f.confidence >= HOLD for f in found.findings):
             return  # the answer states the value itself; _absorb sets it
+        restated = next((f for f in found.findings if f.fact == fact), None)
+        if restated is not None and not found.dont_know:
+            # asked "did I get that right?", the user says the amount again ("about five million, yes"): an
+            # answer to this very question, however hedged, is theirs to give — held, just above the line
+            iv.set(fact, restated.value, restated.words, HOLD)
+            return
         if guess is not None and YES.search(found.text) and not found.dont_know:
             iv.set(fact, guess["value"], guess["words"], 0.95)
 

@@ -84,7 +84,7 @@ def _negated(sentence: str, start: int) -> bool:
     ("we tried few-shot and it didn't help": few-shot was tried)."""
     window = sentence[max(0, start - 50):start]
     window = re.split(r"[,;:(]|\bbut\b|\band (?:it|we|they|then|the|that|this)\b|\bso\b", window)[-1]
-    return bool(_NEG.search(window))
+    return bool(_NEG.search(window.lower()))
 
 
 def _find(pattern: re.Pattern, text: str, allow_negated: bool = False) -> re.Match | None:
@@ -94,6 +94,20 @@ def _find(pattern: re.Pattern, text: str, allow_negated: bool = False) -> re.Mat
             if allow_negated or not _negated(sentence, m.start()):
                 return m
     return None
+
+
+# An amount given as an order of magnitude ("thousands", "a few hundred bucks", "dozens maybe") or hedged with an
+# alternative ("5k, maybe 6k", "two months, maybe three") is the user's guess, not a count: it waits below HOLD and
+# is read back ("I understood about 5,000 — right?") before it may decide anything.
+TENTATIVE = 0.45
+_NUMBER_WORD = r"(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|fifty|a hundred)"
+_ALTERNATIVE_AFTER = re.compile(r"^(?:\s*[a-z$€£]+)?\s*,?\s*(?:maybe|perhaps|possibly|or|if not)\s+(?:even\s+)?"
+                                + _NUMBER_WORD, re.IGNORECASE)
+
+
+def _guessed(text: str, q: Quantity) -> bool:
+    """Is the quantity an order of magnitude or a hedged guess (see TENTATIVE)?"""
+    return q.vague or bool(_ALTERNATIVE_AFTER.match(text[q.end:q.end + 40]))
 
 
 def _any(pattern: re.Pattern, text: str) -> bool:
@@ -111,7 +125,7 @@ def _words_around(text: str, start: int, end: int, before: int = 40, after: int 
 # ---------------------------------------------------------------------------------------------------------------
 # Conversation acts
 
-DONT_KNOW = _rx(r"\b(?:i\s+)?(?:do\s*n[o']?t|dunno|don't|dont)\s+know\b", r"\bno idea\b", r"\bnot sure\b", r"\bdunno\b",
+DONT_KNOW = _rx(r"(?<!\bit )(?<!\bmodel )(?<!\bthey )(?<!\bbot )\b(?:i\s+)?(?:do\s*n[o']?t|dunno|don't|dont)\s+know\b(?! (?:our|its|the (?:latest|current|new)|about our)\b)", r"\bno idea\b", r"\bnot sure\b", r"\bdunno\b",
                 r"\bunsure\b", r"\bno clue\b", r"\bcan'?t say\b", r"\bhard to say\b", r"^\s*skip\b",
                 r"\bskip (?:this|that|it)\b", r"\bpass\s*$", r"\bnext question\b", r"\bunknown\b",
                 r"\bnot certain\b", r"\bhaven'?t (?:checked|counted|measured)\b", r"\bidk\b",
@@ -119,6 +133,24 @@ DONT_KNOW = _rx(r"\b(?:i\s+)?(?:do\s*n[o']?t|dunno|don't|dont)\s+know\b", r"\bno
 CORRECTION = _rx(r"\bactually\b", r"\bsorry\b", r"\bi meant\b", r"\bcorrection\b", r"\bscratch that\b",
                  r"\bi misspoke\b", r"\bto correct\b", r"\bwait\b", r"\bmy mistake\b", r"\bnot \S+,? but\b",
                  r"\bupdate:")
+
+# Words that take back the amount just said and give another: "50k, actually make that 15k", "2,000, hmm no,
+# closer to 200", "8,000 — sorry, 18,000". Between two amounts of one fact, the later one wins.
+_CORRECTING = re.compile(CORRECTION.pattern + r"|\bno,? wait\b|\b(?:hmm+|um+|uh+|oh),? no\b|\bmake (?:that|it)\b|"
+                         r"\bcloser to\b|\bi mean\b|\brather\b|[—–-]\s*no\b|\bno,? (?:it'?s|more like)\b",
+                         re.IGNORECASE)
+
+
+def _corrected(text: str, quantities: list[Quantity]) -> Quantity | None:
+    """The amount a correction inside the message settles on, when there is one: the one after the last
+    correcting words between two amounts, or the one after "not N" ("not 300 examples, 3,000")."""
+    for before, after in reversed(list(zip(quantities, quantities[1:]))):
+        if _CORRECTING.search(text[before.end:after.start]) or re.search(
+                r"\bnot\s+(?:\$|€|£)?\s*$", text[max(0, before.start - 8):before.start], re.IGNORECASE):
+            return after
+    return None
+
+
 SIDE_QUESTION = _rx(r"\bwhat(?:'s| is| are| does| do)\b", r"\bhow (?:much|many|long|does|do|is|are|can|would)\b",
                     r"\bwhy\b", r"\bexplain\b", r"\bdifference between\b", r"\btell me (?:about|more)\b",
                     r"\bwhat do you mean\b", r"\bmean by\b", r"\bwhen should\b", r"\bwhich (?:is|one)\b",
@@ -161,7 +193,7 @@ def _looks_like_language(text: str) -> bool:
 YES = re.compile(r"^\s*(?:yes|yeah|yep|yup|sure|of course|definitely|absolutely|correct|right|we have|we did|"
                  r"we do|indeed|certainly|affirmative|y)\b", re.IGNORECASE)
 NO = re.compile(r"^\s*(?:no|nope|nah|not really|not yet|never|none|nothing|zero|n|negative|not at all|no one|"
-                r"nobody|not much)\b", re.IGNORECASE)
+                r"nobody|not much|nada|absolutely not|definitely not|certainly not|no way)\b", re.IGNORECASE)
 
 PROBLEM_TAGS: dict[str, re.Pattern] = {
     "knowledge": _rx(r"\b(?:old|last year'?s?|previous|expired|superseded|former) (?:\w+ )?(?:rules|polic(?:y|ies)|prices|"
@@ -189,7 +221,8 @@ PROBLEM_TAGS: dict[str, re.Pattern] = {
     "hallucination": _rx(r"\bhallucinat\w*", r"\binvents?\b", r"\binventing\b", r"\bmakes? (?:things |stuff )?up\b",
                          r"\bmade[- ]up\b", r"\bmaking up\b", r"\bconfabulat\w*", r"\bfabricat\w*",
                          r"\bnon-?existent\b", r"\bdon'?t exist\b", r"\bdoesn'?t exist\b", r"\bplausible[- ]sounding\b"),
-    "format": _rx(r"\bformat\w*", r"\bjson\b", r"\bschema\b", r"\btemplate\b", r"\bstructur\w*", r"\bfields?\b",
+    "format": _rx(r"\bformat\w*", r"\bjson\b", r"\bschema\b", r"\btemplate\b", r"\bstructur\w*", r"\bfields\b",
+                  r"\b(?:missing|wrong|extra|required|empty|json|output) field\b",
                   r"\bparse[sd]?\b", r"\blayout\b", r"\bxml\b", r"\byaml\b", r"\bmarkdown\b", r"\bsoap notes?\b",
                   r"\bfollow (?:our|the) (?:spec|instructions)\b", r"\boutput shape\b"),
     "tone": _rx(r"\btone\b", r"\brobot\w*", r"\bchummy\b", r"\bstiff\b", r"\bcold\b", r"\b(?:too )?formal\b",
@@ -200,7 +233,8 @@ PROBLEM_TAGS: dict[str, re.Pattern] = {
                 r"\bsound(?:s)? like (?:us|our|a human)\b"),
     "terminology": _rx(r"\bterminolog\w*", r"\b(?:wrong|our|correct|right|proper|the) (?:\w+ )?terms\b",
                        r"\babbreviations?\b", r"\bglossary\b", r"\bjargon\b", r"\bvocabular\w*", r"\bacronyms?\b",
-                       r"\b(?:domain|technical|medical|legal|clinical) terms\b", r"\bcoding\b", r"\bnomenclature\b"),
+                       r"\b(?:domain|technical|medical|legal|clinical) terms\b", r"\bcoding\b", r"\bnomenclature\b",
+                       r"\bcalls? (?:\w+ ){1,3}(?:an? |the )?['\"]"),  # "calls an overdraft a 'negative loan'": misnames
     "reasoning": _rx(r"\breason\w*", r"\b(?:loses?|losing|lost) track\b",
                      r"\b(?:multi|several|many|\w+th|third|second|next|later|each) steps?\b",
                      r"\bchain\b", r"\bcalculations?\b", r"\bconstraints? at once\b", r"\blogic\w*", r"\bmulti-?step\b", r"\bmath\w*", r"\bcalculat\w*",
@@ -237,14 +271,17 @@ _PRAISED = re.compile(r"\b(?:right|correct|good|fine|great|nice|perfect|proper|c
 # cue (a word that says something goes wrong) before a topic word counts: "our docs team" names documents and
 # fails at nothing.
 _CLAUSE_SPLIT = re.compile(r"(?<=[.!?;\n])\s+|\s*(?:,(?!\d{3})|[;:—–])\s*|\s+-\s+|\s+(?:but|however|though|although|while|whereas|"
-                           r"yet|and then|also)\s+", re.IGNORECASE)
+                           r"yet|and then|also|even tho|even though|tho)\s+", re.IGNORECASE)
 _CLEARED = re.compile(
     r"\b(?:is|are|'s|'re|seems?|looks?|was|were|been)\s+(?:\w+\s+)?(?:fine|ok|okay|good|great|right|correct|accurate|"
     r"solid|perfect|spot on|not (?:the|an?|our) (?:\w+ )?(?:problem|issue|concern)|no (?:problem|issue))\b"
     r"|^\s*(?:the\s+)?\w+(?:\s+\w+)?\s+(?:fine|ok|okay|good|right)\s*\.?$"
     r"|\bno (?:problem|issue|complaints?|trouble)s? (?:with|about|on)\b|\b(?:isn't|aren't|is not|are not|not) "
     r"(?:really )?(?:the|an?|our) (?:\w+ )?(?:problem|issue|concern)\b|\bnot (?:about|a matter of)\b"
-    r"|\bfine (?:now|already)\b|\b(?:don't|doesn't|do not|does not) (?:really )?(?:change|matter)\b", re.IGNORECASE)
+    r"|\bfine (?:now|already)\b|\b(?:don't|doesn't|do not|does not|never) (?:really )?(?:change|matter|move)\b"
+    # "it gets the facts", "it knows every formula": a clause that credits the model with its subject
+    r"|^\s*(?:it|the model|they|that)?\s*(?:gets|got|nails|handles|knows) (?:the |every |all |our )?\w+(?: right| fine| well)?\s*[.,]?$",
+    re.IGNORECASE)
 _FAILURE = re.compile(
     r"\b(?:wrong\w*|incorrect\w*|bad\w*|poor\w*|off|broken|breaks?|breaking|fails?|failing|failure|can'?t|cannot|"
     r"couldn'?t|doesn'?t|don'?t|won'?t|isn'?t|aren'?t|never|invents?|inventing|makes? up|made up|making up|hallucinat\w*|"
@@ -255,7 +292,8 @@ _FAILURE = re.compile(
     r"shouldn'?t|has to|must|want|gap|lacks?|lacking|weak|shallow|sounds?|feels?|reads? like|hurts?|unusable|brutal|"
     r"renames?|chatter|extra|quotes?|cites?|still|to know|to learn|to understand|stuck|plateau\w*|stopped|no longer|"
     r"diminishing|misappl\w*|unreliable|not reliable|limit\w*|costs? us|bill|spend|bills|different|prefer\w*|"
-    r"better|wish|would like|hard to)\b", re.IGNORECASE)
+    r"better|wish|would like|hard to|needs?|neither|nor|happily|bypass\w*|leak\w*|explains how to)\b"
+    r"|\bcalls? (?:\w+ ){1,3}(?:an? |the )?['\"]", re.IGNORECASE)
 _SHORT_ANSWER_WORDS = 6  # "Format.", "cost, purely cost": a clause this short answering "what is failing" is the answer
 
 LANGUAGE_TAG = _rx(r"\b(?:in|into|speaks?|speaking|writes?|writing|replies|answers?|respond\w*)\b[^.]{0,25}\b(?:the "
@@ -263,13 +301,18 @@ LANGUAGE_TAG = _rx(r"\b(?:in|into|speaks?|speaking|writes?|writing|replies|answe
                    r"\b(?:grammar|spelling|translation)s?\b[^.]{0,20}\b(?:wrong|bad|broken|poor|off)\b",
                    r"\b(?:broken|poor|bad|wrong) (?:grammar|spelling|translations?|sentences)\b",
                    r"\b(?:answers?|replies|responds?) in (?:english|the wrong language)\b",
-                   r"\bwrong language\b", r"\blow[- ]resource language\b", r"\bmix(?:es|ing)? (?:up )?\w+ and \w+ "
+                   r"\bwrong language\b",
+                   r"\b(?:replies|answers|responds|writes|switches)\b[^.]{0,20}\bin \w+\b[^.]{0,40}\b(?:write|ask|speak|type|"
+                   r"message)s?\b[^.]{0,15}\bin \w+\b", r"\blow[- ]resource language\b", r"\bmix(?:es|ing)? (?:up )?\w+ and \w+ "
                    r"(?:portuguese|spanish|english|french|german|arabic|chinese)\b",
                    r"\b(?:barely|poorly|badly) (?:speaks?|writes?|knows?|handles?|understands?) "
                    r"(?:the |our )?(?:language|\w+ish|\w+ese|\w+ic|\w+an|\w+i)\b")
 SAFETY_TAG = _rx(r"\bunsafe\b", r"\bharmful\b", r"\bdangerous\b", r"\brisky\b", r"\brefus(?:es|als?|ing)\b",
                  r"\bjailbreak\w*", r"\b(?:advice|instructions) (?:it|that it) (?:really )?shouldn'?t\b",
-                 r"\btoxic\w*", r"\bsafety\b", r"\bguardrails?\b", r"\bpolicy violations?\b")
+                 r"\btoxic\w*", r"\bsafety\b", r"\bguardrails?\b", r"\bpolicy violations?\b",
+                 r"\bbypass\w* (?:the )?(?:\w+ )?(?:safety|security|interlocks?|locks?|controls?|checks?)\b", r"\bleak\w*",
+                 r"\bshouldn'?t (?:say|reveal|share|tell|disclose)\b", r"\bover-?refus\w*",
+                 r"\b(?:says?|tells?|reveals?|shares?|discloses?) (?:\w+ ){0,3}(?:it|that it) shouldn'?t\b")
 
 
 def _clauses(text: str) -> list[str]:
@@ -300,12 +343,13 @@ def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
         if _CLEARED.search(clause) or (clause.endswith("?") and len(clause.split()) <= 2):
             continue  # "knowledge is not the problem", "Facts? …": the clause clears its subject or echoes
         short = answering and len(clause.split()) <= _SHORT_ANSWER_WORDS
-        if not (short or _FAILURE.search(clause)):
+        if not (short or _FAILURE.search(clause) or LANGUAGE_TAG.search(clause) or SAFETY_TAG.search(clause)):
             continue  # no failure said here; a topic word alone is no complaint
         for tag, pattern in patterns.items():
             for m in pattern.finditer(clause):
                 before = clause[max(0, m.start() - 20):m.start()].lower()
-                if _NOT.search(re.split(r"[,;:(]", before)[-1]) or _PRAISED.search(before):
+                wanted = re.search(r"\b(?:need|needs|want|wants|must|should|has to|have to)\b", before)
+                if _NOT.search(re.split(r"[,;:(]", before)[-1]) or _PRAISED.search(before) and not wanted:
                     continue  # "not about facts", "in the right style": not what is failing
                 if tag == "format" and re.search(r"\bprompt\w*|\bfew-?shot\b", clause, re.I) and not re.search(
                         r"\b(?:output|breaks?|broken|invalid|still|comes back)\b", clause, re.I):
@@ -348,7 +392,9 @@ PROMPT_NONE = _rx(r"\b(?:have ?n[o']?t|haven't|didn't|did not|never|not yet|no,?
                   r"\b(?:no|zero) prompt(?:ing| engineering| work)?\b", r"\bnot tried prompt\w*", r"\bnothing (?:yet|so far)\b",
                   r"\bwe (?:just|only) (?:fine-?tuned|trained)\b", r"\bskipped prompt\w*", r"\bnot yet\b",
                   r"^\s*(?:we )?(?:have ?n[o']?t|haven't|didn't|did not|never) (?:tried|bothered)\b",
-                  r"\b(?:jumped|went) straight to\b")
+                  r"\b(?:jumped|went) straight to\b",
+                  r"\b(?:haven'?t|have not|didn'?t|did not|never) (?:done|tried|changed|touched) (?:anything|much|a thing) "
+                  r"(?:to|with|on) (?:the |our |a )?(?:system )?prompt")
 PROMPT_BASIC = _rx(r"\bplain(?:ly)?\b", r"\bwithout (?:a |any )?(?:schema|examples|few-?shot|system prompt)\b",
                    r"\b(?:basic|simple|short|generic|naive|quick) (?:system )?prompt\w*", r"\bone-?line(?:r)?\b", r"\bdefault prompt\b",
                    r"\bjust ask(?:ed)? it\b", r"\bjust a (?:quick|simple|short) prompt\b",
@@ -376,11 +422,28 @@ PROMPT_MEETS = _rx(r"\b(?:already |now )?(?:meets?|meeting|hits?|hitting|reach(?
                    r"(?:our|the|its) (?:\w+ )?(?:target|bar|threshold|goal|requirements?|sla)\b",
                    r"\b(?:above|over) (?:our|the) (?:\d+ ?% )?(?:target|bar|threshold)\b",
                    r"\b(?:already )?good enough\b", r"\bworks (?:fine|great|well)\b(?! (?:on|for) (?:the|a) big)",
-                   r"\bdoes everything we need\b", r"\bno (?:quality )?(?:problem|issue)s? with (?:the )?(?:quality|output|answers)\b")
+                   r"\bdoes everything we need\b", r"\bno (?:quality )?(?:problem|issue)s? with (?:the )?(?:quality|output|answers)\b",
+                   r"\b(?:hits?|meets?|reach\w*|achiev\w*|gets?) (?:the )?(?:accuracy|quality|score|numbers?|metrics?) (?:we|our|the "
+                   r"client|they)\b", r"\bpass(?:es|ing)? (?:all )?(?:of )?(?:our |the )?(?:checks|tests|evals?)\b",
+                   r"\b(?:basically|essentially|almost|nearly) perfect\b")
+
+
+_TARGET_NUMBER = re.compile(r"\b(?:target|bar|threshold|goal|need|needs|required|requirement|sla)\w*\s*(?:is|of|at|=|:)?\s*"
+                            r"(?:at least |around |about )?(\d+(?:\.\d+)?)\s?%?", re.IGNORECASE)
+_SCORE_NUMBER = re.compile(r"\b(?:scores?|scoring|gets?|getting|got|hits?|at|reaches|reached|is at)\s+(?:about |around )?"
+                           r"(\d+(?:\.\d+)?)\s?%?|(\d+(?:\.\d+)?)\s?%", re.IGNORECASE)
 
 
 def _percent_meets(text: str) -> bool | None:
-    """"97% on our test set, above our 95% bar" → True; "90%; we need 99" → False; no two percentages → None."""
+    """"97% on our test set, above our 95% bar" → True; "90%; we need 99" → False; no two percentages → None.
+    "scores 96 on the eval and the bar is 95", "98% on the eval, target 95": a score and a target, however said."""
+    target = _TARGET_NUMBER.search(text)
+    if target:
+        scores = [float(m.group(1) or m.group(2)) for m in _SCORE_NUMBER.finditer(text)
+                  if not (m.start() <= target.start(1) < m.end()) and m.start() != target.start(1)]
+        scores = [x for x in scores if x != float(target.group(1))] or scores
+        if scores and 1 <= float(target.group(1)) <= 100:
+            return scores[0] >= float(target.group(1))
     found = [float(x) for x in re.findall(r"(\d+(?:\.\d+)?)\s?%", text)]
     if len(found) < 2 and not re.search(r"\bneed(?:s)? \d+\b", text):
         return None
@@ -433,31 +496,64 @@ QUALITY_HIGH = _rx(r"\breviewed\b", r"\bhand-?picked\b", r"\b(?:selected|chosen|
                    r"\blicensed \w+\b", r"\bgood quality\b", r"\bexcellent\b", r"\baudited\b", r"\bdouble-?checked\b",
                    r"\bhigh\b", r"\bpublished\b", r"\bconsistent\b")
 QUALITY_LOW = _rx(r"\bnoisy\b", r"\bmessy\b", r"\bunreviewed\b", r"\bscraped\b", r"\bauto-?(?:generated|labell?ed)\b",
-                  r"\bgarbage\b", r"\bpoor\b", r"\blow[- ]quality\b", r"\binconsistent labels?\b", r"\bunfiltered\b",
+                  r"\bgarbage\b", r"\bpoor\b", r"\blow[- ]quality\b", r"\bunfiltered\b",
                   r"\brejected\b", r"\bdirty\b", r"\bunchecked\b", r"\bunverified\b", r"\braw\b", r"\blow\b",
                   r"\bnot (?:been )?(?:reviewed|checked|cleaned|curated)\b", r"\bnobody (?:has )?(?:reviewed|checked)\b",
                   r"\bno one (?:has )?(?:reviewed|checked)\b", r"\bnever (?:been )?(?:reviewed|checked)\b")
-QUALITY_MIXED = _rx(r"\bmixed\b", r"\bvar(?:y|ies|ied)\b", r"\bsome (?:are|of them are) (?:good|bad)\b",
+QUALITY_MIXED = _rx(r"\bmixed\b", r"\binconsisten\w*", r"\bdifferent (?:guidelines|standards|rules|conventions)\b", r"\bvar(?:y|ies|ied)\b", r"\bsome (?:are|of them are) (?:good|bad)\b",
                     r"\bdecent\b", r"\bok(?:ay)?(?:-?ish)?\b", r"\bpartly (?:reviewed|cleaned)\b", r"\bso-?so\b",
                     r"\bspot[- ]checked\b", r"\bsome noise\b", r"\bmostly (?:good|clean)\b")
 _QUALITY_TOPIC = _rx(r"\bquality\b", r"\breviewed\b", r"\bcurated\b", r"\blabell?ed by\b", r"\bnoisy\b",
                      r"\bclean\b", r"\bscraped\b", r"\bvetted\b", r"\bannotat\w+", r"\bapproved\b", r"\bverified\b")
 
 
+# Extra words of each level beyond the lists above (plain judgements, and who checked the data).
+_QUALITY_HIGH_MORE = _rx(r"\bgreat\b", r"\bgood\b", r"\bsolid\b", r"\bpristine\b", r"\bhand-?checked\b",
+                         r"\b(?:checked|reviewed|verified|validated|approved|corrected) by\b", r"\bpartner-approved\b")
+_QUALITY_LOW_MORE = _rx(r"\bjunk\w*", r"\bterrible\b", r"\bawful\b", r"\bbad\b", r"\bcrap\w*",
+                        r"\b(?:are|is|were|was|labell?ed|tagged) wrong\b", r"\bwrong (?:labels?|tags?|answers)\b",
+                        r"\berrors?\b", r"\bmistakes?\b", r"\bunreliable\b", r"\bnever (?:been )?checked\b",
+                        r"\bregex\b", r"\bheuristic\w*", r"\bby interns\b", r"\bold template\b", r"\boutdated\b",
+                        r"\bno longer (?:use|valid|used|current)\b", r"\bduplicat\w+")
+# A part of the data said to be one way ("some of them…", "half were…"), or both levels said of it: mixed.
+_PART = re.compile(r"\b(?:some|half|part|a few|certain|a portion|a third|a quarter|others?|the rest)\b(?: of (?:them|it|the \w+))?",
+                   re.IGNORECASE)
+_EXPLICIT_LEVEL = re.compile(r"^\s*(?:(?P<high>high|excellent|great|good|very good|clean|top)|(?P<low>low|poor|bad|terrible|"
+                             r"awful|noisy|garbage|junk)|(?P<mixed>mixed|medium|moderate|so-?so|average|varies|uneven))\b",
+                             re.IGNORECASE)
+
+
 def _quality(text: str, asked: str | None) -> tuple[Any, str, float] | None:
-    if asked != "data_quality" and not _QUALITY_TOPIC.search(text):
+    if asked not in ("data_quality", "labeled_examples", "preference_data") and not _QUALITY_TOPIC.search(text):
         return None
     conf = 0.9 if asked == "data_quality" else 0.6
-    if _find(QUALITY_LOW, text, allow_negated=True):
-        m = _find(QUALITY_LOW, text, allow_negated=True)
-        # "not noisy" / "never rejected" flips it
-        sentence = next(s for s in _sentences(text) if m.group(0) in s)
-        if not _negated(sentence, sentence.find(m.group(0))) or m.group(0).lower().startswith(("not ", "no one", "nobody", "never")):
-            return "low", text, conf
-        return "high", text, conf
-    if _any(QUALITY_MIXED, text):
+    explicit = _EXPLICIT_LEVEL.match(text) if asked == "data_quality" else None
+    if explicit:
+        return next(k for k, v in explicit.groupdict().items() if v), text, conf
+    highs, lows = [], []
+    for pattern, into in ((QUALITY_HIGH, highs), (_QUALITY_HIGH_MORE, highs), (QUALITY_LOW, lows), (_QUALITY_LOW_MORE, lows)):
+        for sentence in _sentences(text):
+            for m in pattern.finditer(sentence):
+                word = m.group(0).lower()
+                flipped = _negated(sentence, m.start()) and not word.startswith(("not ", "no one", "nobody", "never"))
+                (lows if into is highs and flipped else highs if into is lows and flipped else into).append(m)
+    # a word inside a longer phrase of the other level is that phrase's ("nobody checked" is not "checked")
+    highs = [h for h in highs if not any(lo.start() <= h.start() and h.end() <= lo.end() and lo.group(0) != h.group(0)
+                                         for lo in lows)]
+    lows = [lo for lo in lows if not any(h.start() <= lo.start() and lo.end() <= h.end() and lo.group(0) != h.group(0)
+                                         for h in highs)]
+    if asked != "data_quality" and not lows and highs and all(
+            re.search(r"\d[\d,.\s]*[km]?\s+(?:\w+\s+)?$", text[max(0, m.start() - 20):m.start()])
+            or re.match(r"^\s+(?:[\w-]+\s+)?(?:" + "|".join(sorted(_EXAMPLE_UNITS | _DOC_UNITS)) + r")\b",
+                        text[m.end():m.end() + 30], re.I) for m in highs):
+        # "12k reviewed pairs": a word in the name of what is counted, no statement about its quality; read back
+        return "high", text, IN_PASSING
+    if highs and lows or _any(QUALITY_MIXED, text) or (highs or lows) and _PART.search(text) and not re.search(
+            r"\b(?:most|lots|a lot|many|all)\b(?: of (?:them|it))?", text, re.I):
         return "mixed", text, conf
-    if _any(QUALITY_HIGH, text):
+    if lows:
+        return "low", text, conf
+    if highs:
         return "high", text, conf
     if asked == "data_quality":
         if YES.search(text):
@@ -482,24 +578,75 @@ _CHANGE_TOPIC = _rx(r"\bchang\w*", r"\bupdat\w*", r"\bstale\b", r"\boutdated\b",
                     r"\bnew (?:products?|versions?|releases?|policies|info\w*)\b", r"\bcurrent\b")
 
 
+# How often the knowledge changes, said as a period: "every Monday" (a weekday: weekly), "every 4 weeks", "by the
+# minute". A period up to ~6 weeks is frequent (daily…monthly); up to ~6 months occasional; longer is static.
+_PERIOD_UNITS = {"minute": 1 / 1440, "hour": 1 / 24, "day": 1, "night": 1, "week": 7, "weekend": 7, "month": 30,
+                 "quarter": 90, "year": 365}
+_WEEKDAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|morning|evening|night)s?"
+_EVERY = re.compile(r"\b(?:every|each|once an?|once per|per|by the|several times an?|multiple times an?|(?:twice|three times) an?)"
+                    r"\s+(?:(?P<n>\d+|other|few|couple of|two|three|four|six)\s+)?(?P<unit>minute|hour|day|night|week|weekend|"
+                    r"month|quarter|year)s?\b|\bevery\s+" + _WEEKDAYS + r"\b|\b(?:intra-?day|live|minute[- ]by[- ]minute)\b",
+                    re.IGNORECASE)
+_EVERY_N = {"other": 2, "few": 3, "couple of": 2, "two": 2, "three": 3, "four": 4, "six": 6}
+_CHANGES_STATIC_MORE = _rx(r"\b(?:do|does|did)(?:n't| not) (?:really |ever )?(?:change|move|get updated)\b", r"\bfrozen\b",
+                           r"\bonce (?:it'?s |they'?re )?(?:written|published|released|signed)\b", r"\bstays? the same\b",
+                           r"\bnever (?:change|move|get updated)s?\b", r"\b(?:set|written) in stone\b")
+# What the question is about: facts, documents, prices… Other things that change ("new tickets arrive every day")
+# say nothing of the knowledge the model must hold.
+_KNOWLEDGE_SUBJECT = _rx(r"\bfacts?\b", r"\bknowledge\b", r"\bprices?\b", r"\bpricing\b", r"\bcatalog\w*", r"\bdocs\b",
+                         r"\bdocuments?\w*", r"\bpolic(?:y|ies)\b", r"\brules\b", r"\bregulations?\b", r"\binfo\w*",
+                         r"\bspecs?\b", r"\bproducts?\b", r"\bskus?\b", r"\bstock\b", r"\binventory\b", r"\bwiki\b",
+                         r"\bguidelines?\b", r"\bformular\w*", r"\bcase law\b", r"\btaxonom\w*", r"\bcontent\b")
+
+
+def _period_value(clause: str) -> str | None:
+    m = _EVERY.search(clause)
+    if not m or _negated(clause, m.start()):
+        return None
+    if not m.groupdict().get("unit"):
+        return "frequent"  # a weekday, "live", "intraday"
+    n = _EVERY_N.get((m.group("n") or "").lower()) or (int(m.group("n")) if (m.group("n") or "").isdigit() else 1)
+    days = n * _PERIOD_UNITS[m.group("unit").lower()]
+    return "frequent" if days <= 45 else "occasional" if days <= 200 else "static"
+
+
+def _clause_change(clause: str) -> str | None:
+    """The change frequency one clause states, if any."""
+    if _any(_CHANGES_STATIC_MORE, clause) or _find(re.compile(r"\bnever\b|\bdoes(?:n't| not) change\b|\bhardly ever\b",
+                                                            re.I), clause, allow_negated=True):
+        return "static"
+    period = _period_value(clause)
+    if period:
+        return period
+    for value, pattern in (("frequent", CHANGES_FREQUENT), ("occasional", CHANGES_OCCASIONAL),
+                           ("static", CHANGES_STATIC)):
+        if _any(pattern, clause):
+            return value
+    return None
+
+
 def _changes(text: str, asked: str | None) -> tuple[Any, str, float] | None:
     conf = 0.9 if asked == "knowledge_changes" else 0.7
+    clauses = _clauses(text) or [text]
     if asked != "knowledge_changes":
         hit = None
         for sentence in _sentences(text):
-            if _CHANGE_TOPIC.search(sentence):
-                for value, pattern in (("frequent", CHANGES_FREQUENT), ("occasional", CHANGES_OCCASIONAL)):
-                    if _any(pattern, sentence):
-                        hit = hit or (value, sentence, conf)
-                if not hit and re.search(r"\b(?:does(?:n't| not)|never|rarely) (?:really )?chang\w*", sentence, re.I):
-                    hit = ("static", sentence, conf)
+            if not (_CHANGE_TOPIC.search(sentence) or re.search(r"\brevis\w*", sentence, re.I)) or not (
+                    _KNOWLEDGE_SUBJECT.search(sentence) or _EVERY.search(sentence)):
+                continue  # a change said of something that is no knowledge ("new tickets arrive every day")
+            for clause in _clauses(sentence) or [sentence]:
+                if _CHANGE_TOPIC.search(clause) or _EVERY.search(clause) or re.search(r"\brevis\w*", clause, re.I):
+                    value = _clause_change(clause)
+                    if value:
+                        hit = hit or (value, clause, conf)
         return hit
-    if _find(re.compile(r"\bnever\b|\bdoes(?:n't| not) change\b|\bhardly ever\b", re.I), text, allow_negated=True):
-        return "static", text, conf
-    for value, pattern in (("frequent", CHANGES_FREQUENT), ("occasional", CHANGES_OCCASIONAL),
-                           ("static", CHANGES_STATIC)):
-        if _any(pattern, text):
-            return value, text, conf
+    readings = [(c, _clause_change(c)) for c in clauses]
+    readings = [(c, v) for c, v in readings if v]
+    about_knowledge = [(c, v) for c, v in readings if _KNOWLEDGE_SUBJECT.search(c)]
+    if readings:
+        clause, value = (about_knowledge or readings)[0]
+        hedged = re.search(r"-ish\b|\bish\b", text, re.I)  # "quarterly-ish": a guess at the period, read back
+        return value, text, TENTATIVE if hedged else conf
     if YES.search(text):
         return "frequent", text, 0.6
     if NO.search(text):
@@ -510,18 +657,34 @@ def _changes(text: str, asked: str | None) -> tuple[Any, str, float] | None:
 SENS_AIR = _rx(r"\bclassified\b", r"\bair[- ]?gapped\b", r"\benclave\b", r"\btop[- ]secret\b", r"\bsecret\b",
                r"\bcan(?:not|'t)? never leave\b", r"\bcan never leave\b", r"\bsecure facility\b", r"\bSCIF\b",
                r"\bno internet\b", r"\boffline network\b")
+# Regulated data (a law names the category and where it may be processed): it stays on infrastructure the user
+# controls, the same as "must stay on-prem". De-identified records are no longer the regulated category.
+SENS_REGULATED = _rx(r"\bhipaa\b", r"\bphi\b", r"\bpci\b(?:[- ]dss)?", r"\bferpa\b", r"\bglba\b", r"\bitar\b",
+                     r"\bexport[- ]controlled\b", r"\bspecial categor(?:y|ies)\b", r"\bregulated\b",
+                     r"\bpatients?'? (?:notes|records|data|info\w*|charts|files)\b", r"\bhealth (?:data|records|info\w*)\b",
+                     r"\bmedical records\b", r"\bcard(?:holder)? (?:numbers|data|details)\b", r"\bcredit cards?\b",
+                     r"\b(?:student|education(?:al)?|children'?s) (?:\w+ )?records\b",
+                     r"\b(?:can(?:not|'t)?|must not|may not|never) (?:ever )?leave (?:the )?(?:eu|europe|country|germany|france|spain|italy|"
+                     r"canada|switzerland|india|australia|japan|brazil|uk|us|usa|\w+ soil)\b")
+_DEIDENTIFIED = re.compile(r"\b(?:de-?identified|anonymi[sz]ed|pseudonymi[sz]ed|redacted|scrubbed)\b", re.IGNORECASE)
 SENS_ONPREM = _rx(r"\bon[- ]?prem\w*", r"\bour own (?:servers?|hardware|data ?cent(?:er|re)|machines|metal)\b",
-                  r"\bhipaa\b", r"\bphi\b", r"\bmust stay (?:on|in|inside|within)\b",
+                  r"\bmust stay (?:on|in|inside|within)\b",
                   r"\bcan(?:not|'t) leave (?:our|the) (?:building|network|servers?|premises|country|firewall)\b",
                   r"\bself-?host\w*", r"\bno (?:cloud|third[- ]party|external) (?:services|providers|apis?)?\b",
                   r"\bin-?house (?:only|servers?)\b", r"\bbehind (?:our|the) firewall\b", r"\bnever leave (?:our|the)\b",
                   r"\bdata residency\b", r"\bsovereign\w*")
-SENS_CONF = _rx(r"\bmedical\b", r"\bpatients?\b", r"\bhealth\w*\b", r"\bfinancial data\b", r"\bclient data\b",
+SENS_CONF = _rx(r"\bmedical (?:data|records|notes|files|information|histor\w+)\b", r"\bpatients?\b", r"\bhealth\w*\b", r"\bfinancial data\b", r"\bclient data\b",
+                r"\binternal(?:[- ]only)? (?:data|docs|documents|information|e-?mails|records|files|ip|use only)\b",
+                r"\binternal only\b", r"\bcompany[- ]internal\b", r"\b(?:only )?(?:our )?employees (?:only|can)\b",
+                r"\bonly (?:our )?(?:employees|staff|team)\b", r"\bintellectual property\b", r"\btrade secrets?\b",
+                r"\b(?:our|internal|company) ip\b", r"\bin-?house (?:data|documents|docs)\b",
                 r"\bcan(?:not|'t) leave (?:our|the) (?:vpc|cloud|account|tenant|aws|azure|gcp)\b",
                 r"\bour (?:own )?(?:vpc|cloud account|tenant)\b", r"\bconfidential\b", r"\bproprietary\b", r"\bnda\b", r"\bprivate\b", r"\bpii\b", r"\bgdpr\b",
                 r"\bsensitive\b", r"\bcustomer data\b", r"\bpersonal data\b", r"\bour own cloud\b", r"\binternal only\b",
                 r"\bfinancial records\b", r"\bsoc ?2\b", r"\bcompliance\b", r"\bregulated\b")
-SENS_PUBLIC = _rx(r"\bnothing (?:confidential|private|secret)\b", r"\bpublic\b", r"\bnot sensitive\b", r"\bnothing sensitive\b", r"\bopen data\b",
+SENS_PUBLIC = _rx(r"\bnothing (?:confidential|private|secret)\b", r"\bpublic\w*\b", r"\bopen[- ]source\b",
+                  r"\b(?:on|from) (?:our|the) (?:public )?(?:website|web ?site|site|blog)\b", r"\bwikipedia\b",
+                  r"\balready (?:published|online|public)\b", r"\banyone can (?:see|read|download)\b", r"\bnot sensitive\b", r"\bnothing sensitive\b", r"\bopen data\b",
                   r"\bno restrictions\b", r"\bnon-?sensitive\b", r"\bopen[- ]source data\b", r"\bfreely available\b",
                   r"\bno privacy\b", r"\bnot (?:really )?(?:confidential|private)\b", r"\bno (?:pii|personal data)\b")
 
@@ -531,14 +694,22 @@ def _sensitivity(text: str, asked: str | None) -> tuple[Any, str, float] | None:
     m_pub = _find(SENS_PUBLIC, text, allow_negated=True)
     if m_pub and m_pub.group(0).lower().startswith(("not ", "nothing", "no ", "non")):
         return "public", text, conf
+    regulated = _find(SENS_REGULATED, text)
+    deidentified = any(not _negated(text, m.start()) and not text[m.end():m.end() + 1] == "?"
+                       for m in _DEIDENTIFIED.finditer(text))  # "De-identified? No, not de-identified." is not
+    if regulated and not deidentified and not _find(SENS_AIR, text):
+        return "on_prem", text, conf
     for value, pattern in (("air_gapped", SENS_AIR), ("on_prem", SENS_ONPREM), ("confidential", SENS_CONF)):
         m = _find(pattern, text)
         if m:
             # "confidential but we can train on our own cloud account" stays confidential, not on-prem
             return value, text, conf
+    if asked == "data_sensitivity" and _any(re.compile(r"\binternal\b|\bin-?house\b", re.I), text):
+        return "confidential", text, conf  # "de-identified already, internal"
     if m_pub and asked == "data_sensitivity":
         return "public", text, conf
-    if m_pub and re.search(r"\b(?:data|text|documents|corpus) (?:is|are) (?:all )?public\b", text, re.I):
+    if m_pub and re.search(r"\b(?:is|are) (?:all )?(?:public\w*|open[- ]source)\b|\bpublic (?:data|text|docs|documents|"
+                           r"code|datasets?|web|information)\b|\bopen[- ]source (?:code|data|documentation|docs)\b", text, re.I):
         return "public", text, conf
     if asked == "data_sensitivity":
         if NO.search(text):
@@ -557,8 +728,20 @@ WEIGHTS_NO = _rx(r"\b(?:can(?:not|'t)|may not|must not|aren't allowed to|are not
                  r"\bno (?:third[- ]party|external|commercial|open[- ]weights?|open[- ]source|pre-?trained) (?:model )?"
                  r"(?:weights|models?)\b",
                  r"\bmust (?:own|control) every (?:weight|token)\b", r"\bevery (?:weight|token) must be ours\b",
-                 r"\blegal (?:won'?t|will not|does not|doesn'?t) (?:allow|approve)\b")
-WEIGHTS_YES = _rx(r"\bopen[- ]weights?(?: models?)? (?:are|is) (?:fine|ok(?:ay)?|allowed|acceptable)\b",
+                 r"\blegal (?:won'?t|will not|does not|doesn'?t) (?:allow|approve)\b",
+                 # an API-only policy: no weights of any model on the user's side
+                 r"\b(?:vendor|hosted|provider'?s?|their|an?) api(?:s)? only\b", r"\bapi[- ]only\b",
+                 r"\bonly (?:use |call )?(?:the |a |an )?(?:vendor'?s?|hosted|provider'?s?|openai|anthropic)? ?apis?\b(?! (?:and|or) )",
+                 r"\bno self[- ]?host\w*", r"\b(?:can(?:not|'t)|not allowed to|may not|must not) self[- ]?host\b",
+                 r"\b(?:open|third[- ]party|existing|external|commercial) (?:\w+ )?(?:models?|weights) (?:is|are) (?:a )?no-?go\b",
+                 r"\bno-?go\b", r"\bonly (?:models|weights) (?:we|that we) (?:trained|built|own)\b")
+_OPEN_FAMILIES = r"(?:llama|mistral|mixtral|qwen|gemma|phi|falcon|olmo|deepseek|smollm|granite|starcoder|codellama)"
+WEIGHTS_YES = _rx(r"\bopen[- ]weights?(?: models?)? (?:are|is) (?:fine|ok(?:ay)?|allowed|acceptable|permitted|approved)\b",
+                  r"\b(?:approved|cleared|allowed|permitted|signed off on)\b[^.]{0,30}\b" + _OPEN_FAMILIES + r"\b",
+                  r"\b(?:run|host|serve|deploy|use)s? " + _OPEN_FAMILIES + r"\b[^.]{0,30}\b(?:ourselves|self-?hosted|in-?house|on[- ]prem)",
+                  r"\b" + _OPEN_FAMILIES + r"\b[^.]{0,40}\b(?:is what we run|we run|self-?hosted|we host)\b",
+                  r"\bany licen[cs]e (?:works|is fine|is ok)\b",
+                  r"\b(?:i )?(?:think|believe|guess) so\b(?!\s*\?)(?![^.]{0,40}\b(?:check|ask|confirm|not sure)\b)",
                   r"\b(?:open|commercial|permissive\w*|apache|mit|llama|mistral|qwen|gemma)\b.{0,50}\b(?:fine|ok(?:ay)?|"
                   r"allowed|acceptable|no problem|works for us)\b",
                   r"\bwe can use (?:open|existing|pre-?trained|commercial|any)\b", r"\bno licen[cs]e (?:issues|concerns|problems)\b",
@@ -568,7 +751,7 @@ _WEIGHTS_BAN = _rx(r"\bforbid\w*", r"\bprohibit\w*", r"\bbans?\b", r"\bbanned\b"
                    r"\bmust not\b", r"\bmay not\b", r"\bno (?:third[- ]party|external|outside)\b", r"\bdisallow\w*")
 _WEIGHTS_NOUN = _rx(r"\b(?:model )?weights\b", r"\bfoundation models?\b", r"\bpre-?trained models?\b",
                     r"\bthird[- ]party models?\b", r"\bexisting (?:llms?|models?)\b", r"\bopen[- ]source models?\b")
-_WEIGHTS_TOPIC = _rx(r"\bweights?\b", r"\bpre-?trained models?\b", r"\bexisting (?:llms?|models?)\b", r"\blicen[cs]\w*", r"\bopen[- ]source\b", r"\bopen models?\b",
+_WEIGHTS_TOPIC = _rx(r"\bweights?\b", r"\bapi[- ]only\b", r"\bself[- ]?host\w*", r"\bpre-?trained models?\b", r"\bexisting (?:llms?|models?)\b", r"\blicen[cs]\w*", r"\bopen[- ]source\b", r"\bopen models?\b",
                      r"\bfoundation models?\b", r"\bllama\b", r"\bmistral\b", r"\bqwen\b", r"\bcommercial models?\b")
 
 
@@ -595,21 +778,41 @@ NOVEL = _rx(r"\bno overlap\b", r"\bnothing (?:public|like (?:it|this)|out there)
             r"\bnever (?:seen|been) (?:online|public|published)\b", r"\bunique to us\b", r"\brare language\b",
             r"\bproprietary (?:format|language|notation|code)\b", r"\bcompletely (?:new|novel|different)\b",
             r"\bno (?:public|existing) (?:data|model|text)\b", r"\bnovel\b", r"\bnot covered\b", r"\bunlike anything\b",
-            r"\bnobody else has\b", r"\bno model (?:knows|understands|has seen)\b", r"\bnothing public understands\b")
+            r"\bnobody else has\b", r"\bno model (?:knows|understands|has seen)\b", r"\bnothing public understands\b",
+            # our own language or notation, used nowhere else; a modality with no text at all
+            r"\bour own (?:\w+ )?(?:notation|codes|tokens|modality|alphabet)\b", r"\b(?:exists?|used) nowhere else\b",
+            r"\bnobody (?:else|outside)\b", r"\bno (?:public|existing|open) (?:equivalent|data|model|text|corpus|base model)\b",
+            r"\b(?:almost|virtually|practically|next to) (?:nothing|no text|no data) (?:online|public|on the (?:web|internet))?\b",
+            r"\bno text at all\b", r"\bnot (?:even )?text\b", r"\bmodality\b", r"\b(?:never|not) (?:been )?seen (?:it|this|before)\b",
+            r"\bno base model\b", r"\bnothing like it\b")
 PARTIAL = _rx(r"\bexists? in public data,? but\b", r"\bbut (?:our|the) .{0,30}(?:depth|reasoning|specifics?)\b",
               r"\bunderrepresented\b", r"\bunder-represented\b", r"\bpartly\b", r"\bpartially\b", r"\bsomewhat\b",
               r"\bthin\b", r"\bniche\b", r"\bsome(?: of it)? is public\b", r"\bshallow\b", r"\bnot deep\b",
-              r"\bsurface[- ]level\b", r"\bsort of\b", r"\bkind of\b", r"\bspeciali[sz]ed\b", r"\bisn'?t there\b")
+              r"\bsurface[- ]level\b", r"\bsort of\b", r"\bkind of\b", r"\bspeciali[sz]ed\b", r"\bisn'?t there\b",
+              # expert fields: public text exists, but not at the depth or in the jargon the user needs
+              r"\bjargon\w*", r"\bnot at (?:our|the) (?:depth|level)\b", r"\bat (?:our|this) depth\b", r"\bexpert\w*",
+              r"\btechnical\b", r"\bspecialist\b", r"\besoteric\b", r"\bobscure\b", r"\bunder-?represented\b",
+              # a house dialect of a known language: the base language is public, the dialect is not
+              r"\b(?:in-?house|internal|home-?grown|custom|proprietary) (?:\w+ )?(?:dialect|query language|dsl|language)\b")
 COVERED = _rx(r"\bcommon\b", r"\bgeneral\b", r"\bwell[- ]covered\b", r"\beveryday\b", r"\bstandard\b", r"\bmainstream\b",
               r"\bplenty (?:of it )?online\b", r"\bwidely available\b", r"\bpublic data covers\b", r"\bwell[- ]known\b",
-              r"\bordinary\b", r"\bnothing special\b", r"\bgeneric\b", r"\bmodels already know\b", r"\bfamiliar\b")
+              r"\bordinary\b", r"\bnothing special\b", r"\bgeneric\b", r"\bmodels already know\b", r"\bfamiliar\b",
+              r"\bnormal\b", r"\bnothing (?:exotic|unusual|special|niche)\b", r"\b(?:any|every) (?:model|llm) knows\b",
+              r"\b(?:seen|know|knows) (?:plenty|lots|a lot) of\b", r"\bplenty of\b", r"\bpopular\b", r"\beveryone\b")
 
 
 def _novelty(text: str, asked: str | None) -> tuple[Any, str, float] | None:
     conf = 0.9 if asked == "domain_novelty" else 0.6
-    if _any(NOVEL, text) or _find(re.compile(r"\bno overlap\b|\bnothing public\b", re.I), text, allow_negated=True):
+    if _find(_rx(r"\bnothing (?:exotic|unusual|special|niche)\b", r"\bnot (?:niche|specialised|specialized|exotic)\b"),
+             text, allow_negated=True) and asked == "domain_novelty":
+        return "covered", text, conf  # "nothing exotic": a cleared subject, before any word of novelty is read
+    if _any(NOVEL, text) or _find(re.compile(r"\bno overlap\b|\bnothing public\b|\bno text at all\b|\bno public "
+                                            r"(?:equivalent|data|model|text|corpus|base model)\b|\bno base model\b",
+                                            re.I), text, allow_negated=True):
         return "novel", text, conf
-    if asked == "domain_novelty" or re.search(r"\b(?:public|training|pre-?training) data\b|\bexisting models\b", text, re.I):
+    if asked == "domain_novelty" or re.search(r"\b(?:public|training|pre-?training) data\b|\bexisting models\b|"
+                                              r"\b(?:niche|jargon\w*|speciali[sz]ed)\b[^.]{0,20}\bdomain\b|\bdomain\b[^.]{0,20}"
+                                              r"\b(?:niche|speciali[sz]ed)\b", text, re.I):
         if _any(PARTIAL, text):
             return "partial", text, conf
         if _any(COVERED, text):
@@ -624,17 +827,24 @@ def _novelty(text: str, asked: str | None) -> tuple[Any, str, float] | None:
 
 TEAM_PRETRAIN = _rx(r"\bpre-?train(?:ing|ed)? (?:experience|expertise|background)\b", r"\bhave pre-?trained\b",
                     r"\b(?:ml|ai) researchers?\b", r"\bresearch (?:team|lab|scientists?)\b", r"\btrained (?:llms?|models) from scratch\b",
-                    r"\bfoundation model team\b", r"\bpretraining team\b", r"\bpre-?training\b.{0,20}\bexperience\b")
+                    r"\bfoundation model team\b", r"\bpretraining team\b", r"\bpre-?training\b.{0,20}\bexperience\b",
+                    r"\b(?:who(?:'ve| have)?|that have|have) pre-?trained\b", r"\bpre-?trained (?:\w+ )?(?:llms?|models) before\b",
+                    r"\bresearch (?:group|org\w*|lab|department|division)\b", r"\bpre-?training research\b",
+                    r"\bresearchers?\b[^.]{0,40}\bpre-?train\w*", r"\b(?:lab|group|team) of (?:\d+ |\w+ )?(?:researchers|phds|scientists)\b",
+                    r"\bpublish\w* on (?:llm |model )?pre-?training\b")
 TEAM_ML = _rx(r"\bml engineer\w*", r"\bmachine learning (?:engineers?|team|experience)\b", r"\bdata scientists?\b",
               r"\bmlops\b", r"\bexperienced ml\b", r"\bml (?:team|experience|background|expertise)\b",
               r"\bml engineering\b", r"\bdeep learning (?:engineers?|experience)\b", r"\bfine-?tun\w+ (?:before|experience)\b",
               r"\bai engineers?\b", r"\bnlp engineers?\b", r"\bresearch engineers?\b", r"\bphds?\b")
-TEAM_SW = _rx(r"\bsoftware engineers?\b", r"\bdevelopers?\b", r"\bdevs\b", r"\bprogrammers?\b", r"\bfull[- ]stack\b",
+TEAM_SW = _rx(r"\bsoftware engineers?\b", r"\bdevelopers?\b", r"\bdevs?\b", r"\bfront-?end\b", r"\bback-?end\b",
+              r"\bcan code\b", r"\bcoders?\b(?<!no coders)", r"\bdev shop\b", r"\bit (?:team|staff|department)\b", r"\bprogrammers?\b", r"\bfull[- ]stack\b",
               r"\bbackend engineers?\b", r"\bweb (?:devs?|developers?)\b", r"\bengineers?\b", r"\bno (?:one|body) (?:has|with) (?:ml|pre)",
               r"\bno ml\b", r"\bnot ml\b", r"\bjust (?:a|one|two|some) (?:engineers?|devs?|developers?)\b")
-TEAM_NONE = _rx(r"\bjust me\b", r"\bnobody (?:here )?(?:is technical|codes)\b", r"\bno (?:engineers|developers|technical (?:staff|team|people))\b", r"\bnon-?technical\b",
+TEAM_NONE = _rx(r"\bjust me\b", r"\bnobody (?:here )?(?:is technical|codes)\b",
+                r"\b(?:nobody|no one|no-one)(?: (?:here|in[- ]house|on (?:the|our) team|at all))?(?: (?:technical|who (?:codes|can code)))?"
+                r"\s*(?:[.,;!]|$)", r"\bno coders\b", r"\boutsourc\w+", r"\bno one (?:technical|in[- ]house)\b", r"\bno (?:engineers|developers|technical (?:staff|team|people))\b", r"\bnon-?technical\b",
                 r"\bno tech(?:nical)? team\b", r"\bonly marketers\b", r"\bno one technical\b", r"\bsolo founder\b")
-_TEAM_TOPIC = _rx(r"\bdevs?\b", r"\bknows? (?:ml|machine learning)\b", r"\bteam\b", r"\bengineers?\b", r"\bdevelopers?\b", r"\bscientists?\b", r"\bresearchers?\b",
+_TEAM_TOPIC = _rx(r"\bdevs?\b", r"\bphds?\b", r"\bresearch\w*", r"\bcoders?\b", r"\bdev shop\b", r"\boutsourc\w+", r"\bknows? (?:ml|machine learning)\b", r"\bteam\b", r"\bengineers?\b", r"\bdevelopers?\b", r"\bscientists?\b", r"\bresearchers?\b",
                   r"\bexperience\b", r"\bstaff\b", r"\bjust me\b", r"\bhire\b", r"\bexpertise\b")
 
 
@@ -642,17 +852,19 @@ def _team(text: str, asked: str | None) -> tuple[Any, str, float] | None:
     if asked != "team" and not _TEAM_TOPIC.search(text):
         return None
     conf = 0.9 if asked == "team" else 0.7
-    if _any(TEAM_NONE, text) or _find(TEAM_NONE, text, allow_negated=True):
-        return "none", text, conf
+    # the most skilled role named wins: "just me, a backend developer" is a developer; "just me" alone is nobody
     if _any(TEAM_PRETRAIN, text):
         return "pretraining", text, conf
     if _any(TEAM_ML, text):
         return "ml", text, conf
-    if _find(TEAM_SW, text, allow_negated=True):
+    if _any(TEAM_SW, text) or (_find(TEAM_SW, text, allow_negated=True) and re.search(
+            r"\bno (?:one|body) (?:has|with) (?:ml|pre)|\bno ml\b|\bnot ml\b", text, re.I)):
         return "software", text, conf
+    if _any(TEAM_NONE, text) or _find(TEAM_NONE, text, allow_negated=True):
+        return "none", text, conf
     if asked == "team":
         if NO.search(text):
-            return "software", text, 0.5
+            return ("none" if len(text.split()) <= 3 else "software"), text, 0.5
         if YES.search(text):
             return "ml", text, 0.5
     return None
@@ -660,21 +872,32 @@ def _team(text: str, asked: str | None) -> tuple[Any, str, float] | None:
 
 INFER_TAGS = {
     "latency": _rx(r"\blatency\b", r"\b\d+ ?ms\b", r"\bmilliseconds?\b", r"\breal[- ]time\b", r"\bfast(?:er)?\b",
-                   r"\bslow\b", r"\bunder (?:a|one|\d+) seconds?\b", r"\binstant\w*", r"\bresponse time\b"),
+                   r"\bslow\b", r"\bunder (?:a|one|\d+) seconds?\b", r"\binstant\w*", r"\bresponse time\b",
+                   r"\bsub-?second\b", r"\b(?:within|below) (?:a |one |\d+ )?(?:seconds?|ms)\b",
+                   r"\bon the (?:phone|line)\b", r"\blive (?:calls?|chat|conversations?)\b",
+                   r"\bwhile (?:the |a )?(?:customer|user|caller|client)s? (?:is|are) (?:still )?(?:waiting|talking)\b"),
     "cost": _rx(r"\b(?:cut|reduce|lower) (?:\w+ )?(?:costs?|spend|bills?)\b", r"\bexpensive\b", r"\bcheap(?:er)?\b", r"\bcosts?\b", r"\bper[- ](?:call|request|token) (?:price|cost)\b",
-                r"\bbudget per\b", r"\bcost-?sensitive\b", r"\bapi (?:bill|spend|costs?)\b"),
+                r"\bbudget per\b", r"\bcost-?sensitive\b", r"\bapi (?:bill|spend|costs?)\b", r"\bpric(?:ey|y)\b",
+                r"\bthe bill\b"),
     "volume": _rx(r"\bmillions? of (?:\w+ )?(?:requests|calls|queries|tickets|messages|documents|users|items)\b",
                   r"\b(?:requests|calls|queries|tickets|messages) (?:a|per) (?:day|second|hour|minute)\b",
                   r"\bhigh[- ]volume\b", r"\bat (?:our )?(?:scale|volume)\b", r"\bthousands (?:of \w+ )?(?:a|per) (?:second|minute)\b",
-                  r"\b(?:a|per) day\b", r"\bqps\b", r"\brps\b", r"\bthroughput\b"),
+                  r"\bqps\b", r"\brps\b", r"\bthroughput\b", r"\btraffic\b", r"\bour volume\b",
+                  r"\b(?:big|huge|high|large|massive|heavy) (?:volume|load)\b", r"\bbatch\w*", r"\bnightly\b",
+                  r"\b\d+(?:\.\d+)?\s?(?:k|m|million|billion|thousand)\s+(?:\w+\s+)?(?:requests|calls|queries|docs|documents|"
+                  r"pages|messages|tickets|items|users|conversations)\b"),
     "single_task": _rx(r"\bonly (?:ever )?(?:does|do|needs?|used for) (?:this |that |the |a |one )?(?:one |single )?task\b",
                        r"\bsingle (?:narrow )?task\b", r"\bgeneral (?:abilities|capabilit\w+|skills|knowledge) (?:don'?t|do not) matter\b",
                        r"\bone (?:narrow )?task\b", r"\bnarrow task\b", r"\bforgetting (?:is fine|doesn'?t matter|is ok)\b",
                        r"\bdon'?t care about (?:general|other)\b"),
-    "on_device": _rx(r"\bon[- ]device\b", r"\bon (?:a|the|our|their|its) (?:own )?devices?\b", r"\bedge\b", r"\bphones?\b", r"\bmobile\b", r"\bedge devices?\b", r"\bembedded\b",
+    "on_device": _rx(r"\bon[- ]device\b", r"\bon (?:a|the|our|their|its) (?:own )?devices?\b", r"\bedge\b", r"(?<!on the )\bphones?\b",
+                     r"\bhead unit\b", r"\bhandheld\b", r"\bno (?:internet|network|connectivity)\b", r"\bruns? locally\b",
+                     r"\blocally on\b", r"\b(?:players?|users?|customers?)'? (?:own )?(?:gpus?|machines|devices|pcs|consoles)\b",
+                     r"\binside (?:the|a|our) (?:car|vehicle|device|app|machine)\b", r"\bmobile\b", r"\bedge devices?\b", r"\bembedded\b",
                      r"\braspberry pi\b", r"\bin the browser\b", r"\blaptops?\b", r"\bcpu[- ]only\b", r"\boffline\b"),
 }
-_INFER_TOPIC = _rx(r"\bserv\w+", r"\binference\b", r"\bin production\b", r"\bat runtime\b", r"\bper (?:request|call|query)\b",
+_INFER_TOPIC = _rx(r"\bserv\w+", r"\btraffic\b", r"\bhandheld\b", r"\bhead unit\b", r"\bruns? (?:locally|on)\b",
+                   r"\bour volume\b", r"\bbatch\w*", r"\bthe bill\b", r"\binference\b", r"\bin production\b", r"\bat runtime\b", r"\bper (?:request|call|query)\b",
                    r"\b(?:a|per) day\b", r"\blatency\b", r"\b\d+ ?ms\b", r"\bvolume\b", r"\bdeploy\w*", r"\bgeneral abilities\b",
                    r"\bone task\b", r"\bsingle task\b", r"\bthroughput\b", r"\bqps\b", r"\bon[- ]device\b",
                    r"\bfar too slow\b", r"\btoo (?:slow|expensive)\b")
@@ -684,7 +907,11 @@ def _inference(text: str, asked: str | None) -> tuple[Any, str, float] | None:
     if asked != "inference_constraints" and not _INFER_TOPIC.search(text):
         return None
     conf = 0.9 if asked == "inference_constraints" else 0.7
-    tags = sorted(tag for tag, pattern in INFER_TAGS.items() if _any(pattern, text))
+    if asked == "inference_constraints" and re.match(r"^\s*(?:doesn'?t matter|not really|no(?:ne|pe)?\b|nothing special)", text, re.I):
+        return [], text, conf  # "doesn't matter, a few requests a day": no constraint, whatever the detail
+    tags = sorted(tag for tag, pattern in INFER_TAGS.items() if (m := _find(pattern, text)) is not None
+                  and not re.match(r"^\s*[:,]?\s*(?:no|not|isn'?t|is not|doesn'?t)\b", text[m.end():m.end() + 12], re.I))
+    # ("latency yes, cost no": the "no" after a word denies it)
     if tags:
         return tags, text, conf
     if asked == "inference_constraints" and (NO.search(text) or re.search(r"\bno (?:real |particular |special )?"
@@ -724,12 +951,25 @@ _RENT = _rx(r"\brent\w*", r"\bcloud\b", r"\bon[- ]demand\b", r"\baws\b", r"\bgcp
 _CLUSTER = _rx(r"\bcluster\b", r"\bslurm\b", r"\bsupercomputer\b", r"\bnodes\b", r"\bpods?\b", r"\bhpc\b")
 _NO_GPU = _rx(r"\bno gpus?\b", r"\bno (?:hardware|compute)\b", r"\bcpu[- ]only\b", r"\bjust (?:a |our )?laptops?\b",
               r"\bonly (?:a |our )?laptops?\b", r"\bnothing\b", r"\bdon'?t have (?:any )?gpus?\b", r"\bzero gpus?\b",
-              r"\bwithout (?:a |any )?gpus?\b")
-_COMPUTE_TOPIC = _rx(r"\bmacbook\b", r"\bmac studio\b", r"\bapple silicon\b", r"\bgpus?\b", r"\bcompute\b", r"\bcluster\b", r"\bcolab\b", r"\b(?:" + _GPU_NAME + r")s?\b")
+              r"\bwithout (?:a |any )?gpus?\b", r"\blaptops? only\b", r"\bonly (?:have |has |got )?(?:a |our |some )?(?:cpus?|laptops?)\b",
+              r"\bcpu (?:servers?|machines?|boxes|nodes)\b", r"\bnada\b", r"\bzilch\b")
+_COMPUTE_TOPIC = _rx(r"\bmacbook\b", r"\blaptops?\b(?= (?:only|for training))|\bonly (?:have )?laptops?\b", r"\bcpus?\b", r"\bmac studio\b", r"\bapple silicon\b", r"\bgpus?\b", r"\bcompute\b", r"\bcluster\b", r"\bcolab\b", r"\b(?:" + _GPU_NAME + r")s?\b")
 
 
 def _compute(text: str, asked: str | None) -> tuple[Any, str, float] | None:
     low = text.lower()
+    cue = _CORRECTING.search(low)
+    if cue and _GPU_RX.search(low[:cue.start()]):
+        # "8 GPUs — no wait, that's the other team; we have one": what follows the correction wins
+        rest = text[cue.end():]
+        again = _compute(rest, asked)
+        bare = re.search(r"\b(?:we have|we've got|just|only)\s+(one|a single|two|three|four|\d+)\s*(?:of them)?\s*[.!]?\s*$", rest, re.I)
+        if again is None and bare:
+            count = _COUNT_WORDS.get(bare.group(1).lower()) or int(bare.group(1)) if bare.group(1).isdigit() else \
+                _COUNT_WORDS.get(bare.group(1).lower(), 1)
+            again = ({"gpus": count, "gpu_memory_gb": 24.0, "access": "own"}, text, 0.6)
+        if again is not None:
+            return again
     if asked != "compute" and not _COMPUTE_TOPIC.search(low):
         return None
     conf = 0.9 if asked == "compute" else 0.7
@@ -812,22 +1052,31 @@ def _budget(text: str, asked: str | None, quantities: list[Quantity]) -> tuple[A
     money = _money_quantities(text, quantities)
     low = text.lower()
     if re.search(r"\bmulti-?million\b", low):
-        return 3_000_000.0, text, conf
+        return 3_000_000.0, text, TENTATIVE  # an order of magnitude: read back
     if asked != "budget" and not re.search(r"\bbudget\w*|\bafford\b|\bfund\w*|\bcan spend\b", low):
         # "$40k a month" is what serving costs today, not money for this project
-        money = [q for q in money if not re.match(r"^\s*(?:k\b)?\s*(?:dollars?|usd)?\s*(?:a|per|each|every) "
-                                                  r"(?:month|day|year|week|request|call)", text[q.end:q.end + 25], re.I)]
+        money = [q for q in money if not re.match(r"^\s*(?:k\b)?\s*(?:dollars?|usd)?\s*(?:a|per|each|every|last|this) "
+                                                  r"(?:month|day|year|week|request|call)", text[q.end:q.end + 25], re.I)
+                 and not re.search(r"\b(?:bill|invoice|spend|spending|paying|pay|costs? us)\b[^.;]{0,20}$",
+                                   text[max(0, q.start - 40):q.start], re.I)]
+    money = [q for q in money if not re.match(r"^\s*(?:k\b)?\s*(?:dollars?|usd|bucks|euros?)?\s*(?:a|per|each) "
+                                              r"(?:client|customer|user|seat|head|request|call)\b",
+                                              text[q.end:q.end + 30], re.I)]  # a unit price is no budget
     if money and (asked == "budget" or _BUDGET_WORDS.search(low) or len(money) == 1):
-        return float(max(q.value for q in money)), text, conf
+        fix = _corrected(text, quantities)  # "$8,000 — sorry, 18,000": the corrected amount needs no "$"
+        pick = fix if fix is not None and (fix in money or any(q.end <= fix.start for q in money)) else (
+            _corrected(text, money) or max(money, key=lambda q: q.value))
+        return float(pick.value), text, TENTATIVE if _guessed(text, pick) else conf
     if asked == "budget" or re.search(r"\bbudget\b", low):
         if re.search(r"\bno budget\b|\bzero\b|\bnothing\b|\bno money\b|\bfree\b", low):
             return 0.0, text, conf
         if re.search(r"\b(?:tight|small|shoestring|limited|modest|tiny|low)\b", low):
-            return 1_000.0, text, 0.5
+            return 1_000.0, text, TENTATIVE  # a size word, no amount: read back
         if re.search(r"\b(?:unlimited|deep pockets|whatever it takes|no limit|huge|large|big|generous|well[- ]funded)\b", low):
-            return 1_000_000.0, text, 0.5
+            return 1_000_000.0, text, TENTATIVE
         if asked == "budget" and quantities:
-            return float(quantities[0].value), text, 0.6
+            pick = _corrected(text, quantities) or quantities[0]  # "Budget 50k, actually make that 15k"
+            return float(pick.value), text, TENTATIVE if _guessed(text, pick) else 0.6 if len(quantities) > 1 else 0.8
     return None
 
 
@@ -842,24 +1091,43 @@ def _timeline(text: str, asked: str | None, quantities: list[Quantity]) -> tuple
     low = text.lower()
     if asked != "timeline" and not re.search(r"\bdeadline\b|\btimeline\b|\bgo live\b|\bdue (?:in|by)\b|\bby q[1-4]\b|"
                                              r"\b(?:need|want|have to|must|ship|launch|deliver|ready)\b[^.]{0,30}\b(?:in|by|"
-                                             r"within)\s+(?:\w+\s+)?(?:days?|weeks?|months?|quarters?|sprints?)\b", low):
+                                             r"within)\s+(?:\w+\s+)?(?:days?|weeks?|months?|quarters?|sprints?)\b", low) \
+            and not re.search(r"(?:^|[,;.:]\s*)(?:about |roughly |around )?(?:\d+|one|two|three|four|five|six|eight|ten|twelve|"
+                              r"a couple of|half a) (?:days?|weeks?|months?)\s*(?:[,;.]|$)", low):
+        # a bare duration is a deadline when it stands as an item of its own ("one A100, six weeks, $5k")
         return None
     conf = 0.9 if asked == "timeline" else 0.7
-    if re.search(r"\basap\b|\burgent\w*\b|\byesterday\b|\bright away\b", low):
-        return 7.0, text, conf
-    if re.search(r"\bno (?:rush|deadline|hurry)\b|\bflexible\b|\bwhenever\b", low):
-        return 180.0, text, conf
+    # durations said as a number and a unit: "six weeks", "half a year", "a couple of months"
+    durations: list[tuple[Quantity, float]] = []
     for m in _TIME_RX.finditer(low):
         unit = _TIME_UNITS[m.group("unit")]
-        q = next((q for q in reversed(quantities) if q.end <= m.start() and m.start() - q.end <= 3), None)
-        count = q.value if q else (1 if re.search(r"\b(?:a|an|one|next|this)\s+$", low[:m.start()]) else None)
-        if count is not None:
-            return float(count * unit), text, conf
-    for pattern, days in ((r"\bend of (?:the )?year\b", 120.0), (r"\bby q[1-4]\b|\bnext quarter\b|\bend of (?:the )?quarter\b", 90.0),
-                          (r"\bend of (?:the|this) month\b|\bnext month\b", 30.0), (r"\bnext week\b|\bthis week\b", 7.0),
-                          (r"\btomorrow\b", 1.0)):
+        q = next((q for q in reversed(quantities) if q.end <= m.start() and re.fullmatch(r"\s*(?:of\s+)?|-",
+                                                                                    low[q.end:m.start()])), None)
+        if q is None:
+            half = re.search(r"\bhalf (?:a|an)\s+$|\b(?:a|an|one|next|this)\s+$", low[:m.start()])
+            if not half:
+                continue
+            q = Quantity(0.5 if half.group(0).startswith("half") else 1.0, half.start(), m.start(), half.group(0))
+        if re.match(r"^\s*(?:ago|old)\b|^\s*(?:of (?:history|data|logs|tickets|records))", low[m.end():m.end() + 20]):
+            continue  # "two years of tickets", "a month ago": not a deadline
+        durations.append((q, q.value * unit))
+    if durations:
+        chosen = _corrected(text, [q for q, _ in durations]) or durations[0][0]
+        days = next(d for q, d in durations if q is chosen)
+        return float(days), text, TENTATIVE if _guessed(low, chosen) else conf
+    # no duration: an urgency word, "no deadline", or a calendar reference whose distance depends on today's date —
+    # each a guess at a number of days, read back before it counts
+    if re.search(r"\basap\b|\burgent\w*\b|\byesterday\b|\bright away\b", low):
+        return 7.0, text, TENTATIVE
+    if re.search(r"\bno (?:rush|deadline|hurry)\b|\bflexible\b|\bwhenever\b", low):
+        return 180.0, text, TENTATIVE
+    for pattern, days in ((r"\btomorrow\b", 1.0), (r"\bnext week\b|\bthis week\b", 7.0), (r"\bnext month\b", 30.0)):
         if re.search(pattern, low):
-            return days, text, 0.7
+            return days, text, conf  # a fixed distance from today
+    for pattern, days in ((r"\bend of (?:the )?year\b", 120.0), (r"\bby q[1-4]\b|\bnext quarter\b|\bend of (?:the )?quarter\b", 90.0),
+                          (r"\bend of (?:the|this) month\b", 30.0)):
+        if re.search(pattern, low):
+            return days, text, TENTATIVE
     return None
 
 
@@ -885,7 +1153,8 @@ _EXAMPLE_UNITS = {"examples", "example", "pairs", "pair", "samples", "rows", "la
                   "completions", "outputs", "pieces", "solutions", "summaries", "translations", "prompts", "cases",
                   "input-output", "question-answer", "inputs", "training", "jsonl", "reviews", "chats",
                   "exchanges", "replies", "messages", "descriptions", "sentences", "datapoints", "data points"}
-_PREF_WORDS = re.compile(r"\bcompar\w*|\bpreferen\w*|\bpreferred\b|\bpairwise\b|\brank(?:ed|ings?)\b|\bchosen\b|\brejected\b|"
+_PREF_WORDS = re.compile(r"\brank(?:s|ed|ing)? (?:\d+ |two |three |four |several )?(?:answers|outputs|responses|"
+                         r"completions|drafts|candidates|replies)\b|\bcompar\w*|\bpreferen\w*|\bpreferred\b|\bpairwise\b|\brank(?:ed|ings?)\b|\bchosen\b|\brejected\b|"
                          r"\bthumbs\b|\bvotes?\b|\bbetter one\b|\bwhich (?:one )?(?:is|was) better\b|\bupvote\w*|\bratings?\b|"
                          r"\bdpo\b|\brlhf\b|\ba/b\b|\bwhich of (?:the )?two\b|\b(?:liked|prefer\w*) (?:it )?(?:more|better)\b|"
                          r"\b(?:picked|chose|selected|marked) (?:which|the better|the one)\b", re.IGNORECASE)
@@ -941,14 +1210,23 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
     if re.match(r"^\s*(?:gb|tb|mb|gigs?|gigabytes|megabytes|terabytes)\b", after) and re.match(
             r"^\s*\w+\s+(?:of\s+)?(?:ram|memory|vram|gpu)\b", after):
         return None  # "8 GB RAM": memory, not text
-    if re.search(r"\bprompt\b|\bfew-?shot\b|\bin-?context\b", clause, re.I) and (
-            any(w in ("examples", "example", "shots", "demonstrations") for w in first[:3]) or "worked" in first[:2]):
-        return None  # examples inside a prompt are part of the prompt, not a dataset
+    if (asked == "prompting_tried" and not CORRECTION.search(text)
+            or re.search(r"\bprompt\b|\bfew-?shot\b|\bin-?context\b", clause, re.I)) and (
+            any(w in ("examples", "example", "shots", "demonstrations", "samples") for w in first[:3])
+            or "worked" in first[:2]) and not re.search(r"\bdata ?set\b|\blabell?ed\b|\btraining (?:data|set)\b", clause, re.I):
+        return None  # examples inside a prompt (or in an answer about prompting) are part of the prompt, not a dataset
+    if re.match(r"^\s*[a-z]+\s+(?:per|each|for each|a)\s+(?:prompt|question|input|item|query|request|ticket)\b", after):
+        return None  # "4 answers per prompt": a rate; the count is the number of prompts
+    if asked == "preference_data" and (not first or first[0] in ("pairs", "pair", "comparisons", "rankings", "of")) \
+            and not re.search(r"\blabell?ed\b|\bgold\b|\binput-output\b", clause, re.I):
+        return "preference_data"  # "6,500 pairs" answering the preference question: preference pairs
     if asked in ("inference_constraints", "compute", "budget", "timeline", "team") and not any(
             w in ("tokens", "token", "words", "pages") for w in first[:3]) and not _LABEL_WORDS.search(clause):
         return None  # "10 million docs a night" answering the serving question is volume, not a corpus
     if any(w in _TOKEN_UNITS for w in first[:3]) or re.match(r"^\s*(?:gb|tb|mb|gigs?)\b", after):
         return "unlabeled_corpus"
+    if re.match(r"^\s*times\b", after):  # "picked the better draft ~5k times": that many comparisons, or no data
+        return "preference_data" if _PREF_WORDS.search(sentence) else None
     if _PREF_WORDS.search(sentence) and (asked in (None, "preference_data", "problem") or _PREF_WORDS.search(after)):
         if asked != "labeled_examples" or _PREF_WORDS.search(after):
             return "preference_data"
@@ -985,13 +1263,14 @@ def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip:
                                               text[max(0, prev.start - 10):q.end + 20].strip(),
                                               0.9 if asked == "unlabeled_corpus" else 0.75, end=q.end)
             skip = skip | {prev.start, q.start}
+    last: dict[str, Quantity] = {}  # the quantity each finding came from
     for q in quantities:
         if q.start in skip:
             continue
         fact = _classify_quantity(text, q, asked)
         if fact is None:
             continue
-        if fact in out and not CORRECTION.search(text[out[fact].end:q.start]):
+        if fact in out and fact in last and _corrected(text, [last[fact], q]) is None:
             if not (fact == "preference_data" and q.value > out[fact].value):
                 continue  # "ranked 3 outputs per prompt for 2,500 prompts": the count is the larger number
         value = q.value
@@ -1003,21 +1282,32 @@ def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip:
                 factor = 1_500 if any(w in _DOC_UNITS for w in first) else 1
             value = value * factor
         conf = 0.9 if asked == fact else 0.75
-        if q.vague:
-            conf -= 0.2
+        if _guessed(text, q):
+            conf = TENTATIVE
         out[fact] = Finding(fact, int(round(value)), text[max(0, q.start - 30):q.end + 50].strip(), conf,
                             correction=fact in out, end=q.end)
+        last[fact] = q
     low = text.lower()
     # "none", "no labeled data", "only the comparisons": zero
     zero_labeled = re.search(r"\bno (?:labell?ed|annotated|gold|single gold|training) (?:data|examples|answers|pairs|set)\b|"
-                             r"\bnone (?:really|yet|at all)?\b|\bdon'?t have (?:any )?(?:labell?ed|training) (?:data|examples)\b|"
-                             r"\bno examples\b|\bonly the comparisons\b|\bzero (?:labell?ed )?examples\b", low)
-    if "labeled_examples" not in out and zero_labeled and (asked == "labeled_examples" or "label" in low or "example" in low):
+                             r"\bnone (?:really|yet|at all)?\b|\bdon'?t have (?:any )?(?:labell?ed|training|gold) (?:data|examples|"
+                             r"pairs|answers|outputs)\b|\bno (?:labell?ed |training )?data ?sets?\b|\bno examples\b|"
+                             r"\bonly the comparisons\b|\bzero (?:labell?ed )?examples\b|\bzero labell?ed\b", low)
+    about_prompt = asked == "prompting_tried" or (zero_labeled and re.search(
+        r"\b(?:zero|few|one)-?shot\b|\bin (?:the|our|my) prompt\b", _clause_at(low, zero_labeled.start())))
+    if zero_labeled and about_prompt and not re.search(r"\bdata ?sets?\b|\blabell?ed\b|\btraining\b", zero_labeled.group(0)):
+        zero_labeled = None  # "just zero-shot, no examples": none in the prompt, which says nothing of a dataset
+    if "labeled_examples" not in out and zero_labeled and (asked == "labeled_examples" or "label" in low or "example" in low
+                                                           or "data" in zero_labeled.group(0)):
         out["labeled_examples"] = Finding("labeled_examples", 0, text, 0.9 if asked == "labeled_examples" else 0.7)
+    if asked != "preference_data" and "preference_data" not in out and re.search(
+            r"\bno (?:preference|comparison|ranking|pairwise)(?: data| pairs| comparisons|s)?\b", low):
+        out["preference_data"] = Finding("preference_data", 0, text, 0.7)  # "no labeled data and no preference data"
     if asked == "labeled_examples" and "labeled_examples" not in out and NO.search(text):
         out["labeled_examples"] = Finding("labeled_examples", 0, text, 0.8)
     if asked == "preference_data" and "preference_data" not in out:
-        if NO.search(text) or re.search(r"\bno (?:preference|comparison|ranking)s?\b|\bnone\b", low):
+        if NO.search(text) or re.search(r"\bno (?:preference|comparison|ranking)s?\b|\bnone\b|(?:^|[.!?]\s+)(?:no|nope)\b[,.]?"
+                                        r"\s*(?:nothing|none|not)?", low):
             out["preference_data"] = Finding("preference_data", 0, text, 0.8)
         elif YES.search(text):
             out["preference_data"] = Finding("preference_data", 1_000, text, 0.4)
@@ -1029,7 +1319,8 @@ def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip:
         corpus_sentence = next((s for s in _sentences(text) if _CORPUS_WORDS.search(s)), None)
         if asked == "unlabeled_corpus" or corpus_sentence:
             s = corpus_sentence or text
-            if re.search(r"\bno (?:unlabell?ed |raw |domain )?(?:text|corpus|documents|archive|data)\b|^\s*(?:no|none|nothing)\b", s, re.I):
+            if re.search(r"\bno (?:unlabell?ed |raw |domain )?(?:text|corpus|documents|archive|data)\b", s, re.I) or (
+                    asked == "unlabeled_corpus" and re.search(r"^\s*(?:no|none|nothing)\b", s, re.I)):
                 out["unlabeled_corpus"] = Finding("unlabeled_corpus", 0, s, 0.8)
             elif re.search(r"\b(?:billions|tens of billions)\b", s, re.I):
                 pass  # already a quantity
@@ -1162,6 +1453,13 @@ def foreign_language(text: str) -> str | None:
 _WEAK_IN_PASSING = {"data_quality", "data_sensitivity", "inference_constraints", "domain_novelty", "team",
                     "knowledge_changes", "weights_allowed"}
 IN_PASSING = 0.45
+# …except where the passing fact describes the very thing the question asked about: "20k, but auto-labelled by a
+# regex" answers the count and, about the same examples, their quality; "public docs, and yes, open weights are
+# allowed" answers both halves of the data-and-model policy. Such a finding is held, below CONFIRM (read back once
+# when the advice depends on it). A regulated category named outright ("HIPAA", "PCI scope") is held the same way.
+SAME_SUBJECT = {"labeled_examples": {"data_quality"}, "preference_data": {"data_quality"},
+                "data_sensitivity": {"weights_allowed"}, "weights_allowed": {"data_sensitivity"}}
+HELD_IN_PASSING = 0.55
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1223,7 +1521,11 @@ def extract(text: str, asked: str | None = None) -> Extraction:
         if re.match(r"^\s*(?:x\s*)?(?:nvidia\s+|rtx\s+)?(?:" + _GPU_NAME + r"|gpus?|cards|nodes?)\b", after):
             skip.add(q.start)
         if re.match(r"^\s*(?:ms|milliseconds?|seconds?|s\b|hours?|days?|weeks?|months?|years?|%|percent|clients?|"
-                     r"categories|classes|languages|engineers?|people|annotators|labell?ers|employees|users|customers)", after):
+                     r"categories|classes|languages|engineers?|people|annotators|labell?ers|employees|users|customers|teams?|groups?|"
+                     r"guidelines|rounds|iterations|versions|steps|tags|labels|queues|intents|fields|sections|"
+                     r"columns|types|tiers|rules|researchers|phds|devs?|developers|side by side)(?![a-z])", after) or \
+                re.search(r"\b(?:better|best|one|either|both|each) of\s*$", stripped[max(0, q.start - 16):q.start], re.I):
+            # "the better of two drafts": how many were compared, not how many comparisons
             skip.add(q.start)
     findings.extend(_data_counts(stripped, asked, quantities, skip))
     if asked in prototypes.PROTOTYPES and asked != "problem" and not any(f.fact == asked for f in findings) \
@@ -1251,7 +1553,12 @@ def extract(text: str, asked: str | None = None) -> Extraction:
         if correction:
             f.correction = True
         if asked and f.fact != asked and f.fact in _WEAK_IN_PASSING:
-            f.confidence = min(f.confidence, IN_PASSING)
+            strong = f.fact in SAME_SUBJECT.get(asked, set()) or (
+                f.fact == "data_sensitivity" and _find(SENS_REGULATED, stripped) is not None) or (
+                f.fact == "knowledge_changes" and f.value == "frequent" and bool(
+                    re.search(r"\b(?:daily|weekly|monthly|hourly)\b", f.words, re.I) or _EVERY.search(f.words)))
+            # a named period ("the catalog changes daily") is evidence enough to hold, read back when decisive
+            f.confidence = min(f.confidence, HELD_IN_PASSING if strong else IN_PASSING)
         if long_paste and own_words.get(f.fact) != f.value:
             f.confidence = min(f.confidence, 0.4)  # a long paste is not an answer: read back anything it implies
     findings = [f for f in findings if f.fact not in result.retracts]

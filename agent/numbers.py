@@ -85,7 +85,8 @@ def _word_value(words: list[str]) -> tuple[float, bool] | None:
         elif w in VAGUE:
             base = VAGUE[w]
             current = base if placeholder or current == 0 else current * base
-            seen, vague, placeholder = True, True, False
+            # "a couple" is two in common use; "a few", "dozens", "hundreds" are orders of magnitude
+            seen, vague, placeholder = True, vague or w != "couple", False
         elif w in SCALES:
             scale = SCALES[w]
             if scale == 100:
@@ -151,6 +152,8 @@ def find_quantities(text: str) -> list[Quantity]:
             run: list[str] = []
             j = i
             while j < len(tokens) and tokens[j].group("word") and len(run) < 7:
+                if j > i and text[tokens[j - 1].end():tokens[j].start()].strip(" -"):
+                    break  # "one A100, six weeks": words apart (a comma, a masked name between) are two numbers
                 w = tokens[j].group("word").lower()
                 if w in UNITS or w in VAGUE or w in SCALES or w in ("a", "an", "and", "of", "half") or (
                     w.endswith("s") and w[:-1] in SCALES
@@ -169,7 +172,12 @@ def find_quantities(text: str) -> list[Quantity]:
                 k, (value, vague) = best
                 # numerals after vague words: "a few 100" is rare; "several A100s" is handled by GPU parsing
                 end_tok = tokens[i + k - 1]
-                found.append(Quantity(value, m.start(), end_tok.end(), text[m.start():end_tok.end()], vague=vague))
+                end = end_tok.end()
+                if i + k < len(tokens) and (tokens[i + k].group("word") or "").lower() == "grand" and \
+                        not text[end:tokens[i + k].start()].strip():
+                    value, end = value * 1_000, tokens[i + k].end()  # "fifty grand" = $50,000
+                    k += 1
+                found.append(Quantity(value, m.start(), end, text[m.start():end], vague=vague))
                 i += k
                 continue
         i += 1
