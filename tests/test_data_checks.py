@@ -253,6 +253,9 @@ def test_the_chat_proposes_a_column_mapping_and_a_confirmed_one_is_kept_for_the_
     assert "question → prompt, answer → completion?" in chat_text(chat)
     confirm = options(chat, "map:")
     assert len(confirm) == 1
+    chat = send(client, "map prompt=question,completion=reply")  # a typed edit naming a column the file lacks
+    assert "no column 'reply' in the data; its columns are question, answer" in chat_text(chat)
+    assert not list((tunewise_home / "uploads").rglob("*.mapping.json")), "a mapping that fails is not kept"
     chat = client.predict(confirm[0], api_name="/act")[0]
     assert "Columns used:" in chat_text(chat) and "✅ Data check: faq.csv" in chat_text(chat)
     kept = next((tunewise_home / "uploads").rglob("faq.csv"))
