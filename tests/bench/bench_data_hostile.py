@@ -1,7 +1,7 @@
 """Hostile data files through the app's checker: every answer a JSON report, none a traceback, each within 30 s,
 the checking child's resident memory within 500 MB.
 
-    python tests/bench/bench_data_hostile.py [--folder /tmp/tunewise-hostile] [--limit N]
+    python tests/bench/bench_data_hostile.py [--folder /tmp/tunewise-hostile] [--limit N] [--sample N]
 
 Builds tests/hostile_corpus.py at full size (50 MB lines, 1,000,000 rows, 1 GiB gzip bombs; ≈ 400 MB on disk,
 built once) and runs each file through `trainer.validate.inspect_isolated` — the capped child process the app
@@ -39,6 +39,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--folder", default="/tmp/tunewise-hostile")
     parser.add_argument("--limit", type=int, default=None, help="only the first N files (a quick look)")
+    parser.add_argument("--sample", type=int, default=None, help="only N files spread evenly over the sorted corpus "
+                        "(every kind of file, for a busy machine)")
     args = parser.parse_args()
     folder = Path(args.folder)
     marker = folder / ".built"
@@ -48,6 +50,8 @@ def main() -> int:
         marker.write_text("ok")
         print(f"built the corpus in {time.monotonic() - started:.0f} s", flush=True)
     paths = sorted(p for p in folder.iterdir() if p.name != ".built")[: args.limit]
+    if args.sample and args.sample < len(paths):
+        paths = [paths[round(i * (len(paths) - 1) / (args.sample - 1))] for i in range(args.sample)]
     tokenizer_for("smollm2-135m-instruct")  # save the bundled tokenizer once, as the app's first check does
     rows, failures = [], []
     for path in paths:
