@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from agent.text import pieces
+
 WHY_NOT, COST, CHOOSE, QUESTION = "why_not", "cost", "choose", "question"
 # A question, a push back or a choice is said in a sentence or two; past this many characters a message is pasted
 # material, and reading all of it for intent took ≈ 0.8 s on a busy 2-core machine for 50,000 characters.
@@ -47,7 +49,7 @@ _COST = re.compile(r"\bhow much\b|\bcosts?\b|\bprice\b|\bbudget\b|\bhow long\b|\
                    r"\bper (?:month|hour)\b|\bexpensive\b|\bcheapest\b|\bhow many (?:weeks|days|hours|gpu)|"
                    r"\bballpark\b|\brealistically do with\b|\btimeline\b|\bgpu time\b|\brent\b", re.I)
 _CHOOSE = re.compile(r"\bi (?:still )?want\b|\banyway\b|\blet'?s (?:just )?(?:do|go with|use|try)\b|"
-                     r"\bjust (?:train|launch|ship|use|do)\b|\bskip the\b|\bi'?ve (?:already )?decided\b|"
+                     r"\bjust (?:train|fine-?tune|launch|ship|use|do|go)\b|\bskip (?:the|all|that|this|it)\b|\bi'?ve (?:already )?decided\b|"
                      r"\bend of story\b|\b(?:not|no) (?:boring )?(?:lora|sft|rag)\b|\bi don'?t care\b|"
                      r"\bwe (?:don'?t|do not|not) (?:want|trust)\b|\bdon'?t want to\b|\buse what we have\b|"
                      r"\byour advice is wrong\b|\btoo expensive\b|\bi don'?t trust\b|\bwill fix it\b|"
@@ -64,7 +66,7 @@ _REJECT = re.compile(
 
 
 # Pushback that names no approach but is still a decision about the plan
-_DECIDED = re.compile(r"\bjust (?:train|launch|ship)\b|\bskip the\b|\buse what we have\b|\bi'?ve (?:already )?decided\b|"
+_DECIDED = re.compile(r"\bjust (?:train|fine-?tune|launch|ship)\b|\bskip (?:the|all|that|this|it)\b|\buse what we have\b|\bi'?ve (?:already )?decided\b|"
                       r"\bdon'?t trust\b|\bdon'?t want to label\b|\byour advice is wrong\b|\bend of story\b", re.I)
 
 
@@ -138,32 +140,48 @@ _STOP = {"what", "which", "when", "where", "does", "need", "much", "many", "long
          "can't", "cant", "isn't", "dont", "don't", "want", "make", "sense"}
 
 
+_ITEM = re.compile(r"^(?:[-*]|\d+\.)\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"(])")
+
+
+def blocks(text: str) -> list[tuple[str, list[str], list[str]]]:
+    """A passage's markdown as (heading or "", paragraph lines, list items) per blank-line block; an item's
+    continuation lines are joined to it. Both the sentence pool and the "read more" prose read this one parse."""
+    out = []
+    for block in re.split(r"\n\s*\n", (text or "").strip()):
+        lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
+        if not lines:
+            continue
+        heading = ""
+        if lines[0].startswith("#"):
+            heading, lines = lines[0].lstrip("#").strip(), lines[1:]
+        para, items = [], []
+        for ln in lines:
+            if _ITEM.match(ln):
+                items.append(_ITEM.sub("", ln))
+            elif items:
+                items[-1] += " " + ln
+            else:
+                para.append(ln)
+        out.append((heading, para, items))
+    return out
+
+
 def sentences_of(text: str) -> list[str]:
     """A passage's sentences, markdown list items counting as sentences; headings and fragments dropped."""
     flat = []
-    for block in re.split(r"\n\s*\n", text or ""):
-        lines = [ln.strip() for ln in block.splitlines() if ln.strip() and not ln.strip().startswith("#")]
-        items, current = [], []
-        for ln in lines:
-            if re.match(r"^(?:[-*]|\d+\.)\s+", ln):
-                if current:
-                    items.append(" ".join(current))
-                current = [re.sub(r"^(?:[-*]|\d+\.)\s+", "", ln)]
-            else:
-                current.append(ln)
-        if current:
-            items.append(" ".join(current))
-        for item in items:
-            flat += [s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-Z\"(])", item) if s.strip()]
+    for _, para, items in blocks(text):
+        for chunk in ([" ".join(para)] if para else []) + items:
+            flat += pieces(_SENTENCE_END, chunk)
     return [plain(s) for s in flat if len(s.split()) >= 6]
 
 
 def plain(text: str) -> str:
-    """Markdown emphasis and code marks removed, whitespace re-flowed (for a sentence inside an answer)."""
+    """Markdown emphasis and code marks removed, links kept, whitespace re-flowed (a sentence inside an answer)."""
     text = re.sub(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: m.group(1) or m.group(2), text)
     text = re.sub(r"(?<!\w)\*(\S.*?)\*(?!\w)", r"\1", text)
     text = re.sub(r"`([^`]+)`", r"\1", text)
-    text = re.sub(r"\[([^\]]+)\]\((https?://[^)]+)\)", r"\1 (\2)", text)
+    # a link to a public reference stays a markdown link, so the reader can open the paper from the answer
     return " ".join(text.split())
 
 
@@ -171,46 +189,113 @@ def _terms(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z][a-z0-9-]{2,}", text.lower()) if w not in _STOP}
 
 
+# What a question asks for, and the words a sentence that answers it tends to carry. A question may ask several
+# things ("what is X and is it right for us?"); each one found adds its cue. Checked on the practitioner questions
+# of tests/test_knowledge_retrieval.py, not on the blind set.
+ASKS: dict[str, tuple[re.Pattern, re.Pattern]] = {name: (re.compile(q, re.I), re.compile(c, re.I)) for name, q, c in [
+    ("define", r"^\W*(?:sorry,?\s*|so,?\s*|ok,?\s*|quick question:?\s*)*(?:what(?:'s| is| are| does)|explain|define)\b"
+               r"(?!\s+(?:the|it|this|that|there|your|our|my|best|right|wrong)\b)"
+               r"|\bwhat does .{1,40} mean\b|\bdifference between\b|\bdifferent (?:from|than)\b|\bhow does .{1,30} work\b",
+     r"\b(?:is|are|means|freezes|trains?|learns?|keeps|stores|takes|adds|updates|changes|teaches|puts)\b"),
+    ("how_many", r"\bhow (?:many|much (?:data|text))\b|\benough\b|\bminimum\b",
+     r"\d|\b(?:hundreds?|thousands?|dozens?|tens)\b"),
+    ("how_long", r"\bhow long\b|\bhow (?:fast|quickly)\b|\bhow many (?:weeks|days|hours|months)\b",
+     r"\b(?:hours?|days?|weeks?|months?|minutes?)\b"),
+    ("cost", r"\bcosts?\b|\bprice\b|\bexpensive\b|\bcheap\w*|\bbudget\b|\bhow much\b(?! (?:data|text))",
+     r"\$|\bgpu-?hours?\b|\bcosts?\b|\bcheap\w*|\bexpensive\b"),
+    ("risk", r"\brisks?\b|\bdanger\w*|\bsafe\b|\bdownsides?\b|\bgo(?:es)? wrong\b|\bproblems?\b|\bworse\b"
+             r"|\blos[et]\b|\blosing\b|\bleak\w*|\bprivacy\b|\blicen[cs]e\w*|\ballowed\b|\blegal\b",
+     r"\brisks?\b|\bforget\w*|\bleak\w*|\bstale\b|\boverfit\w*|\bmemori[sz]\w*|\bcollapse\b|\bbias\w*"
+     r"|\bdegrad\w*|\bworse\b|\blos[et]\b|\bterms\b|\blicen[cs]e\w*|\bnever\b|\bcheck\b"),
+    ("how", r"^\W*how (?:do|can|should|would|to) (?:i|we|you)?\b|\bwhat steps\b|\bbest way\b|\bbest practice",
+     r"^(?:use|keep|start|run|hold|compare|check|split|write|train|test|pick|add|remove|merge|measure|log)\b"
+     r"|\b(?:should|first|then|before|after)\b"),
+    ("which", r"\bwhich\b|\bshould (?:i|we)\b.{0,60}\bor\b|\bor (?:a|an|the)?\s*\w+\?$|\binstead\b|\bvs\.?\b",
+     r"\b(?:choose|use|prefer|default|pick|better|when)\b"),
+]}
+
+
+_META = re.compile(r"^(?:this|the) (?:guide|section|page)\b", re.I)
+
+
+def asks(question: str) -> list[str]:
+    """What the question asks for (ASKS' names), in ASKS' order; [] for none of them."""
+    q = " ".join((question or "").split())
+    return [name for name, (pattern, _) in ASKS.items() if pattern.search(q)]
+
+
+def _heading_words(section: str) -> set[str]:
+    return {w.strip(".,:;()'\"?!").lower() for w in (section or "").split()} - {""}
+
+
 def select(question: str, passages: Sequence[dict], embed: Callable[[list[str]], "object"] | None, k: int = 3,
            focus: str = "") -> list[tuple[str, int]]:
-    """The k sentences that best answer `question`, as (sentence, index of its passage), in reading order of
-    rank. `embed` maps texts to unit vectors (None: words only); `focus` adds terms (the approach asked about)."""
-    pool: list[tuple[str, int]] = []
+    """The k sentences that best answer `question`, as (sentence, index of its passage), best first but kept in
+    reading order inside one passage. `embed` maps texts to unit vectors (None: words only); `focus` adds terms
+    (the approach asked about).
+
+    A sentence scores by meaning (the bundled embedder), by the search's own score of its passage, by the
+    question's words it shares, and by whether it carries what the question asks for (a figure for "how many", a
+    duration for "how long", a definition for "what is": `ASKS`). A definition prefers the section whose heading
+    names the term. Once the best sentence is chosen, its neighbours in the same passage gain a little, so an
+    answer reads as a paragraph, not as three unrelated quotes."""
+    pool: list[tuple[str, int, int]] = []  # (sentence, passage index, position in the passage)
     for i, p in enumerate(passages):
-        pool += [(s, i) for s in sentences_of(p.get("text") or "")]
+        pool += [(s, i, n) for n, s in enumerate(sentences_of(p.get("text") or ""))]
     if not pool:
         return []
     terms = _terms(question) | _terms(focus)
+    wanted = asks(question)
+    cues = [ASKS[name][1] for name in wanted]
     # "what is X?": the section about X opens with its definition
-    defined = re.match(r"\s*(?:sorry,?\s*)?(?:what(?:'s| is| are)|explain|define)\s+(?:a |an |the )?([\w-]+)", question, re.I)
-    subject = defined.group(1).lower() if defined else ""
+    defined = re.search(r"(?:what(?:'s| is| are)|explain|define)\s+(?:a |an |the )?([\w-]+)", question, re.I)
+    subject = defined.group(1).lower() if defined and "define" in wanted else ""
     scores = [0.0] * len(pool)
     if embed is not None:
-        vectors = embed([question + " " + focus] + [s for s, _ in pool])
+        vectors = embed([question + " " + focus] + [s for s, _, _ in pool])
         q = vectors[0]
         scores = [float(vectors[j + 1] @ q) for j in range(len(pool))]
-    ranked = []
-    for j, (s, i) in enumerate(pool):
+    named = set(mentioned(question + " " + focus))
+    base = []
+    for j, (s, i, n) in enumerate(pool):
         words = _terms(s)
         overlap = len(words & terms) / (len(terms) or 1)
-        # the search already judged the whole passage (meaning and words, with its heading): trust it as much as
-        # the sentence's own similarity; an opening sentence of a section usually states its point
+        # the search already judged the whole passage (meaning and words, with its heading): trust it about as much
+        # as the sentence's own similarity; the opening sentence of a section usually states its point
         passage = float(passages[i].get("score") or 0)
-        opening = 0.05 if (s, i) == next(x for x in pool if x[1] == i) else 0.0
-        about = 0.3 if subject and subject in (passages[i].get("section") or "").lower().split() else 0.0
-        ranked.append((scores[j] + 0.8 * passage + 0.35 * overlap + opening + about * (1 + 4 * opening), j))
-    ranked.sort(reverse=True)
-    chosen, seen = [], []
-    for _, j in ranked:
-        s, i = pool[j]
-        words = _terms(s)
-        if any(len(words & w) / (len(words | w) or 1) > 0.6 for w in seen):
-            continue  # a near-duplicate of a chosen sentence
-        chosen.append((s, i))
-        seen.append(words)
-        if len(chosen) == k:
+        heading = _heading_words(passages[i].get("section") or "")
+        about = 0.3 * (1 + (n == 0)) if subject and subject in heading else 0.0
+        about += 0.06 * min(2, len(heading & terms))  # a section whose heading names the question's own terms
+        cue = 0.08 * sum(bool(c.search(s)) for c in cues)
+        # a sentence about another approach only, when the question names one, answers a different question
+        others = set(mentioned(s))
+        elsewhere = -0.12 if named and others and not (others & named) else 0.0
+        # a sentence about the guide itself ("This guide covers …") or a bare lead-in to a list says nothing
+        meta = -0.25 if _META.match(s) or len(s.split()) < 8 else 0.0
+        base.append(scores[j] + 0.8 * passage + 0.35 * overlap + (0.05 if n == 0 else 0.0) + about + cue + elsewhere
+                    + meta)
+    chosen: list[int] = []
+    seen: list[set[str]] = []
+    while len(chosen) < min(k, len(pool)):
+        best, best_j = None, -1
+        for j, (s, i, n) in enumerate(pool):
+            if j in chosen:
+                continue
+            words = _terms(s)
+            if any(len(words & w) / (len(words | w) or 1) > 0.6 for w in seen):
+                continue  # a near-duplicate of a chosen sentence
+            near = any(pool[c][1] == i and abs(pool[c][2] - n) == 1 for c in chosen)
+            value = base[j] + (0.1 if near else 0.0)
+            if best is None or value > best:
+                best, best_j = value, j
+        if best_j < 0:
             break
-    return chosen
+        chosen.append(best_j)
+        seen.append(_terms(pool[best_j][0]))
+    # reading order: the first-chosen sentence's passage leads; inside one passage, the text's own order
+    lead = {pool[c][1]: r for r, c in reversed(list(enumerate(chosen)))}
+    chosen.sort(key=lambda c: (lead[pool[c][1]], pool[c][2]))
+    return [(pool[c][0], pool[c][1]) for c in chosen]
 
 
 def cited(sentences: Sequence[tuple[str, int]], numbering: dict[int, int]) -> str:
@@ -234,25 +319,13 @@ def prose_html(text: str) -> str:
         return s
 
     parts = []
-    for block in re.split(r"\n\s*\n", (text or "").strip()):
-        lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
-        if not lines:
-            continue
-        if lines[0].startswith("#"):
-            parts.append(f"<strong>{inline(lines[0].lstrip('#').strip())}</strong>")
-            lines = lines[1:]
-        items, para = [], []
-        for ln in lines:
-            if re.match(r"^(?:[-*]|\d+\.)\s+", ln):
-                items.append([re.sub(r"^(?:[-*]|\d+\.)\s+", "", ln)])
-            elif items:
-                items[-1].append(ln)
-            else:
-                para.append(ln)
+    for heading, para, items in blocks(text):
+        if heading:
+            parts.append(f"<strong>{inline(heading)}</strong>")
         if para:
             parts.append(f"<p>{inline(' '.join(para))}</p>")
         if items:
-            parts.append("<ul>" + "".join(f"<li>{inline(' '.join(i))}</li>" for i in items) + "</ul>")
+            parts.append("<ul>" + "".join(f"<li>{inline(i)}</li>" for i in items) + "</ul>")
     return "".join(parts)
 
 

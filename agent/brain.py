@@ -25,11 +25,12 @@ from __future__ import annotations
 import logging
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
 from agent import answers, conversations, engine, plan_edits, policy, pricing, prompts, verdicts
-from agent.citations import citations_of, search_passages, warm
+from agent.citations import citation_query, citations_of, search_passages, warm
 from agent.events import (AssistantMessage, ApprovalRequest, Event, JobUpdate, Question, RecommendationEvent,
                           ToolStep, UserMessage)
 from agent.extract import CONFIRM, HOLD, MAX_CHARS, UNDERSTOOD_LANGUAGES, YES, Extraction, extract
@@ -61,6 +62,8 @@ def _label(fact: str) -> str:
 
 # Words that make "cost" or "slow" about serving (per request, at inference) rather than about the project's price
 SERVING_WORDS = re.compile(r"\bper (?:request|call|query)\b|\bserving\b|\binference\b|\blatency\b|\bms\b", re.I)
+# Routes that cost more than a LoRA fine-tune: their price is shown beside LoRA's on the same facts
+HEAVIER_THAN_LORA = ("full_finetune", "continued_pretraining", "preference_tuning")
 # "no time for evaluation, just ship it": skipping the check, not choosing an approach
 SKIP_EVALUATION = re.compile(r"\b(?:no time for|skip|without) (?:the )?(?:evaluation|eval|testing)\b|\bjust ship\b", re.I)
 
@@ -303,36 +306,48 @@ class OfflineBrain:
         return passages
 
     def _answer(self, iv: Interview, cid: str, text: str, intent: answers.Intent, out: list[Event]) -> None:
-        """A direct answer of a few sentences, each cited, with "read more" disclosures; see agent.answers."""
+        """A direct answer of a few sentences, each cited, with "read more" disclosures; see agent.answers.
+
+        A why-not, cost or choice turn leads with the user's own figures (the verdicts, the price, the plan) and
+        the guides back it with two sentences; a general question is answered from the guides first, then, when
+        it is a choice between routes, with the verdict for the user's case."""
         advice = self._advice(iv)
         facts = iv.values()
         said = self._user_texts(cid, text)
         self._said = said[:-1]
         specs = pricing.read_specs(said)
         lead: list[str] = []
+        after: list[str] = []
         focus = ""
         if intent.kind == answers.WHY_NOT and intent.target:
             lead.append(verdicts.why_not(intent.target, facts, advice["approach"]))
-            focus = approach_label(intent.target)
+            # the guides back the verdict's own argument, not merely the approach's name
+            entry = next(v for v in verdicts.verdicts(facts, advice["approach"]) if v["approach"] == intent.target)
+            focus = f"{approach_label(intent.target)}: {entry['reason']}"
         elif intent.kind == answers.COST:
-            lead.append(self._price_text(text, intent, advice, facts, specs))
+            priced, title = self._price_text(text, intent, advice, facts, specs)
+            lead.append(priced)
+            focus = f"{title} cost and time"
         elif intent.kind == answers.CHOOSE:
             lead.append(self._choose(iv, intent, advice, facts, specs, text))
-            focus = approach_label(iv.plan["approach"]) if iv.plan and iv.plan.get("approach") else ""
+            if iv.plan and iv.plan.get("approach"):  # the guides back the caveat given with the chosen plan
+                focus = f"{approach_label(iv.plan['approach'])}: {iv.plan.get('caveat') or ''}".rstrip(": ")
         else:
-            lead += self._for_you(text, intent, advice, facts)
+            after += self._for_you(text, intent, advice, facts)
             focus = approach_label(intent.target) if intent.target else ""
-        passages = self._passages(" ".join(text.split())[:400] + (f" ({focus})" if focus else ""), out)
+        query = (" ".join(text.split()) + (f" ({focus})" if focus else ""))[:400]
+        passages = self._passages(query, out, k=4 if lead else 6)
         numbering: dict[int, int] = {}
         picked = answers.select(text, passages, _embedder(), k=2 if lead else 3, focus=focus)
-        body = "\n\n".join(lead)
+        parts = list(lead)
         if picked:
-            body += ("\n\n" if body else "") + (prompts.FROM_GUIDES if lead else "") + answers.cited(picked, numbering)
+            parts.append((prompts.FROM_GUIDES if lead else "") + answers.cited(picked, numbering))
         elif not lead:
-            body = prompts.SIDE_NO_SOURCES
+            parts.append(prompts.SIDE_NO_SOURCES)
+        parts += after
         if numbering:
-            body += "\n\n" + answers.read_more(passages, numbering)
-        out.append(AssistantMessage(body))
+            parts.append(answers.read_more(passages, numbering))
+        out.append(AssistantMessage("\n\n".join(parts)))
 
     def _for_you(self, text: str, intent: answers.Intent, advice: dict, facts: dict) -> list[str]:
         """For a general question: the verdict of the approach it names, with the user's figures, if any."""
@@ -348,8 +363,9 @@ class OfflineBrain:
             return [prompts.FOR_YOU + verdicts.why_not(intent.target, facts, advice["approach"])]
         return []
 
-    def _price_text(self, text: str, intent: answers.Intent, advice: dict, facts: dict, specs: pricing.Specs) -> str:
-        """"How much would it cost?" answered with the user's own figure."""
+    def _price_text(self, text: str, intent: answers.Intent, advice: dict, facts: dict,
+                    specs: pricing.Specs) -> tuple[str, str]:
+        """"How much would it cost?" answered with the user's own figure; also what was priced (its title)."""
         low = text.lower()
         if re.search(r"\bhost\w*|\bserv(?:e|ing)\b|\bper month\b|\binference\b", low) and not intent.target:
             estimate = pricing.serving(facts, specs)
@@ -362,12 +378,20 @@ class OfflineBrain:
             approach = intent.target or self._named_earlier(specs) or advice["approach"]
             if re.search(r"\bcheapest\b", low):
                 approach = "prompt_engineering"
+            elif not APPROACHES[approach].trains and re.search(r"\btrain(?:ing|ed)?\b|\brun\b", low):
+                # "what would the training cost?" while the advice trains nothing: the training route it names next
+                approach = next((a for a in advice["alternatives"] if APPROACHES[a].trains), "lora_finetune")
             estimate = pricing.price(approach, facts, specs)
             if approach in ("prompt_engineering", "rag", "stronger_base_model") and re.search(
                     r"\bcheapest\b|\brealistically\b", low):
                 tune = pricing.price("lora_finetune", facts, specs)
                 estimate.lines.append(f"if prompting falls short, a LoRA fine-tune: {tune.summary}")
-        return pricing.render(estimate) + ("\n\n" + prompts.PRICE_SCOPE if estimate.hours else "")
+            elif approach in HEAVIER_THAN_LORA:
+                # the cheaper neighbour, priced on the same facts, so the user sees what the extra buys
+                tune = pricing.price("lora_finetune", facts, replace(specs, method=None, gpu=None, gpu_count=None))
+                estimate.lines.append(f"for comparison, a LoRA fine-tune on the same examples: {tune.summary}")
+        estimate.lines += pricing.against_means(estimate, facts)
+        return pricing.render(estimate) + ("\n\n" + prompts.PRICE_SCOPE if estimate.hours else ""), estimate.title
 
     def _named_earlier(self, specs: pricing.Specs) -> str | None:
         """The approach the user's earlier messages named ("QLoRA on a 3B model", "continued pretraining of a 7B
@@ -394,19 +418,27 @@ class OfflineBrain:
                                                      advice["approach"])
         entry = by_id[chosen]
         label = approach_label(chosen)
+        fits = (verdicts.RECOMMENDED, verdicts.FITS)
         lines = []
         if intent.rejected and intent.rejected != chosen:
             dropped = by_id[intent.rejected]
-            gives_up = dropped["reason"] if dropped["verdict"] in (verdicts.RECOMMENDED, verdicts.FITS) else ""
+            # what the refused route would have bought, unless it did not fit this case anyway
+            gives_up = dropped["reason"] if dropped["verdict"] != verdicts.NO else ""
             lines.append(prompts.REJECTED.format(rejected=approach_label(intent.rejected)) +
-                         (prompts.GIVES_UP.format(what=gives_up[0].upper() + gives_up[1:]) if gives_up else ""))
-        caveat = "" if entry["verdict"] in (verdicts.RECOMMENDED, verdicts.FITS) else entry["reason"]
+                         (prompts.GIVES_UP.format(what=gives_up[0].upper() + gives_up[1:].rstrip(".")) if gives_up else ""))
+        caveat = "" if entry["verdict"] in fits else entry["reason"].rstrip(".")
         if chosen == advice["approach"]:
             lines.append(prompts.CHOSE_ADVICE.format(label=label))
         else:
             lines.append(prompts.YOUR_CALL.format(label=label))
+            advised = by_id[advice["approach"]]
+            if advice["approach"] != intent.rejected:
+                caveat = "; ".join(c for c in (caveat, prompts.WHY_ADVISED.format(
+                    label=approach_label(advice["approach"]), why=advised["reason"].rstrip("."))) if c)
         if caveat:
             lines.append(prompts.CAVEAT.format(caveat=caveat[0].upper() + caveat[1:]))
+        if entry["verdict"] not in fits and entry["fact"] == "labeled_examples" and facts.get("labeled_examples"):
+            lines.append(prompts.MORE_DATA_CHEAPLY)
         plan = build_plan({"approach": chosen}, facts, iv.data_path)
         plan["chosen_by_user"] = chosen != advice["approach"]
         plan["advised"] = advice["approach"]
@@ -569,13 +601,6 @@ class OfflineBrain:
         out.extend(replaced_updates(result["job_id"]))
         out.append(AssistantMessage(prompts.LAUNCH_REQUESTED.format(job_id=result["job_id"])))
         out.append(ApprovalRequest(result["job_id"], plan, result.get("estimate")))
-
-
-def citation_query(rec: dict) -> str:
-    """What to search the guides for to cite this recommendation: the approach's own query plus the deciding
-    reasons, so two users of one approach get the passages about their own situation."""
-    reasons = " ".join(e["text"] for e in rec.get("evidence", [])[:3])
-    return f"{APPROACHES[rec['approach']].citation_query}; {reasons}"[:400]
 
 
 def what_changed(before: dict, after: dict) -> str:

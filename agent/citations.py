@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from tools.guidance import search_guidance
+from tools.guidance import guidance_passages
 from trainer.state.home import home
 from trainer.state.vocabulary import APPROACHES
 
@@ -19,15 +19,13 @@ _SEARCH_CACHE_LIMIT = 512
 
 
 def search_passages(query: str, approach: str | None = None, k: int = 3) -> tuple[list[dict], str | None]:
-    """Guidance passages through the search tool (logged); ([], reason) when the index cannot answer."""
+    """Whole guidance passages through the search tool's own search (logged like a tool call); ([], reason) when
+    the index cannot answer."""
     key = (str(home()), query[:400], approach, k)
     if key in _SEARCH_CACHE:
         return _SEARCH_CACHE[key], None
-    args = {"query": query[:400], "k": k}
-    if approach:
-        args["approach"] = approach
     try:
-        passages = search_guidance.invoke(args)
+        passages = guidance_passages(query=query[:400], approach=approach, k=k)
     except Exception as exc:  # an index that cannot load must not break the interview
         log.warning("guidance search failed: %s", exc)
         return [], f"{type(exc).__name__}: {exc}"
@@ -52,3 +50,10 @@ def citations_of(passages: list[dict]) -> list[dict]:
             seen.add(key)
             out.append({"source": p.get("source", ""), "title": p.get("title", "")})
     return out
+
+
+def citation_query(rec: dict) -> str:
+    """What to search the guides for to cite this recommendation: the approach's own query plus the deciding
+    reasons, so two users of one approach get the passages about their own situation."""
+    reasons = " ".join(e["text"] for e in rec.get("evidence", [])[:3])
+    return f"{APPROACHES[rec['approach']].citation_query}; {reasons}"[:400]

@@ -17,6 +17,7 @@ from typing import Any
 
 from agent import prototypes
 from agent.numbers import Quantity, find_quantities
+from agent.text import pieces
 
 MAX_CHARS = 20_000  # longer messages are read up to here (a 50,000-character paste is cut, and the user is told)
 
@@ -75,7 +76,7 @@ def _clean(text: str) -> str:
 
 
 def _sentences(text: str) -> list[str]:
-    return [s for s in _SENT_SPLIT.split(text) if s and s.strip()]
+    return pieces(_SENT_SPLIT, text)
 
 
 def _negated(sentence: str, start: int) -> bool:
@@ -316,7 +317,7 @@ SAFETY_TAG = _rx(r"\bunsafe\b", r"\bharmful\b", r"\bdangerous\b", r"\brisky\b", 
 
 
 def _clauses(text: str) -> list[str]:
-    return [c.strip() for c in _CLAUSE_SPLIT.split(text) if c and c.strip() and re.search(r"[a-zA-Z]", c)]
+    return [c for c in pieces(_CLAUSE_SPLIT, text) if re.search(r"[a-zA-Z]", c)]
 
 
 # Fine-tunes that lose to a stronger, prompted model: a capability gap (engine rule "stronger base model").

@@ -17,13 +17,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sqlite3
 from typing import Any, Iterator
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
-from agent import conversations, prompts
-from agent.citations import citations_of, search_passages
+from agent import answers, conversations, pricing, prompts, verdicts
+from agent.citations import citation_query, citations_of, search_passages
 from agent.events import (AssistantMessage, ApprovalRequest, Event, JobUpdate, Question, RecommendationEvent, Results,
                           ToolStep, UserMessage)
 from agent.extract import MAX_CHARS
@@ -34,7 +35,6 @@ from tools.jobs import create_launch_request
 from tools._log import short
 from trainer.state import home
 from trainer.state.secrets import RedactSecrets
-from trainer.state.vocabulary import APPROACHES
 
 log = logging.getLogger("tunewise.agent")
 log.addFilter(RedactSecrets())  # an LLM client error may quote the key
@@ -71,6 +71,18 @@ def _parse(content: Any) -> Any:
         return json.loads(content)
     except (TypeError, ValueError):
         return content
+
+
+def with_sources(text: str, searched: dict) -> str:
+    """The model's answer with a "read more" disclosure for each passage it cited as [n]: the n-th passage of the
+    latest search_guidance result, opened whole (the model read 700 characters of it). Unchanged without marks."""
+    cited = sorted({int(n) for n in re.findall(r"\[(\d{1,2})\]", text)})
+    if not cited or not searched.get("query"):
+        return text
+    passages, _ = search_passages(str(searched["query"]), approach=searched.get("approach"),
+                                  k=max(1, min(int(searched.get("k") or 3), 8)))
+    numbering = {n - 1: n for n in cited if 0 < n <= len(passages)}
+    return text + ("\n\n" + answers.read_more(passages, numbering) if numbering else "")
 
 
 def job_news(conversation_id: str) -> list[str]:
@@ -159,6 +171,7 @@ class LLMBrain:
         config = {"configurable": {"thread_id": cid}}
         events: list[Event] = []
         calls: dict[str, dict] = {}
+        searched: dict = {}  # the arguments of this run's latest search_guidance call: what its [n] marks cite
         for update in self.agent.stream(graph_input, config, stream_mode="updates"):
             for node, value in update.items():
                 if node == "__interrupt__":
@@ -173,9 +186,12 @@ class LLMBrain:
                         for call in message.tool_calls:
                             calls[call["id"]] = call
                         if isinstance(message.content, str) and message.content.strip():
-                            events.append(AssistantMessage(message.content))
+                            events.append(AssistantMessage(with_sources(message.content, searched)))
                     elif isinstance(message, ToolMessage):
-                        events.extend(self._on_tool_result(message, calls.get(message.tool_call_id), interview))
+                        call = calls.get(message.tool_call_id)
+                        if message.name == "search_guidance" and call:
+                            searched = dict(call.get("args") or {})
+                        events.extend(self._on_tool_result(message, call, interview))
         return events
 
     def _on_tool_result(self, message: ToolMessage, call: dict | None, interview) -> list[Event]:
@@ -188,7 +204,11 @@ class LLMBrain:
                 interview.pending = item["fact"]
                 events.append(Question(item["fact"], item["question"], list(item["options"])))
         if message.name == "recommend" and isinstance(result, dict) and result.get("approach"):
-            query = APPROACHES[result["approach"]].citation_query
+            # the card reads the verdicts by id and the price as worked out; the model read them in words
+            facts = result.get("facts_understood") or {}
+            result["verdicts"] = verdicts.verdicts(facts, result["approach"])
+            result["price"] = pricing.price(result["approach"], facts).as_dict()
+            query = citation_query(result)
             passages, _ = search_passages(query, approach=result["approach"], k=6)
             result["citations"] = citations_of(passages)[:3]
             interview.recommendation, interview.stage = result, "recommended"

@@ -387,6 +387,37 @@ def price(approach: str, facts: Mapping[str, Any], specs: Specs | None = None) -
     return e
 
 
+# Where a fine-tuning project's calendar goes (practitioner accounts, also in the guides: data work is 60–70 %)
+DATA_SHARE = (0.6, 0.7)
+
+
+def against_means(e: Estimate, facts: Mapping[str, Any]) -> list[str]:
+    """The estimate set against the user's budget and timeline, when they gave them: how many runs the budget
+    buys, and how the calendar splits between data work and training."""
+    out = []
+    budget = facts.get("budget")
+    if budget and e.usd and e.usd[0] > 0 and e.hours:
+        per_run = e.usd[0] / RUNS[0]
+        runs = budget / per_run
+        if runs >= 1:
+            shown = "more than 100" if runs > 100 else f"about {runs:,.0f}"
+            out.append(f"your budget of {money(budget)} covers {shown} such run{'s' if runs >= 2 else ''} of "
+                       f"compute at {money(per_run)} each, so the money goes mostly to people and data, not GPUs"
+                       if runs >= 4 else f"your budget of {money(budget)} covers {shown} run{'s' if runs >= 2 else ''} "
+                       f"at {money(per_run)} each: little room for trials")
+        else:
+            out.append(f"your budget of {money(budget)} is short of one run ({money(per_run)})")
+    days = facts.get("timeline")
+    if days and e.hours:
+        lo, hi = DATA_SHARE
+        out.append(f"your {days / 7:.0f}-week timeline: training runs take hours, so the calendar is data work — "
+                   f"about {days * lo / 7:.1f}–{days * hi / 7:.1f} weeks preparing and reviewing examples — then "
+                   "the rest for training rounds, evaluation against the best prompt and review" if days >= 7 else
+                   f"your {days:g}-day timeline: the runs fit, so the limit is how many examples can be reviewed in "
+                   "that time")
+    return out
+
+
 def render(e: Estimate) -> str:
     """The estimate as a short markdown block: the arithmetic, then the assumptions you can change."""
     lines = [f"**{e.title[0].upper() + e.title[1:]}** — {e.summary}."] if e.summary else []

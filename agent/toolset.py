@@ -21,7 +21,7 @@ from typing import Any, Literal, Optional
 from langchain_core.tools import tool
 from pydantic import BaseModel, Field
 
-from agent import engine, plan as planner, policy, prompts
+from agent import engine, plan as planner, policy, pricing, prompts, verdicts
 from agent.extract import HOLD, extract
 from agent.facts import Interview
 from tools._log import logged
@@ -29,7 +29,7 @@ from tools.data import inspect_dataset
 from tools.guidance import search_guidance
 from tools.jobs import cancel_job, evaluation_report, job_status, request_launch, resume_job
 from trainer.state.errors import UserError
-from trainer.state.vocabulary import FACT_KEYS, FACT_LABELS, FACTS, TAG_FACTS, ApproachId, check_value
+from trainer.state.vocabulary import APPROACHES, FACT_KEYS, FACT_LABELS, FACTS, TAG_FACTS, ApproachId, check_value
 
 
 def _members(key: str) -> tuple[str, ...]:
@@ -111,10 +111,13 @@ def recommend(
     compute {gpus, gpu_memory_gb, access}, budget (US dollars), timeline (days), team, inference_constraints.
     evidence: for every fact you fill, the user's own words it comes from, quoted ({"labeled_examples": "we have
     about 2k reviewed pairs"}).
-    Returns {status, approach, alternatives, reasons, assumptions, would_change, cost, facts_understood,
-    ask_next, confirm}. status "confirm": your reading and the offline reader disagree on a fact the advice
-    depends on; ask the user `confirm[i].question` (with its `options`), then call again. status "ok": report
-    the approach; `ask_next` lists facts worth asking next (empty when settled).
+    Returns {status, approach, alternatives, reasons, assumptions, would_change, cost, verdicts, price,
+    facts_understood, ask_next, confirm}. status "confirm": your reading and the offline reader disagree on a fact
+    the advice depends on; ask the user `confirm[i].question` (with its `options`), then call again. status "ok":
+    report the approach; `ask_next` lists facts worth asking next (empty when settled). `verdicts` has one entry
+    per approach (label, verdict, reason with the user's figures, what would make it fit): answer "why not X?" from
+    X's entry. `price` is the recommended approach's cost and time worked out from the user's facts, with the
+    arithmetic and its assumptions: answer "how much?" from it and say the assumptions.
     """
     facts: dict[str, Any] = {k: v for k, v in locals().items() if k in FACT_KEYS}
     if facts["compute"] is not None:
@@ -135,6 +138,11 @@ def recommend(
         return {"status": "confirm", "approach": None, "confirm": confirm,
                 "facts_understood": {k: v for k, v in facts.items() if v is not None}}
     result = engine.recommend(interview.values())
+    # the same per-approach verdicts and worked-out price the offline brain answers from, in words (labels)
+    result["verdicts"] = [{"approach": APPROACHES[v["approach"]].label, "verdict": verdicts.VERDICT_LABELS[v["verdict"]],
+                           "reason": v["reason"], "would_fit": v["condition"]}
+                          for v in verdicts.verdicts(interview.values(), result["approach"])]
+    result["price"] = pricing.price(result["approach"], interview.values()).as_dict()
     scores = policy.scores(interview) if len(interview.asked) < policy.MAX_QUESTIONS else {}
     result["status"] = "ok"
     result["confirm"] = []

@@ -19,7 +19,7 @@ from typing import Any, Mapping
 
 from agent import engine
 from agent.numbers import human
-from trainer.state.vocabulary import APPROACH_IDS, approach_label
+from trainer.state.vocabulary import APPROACH_IDS, APPROACHES, approach_label
 
 RECOMMENDED, FITS, NO, IF = "recommended", "fits", "does_not_fit", "would_fit_if"
 VERDICT_LABELS = {RECOMMENDED: "recommended", FITS: "fits", NO: "does not fit", IF: "would fit if…"}
@@ -92,6 +92,14 @@ class _View:
         return engine.describe("compute", self.compute) if self.compute is not None else "unknown compute"
 
 
+def _held_out(v: _View) -> str:
+    """Where the baseline is measured: a slice of the user's own examples, when they have some."""
+    if not v.labeled:
+        return ""
+    share = max(20, min(200, round(v.labeled * 0.1)))  # 10 %, at least 20 cases to judge, at most 200 to review
+    return f", measured on about {human(share)} of your {human(v.labeled)} examples held out as a test set"
+
+
 def _prompt(v: _View) -> dict:
     a = "prompt_engineering"
     if v.prompting in (None, "none", "basic"):
@@ -100,10 +108,10 @@ def _prompt(v: _View) -> dict:
         return _entry(a, FITS, "prompting_tried", {None: "unknown", "none": "not tried", "basic": "a plain prompt"}
                       [v.prompting], "a structured prompt measured on real inputs",
                       f"{said}; a system prompt with rules, an output schema and a few worked examples costs hours, "
-                      "and its score is the baseline any training must beat")
+                      "and its score is the baseline any training must beat" + _held_out(v))
     return _entry(a, IF, "prompting_tried", "tried and short of the target", "a prompt that reaches the target",
                   "you already tried careful prompting and it falls short, so more prompt text alone is unlikely to "
-                  "close the gap; keep the best prompt as the baseline to beat",
+                  "close the gap; keep the best prompt as the baseline to beat" + _held_out(v),
                   "if constrained decoding (a JSON schema or grammar enforced at generation), validate-and-retry, "
                   "or a stronger base model with the same prompt reaches your target")
 
@@ -149,17 +157,22 @@ def _collect(v: _View) -> dict:
                   "shows weak spots", "if your labels turned out noisy or inconsistent on review")
 
 
+def _too_few(a: str, n: Any, floor: int) -> dict:
+    """A training route short of examples: the count is the bottleneck, not the compute."""
+    return _entry(a, IF, "labeled_examples", _examples(n), f"about {floor}+ reviewed examples",
+                  f"training compute is cheap, but {_examples(n)} is the bottleneck: below roughly {floor} reviewed "
+                  "examples a fine-tune mostly memorises them and rarely beats a good few-shot prompt",
+                  f"with about {floor}+ reviewed examples (more when there are many classes: tens per class)")
+
+
 def _lora(v: _View) -> dict:
     a, n, floor = "lora_finetune", v.labeled, engine.MIN_SFT_EXAMPLES
-    if n is not None and n < floor:
-        return _entry(a, IF, "labeled_examples", _examples(n), f"about {floor}+ reviewed examples",
-                      f"LoRA compute is cheap, but {_examples(n)} is the bottleneck: below roughly {floor} reviewed "
-                      "examples a fine-tune mostly memorises them and rarely beats a good few-shot prompt",
-                      f"with about {floor}+ reviewed examples (more when there are many classes: tens per class)")
+    # the kind of gap first: a fine-tune on facts that change is the wrong tool at any example count
     if v.knowledge_need and not v.behaviour_need:
         return _entry(a, NO, "knowledge_changes", v.changes or "facts missing", "a behaviour to teach",
                       "the gap is facts; a fine-tune bakes in a snapshot that goes stale at the next change "
-                      f"({v.changes or 'whenever the source changes'}) and still does not stop invented details",
+                      f"({v.changes or 'whenever the source changes'}) and still does not stop invented details, "
+                      "while retrieval re-indexes the changed documents and cites them",
                       "if, with retrieval in place, the format or tone still needed shaping")
     if "reasoning" in v.problem and not v.behaviour_need:
         return _entry(a, NO, "problem", "multi-step reasoning", "a format or style to teach",
@@ -169,10 +182,7 @@ def _lora(v: _View) -> dict:
                       "LoRA needs reviewed input → output examples; you have not said how many you have",
                       f"if you have about {floor} or more reviewed examples")
     if n < floor:
-        return _entry(a, IF, "labeled_examples", _examples(n), f"about {floor}+ reviewed examples",
-                      f"LoRA compute is cheap, but {_examples(n)} is the bottleneck: below roughly {floor} reviewed "
-                      "examples a fine-tune mostly memorises them and rarely beats a good few-shot prompt",
-                      f"with about {floor}+ reviewed examples (more when there are many classes: tens per class)")
+        return _too_few(a, n, floor)
     if v.quality == "low":
         return _entry(a, IF, "data_quality", "noisy, unreviewed", "reviewed examples",
                       f"{_examples(n)} is enough in number, but unreviewed data teaches its mistakes",
@@ -285,7 +295,8 @@ def _stronger(v: _View) -> dict:
         said = " and ".join(sorted(v.inference & {"on_device", "latency"})).replace("on_device", "running on a device")
         return _entry(a, NO, "inference_constraints", said, "room to serve a bigger model",
                       f"your serving limits ({said}) rule out a much larger model: a 70B model needs ≈ 40 GB even at "
-                      "4 bits and far more time per answer; a small model fine-tuned on your examples fits the limits",
+                      "4 bits and far more time per answer; on a narrow task a small model fine-tuned on your examples "
+                      "often matches a much larger general one, and it fits the limits",
                       "if the limits were relaxed and the failures were reasoning")
     if "reasoning" in v.problem:
         return _entry(a, FITS, "problem", "multi-step reasoning", "a reasoning gap",
@@ -346,16 +357,18 @@ def verdicts(facts: Mapping[str, Any], recommended: str | None = None) -> list[d
 
 
 def why_not(approach: str, facts: Mapping[str, Any], recommended: str | None = None) -> str:
-    """"Why not X?" in a few sentences with the user's figures."""
-    entry = next(v for v in verdicts(facts, recommended) if v["approach"] == approach)
+    """"Why not X?" in a few sentences: what X is, its verdict for this user with their figures and the
+    threshold, what would make it fit, and, when another approach is advised, that one and why."""
+    table = {v["approach"]: v for v in verdicts(facts, recommended)}
+    entry = table[approach]
     label = approach_label(approach)
-    head = {RECOMMENDED: f"{label[0].upper() + label[1:]} is what I recommend for you:",
-            FITS: f"{label[0].upper() + label[1:]} fits your case:",
-            NO: f"{label[0].upper() + label[1:]} does not fit your case:",
-            IF: f"{label[0].upper() + label[1:]} does not fit yet:"}[entry["verdict"]]
-    text = f"{head} {entry['reason']}."
+    title = label[0].upper() + label[1:]
+    head = {RECOMMENDED: "For your case it is what I recommend:", FITS: "For your case it fits:",
+            NO: "For your case it does not fit:", IF: "For your case it does not fit yet:"}[entry["verdict"]]
+    parts = [f"**{title}**: {APPROACHES[approach].meaning}.", f"{head} {entry['reason'].rstrip('.')}."]
     if entry["condition"]:
-        text += f" It would fit {entry['condition']}."
+        parts.append(f"It would fit {entry['condition'].rstrip('.')}.")
     if recommended and recommended != approach:
-        text += f" For now I recommend {approach_label(recommended)}."
-    return text.replace("..", ".")
+        instead = table[recommended]
+        parts.append(f"What I recommend instead is {approach_label(recommended)}: {instead['reason'].rstrip('.')}.")
+    return " ".join(parts)

@@ -155,6 +155,7 @@ def test_labelling_labour_is_minutes_per_example_times_the_count():
     ("I hear you on retrieval, but I want LoRA anyway.", answers.CHOOSE, "lora_finetune"),
     ("Full fine-tune, not LoRA.", answers.CHOOSE, "full_finetune"),
     ("what is LoRA?", answers.QUESTION, "lora_finetune"),
+    ("can't we skip all that and just fine-tune on the 300?", answers.CHOOSE, "lora_finetune"),
     ("About 600 examples, reviewed by our leads.", None, None),
 ])
 def test_a_turn_is_read_as_why_not_cost_a_choice_or_a_question(text, kind, target):
@@ -179,3 +180,53 @@ def test_the_answer_is_the_sentences_that_answer_it_each_cited_and_the_passage_o
     more = answers.read_more(passages, numbering)
     assert "<strong>small</strong>" in more and "**" not in more and "base weights" in more  # re-flowed
     assert "Read more: [1] Methods — LoRA" in more
+
+
+def test_why_not_says_what_the_approach_is_its_verdict_with_the_users_figures_and_what_is_advised_instead():
+    text = verdicts.why_not("lora_finetune", WIKI_TEAM, "collect_data")
+    assert text.startswith("**LoRA fine-tuning**: supervised fine-tuning that freezes")  # what it is, first
+    assert "60 examples" in text and "200" in text  # the user's count and the threshold
+    assert "What I recommend instead is building the dataset first: 60 examples is below" in text
+
+
+def test_lora_for_facts_that_change_is_refused_for_the_kind_of_gap_before_the_example_count():
+    facts = WIKI_TEAM | {"problem": ["knowledge"], "knowledge_changes": "frequent", "labeled_examples": 60}
+    entry = next(v for v in verdicts.verdicts(facts) if v["approach"] == "lora_finetune")
+    assert entry["verdict"] == verdicts.NO and entry["fact"] == "knowledge_changes"
+    assert "re-indexes" in entry["reason"]  # and what does the job instead
+
+
+def test_a_price_is_set_against_the_users_budget_and_timeline():
+    facts = WIKI_TEAM | {"labeled_examples": 2_000, "timeline": 14}
+    estimate = pricing.price("lora_finetune", facts)
+    facts["budget"] = 12 * estimate.usd[0]  # twelve runs' worth
+    lines = pricing.against_means(estimate, facts)
+    assert "covers about 12 such runs" in lines[0]
+    assert "covers more than 100" in pricing.against_means(estimate, facts | {"budget": 500 * estimate.usd[0]})[0]
+    assert "2-week timeline" in lines[1] and "1.2–1.4 weeks preparing" in lines[1]  # 60–70 % of 14 days
+
+
+def test_what_a_question_asks_for_is_read_from_its_form():
+    assert answers.asks("Sorry, what is LoRA exactly?") == ["define"]
+    assert answers.asks("What is the right order to try things?") == []  # not a definition of "the"
+    assert "how_many" in answers.asks("How many examples do we need?")
+    assert "risk" in answers.asks("Is it safe to train on model outputs?")
+
+
+def test_a_definition_is_answered_from_the_section_about_the_term_in_its_own_order():
+    passages = [
+        {"title": "Rates", "section": "Learning rate", "score": 0.7,
+         "text": "LoRA adapters need a learning rate near 2e-4. A rate of 1e-2 for LoRA diverges quickly."},
+        {"title": "Methods", "section": "LoRA: adapters on a frozen model", "score": 0.6,
+         "text": "LoRA freezes the original weights and trains small low-rank matrices beside them. "
+                 "The adapter file is megabytes rather than gigabytes and several adapters share one base."},
+    ]
+    picked = answers.select("What is LoRA?", passages, embed=None, k=2)
+    assert [i for _, i in picked] == [1, 1]  # the defining section, both sentences, in the text's order
+    assert picked[0][0].startswith("LoRA freezes the original weights")
+
+
+def test_an_answer_keeps_a_papers_link_so_the_reader_can_open_it():
+    text = "The [QLoRA paper](https://arxiv.org/abs/2305.14314) trains adapters over a **4-bit** base model."
+    assert answers.plain(text) == ("The [QLoRA paper](https://arxiv.org/abs/2305.14314) trains adapters over a "
+                                   "4-bit base model.")

@@ -70,6 +70,31 @@ def test_every_guide_names_its_sources_and_uses_design_approach_ids(guides):
         assert all(re.fullmatch(r"00[0-3]_[0-9a-f]{16}\.txt", s) for s in guide.sources), guide.file_name
 
 
+# The public papers the guides lean on, each linked where it is first cited so a reader can open it
+PAPERS = {"LoRA": "2106.09685", "QLoRA": "2305.14314", "Direct Preference Optimization": "2305.18290",
+          "LIMA": "2305.11206", "Chinchilla": "2203.15556", "Don't Stop Pretraining": "2004.10964",
+          "BloombergGPT": "2303.17564"}
+
+
+def test_the_papers_the_guides_cite_are_linked_so_a_reader_can_open_them(guides):
+    text = " ".join(corpus.GUIDES_DIR.joinpath(g.file_name).read_text(encoding="utf-8") for g in guides)
+    missing = [name for name, arxiv in PAPERS.items() if f"https://arxiv.org/abs/{arxiv}" not in text]
+    assert missing == []
+
+
+def test_continued_pretraining_is_argued_with_gururangan_et_al_2020():
+    guide = corpus.GUIDES_DIR.joinpath("continued-pretraining.md").read_text(encoding="utf-8")
+    assert "Gururangan et al. (2020)" in guide and "Don't Stop Pretraining" in guide
+
+
+def test_no_guide_shows_an_approach_id_or_fact_key_in_its_text(guides):
+    from tests.internal_names import leaked
+
+    for g in guides:
+        body = corpus.GUIDES_DIR.joinpath(g.file_name).read_text(encoding="utf-8").split("---", 2)[2]
+        assert leaked(body) == [], g.file_name  # the front matter's `approaches` are data, not text
+
+
 def test_every_approach_id_is_covered_by_some_guide(guides):
     covered = {a for g in guides for a in g.approaches}
     assert covered == set(APPROACH_IDS)

@@ -71,6 +71,41 @@ def test_the_recommendation_comes_from_the_engine_tool():
     assert [e.type for e in conversations.events(cid)] == ["user", "tool", "recommendation", "message"]
 
 
+def test_the_model_writes_the_answer_from_the_passages_and_each_cited_number_opens_its_whole_passage(monkeypatch):
+    long_text = "LoRA freezes the base weights and trains small low-rank adapters beside them. " * 20  # > 700 chars
+    monkeypatch.setattr(knowledge, "search", lambda q, k=3, approach=None, topic=None: [
+        {"source": "finetuning-methods.md", "title": "Fine-tuning methods", "section": "LoRA", "score": 0.9,
+         "text": long_text},
+        {"source": "gpu-memory.md", "title": "GPU memory", "section": "Adapters", "score": 0.6,
+         "text": "Adapters need a fraction of the memory full training takes."}])
+    model = ScriptedToolModel(responses=[
+        AIMessage("", tool_calls=[call("search_guidance", {"query": "what is LoRA", "k": 2}, "s1")]),
+        AIMessage("LoRA keeps the model's weights frozen and trains small adapter matrices next to them [1]. "
+                  "So what is failing today?"),
+    ])
+    cid = conversations.create()
+    events = list(LLMBrain(model).turn(cid, "Sorry, what is LoRA exactly?"))
+    step = next(e for e in events if isinstance(e, ToolStep))
+    assert step.name == "search_guidance" and '"ref": 1' in step.summary  # the model was given numbers to cite
+    answer = events[-1]
+    assert isinstance(answer, AssistantMessage) and answer.text.startswith("LoRA keeps the model's weights frozen")
+    assert "Read more: [1] Fine-tuning methods — LoRA" in answer.text and "[2]" not in answer.text  # only cited
+    assert answer.text.count("low-rank adapters beside them") == 20  # the whole passage, not the model's 700 chars
+
+
+def test_the_recommend_tool_gives_the_model_every_approachs_verdict_and_the_users_price_in_words():
+    from agent.toolset import recommend
+
+    out = recommend.invoke({"problem": ["tone"], "prompting_tried": "tried", "labeled_examples": 60,
+                            "evidence": {"problem": "tone drifts", "prompting_tried": "we tried prompts",
+                                         "labeled_examples": "60 examples"}})
+    assert len(out["verdicts"]) == 10
+    lora = next(v for v in out["verdicts"] if v["approach"] == "LoRA fine-tuning")
+    assert "60 examples" in lora["reason"] and lora["verdict"] in ("would fit if…", "does not fit")
+    assert not any("_" in v["approach"] for v in out["verdicts"])  # labels, never ids
+    assert out["price"]["summary"] and out["price"]["assumptions"]
+
+
 # shared/ is found beside the checkout (tests/shared.py); where it is missing the parameter list is one case that
 # calls require(), which skips on a bare machine and fails under CI=true, never an empty, silent list.
 _PUBLIC_FILE = find("scenarios/public.jsonl")

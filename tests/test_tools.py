@@ -92,7 +92,7 @@ def test_search_guidance_tool_trims_passages_and_keeps_sources(monkeypatch):
     monkeypatch.setattr(knowledge, "search", lambda q, k=3, approach=None, topic=None: [
         {"source": "a.md", "title": "A", "section": "s", "text": "x" * 5000, "score": 0.5, "kind": "guide"}])
     hits = search_guidance.invoke({"query": "what is lora"})
-    assert hits == [{"source": "a.md", "title": "A", "section": "s", "text": "x" * 700, "score": 0.5}]
+    assert hits == [{"ref": 1, "source": "a.md", "title": "A", "section": "s", "text": "x" * 700, "score": 0.5}]
 
 
 def test_inspect_dataset_tool_reports_located_errors(tmp_path):

@@ -25,14 +25,15 @@ def test_an_approach_added_without_label_cost_citation_query_or_plan_rule_is_ref
         check_approaches([*APPROACHES.values(), fake])
     message = str(caught.value)
     assert "'fake_distillation'" in message
-    for piece in ("label", "cost range", "citation query", "plan rule"):
+    for piece in ("label", "cost range", "citation query", "plan rule", "meaning"):
         assert piece in message, piece
     assert "prompt_engineering" not in message  # the complete entries are not blamed
 
 
 def test_an_approach_missing_only_its_citation_query_is_refused_for_that_alone():
     fake = Approach("fake_distillation", "distillation", Cost((10, 100), (1, 3), "a teacher labels, a student learns"),
-                    steps=("label with the big model", "fine-tune the small one"), recipe=Recipe("sft", "lora"))
+                    steps=("label with the big model", "fine-tune the small one"), recipe=Recipe("sft", "lora"),
+                    meaning="a small model trained on a large model's answers")
     with pytest.raises(VocabularyError, match=r"'fake_distillation' lacks: citation query \("):
         check_approaches([fake])
 

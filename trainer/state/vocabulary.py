@@ -61,6 +61,8 @@ class Approach:
     steps: tuple[str, ...] = ()  # the plan rule: what the user does, in order (agent.plan lists them)
     recipe: Recipe | None = None  # the plan rule's training part; None = this approach trains nothing
     notes: tuple[str, ...] = ()  # caveats the plan shows next to its config
+    # what the approach is and does, in one clause a user reads after its label ("why not X?" opens with it)
+    meaning: str = ""
 
     @property
     def trains(self) -> bool:
@@ -76,6 +78,9 @@ _APPROACHES: tuple[Approach, ...] = (
          "add 3-5 few-shot examples covering the hard cases",
          "test 5-10 prompt variants on 50 real inputs and score them",
          "add an output parser/validator and retry on schema errors"),
+        meaning=(
+            "a structured system prompt (rules, an exact output schema, a few worked examples) and no training: "
+            "the model's weights stay as they are, and its measured score is the baseline any training must beat"),
     ),
     Approach(
         "rag", "retrieval-augmented generation (RAG)",
@@ -84,6 +89,10 @@ _APPROACHES: tuple[Approach, ...] = (
         ("collect the source documents and split them into passages", "index them with an embedding model",
          "retrieve the top passages per question into the prompt, with citations",
          "re-index on every content change; evaluate answer accuracy on real questions"),
+        meaning=(
+            "your documents are split into passages and indexed; at answer time the passages closest to the "
+            "question go into the prompt, so answers can quote and cite the current source, and a change is one "
+            "re-index away, with no retraining"),
     ),
     Approach(
         "collect_data", "building the dataset first",
@@ -93,6 +102,9 @@ _APPROACHES: tuple[Approach, ...] = (
          "collect real inputs and have experts write or correct the outputs",
          "aim for 500-2,000 reviewed examples; 200-300 show early signal",
          "deduplicate, fix labels, split 80/10/10 before training"),
+        meaning=(
+            "writing down the task and building a set of reviewed input → output examples, with a slice held out "
+            "as the test set, before any training"),
     ),
     Approach(
         "lora_finetune", "LoRA fine-tuning",
@@ -101,6 +113,10 @@ _APPROACHES: tuple[Approach, ...] = (
         ("validate the dataset", "LoRA fine-tune the base model",
          "evaluate against the base model with your best prompt, plus a forgetting check"),
         Recipe("sft", "lora"),
+        meaning=(
+            "supervised fine-tuning that freezes the base model's weights and trains small low-rank adapter "
+            "matrices beside them: megabytes instead of a model copy, one GPU instead of several, and less "
+            "forgetting than training every weight (QLoRA does the same on a 4-bit base to save memory)"),
     ),
     Approach(
         "full_finetune", "full fine-tuning",
@@ -109,6 +125,9 @@ _APPROACHES: tuple[Approach, ...] = (
         ("validate the dataset", "fine-tune all weights with a low learning rate",
          "evaluate against the LoRA run and the base model; check forgetting"),
         Recipe("sft", "full"),
+        meaning=(
+            "supervised fine-tuning that updates every weight: the highest ceiling, but it needs several times "
+            "the model's size in GPU memory, produces a full model copy per version and risks the most forgetting"),
     ),
     Approach(
         "preference_tuning", "preference tuning (DPO)",
@@ -120,6 +139,10 @@ _APPROACHES: tuple[Approach, ...] = (
         ("DPO with LoRA: the reference model is the base with the adapter switched off; when the base has never "
          "seen the task's form, run supervised tuning on the chosen answers first (the SFT → DPO pipeline, "
          "trainer/configs/pipelines/sft-then-dpo-cpu.yaml)",),
+        meaning=(
+            "training on pairs of answers to the same prompt, one preferred and one rejected; DPO learns from the"
+            " pairs directly, without a separate reward model or a reinforcement-learning loop, and usually "
+            "follows a supervised fine-tune"),
     ),
     Approach(
         "continued_pretraining", "continued pretraining, then fine-tuning",
@@ -128,6 +151,9 @@ _APPROACHES: tuple[Approach, ...] = (
         ("gather and clean the domain corpus", "continue next-token training on it",
          "fine-tune on your labeled examples", "evaluate domain accuracy and forgetting"),
         Recipe("continued_pretraining", "lora"),
+        meaning=(
+            "more next-token training of an existing open model on your unlabeled domain text, so it absorbs the "
+            "domain's vocabulary and patterns, followed by a supervised fine-tune for the task"),
     ),
     Approach(
         "pretrain_from_scratch", "pretraining a model from scratch",
@@ -136,6 +162,9 @@ _APPROACHES: tuple[Approach, ...] = (
         ("train a tokenizer on the corpus", "size the model to the tokens (≈ 20 tokens per parameter)",
          "pretrain on the cluster", "instruction-tune and evaluate"),
         Recipe("pretraining", "full"),
+        meaning=(
+            "training a new model from random weights: billions of tokens of text, a GPU cluster for weeks and a "
+            "team that has done it before"),
     ),
     Approach(
         "stronger_base_model", "a stronger base model",
@@ -144,6 +173,9 @@ _APPROACHES: tuple[Approach, ...] = (
         ("benchmark larger or reasoning-tuned models on 50 of your hardest inputs",
          "keep your best prompt (chain-of-thought, worked examples)",
          "only then consider fine-tuning the stronger model for format"),
+        meaning=(
+            "switching to a larger or reasoning-tuned model, compared with your current one on held-out cases "
+            "with the same best prompt, when the failures are reasoning the current model cannot do"),
     ),
     Approach(
         "rag_and_finetune", "RAG for knowledge plus fine-tuning for behaviour",
@@ -155,6 +187,9 @@ _APPROACHES: tuple[Approach, ...] = (
         Recipe("sft", "lora"),
         ("the fine-tune teaches the ticket/format behaviour only; facts come from retrieval at answer time, so the "
          "training data should show the model using a provided context",),
+        meaning=(
+            "retrieval for the facts, which stay current by re-indexing, plus a fine-tune for the behaviour "
+            "(format, tone), each measured on its own"),
     ),
 )
 
@@ -174,6 +209,8 @@ def check_approaches(approaches: Iterable[Approach]) -> None:
             missing.append("citation query")
         if not a.steps:
             missing.append("plan rule (its steps, and a recipe when it trains)")
+        if not a.meaning.strip():
+            missing.append("meaning (what it is and does, in a clause)")
         if a.id in seen:
             missing.append("a unique id (listed twice)")
         seen.add(a.id)
