@@ -4,6 +4,7 @@ markup."""
 
 from __future__ import annotations
 
+from tests.internal_names import leaked
 from ui import render
 
 REPORT = {
@@ -110,7 +111,8 @@ def test_results_show_verdict_metric_table_and_samples_side_by_side():
                                                           "change_pct": 5.0, "verdict": "acceptable"},
               "samples": [{"prompt": "Q|1", "reference": "A", "base": "B", "tuned": "A"}]}
     text = render.results_markdown("sft-1", report)
-    assert "**Verdict:** tuned beats base+prompt" in text and "| rouge_l ★ | 0.3 | 0.5 |" in text
+    assert "**Verdict:** tuned beats base+prompt" in text and "| ROUGE-L ★ | 0.3 | 0.5 |" in text
+    assert leaked(text) == [], "metric keys show as their labels"
     assert "| test loss (nats/token) | 2 | 1.1 |" in text and "(+5.0%, acceptable)" in text
     assert "| Q\\|1 | A | B | A |" in text, "a pipe in a sample cannot break the table"
 

@@ -19,6 +19,7 @@ from agent.answers import prose_html
 from agent.plan import config_summary
 from agent.verdicts import VERDICT_LABELS
 from trainer.progress import PHASE_LABELS, PHASES
+from trainer.scoring import LABELS as METRIC_LABELS
 from trainer.state.vocabulary import APPROACH_IDS, JOB_STATE_LABELS, JobState, approach_label
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -599,7 +600,8 @@ def results_markdown(job_id: str, report: dict) -> str:
             continue
         star = " ★" if key == report.get("primary_metric") else ""
         base_ci, tuned_ci = (intervals.get("base") or {}).get(key), (intervals.get("tuned") or {}).get(key)
-        lines.append(f"| {key}{star} | {fmt(value, 3)}{_interval(base_ci)} | {fmt(m['tuned'][key], 3)}"
+        lines.append(f"| {esc(METRIC_LABELS.get(key, key))}{star} | {fmt(value, 3)}{_interval(base_ci)} | "
+                     f"{fmt(m['tuned'][key], 3)}"
                      f"{_interval(tuned_ci)} |")
     f = report.get("forgetting")
     if f:
