@@ -244,7 +244,9 @@ def child(variant: str, folder: Path, out: Path, args) -> dict:
     proc = subprocess.run([sys.executable, __file__, "--one", variant, "--workdir", args.workdir, "--out", str(out),
                            "--model", args.model, "--seed", str(args.seed), "--lr", str(args.lr), "--dropout", str(args.dropout),
                            "--threads", str(args.threads)],
-                          capture_output=True, text=True, env={**os.environ, "TUNEWISE_HOME": str(folder / "home")})
+                          capture_output=True, text=True, env={**os.environ, "TUNEWISE_HOME": str(folder / "home"),
+                               # the same threads for every variant: tunewise's own measured choice is off here
+                               "OMP_NUM_THREADS": str(args.threads)})
     line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
     if not line:
         sys.exit(f"{variant} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
