@@ -260,7 +260,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, from {','.join(VARIANTS)}")
     parser.add_argument("--lr", type=float, default=5e-4)
-    parser.add_argument("--dropout", type=float, default=0.05, help="LoRA dropout, the same for every variant")
+    parser.add_argument("--dropout", type=float, default=0.0, help="LoRA dropout, the same for every variant (0: tunewise's and peft's default)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads of every run")
     parser.add_argument("--workdir", default="/tmp/tunewise-bench-sft")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one variant, print its JSON
