@@ -163,6 +163,15 @@ def test_a_giant_line_is_one_located_error_naming_its_size_and_the_cap(tmp_path)
     assert "line 13 is 3.0 MiB; rows are limited to 1 MiB" in report.errors[0].message
 
 
+def test_the_time_limit_counts_from_the_moment_given_and_names_the_whole_limit(tmp_path):
+    path = write_jsonl(tmp_path / "rows.jsonl", [chat(i) for i in range(3000)])
+    late = Limits(time_limit_s=5, started_s=time.monotonic() - 10)  # a child that spent 10 s starting up
+    report = validate_file(path, limits=late)
+    assert [e.code for e in report.errors] == ["time_limit"]
+    assert "at the 5 s time limit" in report.errors[0].message and report.stats["examples"] < 3000
+    assert validate_file(path, limits=Limits(time_limit_s=5)).ok, "counted from the start of reading, 5 s is plenty"
+
+
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory) -> list[Path]:
     return build(tmp_path_factory.mktemp("hostile"), full=False)

@@ -88,7 +88,7 @@ class Reading:
             return
         strict = self.mapping is None and self.container in ("jsonl", "json", "json_objects")
         limit = self.source.limits.time_limit_s
-        deadline = time.monotonic() + limit if limit else None
+        deadline = self.source.limits.deadline()
         side: list[Issue] = []  # problems the CSV reader meets between records
         try:
             for count, (line, record) in enumerate(self._container_rows(side), start=1):

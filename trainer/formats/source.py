@@ -56,6 +56,13 @@ class Limits:
     max_depth: int = 64  # JSON nesting depth (a chat row needs about 6)
     max_number_chars: int = 64  # characters in one JSON number (an int64 has 19 digits)
     time_limit_s: float | None = None  # stop reading after this many seconds (None = no limit)
+    started_s: float | None = None  # the time.monotonic() the limit counts from (None = when reading starts)
+
+    def deadline(self) -> float | None:
+        """The time.monotonic() at which reading stops, None without a time limit."""
+        if not self.time_limit_s:
+            return None
+        return (time.monotonic() if self.started_s is None else self.started_s) + self.time_limit_s
 
 
 class SourceError(Exception):
@@ -159,8 +166,7 @@ class _Capped:
 
     def __init__(self, inner, cap: int, source: Source):
         self.inner, self.cap, self.seen, self.source = inner, cap, 0, source
-        limit = source.limits.time_limit_s  # also checked here: one giant line has no row boundary to stop at
-        self.deadline = time.monotonic() + limit if limit else None
+        self.deadline = source.limits.deadline()  # also checked here: one giant line has no row boundary to stop at
 
     def read(self, n: int = -1) -> bytes:
         try:
