@@ -83,6 +83,7 @@ def test_the_plan_card_says_what_became_of_its_job():
     assert "options" not in rejected and "Rejected" in rejected["content"]
     replaced = render.approval_message("sft-1", plan, None, config, "cancelled", None, "replaced by sft-2")
     assert "Replaced** by job `sft-2`" in replaced["content"] and "Rejected" not in replaced["content"]
+    assert leaked(waiting["content"] + approved["content"] + rejected["content"]) == []  # labels, not config fields
 
 
 def test_job_panel_shows_progress_eta_and_latest_metrics_even_when_the_last_row_is_an_evaluation():
@@ -92,6 +93,7 @@ def test_job_panel_shows_progress_eta_and_latest_metrics_even_when_the_last_row_
     panel = render.job_panel(summary, rows)
     assert 'aria-valuenow="25"' in panel and "step 30/120" in panel
     assert "| ETA | 1 min 35 s |" in panel and "| train loss | 1.5 |" in panel and "| tokens/s | 812 |" in panel
+    assert leaked(panel) == [] and leaked(render.job_panel({**summary, "state": "awaiting_approval"})) == []
 
 
 def test_milestones_say_what_happened_and_what_to_do():
