@@ -333,15 +333,20 @@ class OfflineBrain:
             if iv.plan and iv.plan.get("approach"):  # the guides back the caveat given with the chosen plan
                 focus = f"{approach_label(iv.plan['approach'])}: {iv.plan.get('caveat') or ''}".rstrip(": ")
         else:
+            if intent.target and "define" in answers.asks(text):
+                # "what is LoRA?": the vocabulary's one-clause meaning first; the guides then add what it implies
+                label = approach_label(intent.target)
+                lead.append(f"**{label[0].upper() + label[1:]}**: {APPROACHES[intent.target].meaning}.")
             after += self._for_you(text, intent, advice, facts)
             focus = approach_label(intent.target) if intent.target else ""
         query = (" ".join(text.split()) + (f" ({focus})" if focus else ""))[:400]
-        passages = self._passages(query, out, k=4 if lead else 6)
+        general = intent.kind == answers.QUESTION  # answered from the guides, not from the user's figures
+        passages = self._passages(query, out, k=6 if general else 4)
         numbering: dict[int, int] = {}
-        picked = answers.select(text, passages, _embedder(), k=2 if lead else 3, focus=focus)
+        picked = answers.select(text, passages, _embedder(), k=3 if general else 2, focus=focus)
         parts = list(lead)
         if picked:
-            parts.append((prompts.FROM_GUIDES if lead else "") + answers.cited(picked, numbering))
+            parts.append((prompts.FROM_GUIDES if lead and not general else "") + answers.cited(picked, numbering))
         elif not lead:
             parts.append(prompts.SIDE_NO_SOURCES)
         parts += after

@@ -179,6 +179,16 @@ def test_side_question_is_answered_with_a_citation_then_the_pending_question_res
     assert conversations.load(cid).asked.count(pending) == 1
 
 
+def test_what_is_an_approach_opens_with_what_it_is_then_the_cited_guides():
+    from trainer.state.vocabulary import APPROACHES
+
+    cid = conversations.create()
+    say(cid, "Our replies sound off-brand.")
+    answer = messages(say(cid, "Sorry, what is LoRA exactly?"))
+    assert answer.startswith(f"**LoRA fine-tuning**: {APPROACHES['lora_finetune'].meaning}.")
+    assert "[1]" in answer and "Read more: [1]" in answer
+
+
 # ---- bad input ---------------------------------------------------------------------------------------------------
 
 def test_empty_message_asks_for_the_situation():
