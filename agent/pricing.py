@@ -366,8 +366,14 @@ def price(approach: str, facts: Mapping[str, Any], specs: Specs | None = None) -
     if approach == "pretrain_from_scratch":
         corpus = facts.get("unlabeled_corpus")
         params_b = specs.params_b or 1.0
-        tokens = corpus or params_b * 1e9 * 20
+        optimal = params_b * 1e9 * 20  # Chinchilla: ≈ 20 tokens per parameter
+        # a corpus below the compute-optimal size would price a cheap run of a model too weak to use: price the
+        # optimal count instead and say the gap must be filled with other (public) text
+        tokens = max(corpus or 0, optimal)
         e = _training("pretrain", facts, replace(specs, params_b=params_b), "pretraining from scratch", tokens=tokens)
+        if corpus and corpus < optimal:
+            e.assumptions.append(f"{human(optimal)} tokens: your {human(corpus)} plus about {human(optimal - corpus)} "
+                                 "of other text, since a smaller corpus trains a model too weak to use")
         e.lines.append(f"scale: the compute-optimal rule of thumb is ≈ 20 tokens per parameter (Hoffmann et al. "
                        f"2022, 'Chinchilla') → a {params_b:g}B model wants ≈ {human(params_b * 20e9)} tokens; current "
                        "open models of that size are trained on hundreds of times more than that, so a model built on less "

@@ -370,5 +370,8 @@ def why_not(approach: str, facts: Mapping[str, Any], recommended: str | None = N
         parts.append(f"It would fit {entry['condition'].rstrip('.')}.")
     if recommended and recommended != approach:
         instead = table[recommended]
-        parts.append(f"What I recommend instead is {approach_label(recommended)}: {instead['reason'].rstrip('.')}.")
+        # a route that fits is not argued against: the other one is only ranked first, and the answer says why
+        lead = ("It fits, but I ranked {label} first" if entry["verdict"] == FITS else
+                "What I recommend instead is {label}").format(label=approach_label(recommended))
+        parts.append(f"{lead}: {instead['reason'].rstrip('.')}.")
     return " ".join(parts)

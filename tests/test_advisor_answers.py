@@ -130,6 +130,20 @@ def test_pretraining_from_scratch_states_the_chinchilla_rule_and_the_people_cost
     assert "20 tokens per parameter" in text and "20 billion tokens" in text and "team" in e.labour
 
 
+def test_pretraining_on_a_corpus_below_twenty_tokens_per_parameter_is_priced_at_the_useful_size():
+    small = pricing.price("pretrain_from_scratch", {"unlabeled_corpus": 50_000_000}, pricing.read_specs(["a 1B model"]))
+    assert small.lines[0].startswith("data: 20 billion tokens")  # not a cheap run on 50 M tokens
+    assert any("your 50 million plus about" in a for a in small.assumptions)
+
+
+def test_why_not_a_route_that_fits_ranks_the_advice_first_instead_of_arguing_against_it():
+    facts = WIKI_TEAM | {"labeled_examples": 2_000, "prompting_tried": None}  # an untried prompt fits
+    table = {v["approach"]: v for v in verdicts.verdicts(facts, "lora_finetune")}
+    assert table["prompt_engineering"]["verdict"] == verdicts.FITS
+    text = verdicts.why_not("prompt_engineering", facts, "lora_finetune")
+    assert "It fits, but I ranked LoRA fine-tuning first:" in text and "instead" not in text
+
+
 def test_dpo_prices_the_users_pairs_with_two_answers_each():
     e = pricing.price("preference_tuning", {"preference_data": 5_000}, pricing.read_specs(["a 7B model"]))
     assert e.lines[0].startswith("data: 5,000 pairs (two answers each) × 1,000 tokens")
