@@ -3,7 +3,7 @@ a message. The UI shows these as the buttons under the conversation's last messa
 they are the same in every tab and after a reload.
 
     actions.next_step(cid)        # NextStep(pending_job="sft-1a2b" | None, can_launch=True | False)
-    actions.controls(job)         # {"approve", "reject", "cancel", "resume"} → enabled?
+    actions.controls(job)         # {"approve", "reject", "cancel", "resume", "export"} → enabled?
     actions.panel_job(cid)        # the job the job panel follows
     actions.job_list(owner)       # every job of the user's conversations, newest first, for the job list
 """
@@ -48,6 +48,7 @@ def controls(job: Job | None) -> dict[str, bool]:
         # before approval the job is rejected, not cancelled; a cancel already under way cannot be asked twice
         "cancel": state in (*jobs.ACTIVE, jobs.INTERRUPTED) and not cancelling,
         "resume": state == jobs.INTERRUPTED,
+        "export": state == jobs.SUCCEEDED,  # only a finished model can be exported (trainer/export.py)
     }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -243,6 +244,18 @@ def test_a_newcomer_launches_from_the_recommendation_and_finds_approve_without_p
     assert_no_internal_names(page, "try it")
     shots.take(page, "08-try-it")
     assert [j.id for j in jobs.list_jobs() if j.approved_by] == [second.id], "one click, one job"
+
+    # the panel's Export on the succeeded job: the adapter as a zip, through the browser's own download
+    page.wait_for_function("() => !document.querySelector('#tw-export-btn').disabled", timeout=30_000)
+    page.locator("#tw-export-btn").click()
+    page.wait_for_function("() => document.querySelector('#tw-export-note').innerText.includes('exported as')",
+                           timeout=180_000)
+    with page.expect_download(timeout=60_000) as download:
+        page.locator("#tw-export-file a").first.click()
+    saved = tmp_path / "exported.zip"
+    download.value.save_as(saved)
+    with zipfile.ZipFile(saved) as zf:
+        assert f"{second.id}-adapter/adapter_config.json" in zf.namelist()
 
     # a second run, cancelled through the confirmation while its process starts (loading torch takes seconds)
     before = len(bot_texts(page))

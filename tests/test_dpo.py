@@ -14,6 +14,7 @@ import pytest
 
 from trainer import dpo
 from trainer.config import parse_config
+from tests.test_sft import config
 from tests.tracking_checks import assert_tracked
 
 GOOD = ["alpha", "beta", "gamma", "delta", "echo"]
@@ -32,29 +33,31 @@ def write_pairs(path: Path, n: int = 80, seed: int = 0) -> Path:
     return path
 
 
-def dpo_config(model_dir: Path, data: Path, **sections):
-    raw = {"kind": "dpo", "model": {"base": str(model_dir), "max_seq_len": 64}, "data": {"train": str(data)},
-           "lora": {"r": 8, "alpha": 16, "dropout": 0.0},
-           "training": {"max_steps": 12, "learning_rate": 1e-2, "batch_size": 8, "eval_every": 6, "save_every": 6},
-           "dpo": {"beta": 0.5}, "eval": {"forgetting_probe": True}}
-    for name, values in sections.items():
-        raw[name] = {**raw.get(name, {}), **values}
-    return parse_config(raw)
+# DPO settings for the tiny model: 12 steps at a high learning rate with β = 0.5, so the held-out preferences move.
+DPO = {
+    "model": {"max_seq_len": 64},
+    "lora": {"r": 8, "alpha": 16, "dropout": 0.0},
+    "training": {"max_steps": 12, "learning_rate": 1e-2, "batch_size": 8, "eval_every": 6, "save_every": 6},
+    "dpo": {"beta": 0.5},
+    "eval": {"forgetting_probe": True},
+}
 
 
 @pytest.fixture(scope="module")
 def dpo_run(tiny_model_dir, tmp_path_factory):
     folder = tmp_path_factory.mktemp("dpo")
     run_dir = folder / "run"
-    return run_dir, dpo.run(dpo_config(tiny_model_dir, write_pairs(folder / "pairs.jsonl")), run_dir)
+    return run_dir, dpo.run(config(tiny_model_dir, write_pairs(folder / "pairs.jsonl"), "dpo", DPO), run_dir)
 
 
 def test_dpo_makes_the_model_prefer_the_chosen_answers_it_never_saw(dpo_run):
     run_dir, result = dpo_run
     report = json.loads((run_dir / "eval" / "report.json").read_text())
-    base, tuned = report["base"]["chosen_scored_higher"], report["tuned"]["chosen_scored_higher"]
+    base, tuned = report["base"]["chosen_scored_higher_per_token"], report["tuned"]["chosen_scored_higher_per_token"]
     assert report["test_pairs"] >= 6
     assert tuned >= 0.9 and tuned > base  # measured on the tiny model: base ≈ 0.5, tuned 1.0
+    # chosen and rejected have the same length here, so the summed comparison agrees with the per-token one
+    assert report["tuned"]["chosen_scored_higher"] == tuned
     assert report["tuned"]["reward_margin"] > 0 and report["tuned"]["preference_accuracy"] >= 0.9
     assert report["verdict"] in ("improved", "no_measurable_difference")  # n is small: the interval decides
     assert report["forgetting"]  # the shared probe ran (its figures are trainer/forgetting.py's)
@@ -75,7 +78,7 @@ def test_dpo_on_plain_examples_is_refused_naming_the_data(tiny_model_dir, tmp_pa
     plain.write_text("\n".join(json.dumps({"prompt": f"q{i} about things", "completion": f"answer {i} here"})
                                for i in range(40)) + "\n")
     with pytest.raises(dpo.DPOError, match="no preference pairs"):
-        dpo.run(dpo_config(tiny_model_dir, plain), tmp_path / "run")
+        dpo.run(config(tiny_model_dir, plain, "dpo", DPO), tmp_path / "run")
     assert not (tmp_path / "run" / "adapter").exists()
 
 
@@ -85,8 +88,8 @@ def test_the_advisors_preference_tuning_plan_is_a_runnable_dpo_job():
 
     plan = build_plan({"approach": "preference_tuning"}, {"preference_data": 5000, "labeled_examples": 800},
                       data_path="pairs.jsonl")
-    config = parse_config(plan["config"], source="plan")
-    assert config.kind == "dpo" and config.lora.method == "lora" and config.dpo.beta == 0.1
+    job_config = parse_config(plan["config"], source="plan")
+    assert job_config.kind == "dpo" and job_config.lora.method == "lora" and job_config.dpo.beta == 0.1
     assert "DPO" in plan["summary"]
 
 
@@ -96,13 +99,14 @@ def test_dpo_on_the_bundled_smollm2_moves_held_out_preferences_above_the_base(tm
     """The shipped support-reply pairs on the real model: the helpful answer must win more held-out pairs after
     DPO than before (the base already prefers it on some: that is the figure to beat)."""
     data = Path(__file__).parents[1] / "trainer" / "data" / "example_preferences.jsonl"
-    config = parse_config({"kind": "dpo", "model": {"base": "smollm2-135m-instruct", "max_seq_len": 192},
+    job_config = parse_config({"kind": "dpo", "model": {"base": "smollm2-135m-instruct", "max_seq_len": 192},
                            "data": {"train": str(data)}, "lora": {"r": 16, "alpha": 32, "dropout": 0.0},
                            "training": {"max_steps": 16, "learning_rate": 1e-4, "batch_size": 4},
                            "dpo": {"beta": 0.1}})
-    dpo.run(config, tmp_path / "run")
+    dpo.run(job_config, tmp_path / "run")
     report = json.loads((tmp_path / "run" / "eval" / "report.json").read_text())
-    print(json.dumps({k: report[k] for k in ("base", "tuned", "verdict", "forgetting")}, indent=1))
-    assert report["tuned"]["chosen_scored_higher"] > report["base"]["chosen_scored_higher"] or \
-        report["base"]["chosen_scored_higher"] == 1.0
-    assert report["tuned"]["reward_margin"] > 0
+    print(json.dumps({k: report[k] for k in ("base", "tuned", "verdict", "verdict_summary", "forgetting")}, indent=1))
+    # per token: the rejected answers are short and curt, so a summed log-probability prefers them for length alone
+    key = "chosen_scored_higher_per_token"
+    assert report["tuned"][key] > report["base"][key], report["verdict_summary"]
+    assert report["tuned"]["reward_margin"] > 0 and report["tuned"]["preference_accuracy"] > 0.5

@@ -112,6 +112,28 @@ def test_the_export_command_refuses_a_job_that_has_not_succeeded(run_dir, tmp_pa
     assert not (tmp_path / "out").exists()
 
 
+def test_an_export_in_a_child_process_is_one_zip_and_its_refusal_comes_back_as_the_same_error(run_dir, tmp_path):
+    """What the web app's Export does (trainer/export.py in a child process): one zip whose top folder is the
+    export; a run folder without weights is refused with the child's own ExportError, and nothing is left behind."""
+    import zipfile
+
+    archive = export.export_isolated(run_dir, "adapter", tmp_path / "downloads")
+    assert archive == tmp_path / "downloads" / f"{run_dir.name}-adapter.zip"
+    with zipfile.ZipFile(archive) as zf:
+        names = set(zf.namelist())
+    top = f"{run_dir.name}-adapter"
+    assert {f"{top}/adapter_config.json", f"{top}/adapter_model.safetensors", f"{top}/tunewise-export.json"} <= names
+    assert [p.name for p in (tmp_path / "downloads").iterdir()] == [archive.name], "no scratch folder or .part left"
+
+    empty = tmp_path / "empty-run"
+    empty.mkdir()
+    (empty / "config.yaml").write_text((run_dir / "config.yaml").read_text())
+    with pytest.raises(ExportError, match="holds no trained weights") as refused:
+        export.export_isolated(empty, "merged", tmp_path / "nothing")
+    assert refused.value.code == "no_weights"
+    assert not list((tmp_path / "nothing").glob("*.zip"))
+
+
 # ---- serving --------------------------------------------------------------------------------------------------
 def _free_port() -> int:
     with socket.socket() as s:

@@ -36,17 +36,23 @@ def write_repeat_data(path: Path, n: int = 60, seed: int = 0) -> Path:
     return path
 
 
-def config(model_dir: Path, data: Path, **sections) -> object:
-    raw = {
-        "kind": "sft",
-        "model": {"base": str(model_dir), "max_seq_len": 96},
-        "data": {"train": str(data)},
-        "lora": {"r": 8, "alpha": 16},
-        "training": {"max_steps": 12, "learning_rate": 2e-2, "batch_size": 4, "eval_every": 6, "save_every": 6},
-        "eval": {"max_examples": 4, "max_new_tokens": 8, "few_shot": 2},
-    }
-    for name, values in sections.items():
-        raw[name] = {**raw.get(name, {}), **values}
+# The SFT tests' settings, one dict per config section: 12 steps at a high learning rate, so a tiny model's loss
+# visibly falls; evaluation on 4 examples with 8 new tokens each.
+SFT = {
+    "model": {"max_seq_len": 96},
+    "lora": {"r": 8, "alpha": 16},
+    "training": {"max_steps": 12, "learning_rate": 2e-2, "batch_size": 4, "eval_every": 6, "save_every": 6},
+    "eval": {"max_examples": 4, "max_new_tokens": 8, "few_shot": 2},
+}
+
+
+def config(model_dir: Path, data: Path, kind: str = "sft", defaults: dict = SFT, **sections):
+    """A JobConfig of `kind` on `model_dir` and `data`: `defaults` with each of `sections` laid over its section
+    (test_dpo.py builds its configs here too, with its own defaults)."""
+    raw: dict = {"kind": kind, "model": {"base": str(model_dir)}, "data": {"train": str(data)}}
+    for part in (defaults, sections):
+        for name, values in part.items():
+            raw[name] = {**raw.get(name, {}), **values}
     return parse_config(raw)
 
 
@@ -268,3 +274,19 @@ def test_the_run_reports_training_evaluating_and_writing_report_in_that_order(lo
     order = [p for i, p in enumerate(phases) if i == 0 or p != phases[i - 1]]
     assert order == ["training", "evaluating", "writing_report"]
     assert phases.count("evaluating") > 1  # progress within the evaluation, not just its start
+
+
+def test_a_recipe_run_on_its_own_refuses_a_config_of_another_kind_in_one_sentence(tiny_model_dir, tmp_path, capsys):
+    """`python -m trainer.sft` and `python -m trainer.dpo` share `recipes.recipe_main`: a DPO config given to the
+    SFT recipe is exit status 1 and one sentence naming the recipe to use, and nothing is trained."""
+    from trainer import dpo, recipes
+
+    path = tmp_path / "dpo.yaml"
+    path.write_text(config(tiny_model_dir, tmp_path / "pairs.jsonl", "dpo", {}).to_yaml())
+    assert recipes.recipe_main("sft", sft.run, sft.__doc__, [str(path), "--run-dir", str(tmp_path / "run")]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("error: ") and "this is the sft recipe" in out and "python -m trainer.dpo" in out
+    assert not (tmp_path / "run").exists()
+    assert recipes.recipe_main("dpo", dpo.run, dpo.__doc__, [str(tmp_path / "missing.yaml"), "--run-dir",
+                                                              str(tmp_path / "run")]) == 1
+    assert "missing.yaml" in capsys.readouterr().out

@@ -29,15 +29,16 @@ What happens, top to bottom
 2. data: the file validated (located errors, nothing trains); it must be preference pairs; 80/10/10 split;
 3. model: LoRA adapters (or all weights) as in SFT; a frozen reference copy for full fine-tuning;
 4. training: the Hugging Face Trainer with the DPO loss; metrics: loss, reward margin, preference accuracy;
-5. evaluation on the held-out test pairs: preference accuracy (the share of pairs whose chosen answer the model
-   scores above the rejected one, relative to the reference as in the loss) and the mean reward margin, tuned vs
-   base, plus the forgetting probe (general-text perplexity, base vs tuned); outputs adapter/ (or model/),
-   eval/report.json, result.json.
+5. evaluation on the held-out test pairs, tuned vs base: the share of pairs whose chosen answer gets the higher
+   mean log-probability per answer token (the headline and the verdict: per token, because a summed log-probability
+   mostly measures length — a short curt rejected answer outscores a long helpful one by its length alone; the summed
+   comparison is reported beside it), the tuned model's preference accuracy and mean reward margin relative to the
+   reference as in the loss, plus the forgetting probe (general-text perplexity, base vs tuned); outputs adapter/
+   (or model/), eval/report.json, result.json.
 """
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import math
@@ -52,11 +53,10 @@ from transformers import Trainer
 from trainer import batching, forgetting, sft
 from trainer.base_models import load_tokenizer
 from trainer.callbacks import job_callbacks, last_complete_checkpoint
-from trainer.config import JobConfig, load_config
+from trainer.config import JobConfig
 from trainer.datasets import Encoded, Example, encode_messages, ensure_chat_template
 from trainer.progress import ProgressWriter
-from trainer.state.errors import UserError
-from trainer.state.home import apply_offline_env
+from trainer.recipes import recipe_main
 
 
 class DPOError(sft.SFTError):
@@ -155,24 +155,29 @@ class DPOTrainer(Trainer):
 
 @torch.no_grad()
 def preference_scores(model, reference, collate: PairCollator, rows, beta: float, batch_size: int = 8) -> dict:
-    """Preference accuracy and mean reward margin of `model` against `reference` on held-out pairs; with
-    `reference is model` (the base judged against itself) the margin is 0 by definition, so the base's own accuracy
-    is judged by its raw log-probabilities instead: does the base already score chosen above rejected?"""
+    """How often `model` itself scores the chosen answer above the rejected one — by mean log-probability per answer
+    token (`chosen_scored_higher_per_token`) and by summed log-probability (`chosen_scored_higher`) — and, against
+    `reference`, the preference accuracy and mean reward margin of the loss. With `reference is model` (the base
+    judged against itself) the margin is 0 by definition, so only the model's own scores are given."""
     model.eval()
     device = next(model.parameters()).device
-    wins, margins, raw_wins = 0, [], 0
+    wins, margins, raw_wins, per_token_wins = 0, [], 0, 0
     for start in range(0, len(rows), batch_size):
         batch = {k: v.to(device) for k, v in collate(rows[start:start + batch_size]).items()}
         policy = answer_logprobs(model, batch)
+        tokens = (batch["labels"][:, 1:] != -100).sum(dim=1).clamp(min=1)  # answer tokens per row
+        mean = policy / tokens
         half = policy.shape[0] // 2
         raw_wins += int((policy[:half] > policy[half:]).sum())
+        per_token_wins += int((mean[:half] > mean[half:]).sum())
         if reference is not model:
             ref = reference_logprobs(model, reference, batch)
             _, margin = dpo_terms(policy, ref, beta)
             margins += margin.tolist()
             wins += int((margin > 0).sum())
     n = max(len(rows), 1)
-    out = {"pairs": len(rows), "chosen_scored_higher": round(raw_wins / n, 4)}
+    out = {"pairs": len(rows), "chosen_scored_higher_per_token": round(per_token_wins / n, 4),
+           "chosen_scored_higher": round(raw_wins / n, 4)}
     if margins:
         out.update(preference_accuracy=round(wins / n, 4), reward_margin=round(sum(margins) / n, 4))
     return out
@@ -199,21 +204,25 @@ def evaluate_pairs(run_dir: Path, config: JobConfig, tokenizer, model, reference
     tuned = preference_scores(model, reference, collate, test_rows, beta)
     n = len(test_rows)
     for side in (base, tuned):
-        side["chosen_scored_higher_95ci"] = wilson_interval(round(side["chosen_scored_higher"] * n), n)
+        side["chosen_scored_higher_per_token_95ci"] = wilson_interval(
+            round(side["chosen_scored_higher_per_token"] * n), n)
     report: dict[str, Any] = {"kind": "dpo", "test_pairs": n, "base": base, "tuned": tuned,
-                              "metric": "chosen_scored_higher: the share of held-out pairs whose chosen answer gets "
-                                        "a higher summed log-probability than the rejected one"}
+                              "metric": "chosen_scored_higher_per_token (the verdict's): the share of held-out pairs "
+                                        "whose chosen answer gets a higher mean log-probability per answer token than "
+                                        "the rejected one; chosen_scored_higher: the same by summed log-probability, "
+                                        "which favours the shorter answer"}
     if config.eval.forgetting_probe:  # the same probe as SFT's (trainer/forgetting.py), base noise as threshold
         report["forgetting"] = forgetting.forgetting_check(model, model if reference is None else reference,
                                                            tokenizer)
         report["forgetting"].pop("base_losses", None)
-    lo_tuned = tuned["chosen_scored_higher_95ci"][0]
-    hi_base = base["chosen_scored_higher_95ci"][1]
+    key = "chosen_scored_higher_per_token"
+    lo_tuned, hi_base = tuned[f"{key}_95ci"][0], base[f"{key}_95ci"][1]
     report["verdict"] = ("improved" if lo_tuned > hi_base else "no_measurable_difference"
-                         if tuned["chosen_scored_higher"] >= base["chosen_scored_higher"] else "worse")
+                         if tuned[key] >= base[key] else "worse")
     report["verdict_summary"] = (
-        f"held-out pairs where the chosen answer scores higher: base {base['chosen_scored_higher']:.0%} → tuned "
-        f"{tuned['chosen_scored_higher']:.0%} (n={n}); reward margin {tuned.get('reward_margin', 0):+.3f}")
+        f"held-out pairs where the chosen answer scores higher per token: base {base[key]:.0%} → tuned "
+        f"{tuned[key]:.0%} (n={n}); preference accuracy {tuned.get('preference_accuracy', 0):.0%}, reward margin "
+        f"{tuned.get('reward_margin', 0):+.3f}")
     (run_dir / "eval").mkdir(parents=True, exist_ok=True)
     (run_dir / "eval" / "report.json").write_text(json.dumps(report, indent=2))
     return report
@@ -303,21 +312,5 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any
     return result
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`python -m trainer.dpo CONFIG.yaml --run-dir DIR [--resume]`: run the recipe straight into DIR."""
-    apply_offline_env()
-    parser = argparse.ArgumentParser(prog="python -m trainer.dpo", description=__doc__.split("\n")[0])
-    parser.add_argument("config", help="YAML job config (kind: dpo)")
-    parser.add_argument("--run-dir", required=True, help="run folder (created if missing)")
-    parser.add_argument("--resume", action="store_true", help="continue from the last complete checkpoint")
-    args = parser.parse_args(argv)
-    try:
-        run(load_config(args.config), Path(args.run_dir), resume=args.resume)
-    except UserError as exc:
-        print(f"error: {exc}", flush=True)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+if __name__ == "__main__":  # python -m trainer.dpo CONFIG.yaml --run-dir DIR [--resume]
+    raise SystemExit(recipe_main("dpo", run, __doc__))

@@ -4,6 +4,10 @@
     tunewise export JOB --format merged  --out DIR   # safetensors + tokenizer: AutoModelForCausalLM.from_pretrained(DIR)
     tunewise export JOB --format ollama  --out DIR   # the merged folder plus a Modelfile: `ollama create NAME -f DIR/Modelfile`
 
+The web app's job panel offers the same three on a succeeded job as a zip download: `export_isolated` runs
+`export_zip` in a child process (`python -m trainer.export RUN_DIR FORMAT ZIP`), so the app keeps answering other
+users while a merged model is written.
+
 A merged folder also serves on a GPU with vLLM: `vllm serve DIR --served-model-name NAME` (see the README).
 
 Merging folds the adapter into a fresh full-precision copy of the base (`merge_and_unload`): a 4-bit QLoRA base
@@ -20,16 +24,29 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
 
 from trainer import jobs
 from trainer.base_models import load_model, load_tokenizer
 from trainer.config import load_config
 from trainer.state.errors import UserError
+from trainer.state.home import apply_offline_env
 
 FORMATS = ("adapter", "merged", "ollama")
+FORMAT_LABELS = {"adapter": "LoRA adapter (PEFT folder)", "merged": "Merged model (safetensors + tokenizer)",
+                 "ollama": "Ollama (merged model + Modelfile)"}
+CHILD_KILL_AFTER_S = 3600  # a merged export of a 7 B model on a CPU: load ≈ 28 GB of fp32 weights, merge, write, zip
+CHILD_NICENESS = 5  # the export child yields the CPU to the app and to training jobs
+STORED = (".safetensors", ".bin", ".gguf")  # weights barely compress: stored, not deflated, in the zip
 
 # Marker strings that no chat template adds or changes; each stands for one message's content.
 _SYSTEM, _USER1, _ASSISTANT, _USER2 = "\u2063SYS\u2063", "\u2063U1\u2063", "\u2063A1\u2063", "\u2063U2\u2063"
@@ -102,6 +119,72 @@ def export(run_dir: Path, fmt: str, out: Path) -> dict:
             (out / "Modelfile").write_text(modelfile(tokenizer, name=run_dir.name))
     (out / "tunewise-export.json").write_text(json.dumps({"job": run_dir.name, "format": fmt, "base": job.base}))
     return {"format": fmt, "out": str(out), "files": sorted(p.name for p in out.iterdir())}
+
+
+def archive(folder: Path, zip_path: Path) -> Path:
+    """Pack `folder` into `zip_path`, its files under one top folder named like the zip (so unzipping makes one
+    folder, not a heap of files). Written under a temporary name and renamed, so a half-written zip never shows."""
+    partial = zip_path.with_name(zip_path.name + ".part")
+    top = zip_path.stem
+    with zipfile.ZipFile(partial, "w", allowZip64=True) as zf:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            kind = zipfile.ZIP_STORED if path.suffix in STORED else zipfile.ZIP_DEFLATED
+            zf.write(path, f"{top}/{path.relative_to(folder).as_posix()}", compress_type=kind)
+    os.replace(partial, zip_path)
+    return zip_path
+
+
+def export_zip(run_dir: Path, fmt: str, zip_path: Path) -> dict:
+    """`export` into a scratch folder beside `zip_path`, packed as `zip_path` (the folder is removed);
+    returns export's summary with "zip" and "zip_bytes" added."""
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=zip_path.parent, prefix=".export-") as scratch:
+        result = export(run_dir, fmt, Path(scratch) / "out")
+        archive(Path(result["out"]), zip_path)
+    return {**result, "out": None, "zip": str(zip_path), "zip_bytes": zip_path.stat().st_size}
+
+
+def export_isolated(run_dir: Path, fmt: str, folder: Path) -> Path:
+    """`export_zip` of the run in a child process at lowered priority; returns the zip's path
+    (folder/<job>-<format>.zip). The child loads the model (a merged export holds base and adapter in memory), so
+    the caller's process stays small and responsive; its refusal comes back as the same ExportError."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}", "bad_format", "format")
+    zip_path = Path(folder) / f"{Path(run_dir).name}-{fmt}.zip"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in [str(Path(__file__).resolve().parents[1]),
+                                                                   os.environ.get("PYTHONPATH", "")] if p)}
+    child = subprocess.Popen([sys.executable, "-m", "trainer.export", str(run_dir), fmt, str(zip_path)], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        psutil.Process(child.pid).nice(CHILD_NICENESS)
+    except psutil.Error:
+        pass  # it already finished, or this system refuses: the export runs at normal priority
+    try:
+        out, err = child.communicate(timeout=CHILD_KILL_AFTER_S)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        raise ExportError(f"the export took longer than {CHILD_KILL_AFTER_S // 60} minutes and was stopped; run "
+                          f"`tunewise export {Path(run_dir).name} --format {fmt} --out DIR` instead",
+                          "export_timeout", "format") from None
+    try:
+        reply = json.loads(out.strip().splitlines()[-1])
+    except (json.JSONDecodeError, IndexError):
+        last = (err.strip().splitlines() or ["no output"])[-1][:300]
+        raise ExportError(f"the export stopped (exit status {child.returncode}): {last}", "export_failed",
+                          "format") from None
+    if "error" in reply:
+        raise ExportError(reply["error"]["message"], reply["error"]["code"], reply["error"]["param"])
+    return Path(reply["zip"])
+
+
+def succeeded_run_dir(job_id: str) -> Path:
+    """The run folder of a job that may be exported (it succeeded); an ExportError naming its state otherwise."""
+    job = jobs.get_job(job_id)
+    if job.state != jobs.SUCCEEDED:
+        raise ExportError(f"job {job.id} is {job.state}; only a succeeded job can be exported", "job_not_succeeded",
+                          "job")
+    return Path(job.run_dir)
 
 
 # ---- the chat template as turn pieces ----------------------------------------------------------------------------
@@ -195,11 +278,29 @@ def modelfile(tokenizer, name: str) -> str:
 
 # ---- command line ---------------------------------------------------------------------------------------------
 def export_command(args: argparse.Namespace) -> int:
-    job = jobs.get_job(args.job)
-    if job.state != jobs.SUCCEEDED:
-        raise ExportError(f"job {job.id} is {job.state}; only a succeeded job can be exported", "job_not_succeeded",
-                          "job")
-    result = export(Path(job.run_dir), args.format, Path(args.out))
-    print(json.dumps(result) if args.json else f"exported job {job.id} as {args.format} into {result['out']}: "
+    result = export(succeeded_run_dir(args.job), args.format, Path(args.out))
+    print(json.dumps(result) if args.json else f"exported job {args.job} as {args.format} into {result['out']}: "
           + ", ".join(result["files"]))
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m trainer.export RUN_DIR FORMAT ZIP`: the child of `export_isolated`. Its last stdout line is one
+    JSON object: export_zip's summary, or {"error": {code, message, param}} (exit status 1)."""
+    apply_offline_env()
+    parser = argparse.ArgumentParser(prog="python -m trainer.export", description=export_isolated.__doc__)
+    parser.add_argument("run_dir", help="the job's run folder")
+    parser.add_argument("format", choices=FORMATS)
+    parser.add_argument("zip", help="the zip file to write (its folder is created)")
+    args = parser.parse_args(argv)
+    try:
+        result = export_zip(Path(args.run_dir), args.format, Path(args.zip))
+    except UserError as exc:
+        print(json.dumps({"error": {"code": exc.code, "message": str(exc), "param": exc.param}}), flush=True)
+        return 1
+    print(json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -40,7 +40,6 @@ What happens, top to bottom
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import time
@@ -55,12 +54,12 @@ from transformers.trainer_utils import TrainOutput
 from trainer import batching, cpu, evaluate
 from trainer.base_models import load_model, load_tokenizer, resolve
 from trainer.callbacks import job_callbacks, last_complete_checkpoint
-from trainer.config import JobConfig, load_config
+from trainer.config import JobConfig
 from trainer.datasets import DataError, Example, encode, ensure_chat_template, validate_file
 from trainer.progress import ProgressWriter, report_phase
+from trainer.recipes import recipe_main
 from trainer.splits import split_examples
 from trainer.state.errors import UserError
-from trainer.state.home import apply_offline_env
 
 # LoRA targets per architecture (`config.model_type`): attention and MLP projections, the set that the LoRA and
 # QLoRA papers found matches full fine-tuning. Anything not listed gets every linear layer ("all-linear").
@@ -532,21 +531,5 @@ def merge_adapter(config: JobConfig, run_dir: Path, dtype: torch.dtype) -> Path:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`python -m trainer.sft CONFIG.yaml --run-dir DIR [--resume]`: run the recipe straight into DIR."""
-    apply_offline_env()
-    parser = argparse.ArgumentParser(prog="python -m trainer.sft", description=__doc__.split("\n")[0])
-    parser.add_argument("config", help="YAML job config (kind: sft)")
-    parser.add_argument("--run-dir", required=True, help="run folder (created if missing)")
-    parser.add_argument("--resume", action="store_true", help="continue from the last complete checkpoint")
-    args = parser.parse_args(argv)
-    try:
-        run(load_config(args.config), Path(args.run_dir), resume=args.resume)
-    except UserError as exc:
-        print(f"error: {exc}", flush=True)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+if __name__ == "__main__":  # python -m trainer.sft CONFIG.yaml --run-dir DIR [--resume]
+    raise SystemExit(recipe_main("sft", run, __doc__))

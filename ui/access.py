@@ -12,7 +12,8 @@
   file reference that this session did not upload with a path that does not exist, so Gradio never opens the
   real file; the handler then refuses it in the chat (`refuse_foreign_file`) — a sentence, never an error object.
 - **Run folders are not served.** Nothing under TUNEWISE_HOME is an allowed path; `artifact_for_chat` copies a
-  file of a job the caller owns into Gradio's cache for that one response.
+  file of a job the caller owns into Gradio's cache for that one response, and an export of such a job is written
+  into a `download_folder()` there, under a name nobody can guess.
 - **Single-user mode.** Without logins every caller is the one local user (user name ''): it sees every
   conversation, which is why `check_bind` keeps that mode on the loopback interface.
 
@@ -27,6 +28,7 @@ import inspect
 import ipaddress
 import json
 import os
+import secrets
 import threading
 import typing
 from collections import OrderedDict
@@ -402,6 +404,13 @@ def artifact_for_chat(path: str | Path, conversation_id: str) -> str | None:
         if real.is_file() and real.is_relative_to(run_dir):
             return processing_utils.save_file_to_cache(real, str(gradio_utils.get_upload_folder()))
     return None
+
+
+def download_folder() -> Path:
+    """A new folder inside Gradio's cache, named by 128 random bits, for one file made for the caller (an export of
+    the panel's job, which the caller's check has passed). Gradio serves a file already in its cache as it is,
+    without a copy: a merged model's zip is hundreds of MB."""
+    return Path(gradio_utils.get_upload_folder()) / "tunewise-downloads" / secrets.token_hex(16)
 
 
 # ---------------------------------------------------------------------------------------------------------------

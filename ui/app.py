@@ -18,6 +18,7 @@ Every handler has an `api_name`, so the whole flow can be driven with `gradio_cl
     /approve_in_panel() /reject_in_panel()   the job panel's own Approve and Reject
     /ask_cancel() /cancel()   Cancel asks for confirmation first; /cancel is the confirmation
     /resume()                 the job panel's Resume
+    /export(format)           the job panel's Export of a succeeded job: adapter | merged | ollama → a zip to download
     /apply_settings(...)      edited plan settings → a new job awaiting approval (it replaces the waiting one)
     /try_it(prompt, max_new_tokens, temperature)   one prompt to the base and the tuned model
     /open_conversation(id) /new_conversation() /save_profile(rows)
@@ -60,6 +61,8 @@ CSS = """
 #tw-events textarea {font-family: var(--font-mono); font-size: 12px}
 #tw-chat button[aria-label="Clear"] {display: none}
 """
+
+NO_EXPORT = "There is no succeeded job in this conversation to export: export applies once a job has finished."
 
 AUTH_MESSAGE = ("Sign in with a user name and password from <code>tunewise chat --auth</code>. "
                 "A wrong password is refused; ask whoever started tunewise for yours.")
@@ -283,10 +286,13 @@ def _plot(rows: list[dict]) -> tuple[Figure, str]:
     return fig, "Latest: " + " · ".join(parts) + f" ({len(train)} train, {len(evals)} eval points)."
 
 
+PANEL_BUTTONS = ("approve", "reject", "cancel", "resume", "export")
+
+
 def _button_updates(job) -> list:
-    """Approve, Reject, Cancel and Resume enabled only where they apply to the panel's job."""
+    """Approve, Reject, Cancel, Resume and Export enabled only where they apply to the panel's job."""
     allowed = backend.controls(job)
-    return [gr.update(interactive=allowed[name]) for name in ("approve", "reject", "cancel", "resume")]
+    return [gr.update(interactive=allowed[name]) for name in PANEL_BUTTONS]
 
 
 def poll(session: dict, pstate: dict, request: gr.Request) -> tuple:
@@ -304,7 +310,7 @@ def poll(session: dict, pstate: dict, request: gr.Request) -> tuple:
             fig, caption = _plot([])
             return (skip, render.job_panel(None), fig, caption, "", pstate, *_settings_updates(None),
                     *_button_updates(None), listing)
-        return (skip, skip, skip, skip, skip, pstate, *([skip] * 10), *([skip] * 4), listing)
+        return (skip, skip, skip, skip, skip, pstate, *([skip] * 10), *([skip] * len(PANEL_BUTTONS)), listing)
     job_rows = backend.conversation_jobs(cid)
     # a job's estimate landing (measuring → measured, perhaps a sized config) redraws its plan card and settings
     signature = [backend.event_count(cid)] + [f"{j.id}:{j.state}:{backend.estimate_status(j)}" for j in job_rows]
@@ -330,7 +336,7 @@ def poll(session: dict, pstate: dict, request: gr.Request) -> tuple:
     elif pstate.get("job_id") or pstate.get("conversation_id") != cid:
         panel, log = render.job_panel(None), ""
         plot, caption = _plot([])
-    buttons = [skip] * 4
+    buttons = [skip] * len(PANEL_BUTTONS)
     control_key = [job.id, job.state, job.cancel_requested_at is not None] if job is not None else None
     if pstate.get("controls") != control_key or pstate.get("conversation_id") != cid:
         buttons = _button_updates(job)
@@ -435,6 +441,22 @@ def resume(session: dict) -> str:
     except UserError as exc:
         gr.Warning(str(exc))
     return render.job_panel(backend.summary(job.id), backend.metrics(job.id))
+
+
+def export_job(fmt: str, session: dict) -> tuple:
+    """The job panel's Export: the panel's succeeded job as a zip in the chosen format, to download. trainer/export.py
+    writes it in a child process while this request waits in the queue, so other users' calls go on meanwhile."""
+    job = _panel_job(session)
+    if job is None or not backend.controls(job)["export"]:
+        gr.Warning(NO_EXPORT)
+        return None, f"⚠ {NO_EXPORT}"
+    try:
+        archive = backend.export_job(job.id, fmt, access.download_folder())
+    except UserError as exc:
+        gr.Warning(f"Export not made: {exc}")
+        return None, f"⚠ Export not made: {render.esc(exc)}"
+    label = backend.export_formats()[fmt]
+    return str(archive), render.export_note(job.id, label, archive.name, archive.stat().st_size)
 
 
 def apply_settings(method, base, epochs, learning_rate, lora_r, max_seq_len, batch_size, max_steps, eval_examples,
@@ -604,6 +626,13 @@ def build_app() -> gr.Blocks:
                     with gr.Row():
                         confirm_btn = gr.Button("Yes, cancel the job", size="sm", variant="stop")
                         keep_btn = gr.Button("Keep it running", size="sm")
+                with gr.Group(elem_id="tw-export"):
+                    export_format = gr.Dropdown([(label, fmt) for fmt, label in backend.export_formats().items()],
+                                                value="adapter", label="Export the tuned model as", interactive=True)
+                    export_btn = gr.Button("Export and download", size="sm", interactive=False,
+                                           elem_id="tw-export-btn")
+                    export_file = gr.File(label="Download", interactive=False, elem_id="tw-export-file")
+                    export_note = gr.Markdown(elem_id="tw-export-note")
                 events = gr.Textbox(label="Event log", lines=8, max_lines=8, interactive=False, elem_id="tw-events",
                                     autoscroll=True)
                 with gr.Accordion("Plan settings", open=False, elem_id="tw-settings"):
@@ -644,7 +673,7 @@ def build_app() -> gr.Blocks:
         settings_fields = [method, base, epochs, learning_rate, lora_r, max_seq_len, batch_size, max_steps,
                            eval_examples]
         poll_outputs = [chatbot, job_md, loss_plot, loss_caption, events, pstate, settings_note, *settings_fields,
-                        approve_btn, reject_btn, cancel_btn, resume_btn, jobs_table]
+                        approve_btn, reject_btn, cancel_btn, resume_btn, export_btn, jobs_table]
         opened = [chatbot, session, last_conversation, profile, conversations, pstate]
 
         demo.load(on_load, [last_conversation], opened, api_name="load")
@@ -664,6 +693,9 @@ def build_app() -> gr.Blocks:
         confirm_btn.click(cancel, [session], [confirm_row, job_md], api_name="cancel")
         keep_btn.click(keep_running, None, [confirm_row, confirm_md], api_visibility="private")
         resume_btn.click(resume, [session], [job_md], api_name="resume")
+        # at most two exports at once (a merged one holds the whole model in its child's memory); the rest queue
+        export_btn.click(export_job, [export_format, session], [export_file, export_note], api_name="export",
+                         concurrency_limit=2, concurrency_id="export")
         apply_btn.click(apply_settings, [*settings_fields, session], [chatbot, apply_note], api_name="apply_settings")
         try_btn.click(try_it, [try_box, try_tokens, try_heat, session], [base_answer, tuned_answer], api_name="try_it")
         try_box.submit(try_it, [try_box, try_tokens, try_heat, session], [base_answer, tuned_answer],

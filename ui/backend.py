@@ -18,7 +18,7 @@ from agent.facts import Fact, Interview
 from knowledge.corpus import GUIDES_DIR, parse_guide, split_sections
 from tools import data as data_tools
 from tools.jobs import create_launch_request
-from trainer import jobs, preflight
+from trainer import export, jobs, preflight
 from trainer.config import parse_config
 from trainer.formats import parse_mapping
 from trainer.state.errors import UserError
@@ -280,6 +280,17 @@ def try_prompt(job_id: str, prompt: str, model: str, max_new_tokens: int, temper
     if job.state != jobs.SUCCEEDED:
         raise UserError(f"job {job_id} is {job.state}; try it once it has succeeded")
     return run(job.run_dir, prompt, max_new_tokens=max_new_tokens, temperature=temperature, models=(model,))[model]
+
+
+def export_formats() -> dict[str, str]:
+    """Export format id → the label the job panel shows."""
+    return export.FORMAT_LABELS
+
+
+def export_job(job_id: str, fmt: str, folder: Path) -> Path:
+    """The succeeded job's model as one zip in `folder`, written by trainer/export.py in a child process (a merged
+    export loads the whole model: tens of seconds and its memory stay out of the app)."""
+    return export.export_isolated(export.succeeded_run_dir(job_id), fmt, folder)
 
 
 EDITABLE = {

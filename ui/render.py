@@ -544,6 +544,12 @@ def job_panel(summary: dict | None, rows: list[dict] | None = None) -> str:
     return "\n".join(lines)
 
 
+def export_note(job_id: str, label: str, name: str, size_bytes: int) -> str:
+    """What the job panel says under a finished export's download."""
+    return (f"Job `{esc(job_id)}` exported as {esc(label)}: **{esc(name)}** ({size_bytes / 2**20:.1f} MiB). "
+            "Unzip it into one folder of the same name.")
+
+
 def event_log(events: list[dict], limit: int = 200) -> str:
     rows = events[-limit:]
     return "\n".join(f"{e.get('time', '')[11:19]}  {e.get('level', 'info'):<7} {e.get('message', '')}" for e in rows)
