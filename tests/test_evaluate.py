@@ -177,6 +177,21 @@ def test_the_probe_set_has_a_few_hundred_items_in_several_domains_of_both_kinds(
     assert all(sum(i.domain == d for i in items) >= 15 for d in domains)
 
 
+def test_probe_losses_with_the_shared_system_turn_computed_once_equal_each_item_scored_alone(tiny_model_dir):
+    """row_losses runs a start shared by a batch's rows (the chat template's system turn of every question) once and
+    reuses its KV cache; each item's loss must equal the item scored on its own, question and text items alike."""
+    tokenizer = load_tokenizer(str(tiny_model_dir))
+    model = load_model(str(tiny_model_dir))
+    items = [i for i in forgetting.load_probe() if i.kind == "qa"][:10] + [
+        i for i in forgetting.load_probe() if i.kind == "text"][:6]
+    encoded = [forgetting.encode_item(tokenizer, i) for i in items]
+    assert forgetting._shared_prefix(forgetting.features(encoded[:10])) >= forgetting.PREFIX_MIN
+    nats, tokens = forgetting.row_losses(model, encoded, batch_size=8)
+    alone_nats, alone_tokens = forgetting.row_losses(model, encoded, batch_size=1)
+    assert list(tokens) == list(alone_tokens) and all(t > 0 for t in tokens)
+    assert nats == pytest.approx(alone_nats, rel=1e-4)
+
+
 def test_forgetting_threshold_is_the_base_models_own_noise():
     items = forgetting.load_probe()
     rng = np.random.default_rng(0)
@@ -237,6 +252,29 @@ def repeat_rows(n: int, seed: int) -> list[Example]:
         words = " ".join(r.choice(WORDS) for _ in range(r.randint(3, 8)))
         rows.append(example(f"Repeat: {words}", f"{words} and done"))
     return rows
+
+
+@pytest.mark.parametrize("batch_size", [1, 4])
+def test_one_pass_per_prompt_gives_the_same_losses_and_answers_as_scoring_and_generating_apart(tiny_model_dir,
+                                                                                               batch_size):
+    """score_and_generate runs each prompt once (its KV cache scores the reference, then seeds generation); it must
+    agree with answer_encoding + row_losses and with generate, including shot prompts of different lengths."""
+    tokenizer = load_tokenizer(str(tiny_model_dir))
+    model = load_model(str(tiny_model_dir))
+    train, test = repeat_rows(12, 0), repeat_rows(6, 1)
+    builder = PromptBuilder("free_text", train, max_shots=3)
+    conversations = [builder.build(c, e)[0] for c, e in zip(["zero_shot", "k1", "k3", "instruction", "k3", "k1"],
+                                                             test)]
+    references = [e.reference for e in test]
+    nats, tokens, answers = evaluate.score_and_generate(model, tokenizer, conversations, references, 6,
+                                                        batch_size=batch_size)
+    apart_nats, apart_tokens = forgetting.row_losses(
+        model, [evaluate.answer_encoding(tokenizer, c, r, 4096) for c, r in zip(conversations, references)], 1)
+    assert list(tokens) == list(apart_tokens) and all(t > 0 for t in tokens)
+    assert nats == pytest.approx(apart_nats, rel=1e-4)
+    assert answers == evaluate.generate(model, tokenizer, conversations, 6, batch_size=1)
+    only_losses = evaluate.score_and_generate(model, tokenizer, conversations, references, 0, batch_size=batch_size)
+    assert only_losses[0] == pytest.approx(nats, rel=1e-6) and only_losses[2] == [""] * len(conversations)
 
 
 def test_identical_base_and_tuned_models_give_no_measurable_difference(tiny_model_dir, tmp_path):

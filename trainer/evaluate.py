@@ -7,10 +7,11 @@ Top to bottom (`evaluate`):
 2. the base model's best prompt, searched on the validation split: zero-shot, an instruction derived from the
    data, and 1/3/5-shot prompts of the most similar training examples (trainer/prompting.py); every candidate's
    validation score is reported and the best one is used on test;
-3. test losses, labelled for what they are: base zero-shot, base with the chosen prompt (the answer's loss with
-   its shots in the context), tuned;
-4. greedy generation on the test split (batched, KV cache, new tokens bounded by the reference lengths): base
-   with the chosen prompt vs tuned, every metric with a paired bootstrap 95% interval; overlapping intervals
+3. test losses, labelled for what they are, all on the same answer tokens: base zero-shot, base with the chosen
+   prompt (the answer's loss with its shots in the context), tuned;
+4. greedy generation on the test split (batched, KV cache, new tokens bounded by the reference lengths; each
+   prompt's cache also gives its answer's loss in step 3, so a prompt is run once): base with the chosen prompt
+   vs tuned, every metric with a paired bootstrap 95% interval; overlapping intervals
    read "no measurable difference", with the test rows needed to tell; for free text with TUNEWISE_LLM set, a
    position-swapped pairwise judge (trainer/judge.py);
 5. the forgetting probe on a bundled general set, per domain, against the base model's own noise
@@ -34,6 +35,7 @@ from typing import Any, Callable
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from trainer import forgetting, judge as pairwise, scoring
 from trainer.base_models import load_model, load_tokenizer, resolve
@@ -100,6 +102,82 @@ def generate(model, tokenizer, conversations: list[list[dict[str, str]]], max_ne
     finally:
         tokenizer.padding_side = side
     return answers
+
+
+@torch.no_grad()
+def score_and_generate(model, tokenizer, conversations: list[list[dict[str, str]]], references: list[str],
+                       max_new_tokens: int, limit: int = EVAL_MAX_TOKENS, batch_size: int = GENERATE_BATCH,
+                       on_batch: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(summed nats of each reference answer given its conversation, its scored tokens, the greedy answers), with
+    each prompt run through the model once: its KV cache first scores the reference answer (teacher-forced), then,
+    cut back to the prompt, seeds the generation. Equal to `answer_encoding` + `row_losses` and `generate` done
+    apart (a test checks it), at about half the prompt compute; a row whose prompt does not tokenize as the prefix
+    of its scored encoding (or is cut at `limit`) is scored on its own. `max_new_tokens` 0: losses only (answers
+    stay ""). `on_batch(units)` is told 2 units a row (its loss, its answer), 1 with losses only."""
+    model.eval()
+    device = next(model.parameters()).device
+    n = len(conversations)
+    nats, tokens = np.zeros(n), np.zeros(n)
+    answers = [""] * n
+    prompts, answer_ids, answer_labels, alone = [], [], [], []
+    for i, (conversation, reference) in enumerate(zip(conversations, references)):
+        text = tokenizer.apply_chat_template(conversation, tokenize=False, add_generation_prompt=True)
+        prompt = tokenizer(text, add_special_tokens=False)["input_ids"]
+        scored = answer_encoding(tokenizer, conversation, reference, limit)
+        first = next((t for t, label in enumerate(scored.labels) if label != -100), len(scored.labels))
+        if (scored.full_length > len(scored.input_ids) or len(prompt) != first
+                or scored.input_ids[:first] != prompt or first == 0):
+            alone.append(i)
+        prompts.append(prompt)
+        answer_ids.append(scored.input_ids[first:])
+        answer_labels.append(scored.labels[first:])
+    if alone:  # scored apart; generated with the others below
+        part_nats, part_tokens = row_losses(model, [answer_encoding(tokenizer, conversations[i], references[i], limit)
+                                                    for i in alone], LOSS_BATCH)
+        nats[alone], tokens[alone] = part_nats, part_tokens
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    ends = end_token_ids(tokenizer)
+    order = sorted(range(n), key=lambda i: len(prompts[i]))
+    for start in range(0, n, batch_size):
+        chunk = order[start:start + batch_size]
+        width = max(len(prompts[i]) for i in chunk)
+        ids = torch.tensor([[pad] * (width - len(prompts[i])) + prompts[i] for i in chunk], device=device)
+        mask = torch.tensor([[0] * (width - len(prompts[i])) + [1] * len(prompts[i]) for i in chunk], device=device)
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        head = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, logits_to_keep=1)
+        cache = head.cache
+        scored_rows = [i for i in chunk if i not in alone]
+        if scored_rows:
+            span = max(len(answer_ids[i]) for i in chunk)
+            a_ids = torch.tensor([answer_ids[i] + [pad] * (span - len(answer_ids[i])) for i in chunk], device=device)
+            a_mask = torch.tensor([[1] * len(answer_ids[i]) + [0] * (span - len(answer_ids[i])) for i in chunk],
+                                  device=device)
+            a_positions = positions[:, -1:] + 1 + torch.arange(span, device=device)
+            tail = model(input_ids=a_ids, attention_mask=torch.cat([mask, a_mask], dim=1), position_ids=a_positions,
+                         cache=cache, use_cache=True)
+            # the prediction of answer token j: the prompt's last position for j = 0, answer position j - 1 after
+            logits = torch.cat([head.logits[:, -1:], tail.logits[:, :-1]], dim=1).float()
+            for row, i in enumerate(chunk):
+                if i in alone:
+                    continue
+                labels = torch.tensor(answer_labels[i], device=device)
+                keep = labels != -100
+                losses = F.cross_entropy(logits[row, :len(labels)][keep], labels[keep], reduction="sum")
+                nats[i], tokens[i] = float(losses), int(keep.sum())
+        if max_new_tokens <= 0:
+            if on_batch:
+                on_batch(len(chunk))
+            continue
+        # back to the prompt less its last token, which generate() feeds itself (crop takes the tokens to drop)
+        cache.crop(-(cache.get_seq_length() - (width - 1)))
+        out = model.generate(input_ids=ids, attention_mask=mask, cache=cache, max_new_tokens=max_new_tokens,
+                             do_sample=False, num_beams=1, use_cache=True, eos_token_id=ends, pad_token_id=pad,
+                             temperature=None, top_p=None, top_k=None)
+        for i, text in zip(chunk, tokenizer.batch_decode(out[:, width:], skip_special_tokens=True)):
+            answers[i] = text.strip()
+        if on_batch:
+            on_batch(2 * len(chunk))
+    return nats, tokens, answers
 
 
 def new_token_budget(tokenizer, references: list[str], cap: int) -> tuple[int, str]:
@@ -265,7 +343,8 @@ def evaluate(run_dir: Path, config, tokenizer, tuned, base, train: list[Example]
     probe_key = _base_identity(config, dtype, device) if ev.forgetting_probe else ""
     base_probe = cached_base_losses(probe_key) if ev.forgetting_probe else None
     probe_rows = len(forgetting.load_probe()) * (1 if base_probe else 2) if ev.forgetting_probe else 0
-    total = (len(candidates) * len(search_rows) + 2 * len(generated) + 3 * len(generated) + probe_rows
+    # units: a search generation; 2 per test row and model (its loss and its answer), 1 for the base zero-shot loss
+    total = (len(candidates) * len(search_rows) + 5 * len(generated) + probe_rows
              + (len(generated) if judge_model is not None and kind == "free_text" else 0))
     done = 0
 
@@ -291,32 +370,29 @@ def evaluate(run_dir: Path, config, tokenizer, tuned, base, train: list[Example]
     chosen = max(search, key=lambda c: c["score"])["candidate"]  # max keeps the first (cheapest) of equal scores
     timing["prompt_search_s"] = round(time.monotonic() - clock, 1)
 
-    # 3. test losses
+    # 3-4. test: losses, labelled, and greedy answers, base with the chosen prompt vs tuned. Each prompt is run
+    # once for its answer's loss and its generation (score_and_generate); the base's zero-shot loss is its own pass.
     clock = time.monotonic()
     draws = scoring.bootstrap_indices(len(generated), config.training.seed)
     prompted = [builder.build(chosen, e)[0] for e in generated]
-    tuned_nats, tuned_tokens = row_losses(tuned, [encode_messages(tokenizer, e.messages, limit) for e in generated],
-                                          LOSS_BATCH, advance)
+    references = [e.reference for e in generated]
+    budget, budget_why = new_token_budget(tokenizer, references, ev.max_new_tokens)
+    tuned_nats, tuned_tokens, tuned_out = score_and_generate(tuned, tokenizer, [e.prompt_messages for e in generated],
+                                                             references, budget, limit, on_batch=advance)
     with as_base(tuned, base):
-        zero_nats, zero_tokens = row_losses(base, [encode_messages(tokenizer, e.messages, limit) for e in generated],
-                                            LOSS_BATCH, advance)
-        prompt_nats, prompt_tokens = row_losses(
-            base, [answer_encoding(tokenizer, p, e.reference, limit) for p, e in zip(prompted, generated)],
-            LOSS_BATCH, advance)
+        prompt_nats, prompt_tokens, base_out = score_and_generate(base, tokenizer, prompted, references, budget,
+                                                                  limit, on_batch=advance)
+        if chosen == "zero_shot":  # the chosen prompt is the user's own: its loss is the zero-shot loss
+            zero_nats, zero_tokens = prompt_nats, prompt_tokens
+            advance(len(generated))
+        else:
+            zero_nats, zero_tokens, _ = score_and_generate(base, tokenizer, [e.prompt_messages for e in generated],
+                                                           references, 0, limit, on_batch=advance)
     losses = {"tuned": loss_with_interval(tuned_nats, tuned_tokens, draws),
               "base_prompted": loss_with_interval(prompt_nats, prompt_tokens, draws),
               "base_zero_shot": loss_with_interval(zero_nats, zero_tokens, draws)}
-    timing["losses_s"] = round(time.monotonic() - clock, 1)
-
-    # 4. generation on test: base with the chosen prompt vs tuned
-    clock = time.monotonic()
-    references = [e.reference for e in generated]
-    budget, budget_why = new_token_budget(tokenizer, references, ev.max_new_tokens)
-    with as_base(tuned, base):
-        base_out = generate(base, tokenizer, prompted, budget, on_batch=advance)
-    tuned_out = generate(tuned, tokenizer, [e.prompt_messages for e in generated], budget, on_batch=advance)
     comparison = scoring.compare(kind, references, {"base": base_out, "tuned": tuned_out}, config.training.seed)
-    timing["test_generation_s"] = round(time.monotonic() - clock, 1)
+    timing["test_s"] = round(time.monotonic() - clock, 1)
     judged = None
     if judge_model is not None and kind == "free_text":
         clock = time.monotonic()

@@ -73,21 +73,54 @@ def as_base(model, base) -> contextlib.AbstractContextManager:
     return contextlib.nullcontext()
 
 
+PREFIX_MIN = 8  # tokens a batch's rows must share before the shared start is computed once (below that: not worth it)
+PREFIX_KEY = 24  # leading tokens rows are grouped by, so rows with the same start (a chat template's system turn) batch together
+
+
+def _shared_prefix(rows: list[dict[str, list[int]]]) -> int:
+    """Tokens every row starts with, stopping before the position that predicts the first labelled token of any
+    row (the prefix's own logits are never computed)."""
+    first = rows[0]["input_ids"]
+    limit = min(next((t for t, label in enumerate(r["labels"]) if label != -100), len(r["labels"])) for r in rows) - 1
+    limit = min(limit, *(len(r["input_ids"]) - 1 for r in rows))
+    shared = 0
+    while shared < limit and all(r["input_ids"][shared] == first[shared] for r in rows):
+        shared += 1
+    return shared
+
+
 @torch.no_grad()
 def row_losses(model, encoded: list[Encoded], batch_size: int = BATCH_SIZE,
                on_batch: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(summed nats, scored tokens) per row of `encoded`, in input order. Rows are batched by similar length so
-    little compute goes to padding; `on_batch(rows_done_in_this_batch)` is called after each forward pass."""
+    """(summed nats, scored tokens) per row of `encoded`, in input order. Rows are batched by their start and then
+    by length, so little compute goes to padding; when a batch's rows share a start of PREFIX_MIN tokens or more
+    (the probe's questions all open with the same system turn) it is run once and its KV cache serves every row.
+    `on_batch(rows_done_in_this_batch)` is called after each forward pass."""
     model.eval()
     device = next(model.parameters()).device
     collate = Collator(pad_token_id=0)
     rows = features(encoded)
     nats, tokens = np.zeros(len(rows)), np.zeros(len(rows))
     head = model.get_output_embeddings()
-    order = sorted(range(len(rows)), key=lambda i: len(rows[i]["input_ids"]))
+    order = sorted(range(len(rows)), key=lambda i: (rows[i]["input_ids"][:PREFIX_KEY], len(rows[i]["input_ids"])))
     for start in range(0, len(order), batch_size):
         chunk = order[start:start + batch_size]
-        batch = {k: v.to(device) for k, v in collate([rows[i] for i in chunk]).items()}
+        picked = [rows[i] for i in chunk]
+        shared = _shared_prefix(picked)
+        if len(chunk) > 1 and shared >= PREFIX_MIN:
+            prefix = model(input_ids=torch.tensor([picked[0]["input_ids"][:shared]], device=device), use_cache=True,
+                           logits_to_keep=1)
+            cache = prefix.cache
+            cache.batch_repeat_interleave(len(chunk))
+            batch = {k: v.to(device) for k, v in collate([{"input_ids": r["input_ids"][shared:],
+                                                            "labels": r["labels"][shared:]} for r in picked]).items()}
+            width = batch["input_ids"].shape[1]
+            batch["attention_mask"] = torch.cat([torch.ones(len(chunk), shared, dtype=torch.long, device=device),
+                                                 batch["attention_mask"]], dim=1)
+            batch["position_ids"] = (shared + torch.arange(width, device=device)).expand(len(chunk), width)
+            batch["cache"] = cache
+        else:
+            batch = {k: v.to(device) for k, v in collate(picked).items()}
         logits, targets = trained_token_logits(model, head, batch)
         losses = F.cross_entropy(logits, targets, reduction="none").double().cpu()
         owner = (batch["labels"][:, 1:] != -100).nonzero()[:, 0].cpu()  # the batch row of each scored token

@@ -1,9 +1,13 @@
 """How long the evaluation takes against the training it follows (issue 17's goal: at most 25 % of training).
 
     OMP_NUM_THREADS=1 nice .venv/bin/python tests/bench/bench_evaluation.py RUN_DIR     # RUN_DIR: a finished run
+    OMP_NUM_THREADS=1 nice .venv/bin/python tests/bench/bench_evaluation.py RUN_DIR --checkpoint checkpoint-30
 
-RUN_DIR is a run of `tunewise train CONFIG --run-dir RUN_DIR` that finished (adapter/ and result.json written),
-e.g. of the shipped example trainer/configs/smollm2-lora-cpu.yaml. This reloads its tuned adapter, base model and
+RUN_DIR is a run of `tunewise train CONFIG --run-dir RUN_DIR` (e.g. of the shipped example
+trainer/configs/smollm2-lora-cpu.yaml): finished (adapter/ and result.json), or stopped after a checkpoint, whose
+adapter is then evaluated and whose training time is extrapolated from the steps it logged (metrics.jsonl
+elapsed_s at the last row × total_steps / its step: stop it right after a checkpoint on an evaluation step,
+so the validation passes are counted in proportion). This reloads the tuned adapter, base model and
 data splits and runs the whole evaluation again (trainer/evaluate.py: prompt search, test losses, test generation,
 forgetting probe) into a scratch folder, ignoring the base model's cached probe losses (they are computed, as on a
 first job, and not stored). Prints one JSON object: the evaluation's parts in seconds, the run's own training seconds
@@ -33,9 +37,21 @@ apply_offline_env()
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("run_dir", type=Path)
+    parser.add_argument("--checkpoint", default=None, help="evaluate checkpoints/NAME instead of adapter/")
     args = parser.parse_args()
     run = args.run_dir.resolve()
-    result = json.loads((run / "result.json").read_text())
+    done = run / "result.json"
+    result = json.loads(done.read_text()) if done.is_file() and not args.checkpoint else {}
+    adapter = run / "checkpoints" / args.checkpoint if args.checkpoint else run / "adapter"
+    if result:
+        train_s, train_how = result["train_seconds"], "result.json train_seconds (trainer.train() alone)"
+    else:
+        from trainer.progress import read_jsonl
+
+        last = read_jsonl(run / "metrics.jsonl")[-1]  # stopped just after an evaluation step: its eval is counted
+        train_s = last["elapsed_s"] * last["total_steps"] / last["step"]
+        train_how = (f"extrapolated: {last['elapsed_s']:.0f} s for the first {last['step']} of {last['total_steps']} "
+                     "steps (metrics.jsonl)")
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="tunewise-bench-eval-") as scratch:
         from peft import PeftModel
@@ -47,7 +63,7 @@ def main() -> int:
         config = load_config(run / "config.yaml")
         tokenizer = load_tokenizer(config.model.base)
         train, val, test, _ = sft.load_splits(config, tokenizer)
-        model = PeftModel.from_pretrained(load_model(config.model.base), str(run / "adapter"))
+        model = PeftModel.from_pretrained(load_model(config.model.base), str(adapter))
         evaluate.cached_base_losses = lambda key: None  # time the base's probe pass too, as on a first job
         evaluate.store_base_losses = lambda key, losses: None
         out = Path(scratch) / "run"
@@ -57,11 +73,14 @@ def main() -> int:
         report = evaluate.evaluate(out, config, tokenizer, tuned=model, base=model, train=train, test=test,
                                    validation=val, checkpoint=result.get("checkpoint"))
         seconds = time.monotonic() - started
-    train_s = result["train_seconds"]
+        report_md = (out / "eval" / "report.md").read_text()
     print(json.dumps({
-        "run": str(run), "evaluation_s": round(seconds, 1), "parts_s": report["timing"],
-        "training_s": train_s, "evaluation_over_training": round(seconds / train_s, 3), "goal": 0.25,
+        "run": str(run), "adapter": str(adapter), "evaluation_s": round(seconds, 1), "parts_s": report["timing"],
+        "probe_s": (report.get("forgetting") or {}).get("seconds"), "training_s": round(train_s, 1),
+        "training_s_from": train_how, "evaluation_over_training": round(seconds / train_s, 3), "goal": 0.25,
         "run_eval_seconds": result.get("eval_seconds"), "chosen_prompt": report["prompt_search"]["chosen"],
+        "candidates": {c["candidate"]: c["score"] for c in report["prompt_search"]["candidates"]},
+        "verdict": report["verdict"], "report_md": report_md,
         "load_average_start": [round(x, 2) for x in load_before],
         "load_average_end": [round(x, 2) for x in os.getloadavg()],
     }, indent=2))
