@@ -575,6 +575,10 @@ def _quality(text: str, asked: str | None) -> tuple[Any, str, float] | None:
                 if flipped and word == "gold":
                     continue  # "no gold answers": no labels at all, which says nothing of their quality
                 (lows if into is highs and flipped else highs if into is lows and flipped else into).append(m)
+    if _PREF_WORDS.search(text) and re.search(r"\bchosen\b|\bpairs?\b|\bvs\.?\b|\bversus\b", text, re.I):
+        # "chosen/rejected pairs": the rejected answer is half of each pair, no judgement of the data
+        lows = [lo for lo in lows if lo.group(0).lower() != "rejected"]
+        highs = [h for h in highs if h.group(0).lower() not in ("chosen", "preferred")]
     # a word inside a longer phrase of the other level is that phrase's ("nobody checked" is not "checked")
     highs = [h for h in highs if not any(lo.start() <= h.start() and h.end() <= lo.end() and lo.group(0) != h.group(0)
                                          for lo in lows)]

@@ -105,3 +105,8 @@ def test_a_score_above_the_stated_bar_meets_the_target():
 
 def test_a_partial_outcome_of_prompting_means_it_was_tried():
     assert held("it got us about halfway", "prompting_tried")["prompting_tried"] == "tried"
+
+
+def test_the_rejected_half_of_a_preference_pair_says_nothing_of_data_quality():
+    found = held("about 7k pairs, each a chosen and a rejected reply", "preference_data")
+    assert found.get("preference_data") == 7_000 and "data_quality" not in found
