@@ -40,11 +40,14 @@ prepare: setup
 	$(OFFLINE) $(BIN)/python -m ui.prepare
 
 # Browser tests drive Debian's chromium through Playwright (never `playwright install`, which downloads browsers).
+# The colour emoji font draws the buttons' and states' symbols (✅ Approve, ⏸ awaiting) in the screenshots;
+# without it chromium draws an empty box.
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-		else echo "note: /usr/bin/chromium missing and not root; browser tests will be skipped"; fi; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+				fonts-noto-color-emoji >/dev/null; \
+		else echo "note: chromium or fonts-noto-color-emoji missing and not root; browser tests may be skipped"; fi; \
 	fi
 
 clean:

@@ -7,6 +7,7 @@ TUNEWISE_SCREENSHOTS=DIR, to DIR as well: that is how docs/screenshots/ is made)
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 import zipfile
@@ -43,17 +44,41 @@ def browser():
             b.close()
 
 
+# an internal id on screen (lora_finetune, prompting_tried, max_examples, exact_match): lower-case words joined by "_"
+SNAKE_CASE = re.compile(r"(?<![\w./-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w./-])")
+
+# every text the job panel shows, recorded as it changes (the poll redraws it once a second; a phase of a tiny job
+# can pass between two looks by the test)
+RECORD_PANEL = """() => { window.twPanel = []; const seen = new Set();
+  const look = () => { const el = document.querySelector('#tw-job'); if (!el) return; const t = el.innerText;
+    if (!seen.has(t)) { seen.add(t); window.twPanel.push(t); } };
+  new MutationObserver(look).observe(document.body, {subtree: true, childList: true, characterData: true}); look(); }"""
+
+
 class Shots:
-    """Screenshots into the test's folder, and into TUNEWISE_SCREENSHOTS when set."""
+    """Screenshots into the test's folder, and into TUNEWISE_SCREENSHOTS when set. Each one also records the
+    internal ids (snake_case) the page shows as text, for the test to refuse."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, for_docs: bool = True):
         self.folder = folder
-        extra = os.environ.get("TUNEWISE_SCREENSHOTS")
+        extra = os.environ.get("TUNEWISE_SCREENSHOTS") if for_docs else None
         self.extra = Path(extra) if extra else None
+        self.internal: dict[str, set[str]] = {}
 
-    def take(self, page, name: str) -> Path:
+    def take(self, page, name: str, focus=None, block: str = "start", page_top: bool = True) -> Path:
+        """The page from its top; with `focus` (a locator), scrolled so that element is in view (`block` as in
+        scrollIntoView: a chat message at the top of the chat) — what the step is about, as a user would look at
+        it. `page_top=False` leaves the page scrolled too (a panel below the fold)."""
         path = self.folder / f"{name}.png"
         page.evaluate("window.scrollTo(0, 0)")
+        if focus is not None:
+            focus.evaluate(f"el => el.scrollIntoView({{block: '{block}'}})")
+            if page_top:
+                page.evaluate("window.scrollTo(0, 0)")
+            page.wait_for_timeout(300)
+        found = set(SNAKE_CASE.findall(page.evaluate("() => document.body.innerText")))
+        if found:
+            self.internal[name] = found
         page.screenshot(path=str(path))
         if self.extra:
             self.extra.mkdir(parents=True, exist_ok=True)
@@ -82,7 +107,9 @@ def settle(page, before: int, timeout: float = 60.0) -> list[str]:
     raise AssertionError(f"the chat did not settle; last messages: {last[-3:] if last else last}")
 
 
-def say(page, text: str, files=()) -> list[str]:
+def say(page, text: str, files=(), expect: str | None = None) -> list[str]:
+    """Type `text` (and drop `files`) and wait for the reply; with `expect`, until the chat shows that text (the
+    data check lands after the advisor's reply: on a loaded CPU the pause between them outlasts `settle`'s)."""
     before = len(bot_texts(page))
     if files:
         page.locator("#tw-input input[type=file]").set_input_files([str(f) for f in files])
@@ -92,7 +119,12 @@ def say(page, text: str, files=()) -> list[str]:
     box = page.locator("#tw-input textarea")
     box.fill(text)
     box.press("Enter")
-    return settle(page, before, timeout=240 if files else 120)  # a data check tokenizes the file: slow on a busy CPU
+    texts = settle(page, before, timeout=240 if files else 120)  # a data check tokenizes the file: slow on a busy CPU
+    if expect and not any(expect in t for t in texts):
+        page.wait_for_function("t => document.querySelector('#tw-chat').innerText.includes(t)", arg=expect,
+                               timeout=120_000)
+        texts = settle(page, 0)
+    return texts
 
 
 def chat_shows(page, text: str, timeout: float = 240.0) -> list[str]:
@@ -138,6 +170,26 @@ def chat_approve(page):
     return page.locator("#tw-chat").get_by_role("button", name="Approve")
 
 
+def bot_message(page, text: str):
+    """The last bot message that contains `text`."""
+    return page.locator("#tw-chat [data-testid='bot']").filter(has_text=text).last
+
+
+def wait_measured(page, job_id: str) -> None:
+    """The plan card of `job_id` shows what the pre-flight probe measured (it runs in the background: a child
+    process trains a few steps of the tiny model and evaluates it)."""
+    page.wait_for_function(
+        "id => [...document.querySelectorAll('#tw-chat [data-testid=bot]')].some(m => m.innerText.includes("
+        "'Training plan — job ' + id) && m.innerText.includes('real steps and the evaluation'))", arg=job_id,
+        timeout=240_000)
+
+
+def close_toasts(page) -> None:
+    for button in page.locator(".toast-close").all():
+        if button.is_visible():
+            button.click()
+
+
 def waiting_jobs(cid=None):
     from trainer import jobs
 
@@ -149,15 +201,17 @@ def waiting_jobs(cid=None):
 def test_a_newcomer_launches_from_the_recommendation_and_finds_approve_without_plan_settings_in_chromium(
         browser, app_url, tmp_path, tiny_model_dir, monkeypatch):
     """The path a newcomer takes: type an opening, answer in free text, drop the data, click the recommendation's
-    Launch button, find Approve in view (also after a typed "I approve", a second "launch" and a reload), click
-    it, watch training and evaluation, read the results; then Cancel a second run through its confirmation.
-    Plan settings are never touched: the advisor's own plan runs, on the tiny random model (tests/
-    test_approval_flow.tiny_plans) so it takes seconds."""
+    Launch button, read the measured estimate, find Approve in view (also after a typed "I approve", a second
+    "launch", a reload and in a second tab), click it, watch training and evaluation, read the results; then Cancel
+    a second run through its confirmation. Plan settings are never touched: the advisor's own plan runs, on the tiny
+    random model (tests/test_approval_flow.tiny_plans) so it takes seconds; the pre-flight probe runs as it does
+    for every user (the suite switches it off elsewhere)."""
     from agent.prompts import QUESTIONS
     from tests.test_approval_flow import tiny_plans
     from trainer import jobs
 
     tiny_plans(monkeypatch, tiny_model_dir)
+    monkeypatch.setenv("TUNEWISE_PREFLIGHT", "on")  # read when a job is created: the app's default
     shots = Shots(tmp_path)
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
     page = context.new_page()
@@ -177,7 +231,7 @@ def test_a_newcomer_launches_from_the_recommendation_and_finds_approve_without_p
     shots.take(page, "02-recommendation")
 
     data = write_examples(tmp_path / "examples.jsonl")
-    texts = say(page, "Here is our data", [data])
+    texts = say(page, "Here is our data", [data], expect="Data check: examples.jsonl")
     assert any("Data check: examples.jsonl" in t for t in texts)
     shots.take(page, "03-data-check")
 
@@ -192,6 +246,9 @@ def test_a_newcomer_launches_from_the_recommendation_and_finds_approve_without_p
     approve.wait_for(timeout=30_000)
     assert approve.count() == 1 and in_view(page, approve), "Approve is under the last message, in view"
     assert page.locator("#tw-approve").is_enabled(), "and in the job panel"
+    wait_measured(page, first.id)  # the card then says what a few real steps and the evaluation took here
+    assert jobs.get_job(first.id).estimate["status"] == "measured"
+    assert in_view(page, chat_approve(page)), "the card grew with the estimate: Approve is still in view"
     shots.take(page, "04-plan")
 
     texts = say(page, "I approve, launch the job now")  # typing is not a click
@@ -203,8 +260,10 @@ def test_a_newcomer_launches_from_the_recommendation_and_finds_approve_without_p
     say(page, "launch")  # a relaunch replaces the waiting job: still one waiting
     [second] = waiting_jobs()
     assert second.id != first.id and jobs.get_job(first.id).cancel_reason == f"replaced by {second.id}"
+    assert jobs.get_job(first.id).state == "cancelled" and not jobs.get_job(first.id).approved_by, "replaced, not run"
     page.wait_for_function(f"() => document.querySelector('#tw-chat').innerText.includes("
                            f"'was replaced by job {second.id}')", timeout=30_000)
+    assert chat_approve(page).count() == 1, "one pair of buttons: the waiting job's"
 
     page.reload()  # a reload with a job waiting: Approve is still in view
     page.wait_for_function("() => document.querySelector('#tw-chat') && "
@@ -213,8 +272,15 @@ def test_a_newcomer_launches_from_the_recommendation_and_finds_approve_without_p
     approve = chat_approve(page)
     approve.wait_for(timeout=30_000)
     assert in_view(page, approve)
+    other = context.new_page()  # and in a second tab (the same browser reopens the same conversation)
+    other.goto(app_url)
+    chat_approve(other).wait_for(timeout=30_000)
+    assert in_view(other, chat_approve(other))
+    other.close()
+    wait_measured(page, second.id)
     assert jobs.get_job(second.id).state == "awaiting_approval", "nothing runs before the click"
-    approve.click()
+    page.evaluate(RECORD_PANEL)
+    chat_approve(page).click()
     page.wait_for_function("() => document.querySelector('#tw-chat').innerText.includes('Approved by')",
                            timeout=30_000)
     assert jobs.get_job(second.id).approved_by
@@ -229,11 +295,18 @@ def test_a_newcomer_launches_from_the_recommendation_and_finds_approve_without_p
     page.wait_for_function("() => document.querySelector('#tw-chat').innerText.includes('Results — job')",
                            timeout=240_000)
     page.wait_for_selector("#tw-chat img", timeout=30_000)
+    page.locator(".toast-body").filter(has_text=f"{second.id}").filter(has_text="succeeded").wait_for(
+        timeout=30_000)  # the tab is told when the job ends
+    close_toasts(page)
     page.wait_for_timeout(1000)
     chat = page.locator("#tw-chat").inner_text()
     assert "finished training" in chat and "Verdict:" in chat and chat.count("Results — job") == 1
     assert_no_internal_names(page, "results")
-    shot = shots.take(page, "07-results")
+    seen = page.evaluate("() => window.twPanel")
+    assert any(re.search(r"▶ training.*step \d+/\d+", t, re.S) for t in seen), "training progress in the panel"
+    assert any("▶ evaluating" in t for t in seen), "the evaluation is a phase of its own in the panel"
+    assert "✓ evaluating" in page.locator("#tw-job").inner_text()
+    shot = shots.take(page, "07-results", focus=bot_message(page, "Results — job"))
     assert shot.stat().st_size > 10_000
 
     page.locator("#tw-try").get_by_text("Try it").click()
@@ -242,7 +315,7 @@ def test_a_newcomer_launches_from_the_recommendation_and_finds_approve_without_p
     page.wait_for_function("() => /Tuned\\s+\\S/.test(document.querySelector('#tw-try').innerText) && "
                            "!document.querySelector('#tw-try').innerText.includes('generating')", timeout=120_000)
     assert_no_internal_names(page, "try it")
-    shots.take(page, "08-try-it")
+    shots.take(page, "08-try-it", focus=page.locator("#tw-try"), block="end", page_top=False)
     assert [j.id for j in jobs.list_jobs() if j.approved_by] == [second.id], "one click, one job"
 
     # the panel's Export on the succeeded job: the adapter as a zip, through the browser's own download
@@ -261,18 +334,20 @@ def test_a_newcomer_launches_from_the_recommendation_and_finds_approve_without_p
     before = len(bot_texts(page))
     page.locator("#tw-chat").get_by_role("button", name="Launch this plan").click()
     settle(page, before)
+    [third] = waiting_jobs()
+    wait_measured(page, third.id)  # read before approving; and no probe outlives the test
     chat_approve(page).click()
     page.wait_for_function("() => !document.querySelector('#tw-cancel').disabled", timeout=60_000)
     page.locator("#tw-cancel").click()
     confirm = page.get_by_role("button", name="Yes, cancel the job")
     confirm.wait_for(timeout=10_000)
-    third = [j for j in jobs.list_jobs() if j.approved_by and j.id != second.id][0]
     assert jobs.get_job(third.id).state not in jobs.TERMINAL, "nothing is cancelled before the confirmation"
     shots.take(page, "09-cancel-confirm")
     confirm.click()
     page.wait_for_function(f"() => document.querySelector('#tw-chat').innerText.includes('Job {third.id} was "
                            f"cancelled')", timeout=90_000)
     assert jobs.get_job(third.id).state == "cancelled"
+    assert not shots.internal, f"internal ids on screen: {shots.internal}"
     context.close()
 
 
@@ -320,7 +395,7 @@ def test_no_approach_id_fact_key_or_config_field_appears_on_any_screen_of_an_int
 
 
 def test_an_example_opening_is_one_click_and_a_wrong_password_is_refused_in_chromium(browser, serve_app, tmp_path):
-    shots = Shots(tmp_path)
+    shots = Shots(tmp_path, for_docs=False)  # the README shows the newcomer's path only (tests/test_readme.py)
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.goto(serve_app())
     page.get_by_role("button", name="JSON extraction from invoices").click()
@@ -336,7 +411,7 @@ def test_an_example_opening_is_one_click_and_a_wrong_password_is_refused_in_chro
     page.get_by_label("password").fill("not-the-password")
     page.get_by_role("button", name="Login").click()
     page.get_by_text("Incorrect Credentials", exact=False).wait_for(timeout=15_000)
-    shots.take(page, "09-wrong-password")
+    shots.take(page, "wrong-password")
     page.get_by_label("username").fill("alice")  # a refused login clears both fields: type them again
     page.get_by_label("password").fill("wonderland")
     page.get_by_role("button", name="Login").click()

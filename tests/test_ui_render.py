@@ -115,6 +115,7 @@ def test_results_show_verdict_metric_table_and_samples_side_by_side():
     text = render.results_markdown("sft-1", report)
     assert "**Verdict:** tuned beats base+prompt" in text and "| ROUGE-L ★ | 0.3 | 0.5 |" in text
     assert leaked(text) == [], "metric keys show as their labels"
+    assert "| token F1 | 0.3 | 0.6 |" in text and "rouge_l" not in text, "metrics by their names, not their ids"
     assert "| test loss (nats/token) | 2 | 1.1 |" in text and "(+5.0%, acceptable)" in text
     assert "| Q\\|1 | A | B | A |" in text, "a pipe in a sample cannot break the table"
 
@@ -125,3 +126,25 @@ def test_profile_rows_show_every_fact_and_mark_skipped_ones():
                          "team": {"value": None, "skipped": False}}}
     rows = render.profile_rows(profile, {"problem": "what is failing"}, lambda k, v: ", ".join(v))
     assert rows == [["what is failing", "tone"], ["budget", "skipped"], ["team", "—"]]
+
+
+def test_the_plan_card_names_the_production_scale_model_and_method_in_words():
+    plan = {"scale_up": {"base": "Qwen/Qwen2.5-7B-Instruct", "method": "qlora", "why": "1×24 GB: 7-8B in 4-bit QLoRA"}}
+    config = {"kind": "sft", "model": {"base": "smollm2-135m-instruct"}, "lora": {"method": "lora", "r": 16},
+              "training": {"epochs": 3.0, "learning_rate": 2e-4, "batch_size": 8}, "data": {"train": "x.jsonl"}}
+    card = render.plan_card("sft-1", plan, None, config)
+    assert "**Model at production scale:** Qwen/Qwen2.5-7B-Instruct, QLoRA (4-bit base, LoRA adapters)" in card
+    assert "with qlora" not in card, "the method by its label, not its id"
+
+
+def test_the_loss_plot_draws_one_point_on_whole_steps_and_says_when_it_is_empty():
+    from ui.app import _plot  # gradio loads with ui.app: only this test of the file needs it
+
+    fig, caption = _plot([{"step": 1, "loss": 10.84}])
+    ax = fig.axes[0]
+    assert [len(line.get_xdata()) for line in ax.get_lines()] == [1] and ax.get_lines()[0].get_marker() == "o"
+    ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    assert 1.0 in ticks and all(t == int(t) for t in ticks), "whole optimizer steps on the axis, not 0.96 … 1.04"
+    assert caption.startswith("Latest: train loss 10.84 at step 1")
+    fig, caption = _plot([])
+    assert caption == "No loss values yet." and not fig.axes[0].get_lines()

@@ -48,8 +48,9 @@ def inspect_dataset(path: str) -> dict:
 def summarize(report: dict) -> str:
     """One line for the chat: format, rows, errors."""
     if report.get("ok"):
-        return (f"{report.get('examples', report.get('rows'))} valid {report.get('format')} examples, "
-                f"{len(report.get('warnings') or [])} warning(s)")
+        # the format's label ("prompt/completion pairs"), not its id: this line is read by the user
+        return (f"{report.get('examples', report.get('rows'))} valid examples "
+                f"({report.get('format_label') or report.get('format')}), {len(report.get('warnings') or [])} warning(s)")
     first = (report.get("errors") or [{}])[0]
     where = f"line {first.get('line')}: " if first.get("line") else ""
     return f"{report.get('error_count')} error(s), first {where}{first.get('message', '')}"

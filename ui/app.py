@@ -37,6 +37,7 @@ from typing import Any, Iterator  # noqa: E402
 
 import gradio as gr  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402 - the Agg canvas, no pyplot: safe in request threads
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
 from agent import milestones  # noqa: E402
@@ -274,6 +275,10 @@ def _plot(rows: list[dict]) -> tuple[Figure, str]:
     if evals:
         ax.plot(*zip(*evals), marker="s", markersize=6, linestyle="--", linewidth=1.2, label="eval loss")
     ax.set_xlabel("optimizer step")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole numbers: no "step 1.5" tick
+    steps = [s for s, _ in train + evals]
+    if max(steps) - min(steps) < 2:  # one or two steps: a range of at least 2 steps, so whole ticks exist
+        ax.set_xlim(min(steps) - 1, max(steps) + 1)
     ax.set_ylabel("cross-entropy (nats/token)")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper right", fontsize=8)

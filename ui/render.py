@@ -263,7 +263,8 @@ def plan_card(job_id: str, plan: dict, estimate: dict | None, config: dict | Non
     lines += ["", estimate_block(estimate)]
     scale = plan.get("scale_up") or {}
     if scale.get("base"):
-        lines += ["", f"**At production scale:** {esc(scale['base'])} with {esc(scale.get('method', ''))} — "
+        method = METHOD_LABELS.get(scale.get("method"), scale.get("method", ""))
+        lines += ["", f"**Model at production scale:** {esc(scale['base'])}, {esc(method)} — "
                   f"{esc(scale.get('why', ''))}"]
     if plan.get("evaluation"):
         lines += ["", "**Evaluation:** " + "; ".join(esc(e) for e in plan["evaluation"])]
@@ -491,7 +492,8 @@ def phase_now(phase: dict | None, state: str) -> str:
         return ""
     bits = [f"**{esc(phase.get('label') or phase.get('name'))}**" + (f" — {esc(phase['detail'])}"
                                                                      if phase.get("detail") else "")]
-    if phase.get("total") is not None and phase.get("done") is not None:
+    # training reports its phase once, at its start (0 of N); the live step is the bar's "step k/N" below
+    if phase.get("total") is not None and phase.get("done") is not None and phase.get("name") != "training":
         bits.append(f"{phase['done']} of {phase['total']}")
     if phase.get("eta_s") is not None and state == JobState.RUNNING:
         bits.append(f"ETA {human_duration(phase['eta_s'])}")
