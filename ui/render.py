@@ -328,7 +328,8 @@ def estimate_block(estimate: dict | None) -> str:
                          "\"2 epochs\" or \"train for 300 steps\" (or set max steps in *Plan settings*).")
         else:
             lines.append(f"The whole plan fits the default of about {minutes:.0f} minutes on this machine, so it "
-                         "runs every epoch; say \"3 epochs\" or \"train for 300 steps\" for a longer run.")
+                         "runs every epoch; ask for more epochs or steps (\"5 epochs\", \"train for 300 steps\") for "
+                         "a longer run.")
         if sizing.get("overrun"):
             lines.append("Start-up and evaluation alone take longer than that here: fewer evaluation examples "
                          "(*Plan settings*) shorten it.")
