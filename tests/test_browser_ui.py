@@ -298,7 +298,8 @@ def test_a_newcomer_launches_from_the_recommendation_and_finds_approve_without_p
     assert_no_internal_names(page, "results")
     seen = page.evaluate("() => window.twPanel")
     assert any(re.search(r"▶ training.*step \d+/\d+", t, re.S) for t in seen), "training progress in the panel"
-    assert any("▶ evaluating" in t for t in seen), "the evaluation is a phase of its own in the panel"
+    assert any(re.search(r"▶ evaluating.*\d+ of \d+", t, re.S) for t in seen), \
+        "the evaluation is a phase of its own in the panel, with its progress k of N"
     assert "✓ evaluating" in page.locator("#tw-job").inner_text()
     shot = shots.take(page, "07-results", focus=bot_message(page, "Results — job"))
     assert shot.stat().st_size > 10_000
