@@ -121,6 +121,13 @@ def test_a_plan_that_fits_already_keeps_its_length_and_one_that_cannot_fit_keeps
     assert sized["training"]["max_steps"] == MIN_STEPS and sizing["overrun"] is True
 
 
+def test_sizing_never_lengthens_a_plan_shorter_than_the_minimum():
+    # a 4-step plan whose evaluation alone overruns the target: cutting to MIN_STEPS (10) would make it longer
+    config = {"kind": "sft", "training": {"epochs": 1.0, "max_steps": 4}}
+    same, sizing = size_to_target(config, {**MEASURED, "total_steps": 4, "evaluation_seconds": 1000.0}, 900)
+    assert same is config and sizing["shortened"] is False and sizing["steps"] == 4 and sizing["overrun"] is True
+
+
 def wait_measured(job_id: str, timeout_s: float = 240.0) -> dict:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

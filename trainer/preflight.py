@@ -209,7 +209,7 @@ def size_to_target(config: dict, estimate: dict[str, Any], target_seconds: float
     fit = int(max(0.0, target_seconds - fixed) // per_step) if per_step > 0 else full
     sizing = {"target_seconds": target_seconds, "full_steps": full, "steps": full, "shortened": False,
               "fixed_seconds": round(fixed, 1), "overrun": fixed + MIN_STEPS * per_step > target_seconds}
-    if fit >= full:
+    if fit >= full or full <= MIN_STEPS:  # sizing only ever shortens: a plan of MIN_STEPS or fewer stays as it is
         return config, sizing
     steps = max(MIN_STEPS, fit)
     sized = {k: (dict(v) if isinstance(v, dict) else v) for k, v in config.items()}

@@ -326,7 +326,7 @@ def estimate_block(estimate: dict | None) -> str:
             lines.append(f"Sized to finish in about {minutes:.0f} minutes on this machine: {sizing['steps']} of the "
                          f"{sizing['full_steps']} optimizer steps the epochs would take. For a longer run, say "
                          "\"2 epochs\" or \"train for 300 steps\" (or set max steps in *Plan settings*).")
-        else:
+        elif (measured or {}).get("estimated_seconds", 0) <= sizing["target_seconds"]:
             lines.append(f"The whole plan fits the default of about {minutes:.0f} minutes on this machine, so it "
                          "runs every epoch; ask for more epochs or steps (\"5 epochs\", \"train for 300 steps\") for "
                          "a longer run.")
