@@ -189,8 +189,9 @@ def waiting_jobs(cid=None):
     return jobs.list_jobs(state="awaiting_approval", conversation_id=cid)
 
 
-# In the default suite: seen passing 3 times on a 2-core machine shared by 6 engineers (load 10-17: 5-15 min);
-# the probes, one training and the evaluation of the tiny model take a few minutes on an idle 2-core CPU.
+# Seen passing 4 times on a 2-core machine shared by 6 engineers (load 10-17: 9-15 min; a few minutes idle), not yet
+# with the panel's Export step that landed at 14:38: slow until one run shows that too (then drop this mark).
+@pytest.mark.slow
 @pytest.mark.timeout(1500)
 def test_a_newcomer_launches_from_the_recommendation_and_finds_approve_without_plan_settings_in_chromium(
         browser, app_url, tmp_path, tiny_model_dir, monkeypatch):
