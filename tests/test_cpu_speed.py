@@ -10,8 +10,10 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
+from tests.test_jobs_recipe import job_env, wait_for  # noqa: F401 (fixture)
 from tests.test_sft import config, write_repeat_data
-from trainer import cpu, sft
+from trainer import cpu, jobs, sft
+from trainer.runner import Runner
 
 
 def test_bf16_is_chosen_only_for_processors_with_bf16_matrix_instructions(tmp_path):
@@ -78,3 +80,29 @@ def test_torchrun_processes_share_the_cores_instead_of_measuring(tmp_path, monke
     monkeypatch.setattr(cpu, "choose_threads", lambda *a, **k: pytest.fail("no measurement under torchrun"))
     n, note = cpu.threads_for_run(tmp_path)
     assert n >= 1 and "2 local processes" in note
+
+
+def test_a_job_runs_with_the_thread_count_its_pre_flight_estimate_was_measured_with(tmp_path, job_env, tiny_model_dir,
+                                                                                     monkeypatch):
+    """The card's seconds per step come from the probe's child; the job adopts that child's thread count instead of
+    measuring again under another moment's load."""
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    data = write_repeat_data(tmp_path / "d.jsonl", n=24)
+    job_config = config(tiny_model_dir, data, training={"max_steps": 1, "eval_every": None, "save_every": None},
+                        eval={"enabled": False}).to_dict()
+    estimate = {"status": "measured", "preflight": {"cpu_threads": 1, "seconds_per_step": 0.1}}
+    job = jobs.approve_job(jobs.create_job(job_config, estimate=estimate).id, "tester")
+    runner = Runner(max_concurrent=1, poll_s=0.05)
+
+    def finished():
+        runner.tick()
+        return jobs.get_job(job.id).state in jobs.TERMINAL
+
+    try:
+        wait_for(finished, 600, poll=0.05, what="the tiny job to finish")
+    finally:
+        runner.release(timeout=10)
+    done = jobs.get_job(job.id)
+    assert done.state == "succeeded", f"{done.error_code}: {done.error_message}"
+    chosen = json.loads((Path(done.run_dir) / "cpu_threads.json").read_text())
+    assert chosen["threads"] == 1 and "pre-flight probe" in chosen["why"]

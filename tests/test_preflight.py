@@ -25,6 +25,7 @@ def test_the_probe_measures_real_steps_and_estimates_the_whole_job(tiny_model_di
     assert estimate["total_steps"] == 40  # the real run's length, not the probe's
     assert estimate["steps_measured"] == 2 and estimate["seconds_per_step"] > 0
     assert estimate["tokens_per_s"] > 0
+    assert estimate["cpu_threads"] >= 1  # the job adopts the count these steps ran with (trainer/cpu.py)
     # train_seconds is reported to 0.1 s
     assert estimate["train_seconds"] == pytest.approx(40 * estimate["seconds_per_step"], rel=0.01, abs=0.051)
     assert estimate["estimated_seconds"] >= estimate["train_seconds"]

@@ -86,8 +86,9 @@ def threads_for_run(run_dir: Path) -> tuple[int, str]:
     """
     saved = Path(run_dir) / "cpu_threads.json"
     if saved.is_file():
-        n = json.loads(saved.read_text())["threads"]
-        return n, f"{n} torch threads (as when this run started)"
+        chosen = json.loads(saved.read_text())
+        n = chosen["threads"]
+        return n, f"{n} torch threads ({chosen.get('adopted', 'as when this run started')})"
     if os.environ.get("OMP_NUM_THREADS"):
         n, why = torch.get_num_threads(), "OMP_NUM_THREADS"
     elif int(os.environ.get("LOCAL_WORLD_SIZE", "1")) > 1:  # torchrun: the cores are shared by the local processes
@@ -99,3 +100,12 @@ def threads_for_run(run_dir: Path) -> tuple[int, str]:
         why = "fastest matmul of " + ", ".join(f"{k}: {v:.2f} ms" for k, v in timings.items())
     saved.write_text(json.dumps({"threads": n, "why": why}))
     return n, f"{n} torch threads ({why})"
+
+
+def adopt_threads(run_dir: Path, threads: int, why: str) -> None:
+    """Make a run in `run_dir` use `threads` (e.g. what the pre-flight probe measured for this job, so the steps
+    the card estimated and the steps that run use the same count); a count the run already chose is kept."""
+    saved = Path(run_dir) / "cpu_threads.json"
+    if not saved.is_file():
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        saved.write_text(json.dumps({"threads": int(threads), "why": why, "adopted": why}))

@@ -141,6 +141,7 @@ def estimate_from(measured: dict[str, Any], wall_s: float, steps: int) -> dict[s
         "available_memory_bytes": available,
         "memory_device": device,
         "world_size_measured": measured.get("world_size", 1),
+        "cpu_threads": measured.get("cpu_threads"),  # the job adopts it, so it runs as it was measured
         "fits": fits,
         "verdict": "fits" if fits else "does_not_fit",
         "reason": reason,
@@ -368,6 +369,9 @@ def _write_measured(run_dir: Path, out: Path, started: float, evaluation: dict[s
         if device == measured.get("memory_device"):
             measured["peak_memory_bytes"] = max(measured["peak_memory_bytes"], peak)
     measured.update(_device_total())
+    threads = run_dir / "cpu_threads.json"  # the CPU thread count the probe's steps ran with (trainer/cpu.py)
+    if threads.is_file():
+        measured["cpu_threads"] = json.loads(threads.read_text())["threads"]
     out.write_text(json.dumps(measured))
 
 

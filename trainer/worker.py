@@ -40,7 +40,7 @@ import traceback  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-from trainer import callbacks  # noqa: E402
+from trainer import callbacks, cpu  # noqa: E402
 from trainer.callbacks import RunFolderMissing, TrainingStopped  # noqa: E402
 from trainer.config import JobConfig, parse_config  # noqa: E402
 from trainer.distributed import rendezvous_id, torchrun_argv  # noqa: E402
@@ -175,6 +175,9 @@ def main(argv: list[str] | None = None) -> int:
             if distributed:
                 result = run_distributed(config, run_dir, resume)
             else:
+                probed = ((job.estimate or {}).get("preflight") or {}).get("cpu_threads")
+                if probed:  # run with the thread count the card's estimate was measured with
+                    cpu.adopt_threads(run_dir, probed, "as the pre-flight probe measured for this job")
                 result = run_in_process(config, run_dir, resume, args.recipe)
             message = str(SUCCEEDED)
     except BaseException as exc:  # noqa: BLE001 - every ending is recorded; the traceback goes to log.txt
