@@ -167,10 +167,14 @@ def _stub_guidance() -> None:
 
 def score_scenarios(scenarios: list[dict]) -> dict:
     from agent.terminal import run_scenario
+    from trainer.state.errors import UserError
 
     rows = []
     for scenario in scenarios:
-        result = run_scenario(scenario)
+        try:
+            result = run_scenario(scenario)
+        except UserError as exc:  # e.g. the scripted answers ran out before a recommendation: a miss, not a crash
+            result = {"approach": f"(none: {exc})", "questions": [], "facts": {}}
         rows.append({"id": scenario["id"], "expect": scenario["expect"], "approach": result["approach"],
                      "questions": [q["fact"] for q in result["questions"]], "facts": result.get("facts", {}),
                      "top1": result["approach"] == scenario["expect"][0],
