@@ -10,10 +10,9 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from tests.test_jobs_recipe import job_env, wait_for  # noqa: F401 (fixture)
+from tests.test_jobs_recipe import job_env, run_to_end  # noqa: F401 (fixture)
 from tests.test_sft import config, write_repeat_data
 from trainer import cpu, jobs, sft
-from trainer.runner import Runner
 
 
 def test_bf16_is_chosen_only_for_processors_with_bf16_matrix_instructions(tmp_path):
@@ -92,17 +91,7 @@ def test_a_job_runs_with_the_thread_count_its_pre_flight_estimate_was_measured_w
                         eval={"enabled": False}).to_dict()
     estimate = {"status": "measured", "preflight": {"cpu_threads": 1, "seconds_per_step": 0.1}}
     job = jobs.approve_job(jobs.create_job(job_config, estimate=estimate).id, "tester")
-    runner = Runner(max_concurrent=1, poll_s=0.05)
-
-    def finished():
-        runner.tick()
-        return jobs.get_job(job.id).state in jobs.TERMINAL
-
-    try:
-        wait_for(finished, 600, poll=0.05, what="the tiny job to finish")
-    finally:
-        runner.release(timeout=10)
-    done = jobs.get_job(job.id)
+    done = run_to_end(job.id)
     assert done.state == "succeeded", f"{done.error_code}: {done.error_message}"
     chosen = json.loads((Path(done.run_dir) / "cpu_threads.json").read_text())
     assert chosen["threads"] == 1 and "pre-flight probe" in chosen["why"]

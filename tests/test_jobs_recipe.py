@@ -209,6 +209,28 @@ def wait_for(predicate, timeout: float = 60.0, poll: float = 0.02, what: str = "
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
+def run_to_end(job_id: str, observe=None, timeout: float = 600.0):
+    """Tick a real Runner (the real recipe, no test recipe) until the approved job `job_id` ends; call
+    `observe(summary)` after each tick; return the job's final row."""
+    from trainer import jobs
+    from trainer.runner import Runner  # here, not at the top: job processes import this module as their recipe
+
+    runner = Runner(max_concurrent=1, poll_s=0.05)
+
+    def finished():
+        runner.tick()
+        summary = jobs.job_summary(job_id)
+        if observe:
+            observe(summary)
+        return summary["state"] in jobs.TERMINAL
+
+    try:
+        wait_for(finished, timeout, poll=0.05, what="the tiny job to finish")
+    finally:
+        runner.release(timeout=10)
+    return jobs.get_job(job_id)
+
+
 def kill_job_processes() -> None:
     """Teardown: SIGKILL the process group of every job that still has a live process (tests leave none behind)."""
     import signal

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_jobs_recipe import job_env, wait_for  # noqa: F401 (fixture)
+from tests.test_jobs_recipe import job_env, run_to_end  # noqa: F401 (fixture)
 from trainer import jobs
 from trainer.config import parse_config
 from trainer.progress import PHASES, read_jsonl, report_phase
-from trainer.runner import Runner
 from trainer.state import db
 from ui import render
 
@@ -122,22 +121,14 @@ def test_a_real_tiny_job_writes_validating_loading_training_evaluating_k_of_n_an
         "training": {"max_steps": 2, "batch_size": 4, "learning_rate": 5e-3, "save_every": 1000},
         "eval": {"max_examples": 2, "search_examples": 2, "max_new_tokens": 4, "few_shot": 1}}).to_dict()
     job = jobs.approve_job(jobs.create_job(config).id, "tester")
-    runner = Runner(max_concurrent=1, poll_s=0.05)
     panels = []  # the job panel, rendered whenever the poll finds the evaluation counting
 
-    def finished():
-        runner.tick()
-        summary = jobs.job_summary(job.id)
+    def observe(summary):
         phase = summary.get("phase") or {}
         if phase.get("name") == "evaluating" and phase.get("total"):
             panels.append((phase["done"], phase["total"], render.job_panel(summary)))
-        return summary["state"] in jobs.TERMINAL
 
-    try:
-        wait_for(finished, 600, poll=0.05, what="the tiny job to finish")
-    finally:
-        runner.release(timeout=10)
-    done = jobs.get_job(job.id)
+    done = run_to_end(job.id, observe)
     assert done.state == "succeeded", f"{done.error_code}: {done.error_message}"
 
     # the job's event log: validating (approval → validated), then each phase the process reported, once
