@@ -88,7 +88,7 @@ def threads_for_run(run_dir: Path) -> tuple[int, str]:
     if saved.is_file():
         chosen = json.loads(saved.read_text())
         n = chosen["threads"]
-        return n, f"{n} torch threads ({chosen.get('adopted', 'as when this run started')})"
+        return n, f"{n} torch threads ({chosen['why'] if chosen.get('adopted') else 'as when this run started'})"
     if os.environ.get("OMP_NUM_THREADS"):
         n, why = torch.get_num_threads(), "OMP_NUM_THREADS"
     elif int(os.environ.get("LOCAL_WORLD_SIZE", "1")) > 1:  # torchrun: the cores are shared by the local processes
@@ -108,4 +108,4 @@ def adopt_threads(run_dir: Path, threads: int, why: str) -> None:
     saved = Path(run_dir) / "cpu_threads.json"
     if not saved.is_file():
         saved.parent.mkdir(parents=True, exist_ok=True)
-        saved.write_text(json.dumps({"threads": int(threads), "why": why, "adopted": why}))
+        saved.write_text(json.dumps({"threads": int(threads), "why": why, "adopted": True}))
