@@ -4,7 +4,7 @@ fits / does-not-fit verdict, before any approval; it leaves no job, no run folde
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -13,7 +13,7 @@ from tools.jobs import create_launch_request
 from trainer import jobs
 from trainer.preflight import (MIN_STEPS, estimate_from, evaluation_timing, measure_job, pending_estimate, probe,
                                resized, size_to_target)
-from trainer.progress import PreflightDone, report_phase
+from trainer.progress import evaluation_batches, sampled_seconds
 from trainer.state import home
 from ui import render
 
@@ -26,8 +26,9 @@ def test_the_probe_measures_real_steps_and_estimates_the_whole_job(tiny_model_di
     assert estimate["steps_measured"] == 2 and estimate["seconds_per_step"] > 0
     assert estimate["tokens_per_s"] > 0
     assert estimate["cpu_threads"] >= 1  # the job adopts the count these steps ran with (trainer/cpu.py)
-    # train_seconds is reported to 0.1 s
-    assert estimate["train_seconds"] == pytest.approx(40 * estimate["seconds_per_step"], rel=0.01, abs=0.051)
+    # training = the steps + the validation passes they include (one an epoch here); reported to 0.1 s
+    assert estimate["train_seconds"] == pytest.approx(40 * estimate["seconds_per_step"]
+                                                      + estimate["validation_seconds"], rel=0.01, abs=0.051)
     assert estimate["estimated_seconds"] >= estimate["train_seconds"]
     assert 0 < estimate["peak_memory_bytes"] < estimate["available_memory_bytes"]
     assert estimate["summary"].startswith("fits: peak")
@@ -66,8 +67,13 @@ def eval_config(model_dir, data, steps=40):
 def test_the_probe_times_the_real_evaluation_and_counts_it_in_the_whole_job(tiny_model_dir, tmp_path):
     estimate = probe(eval_config(tiny_model_dir, write_pairs(tmp_path / "pairs.jsonl")), steps=2)
     assert estimate["total_steps"] == 40 and estimate["steps_measured"] == 2
-    # the evaluation reports k of N (rows generated or scored), so the probe timed its first quarter and extrapolated
-    assert estimate["evaluation_measured"].endswith(" of 24, extrapolated") and estimate["evaluation_seconds"] > 0
+    # the SFT evaluation walks its rows in passes: the probe ran one batch of each and scaled it to the pass's rows
+    assert estimate["evaluation_measured"].startswith("sampled: one batch of each of its ")
+    assert estimate["evaluation_seconds"] > 0
+    # the validation split (3 rows) was timed once and counted for each validation the 40 steps run: one an epoch,
+    # every 12 steps (24 training rows, 2 a step), so 3
+    assert estimate["steps_per_validation"] == 12 and estimate["validation_pass_seconds"] > 0
+    assert estimate["validation_seconds"] == pytest.approx(3 * estimate["validation_pass_seconds"], abs=0.06)
     parts = (estimate["startup_seconds"] + estimate["train_seconds"] + estimate["evaluation_seconds"]
              + estimate["report_seconds"])
     assert estimate["estimated_seconds"] == pytest.approx(parts, abs=0.21)  # each part is rounded to 0.1 s
@@ -75,27 +81,40 @@ def test_the_probe_times_the_real_evaluation_and_counts_it_in_the_whole_job(tiny
     assert not any((home.home() / "preflight").iterdir())
 
 
-def test_an_evaluation_that_reports_k_of_n_is_cut_after_two_units_and_extrapolated():
-    # set-up 10 s, then units of 5 s each: 10 + 12 × 5 = 70 s for the whole evaluation
-    t = "2026-01-01T00:00:{:02d}+00:00".format
+def test_a_sampled_evaluation_counts_each_pass_at_its_own_batch_cost_for_all_its_rows():
+    # phases: evaluating 10 s → 70 s, then the report 70 s → 72 s; inside, two passes ran one batch each in 8 s
+    # and 4 s which, scaled to their rows, take 40 s and 32 s: the evaluation is 60 − 12 + 72 = 120 s
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+    def t(seconds):
+        return (start + timedelta(seconds=seconds)).isoformat()
+
     rows = [{"phase": "training", "started_at": t(0), "time": t(0)},
             {"phase": "evaluating", "done": None, "total": None, "started_at": t(10), "time": t(10)},
-            {"phase": "evaluating", "done": 0, "total": 12, "started_at": t(10), "time": t(20)},
-            {"phase": "evaluating", "done": 1, "total": 12, "started_at": t(10), "time": t(25)},
-            {"phase": "evaluating", "done": 2, "total": 12, "started_at": t(10), "time": t(30)}]
-    timing = evaluation_timing(rows, finished=False, ended_at=datetime(2026, 1, 1, 0, 0, 31, tzinfo=timezone.utc))
-    assert timing["evaluation_seconds"] == pytest.approx(70.0)
-    assert timing["evaluation_measured"] == "2 of 12, extrapolated"
+            {"phase": "evaluating", "done": 5, "total": 40, "started_at": t(10), "time": t(30)},
+            {"phase": "writing_report", "started_at": t(70), "time": t(70)}]
+    ended = start + timedelta(seconds=72)
+    timing = evaluation_timing(rows, ended, {"measured_s": 12.0, "estimated_s": 72.0, "passes": 2})
+    assert timing["evaluation_seconds"] == pytest.approx(120.0) and timing["report_seconds"] == pytest.approx(2.0)
+    assert timing["evaluation_measured"] == "sampled: one batch of each of its 2 passes timed, scaled to the pass's rows"
+    assert evaluation_timing(rows, ended)["evaluation_seconds"] == pytest.approx(60.0)  # a job's: timed whole
 
 
-def test_inside_the_probe_an_evaluation_stops_once_two_of_its_units_are_timed(tmp_path, monkeypatch):
+def test_inside_the_probe_each_pass_runs_its_middle_batch_and_is_counted_for_all_its_rows(monkeypatch):
+    order = list(range(20))  # 3 batches of 8, 8 and 4 rows
+    assert list(evaluation_batches(order, 8)) == [order[:8], order[8:16], order[16:]]  # a job: every batch
     monkeypatch.setenv("TUNEWISE_PREFLIGHT_STEPS", "3")
-    report_phase(tmp_path, "evaluating", done=0, total=5)
-    report_phase(tmp_path, "evaluating", done=1, total=5)
-    with pytest.raises(PreflightDone):
-        report_phase(tmp_path, "evaluating", done=2, total=5)
-    monkeypatch.delenv("TUNEWISE_PREFLIGHT_STEPS")
-    assert report_phase(tmp_path, "evaluating", done=3, total=5)["done"] == 3  # a real job is never cut
+    monkeypatch.setenv("TUNEWISE_PREFLIGHT_EVAL", "1")
+    before = sampled_seconds()
+    ran = []
+    for batch in evaluation_batches(order, 8):
+        ran.append(batch)
+        time.sleep(0.2)  # seconds: the batch's work
+    after = sampled_seconds()
+    assert ran == [order[8:16]]
+    measured = after["measured_s"] - before["measured_s"]
+    assert measured >= 0.2 and after["passes"] == before["passes"] + 1
+    assert after["estimated_s"] - before["estimated_s"] == pytest.approx(measured * 20 / 8)
 
 
 MEASURED = {"seconds_per_step": 2.0, "total_steps": 600, "startup_seconds": 30.0, "evaluation_seconds": 240.0,

@@ -352,6 +352,12 @@ class PreflightProbe(TrainerCallback):
         # start-up = from the probe's launch (TUNEWISE_PREFLIGHT_T0, epoch seconds) to here: imports, model, data
         launched = float(os.environ.get("TUNEWISE_PREFLIGHT_T0") or time.time())
         self.startup_s = max(0.0, time.time() - launched)
+        # how often the real run validates, in optimizer steps (None: never), so the probe counts those passes
+        strategy = str(getattr(args.eval_strategy, "value", args.eval_strategy))
+        loader = kwargs.get("train_dataloader")
+        per_epoch = len(loader) // max(1, args.gradient_accumulation_steps) if loader is not None else None
+        self.steps_per_validation = (args.eval_steps if strategy == "steps" else
+                                     per_epoch if strategy == "epoch" else None)
 
     def on_step_begin(self, args, state, control, **kwargs):
         if self.t0 is None and state.global_step >= 1:  # step 0 is warm-up (allocations, kernel selection)
@@ -376,6 +382,7 @@ class PreflightProbe(TrainerCallback):
             "memory_device": device,
             "world_size": args.world_size,
             "startup_seconds": self.startup_s,
+            "steps_per_validation": self.steps_per_validation,
         }
         if state.is_world_process_zero:
             tmp = self.run_dir / "preflight.json.tmp"

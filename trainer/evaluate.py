@@ -42,7 +42,7 @@ from trainer.base_models import load_model, load_tokenizer, resolve
 from trainer.config import load_config
 from trainer.datasets import Encoded, Example, encode_messages, ensure_chat_template
 from trainer.forgetting import as_base, row_losses
-from trainer.progress import read_jsonl
+from trainer.progress import evaluation_batches, read_jsonl, sampling_evaluation
 from trainer.prompting import PromptBuilder, describe
 from trainer.state import home
 from trainer.state.errors import UserError
@@ -87,8 +87,7 @@ def generate(model, tokenizer, conversations: list[list[dict[str, str]]], max_ne
     side = tokenizer.padding_side
     tokenizer.padding_side = "left"
     try:
-        for start in range(0, len(order), batch_size):
-            chunk = order[start:start + batch_size]
+        for chunk in evaluation_batches(order, batch_size):
             enc = tokenizer([texts[i] for i in chunk], return_tensors="pt", padding=True,
                             add_special_tokens=False).to(device)
             out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=sampling, num_beams=1, use_cache=True,
@@ -138,8 +137,7 @@ def score_and_generate(model, tokenizer, conversations: list[list[dict[str, str]
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     ends = end_token_ids(tokenizer)
     order = sorted(range(n), key=lambda i: len(prompts[i]))
-    for start in range(0, n, batch_size):
-        chunk = order[start:start + batch_size]
+    for chunk in evaluation_batches(order, batch_size):
         width = max(len(prompts[i]) for i in chunk)
         ids = torch.tensor([[pad] * (width - len(prompts[i])) + prompts[i] for i in chunk], device=device)
         mask = torch.tensor([[0] * (width - len(prompts[i])) + [1] * len(prompts[i]) for i in chunk], device=device)
@@ -406,7 +404,7 @@ def evaluate(run_dir: Path, config, tokenizer, tuned, base, train: list[Example]
         clock = time.monotonic()
         probe = forgetting.forgetting_check(tuned, base, tokenizer, base_losses=base_probe, on_batch=advance)
         probe["base_losses_cached"] = base_probe is not None
-        if base_probe is None:
+        if base_probe is None and not sampling_evaluation():  # the probe's sampled losses are partial
             store_base_losses(probe_key, probe["base_losses"])
         probe.pop("base_losses")
         timing["forgetting_probe_s"] = round(time.monotonic() - clock, 1)

@@ -34,6 +34,7 @@ import torch.nn.functional as F
 
 from trainer.batching import Collator, features, trained_token_logits
 from trainer.datasets import Encoded, encode_messages, encode_text, ensure_chat_template
+from trainer.progress import evaluation_batches
 from trainer.scoring import mean_with_interval
 
 PROBE_FILE = Path(__file__).parent / "data" / "probe.jsonl"
@@ -103,8 +104,7 @@ def row_losses(model, encoded: list[Encoded], batch_size: int = BATCH_SIZE,
     nats, tokens = np.zeros(len(rows)), np.zeros(len(rows))
     head = model.get_output_embeddings()
     order = sorted(range(len(rows)), key=lambda i: (rows[i]["input_ids"][:PREFIX_KEY], len(rows[i]["input_ids"])))
-    for start in range(0, len(order), batch_size):
-        chunk = order[start:start + batch_size]
+    for chunk in evaluation_batches(order, batch_size):
         picked = [rows[i] for i in chunk]
         shared = _shared_prefix(picked)
         if len(chunk) > 1 and shared >= PREFIX_MIN:

@@ -11,22 +11,28 @@ time `steps` optimizer steps after one warm-up step, count the non-padding token
 max reserved; CPU: the process's peak resident set) and the run's true number of optimizer steps, and write
 preflight.json. With `evaluate=True` (the default) training stops there and the recipe evaluates the briefly
 trained model exactly as the job will; the probe times that from the phases the recipe reports
-(trainer/progress.py). An evaluation that reports k of N is stopped once enough of its units are timed and the
-rest extrapolated at the measured pace; one that does not is timed whole, for at most EVAL_BUDGET_S: past that
-the probe stops and says the evaluation takes at least that long. Nothing is written to the job's run folder,
-and the scratch folder is removed.
+(trainer/progress.py). An evaluation that walks its rows through `progress.evaluation_batches` (the SFT one) runs
+one batch of each pass there, of typical length, and each pass is counted at that batch's seconds per row:
+few-shot generations, loss passes and the forgetting probe each at their own cost. One that does not is timed
+whole, for at most EVAL_BUDGET_S: past that the probe stops and says the evaluation takes at least that long.
+The validation pass the recipe runs at the end is timed too, and counted once per validation the job's training
+will run (every `eval_every` steps, or each epoch). Nothing is written to the job's run folder, and the scratch
+folder is removed.
 
 The estimate (all times in seconds, memory in bytes):
     tokens_per_s, seconds_per_step, steps_measured, total_steps,
-    train_seconds = total_steps × seconds_per_step, startup_seconds (loading model and data, measured),
+    validation_pass_seconds (one pass over the validation split, measured; 0 without one), steps_per_validation,
+    validation_seconds = the passes during training × validation_pass_seconds,
+    train_seconds = total_steps × seconds_per_step + validation_seconds, startup_seconds (loading model and data),
     evaluation_seconds (measured; None when the config evaluates nothing or evaluate=False),
-    evaluation_measured: "whole" | "k of N, extrapolated" | "at least" (stopped at EVAL_BUDGET_S) | "not measured",
+    evaluation_measured: "whole" | "sampled: …" (one batch of each pass) | "at least" (stopped at EVAL_BUDGET_S)
+        | "not measured",
     report_seconds (writing outputs after the evaluation, measured when the probe ran to the end; else 0),
     estimated_seconds = startup + train + evaluation + report: the whole job,
     peak_memory_bytes, available_memory_bytes (CUDA: the device's total; CPU: RAM available now), memory_device,
     fits (peak ≤ 90 % of available), verdict "fits" | "does_not_fit", reason, summary (one line for the UI).
 An out-of-memory during the probe is itself the answer: verdict does_not_fit.
-Not in the estimate: the validation passes and checkpoints during training (a few seconds each for the bundled
+Not in the estimate: the checkpoints saved during training (about a second each for a LoRA adapter of the bundled
 model), and other work sharing the machine while the job runs.
 """
 
@@ -50,7 +56,7 @@ import psutil
 
 from trainer import jobs
 from trainer.config import JobConfig, parse_config
-from trainer.progress import PreflightDone, read_jsonl
+from trainer.progress import PreflightDone, read_jsonl, sampled_seconds
 from trainer.recipes import run_recipe
 from trainer.state import home
 from trainer.state.db import utcnow
@@ -113,7 +119,8 @@ def estimate_from(measured: dict[str, Any], wall_s: float, steps: int) -> dict[s
     per_step = measured["seconds_per_step"]
     total = measured["total_steps"]
     measured_steps = measured["steps_measured"]
-    train = per_step * total
+    validation = validation_seconds(measured, total)
+    train = per_step * total + validation
     evaluation = measured.get("evaluation_seconds")
     report = measured.get("report_seconds") or 0.0
     if measured.get("startup_seconds") is not None:
@@ -132,6 +139,9 @@ def estimate_from(measured: dict[str, Any], wall_s: float, steps: int) -> dict[s
         "steps_measured": measured_steps,
         "total_steps": total,
         "train_seconds": round(train, 1),
+        "validation_pass_seconds": round(measured.get("validation_pass_seconds") or 0.0, 2),
+        "steps_per_validation": measured.get("steps_per_validation"),
+        "validation_seconds": round(validation, 1),
         "startup_seconds": round(startup, 1),
         "evaluation_seconds": round(evaluation, 1) if evaluation is not None else None,
         "evaluation_measured": how,
@@ -157,25 +167,30 @@ def estimate_from(measured: dict[str, Any], wall_s: float, steps: int) -> dict[s
     return estimate
 
 
-def evaluation_timing(phases: list[dict[str, Any]], finished: bool, ended_at: datetime) -> dict[str, Any]:
-    """How long the evaluation (and the report writing after it) took in the probe, from its phase rows: timed
-    whole when the recipe ran to the end, else the units done so far extrapolated to all N at their pace."""
+def validation_seconds(estimate: dict[str, Any], steps: int) -> float:
+    """Seconds the validation passes during `steps` optimizer steps take: one every `steps_per_validation` steps
+    (the Trainer evaluates at each multiple), each as long as the pass the probe timed."""
+    every = estimate.get("steps_per_validation")
+    return (steps // every) * (estimate.get("validation_pass_seconds") or 0.0) if every else 0.0
+
+
+def evaluation_timing(phases: list[dict[str, Any]], ended_at: datetime,
+                      sampled: dict[str, float] | None = None) -> dict[str, Any]:
+    """How long the evaluation (and the report writing after it) took in the probe, from its phase rows, with the
+    sampled passes (`progress.sampled_seconds()`) counted at their full length instead of the one batch run."""
     evaluating = [r for r in phases if r.get("phase") == "evaluating"]
     if not evaluating:
         return {"evaluation_seconds": None, "evaluation_measured": "not measured"}
     began = _time(evaluating[0]["started_at"])
     writing = [r for r in phases if r.get("phase") == "writing_report"]
-    if finished:
-        report_began = _time(writing[0]["started_at"]) if writing else ended_at
-        return {"evaluation_seconds": (report_began - began).total_seconds(), "evaluation_measured": "whole",
-                "report_seconds": (ended_at - report_began).total_seconds()}
-    last = evaluating[-1]
-    k, n = last.get("done"), last.get("total")
-    zero = next((r for r in reversed(evaluating) if r.get("done") == 0), evaluating[0])
-    before_units = (_time(zero["time"]) - began).total_seconds()  # set-up before the first unit, paid once
-    per_unit = (_time(last["time"]) - _time(zero["time"])).total_seconds() / max(1, k or 1)
-    return {"evaluation_seconds": before_units + per_unit * (n or k or 1), "evaluation_measured":
-            f"{k} of {n}, extrapolated", "report_seconds": 0.0}
+    report_began = _time(writing[0]["started_at"]) if writing else ended_at
+    seconds = (report_began - began).total_seconds()
+    how = "whole"
+    if sampled and sampled.get("passes"):
+        seconds += sampled["estimated_s"] - sampled["measured_s"]
+        how = f"sampled: one batch of each of its {sampled['passes']} passes timed, scaled to the pass's rows"
+    return {"evaluation_seconds": seconds, "evaluation_measured": how,
+            "report_seconds": (ended_at - report_began).total_seconds()}
 
 
 def _time(value: str) -> datetime:
@@ -203,8 +218,10 @@ def size_to_target(config: dict, estimate: dict[str, Any], target_seconds: float
     """(config, sizing): the job's config with `training.max_steps` lowered so that start-up + training +
     evaluation fit `target_seconds` at the measured pace, and what was done. A plan that fits already is left as
     it is; one whose evaluation alone overruns the target is cut to MIN_STEPS and says so."""
-    per_step = estimate["seconds_per_step"]
     full = estimate["total_steps"]
+    every = estimate.get("steps_per_validation")
+    # a step's share of the validation passes counts too (one pass every `every` steps)
+    per_step = estimate["seconds_per_step"] + ((estimate.get("validation_pass_seconds") or 0.0) / every if every else 0.0)
     fixed = estimate.get("startup_seconds", 0.0) + (estimate.get("evaluation_seconds") or 0.0) + \
         estimate.get("report_seconds", 0.0)
     fit = int(max(0.0, target_seconds - fixed) // per_step) if per_step > 0 else full
@@ -221,10 +238,12 @@ def size_to_target(config: dict, estimate: dict[str, Any], target_seconds: float
 
 def resized(estimate: dict[str, Any], steps: int) -> dict[str, Any]:
     """The probe's estimate for the same pace and `steps` optimizer steps."""
-    train = estimate["seconds_per_step"] * steps
+    validation = validation_seconds(estimate, steps)
+    train = estimate["seconds_per_step"] * steps + validation
     whole = estimate.get("startup_seconds", 0.0) + train + (estimate.get("evaluation_seconds") or 0.0) + \
         estimate.get("report_seconds", 0.0)
-    return {**estimate, "total_steps": steps, "train_seconds": round(train, 1), "estimated_seconds": round(whole, 1)}
+    return {**estimate, "total_steps": steps, "train_seconds": round(train, 1),
+            "validation_seconds": round(validation, 1), "estimated_seconds": round(whole, 1)}
 
 
 def measure_job(job_id: str, steps: int = 3, recipe: str | None = None) -> dict[str, Any] | None:
@@ -322,7 +341,6 @@ def main(argv: list[str] | None = None) -> int:
     run_dir = scratch / "run"
     out = scratch / "preflight.json"
     started = time.monotonic()
-    finished = True
     if os.environ.get("TUNEWISE_PREFLIGHT_EVAL") == "1":
         threading.Thread(target=_watch_evaluation, args=(run_dir, out, started), name="evaluation-budget",
                          daemon=True).start()
@@ -332,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             run_recipe(config, run_dir)
     except PreflightDone:
-        finished = False  # training measured (and, when asked, the evaluation's first units)
+        pass  # training measured; the evaluation was not asked for
     except UserError as exc:
         out.write_text(json.dumps({"error": str(exc), "code": getattr(exc, "code", None),
                                    "param": getattr(exc, "param", None)}))
@@ -342,13 +360,13 @@ def main(argv: list[str] | None = None) -> int:
             out.write_text(json.dumps({"out_of_memory": True, **_device_total()}))
             return 0
         raise
-    _write_measured(run_dir, out, started, evaluation_timing(read_jsonl(run_dir / "phases.jsonl"), finished,
-                                                          utcnow()))
+    evaluation = evaluation_timing(read_jsonl(run_dir / "phases.jsonl"), utcnow(), sampled_seconds())
+    _write_measured(run_dir, out, started, evaluation)
     return 0
 
 
 def _write_measured(run_dir: Path, out: Path, started: float, evaluation: dict[str, Any]) -> None:
-    """preflight.json for the parent: the training measurements plus the evaluation's timing."""
+    """preflight.json for the parent: the training measurements, the validation pass and the evaluation's timing."""
     from trainer.callbacks import _peak_memory  # torch: only in the child (see main)
 
     trained = run_dir / "preflight.json"  # written by the PreflightProbe callback after its measured steps
@@ -368,6 +386,9 @@ def _write_measured(run_dir: Path, out: Path, started: float, evaluation: dict[s
         peak, device = _peak_memory()  # the evaluation may peak higher than training (generation caches)
         if device == measured.get("memory_device"):
             measured["peak_memory_bytes"] = max(measured["peak_memory_bytes"], peak)
+    result = run_dir / "result.json"  # the recipe ran to the end: its final validation pass was timed
+    if result.is_file():
+        measured["validation_pass_seconds"] = json.loads(result.read_text()).get("validation_seconds") or 0.0
     measured.update(_device_total())
     threads = run_dir / "cpu_threads.json"  # the CPU thread count the probe's steps ran with (trainer/cpu.py)
     if threads.is_file():

@@ -23,9 +23,14 @@ Each call writes one row {phase, done, total, eta_s, detail, started_at, time} t
 job, into `job.phase` (what the panel shows); the first call of a phase also writes an event ("evaluating
 started"). The ETA is the phase's own: seconds since its first call / units done since then × units left; None
 until one unit is done. Only rank 0 of a distributed run reports. Like every progress write, a failed one is
-reported on stderr and never stops the run. The one exception is the pre-flight probe's child process: there an
-evaluation's k-of-N reports end the probe once enough units are timed (`PreflightDone`, see PREFLIGHT_EVAL_*),
-which is how it times an evaluation without running all of it.
+reported on stderr and never stops the run.
+
+Batches of an evaluation pass. An evaluation walks its rows through `evaluation_batches(order, size)`. In a job
+that yields every batch. In the pre-flight probe's evaluation (TUNEWISE_PREFLIGHT_STEPS and
+TUNEWISE_PREFLIGHT_EVAL=1 set) it yields only the middle batch of each pass (passes sort their rows by length, so
+that is a batch of typical length), times it, and counts the pass as that batch's seconds per row times the pass's
+rows (`sampled_seconds()`): the probe times every kind of work the evaluation does (few-shot generations, cheap
+loss passes, the forgetting probe) at its own cost, instead of extrapolating the first units' pace to all of them.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from sqlalchemy import update
 
@@ -114,15 +119,6 @@ class PreflightDone(BaseException):
         self.measurements = measurements
 
 
-# The pre-flight probe (TUNEWISE_PREFLIGHT_STEPS set) runs the evaluation too; an evaluation that reports k of N
-# is stopped once it has done at least PREFLIGHT_EVAL_UNITS units and either a PREFLIGHT_EVAL_SHARE of them or
-# PREFLIGHT_EVAL_PACE_S seconds of them: their pace is measured and the rest extrapolated. Units may differ in cost
-# (generating an answer costs more than scoring one), so a larger share measures the mix better.
-PREFLIGHT_EVAL_UNITS = 2
-PREFLIGHT_EVAL_SHARE = 0.25
-PREFLIGHT_EVAL_PACE_S = 30.0
-
-
 # When each phase began in this process, per run folder, and the pace clock of its units: (monotonic start, wall
 # start, (monotonic, done, total) at the first report of the current `total`). Process-local timing, not state:
 # a resumed attempt starts its phases again.
@@ -173,11 +169,42 @@ def report_phase(run_dir: str | Path, phase: str, done: int | None = None, total
             print(f"[warning] could not record the phase in the database: {exc}", file=sys.stderr, flush=True)
     if first:
         print(f"[info] {phase_sentence(row)}", flush=True)
-    if (phase == "evaluating" and os.environ.get("TUNEWISE_PREFLIGHT_STEPS") and total and done is not None
-            and PREFLIGHT_EVAL_UNITS <= done < total and clock[2] is not None
-            and (done / total >= PREFLIGHT_EVAL_SHARE or now - clock[2][0] >= PREFLIGHT_EVAL_PACE_S)):
-        raise PreflightDone({"evaluation_cut_at": done})
     return row
+
+
+# What the probe's sampled evaluation measured, in this process: seconds spent in the sampled batches, and those
+# seconds scaled to all the rows of their passes (seconds), and the passes sampled.
+_sampled = {"measured_s": 0.0, "estimated_s": 0.0, "passes": 0}
+
+
+def sampling_evaluation() -> bool:
+    """True in the pre-flight probe's evaluation, where each pass runs one batch (see `evaluation_batches`)."""
+    return bool(os.environ.get("TUNEWISE_PREFLIGHT_STEPS")) and os.environ.get("TUNEWISE_PREFLIGHT_EVAL") == "1"
+
+
+def evaluation_batches(order: list[int], batch_size: int) -> Iterator[list[int]]:
+    """The batches (lists of row indices, `batch_size` at a time, in `order`) of one evaluation pass: all of them
+    in a job; in the probe's evaluation only the middle one, timed while the caller works on it, and the pass
+    counted as its seconds per row × len(order). Rows of the batches not yielded are left as the caller
+    initialised them (empty answers, zero losses): the probe's evaluation is timed, not read."""
+    batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    if not sampling_evaluation():
+        yield from batches
+        return
+    if not batches:
+        return
+    middle = batches[len(batches) // 2]
+    started = time.monotonic()
+    yield middle
+    spent = time.monotonic() - started
+    _sampled["measured_s"] += spent
+    _sampled["estimated_s"] += spent * len(order) / len(middle)
+    _sampled["passes"] += 1
+
+
+def sampled_seconds() -> dict[str, float]:
+    """{measured_s, estimated_s, passes} of the sampled passes so far in this process (all 0 outside the probe)."""
+    return dict(_sampled)
 
 
 def phase_sentence(row: dict[str, Any]) -> str:

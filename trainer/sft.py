@@ -460,7 +460,9 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any
     choice = checkpoint_choice(trainer, args.load_best_model_at_end)
     result["checkpoint"] = choice
     if val_enc:
+        clock = time.monotonic()
         result["eval_loss"] = trainer.evaluate()["eval_loss"]  # of the exported weights
+        result["validation_seconds"] = round(time.monotonic() - clock, 2)  # one pass; the probe counts each in training
     if not rank0:
         return result
 

@@ -307,7 +307,10 @@ def estimate_block(estimate: dict | None) -> str:
         at_least = how == "at least"  # the probe stopped timing an evaluation that ran past its budget
         whole = (f"**whole job {'at least' if at_least else '≈'} {human_duration(m.get('estimated_seconds'))}**: "
                  f"start-up {human_duration(m.get('startup_seconds'))} + training {m.get('total_steps')} steps × "
-                 f"{m['seconds_per_step']:.2f} s = {human_duration(m.get('train_seconds'))}"
+                 f"{m['seconds_per_step']:.2f} s"
+                 + (f" and {m['total_steps'] // m['steps_per_validation']} validation passes × "
+                    f"{m['validation_pass_seconds']:.1f} s" if m.get("validation_seconds") else "")
+                 + f" = {human_duration(m.get('train_seconds'))}"
                  + ((f" + evaluation at least {human_duration(evaluation)} (the probe stopped timing it)" if at_least
                      else f" + evaluation {human_duration(evaluation)}"
                      + (f" ({esc(how)})" if how and how != "whole" else ""))
