@@ -305,11 +305,26 @@ def test_identical_base_and_tuned_models_give_no_measurable_difference(tiny_mode
     assert seen[-1][0] == seen[-1][1] and all(a[0] < b[0] for a, b in zip(seen, seen[1:]))
     text = (tmp_path / "eval" / "report.md").read_text()
     assert "← chosen" in text and "Forgetting probe" in text and "[" in text  # intervals are printed
-    # the base model's probe losses were cached: a second evaluation skips that pass and finds the same figures
+    # the base model's side was cached: a second evaluation on the same rows skips its prompt search, its test
+    # passes and its probe pass, and finds the same figures in fewer units of work
+    again_seen = []
     again = evaluate.evaluate(tmp_path, config, tokenizer, tuned=tuned, base=base, train=repeat_rows(12, 0),
-                              test=repeat_rows(6, 1), validation=repeat_rows(4, 2), judge_model=chat)
+                              test=repeat_rows(6, 1), validation=repeat_rows(4, 2), judge_model=chat,
+                              on_progress=lambda done, total: again_seen.append((done, total)))
     assert again["forgetting"]["base_losses_cached"] and not report["forgetting"]["base_losses_cached"]
     assert again["forgetting"]["base_perplexity"] == pytest.approx(report["forgetting"]["base_perplexity"], rel=1e-4)
+    assert again["prompt_search"]["reused"] and not report["prompt_search"]["reused"]
+    assert again["prompt_search"]["candidates"] == search["candidates"]
+    assert again["comparison"]["base"] == report["comparison"]["base"]
+    assert again["loss"]["base"] == pytest.approx(report["loss"]["base"], rel=1e-9)
+    assert again_seen[-1][0] == again_seen[-1][1] < seen[-1][1]
+    assert "Reused from an earlier job" in (tmp_path / "eval" / "report.md").read_text()
+    # one test row changed: a new key, so the base side is computed again
+    changed = repeat_rows(6, 1)
+    changed[0] = example(changed[0].prompt_messages[-1]["content"], "something else")
+    third = evaluate.evaluate(tmp_path, config, tokenizer, tuned=tuned, base=base, train=repeat_rows(12, 0),
+                              test=changed, validation=repeat_rows(4, 2), judge_model=chat)
+    assert not third["prompt_search"]["reused"]
 
 
 def test_a_deliberately_over_trained_model_is_flagged_by_the_forgetting_probe(tiny_model_dir, tmp_path):

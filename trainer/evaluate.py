@@ -236,6 +236,34 @@ def store_base_losses(key: str, losses: list[float]) -> None:
     tmp.replace(folder / f"{key}.json")
 
 
+BASE_CACHE_VERSION = 1  # bump when the base model's side of the evaluation is computed differently
+
+
+def base_side_key(identity: str, kind: str, ev, search_rows: list[Example], train: list[Example],
+                  generated: list[Example], limit: int) -> str:
+    """What the base model's side of an evaluation (its prompt search, its test answers and losses) depends on:
+    the base model (weights, dtype, device), the task kind, the evaluation settings, and the exact rows (the
+    validation rows searched, the training pool the shots come from, the test rows)."""
+    rows = [[e.prompt_messages, e.reference] for e in search_rows], [e.messages for e in train], \
+        [[e.prompt_messages, e.reference] for e in generated]
+    raw = json.dumps([BASE_CACHE_VERSION, identity, kind, ev.few_shot, ev.max_new_tokens, limit, rows],
+                     ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(raw.encode()).hexdigest()[:24]
+
+
+def cached_base_side(key: str) -> dict | None:
+    path = home.ensure_home() / "models" / "eval-cache" / f"{key}.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def store_base_side(key: str, side: dict) -> None:
+    folder = home.ensure_home() / "models" / "eval-cache"
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f"{key}.json.tmp"
+    tmp.write_text(json.dumps(side))
+    tmp.replace(folder / f"{key}.json")
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Verdict and advice
 
@@ -338,12 +366,17 @@ def evaluate(run_dir: Path, config, tokenizer, tuned, base, train: list[Example]
     candidates = builder.available()
 
     judge_model = judge_model if judge_model is not None else (pairwise.model_from_env() if kind == "free_text" else None)
-    probe_key = _base_identity(config, dtype, device) if ev.forgetting_probe else ""
+    identity = _base_identity(config, dtype, device)
+    probe_key = identity if ev.forgetting_probe else ""
     base_probe = cached_base_losses(probe_key) if ev.forgetting_probe else None
     probe_rows = len(forgetting.load_probe()) * (1 if base_probe else 2) if ev.forgetting_probe else 0
+    # The base model's side (its prompt search, its test answers and losses) is the same for every job on the same
+    # base and rows: computed once, then reused, as its probe losses are. Not in the probe, which samples.
+    side_key = base_side_key(identity, kind, ev, search_rows, train, generated, limit)
+    side = cached_base_side(side_key)
     # units: a search generation; 2 per test row and model (its loss and its answer), 1 for the base zero-shot loss
-    total = (len(candidates) * len(search_rows) + 5 * len(generated) + probe_rows
-             + (len(generated) if judge_model is not None and kind == "free_text" else 0))
+    total = ((0 if side else len(candidates) * len(search_rows) + 3 * len(generated)) + 2 * len(generated)
+             + probe_rows + (len(generated) if judge_model is not None and kind == "free_text" else 0))
     done = 0
 
     def advance(rows: int) -> None:
@@ -358,13 +391,14 @@ def evaluate(run_dir: Path, config, tokenizer, tuned, base, train: list[Example]
     clock = time.monotonic()
     search_refs = [e.reference for e in search_rows]
     search_budget, _ = new_token_budget(tokenizer, search_refs, ev.max_new_tokens)
-    search = []
-    with as_base(tuned, base):
-        for candidate in candidates:
-            outputs = generate(base, tokenizer, [builder.build(candidate, e)[0] for e in search_rows], search_budget,
-                               on_batch=advance)
-            value = scoring.score(kind, outputs, search_refs)[primary]
-            search.append({"candidate": candidate, "description": describe(candidate), "score": value})
+    search = side["search"] if side else []
+    if not side:
+        with as_base(tuned, base):
+            for candidate in candidates:
+                outputs = generate(base, tokenizer, [builder.build(candidate, e)[0] for e in search_rows],
+                                   search_budget, on_batch=advance)
+                value = scoring.score(kind, outputs, search_refs)[primary]
+                search.append({"candidate": candidate, "description": describe(candidate), "score": value})
     chosen = max(search, key=lambda c: c["score"])["candidate"]  # max keeps the first (cheapest) of equal scores
     timing["prompt_search_s"] = round(time.monotonic() - clock, 1)
 
@@ -377,15 +411,25 @@ def evaluate(run_dir: Path, config, tokenizer, tuned, base, train: list[Example]
     budget, budget_why = new_token_budget(tokenizer, references, ev.max_new_tokens)
     tuned_nats, tuned_tokens, tuned_out = score_and_generate(tuned, tokenizer, [e.prompt_messages for e in generated],
                                                              references, budget, limit, on_batch=advance)
-    with as_base(tuned, base):
-        prompt_nats, prompt_tokens, base_out = score_and_generate(base, tokenizer, prompted, references, budget,
-                                                                  limit, on_batch=advance)
-        if chosen == "zero_shot":  # the chosen prompt is the user's own: its loss is the zero-shot loss
-            zero_nats, zero_tokens = prompt_nats, prompt_tokens
-            advance(len(generated))
-        else:
-            zero_nats, zero_tokens, _ = score_and_generate(base, tokenizer, [e.prompt_messages for e in generated],
-                                                           references, 0, limit, on_batch=advance)
+    if side:
+        prompt_nats, prompt_tokens, zero_nats, zero_tokens = (np.asarray(side[k], float) for k in (
+            "prompt_nats", "prompt_tokens", "zero_nats", "zero_tokens"))
+        base_out = side["base_out"]
+    else:
+        with as_base(tuned, base):
+            prompt_nats, prompt_tokens, base_out = score_and_generate(base, tokenizer, prompted, references, budget,
+                                                                      limit, on_batch=advance)
+            if chosen == "zero_shot":  # the chosen prompt is the user's own: its loss is the zero-shot loss
+                zero_nats, zero_tokens = prompt_nats, prompt_tokens
+                advance(len(generated))
+            else:
+                zero_nats, zero_tokens, _ = score_and_generate(base, tokenizer,
+                                                               [e.prompt_messages for e in generated], references, 0,
+                                                               limit, on_batch=advance)
+        if not sampling_evaluation():  # the probe's sampled passes leave rows unscored
+            store_base_side(side_key, {"search": search, "base_out": base_out, **{
+                k: [float(x) for x in v] for k, v in (("prompt_nats", prompt_nats), ("prompt_tokens", prompt_tokens),
+                                                       ("zero_nats", zero_nats), ("zero_tokens", zero_tokens))}})
     losses = {"tuned": loss_with_interval(tuned_nats, tuned_tokens, draws),
               "base_prompted": loss_with_interval(prompt_nats, prompt_tokens, draws),
               "base_zero_shot": loss_with_interval(zero_nats, zero_tokens, draws)}
@@ -418,7 +462,8 @@ def evaluate(run_dir: Path, config, tokenizer, tuned, base, train: list[Example]
         "prompt_search": {"chosen": chosen, "instruction": builder.instruction, "rows": len(search_rows),
                           "rows_from": search_source, "metric": primary, "candidates": search,
                           "similarity": "TF-IDF cosine over the words of the user turns",
-                          "chosen_score": best["score"], "max_new_tokens": search_budget},
+                          "chosen_score": best["score"], "max_new_tokens": search_budget,
+                          "reused": bool(side)},  # the base's side came from an earlier job on the same rows
         "decoding": {"strategy": "greedy, batched, KV cache", "max_new_tokens": budget,
                      "max_new_tokens_derived_from": budget_why},
         "loss": {"base": losses["base_prompted"]["value"], "base_zero_shot": losses["base_zero_shot"]["value"],
@@ -561,8 +606,14 @@ def markdown(report: dict) -> str:
     if ck:
         lines += ["", "## Exported checkpoint", "", ck["note"]]
     t = report["timing"]
+    reused = [what for what, flag in (("the base model's prompt search and test answers",
+                                       report["prompt_search"].get("reused")),
+                                      ("its probe losses", (report.get("forgetting") or {}).get("base_losses_cached")))
+              if flag]
     lines += ["", "Evaluation time: " + ", ".join(f"{k.removesuffix('_s').replace('_', ' ')} {v:.1f} s"
-                                                 for k, v in t.items()) + ".",
+                                                 for k, v in t.items()) + "."
+              + (f" Reused from an earlier job on the same base model and rows: {' and '.join(reused)}." if reused
+                 else ""),
               "", "![loss curves](loss_curves.png) ![metrics](metrics.png)", "", "## Sample outputs", "",
               "| prompt | reference | base + best prompt | tuned |", "|---|---|---|---|"]
     for s in report["samples"]:
