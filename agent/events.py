@@ -116,13 +116,16 @@ class Results:
     job_id: str
     report: dict | None  # run_dir/eval/report.json; None when the job's config switched evaluation off
     files: list[str] = field(default_factory=list)  # plot images of the evaluation
+    card: dict | None = None  # tools.jobs.RunCard's fields (the reproducibility card in short); None without one
     type: str = field(default="results", init=False)
 
     @property
     def text(self) -> str:
         if not self.report:
             return f"job {self.job_id} finished without an evaluation report"
-        return f"results of job {self.job_id}: {self.report.get('verdict', '')}"
+        # a DPO report's verdict is a code and its sentence is verdict_summary (an SFT report has them the other way)
+        said = self.report.get("verdict_summary" if self.report.get("kind") == "dpo" else "verdict", "")
+        return f"results of job {self.job_id}: {said}"
 
 
 Event = Union[UserMessage, AssistantMessage, Note, ToolStep, Question, RecommendationEvent, ApprovalRequest,

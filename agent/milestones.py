@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import asdict
 from pathlib import Path
 
 from sqlmodel import select
 
 from agent import conversations
 from agent.events import Event, JobUpdate, Results
+from tools.jobs import run_card
 from trainer import jobs
 from trainer.records import Job
 from trainer.state import db, home
@@ -59,7 +61,9 @@ def events_for(job: Job) -> list[tuple[str, Event]]:
                        total_steps=job.total_steps)
     found: list[tuple[str, Event]] = [(milestone_key(job.id, job.state, job.attempt), update)]
     if job.state == jobs.SUCCEEDED:
-        found.append((results_key(job.id), Results(job.id, jobs.evaluation_report(job.id), eval_plots(job))))
+        card = run_card(job.id)  # stored with the results, so a reload shows the card the run ended with
+        found.append((results_key(job.id), Results(job.id, jobs.evaluation_report(job.id), eval_plots(job),
+                                                   asdict(card) if card else None)))
     return found
 
 

@@ -115,6 +115,8 @@ def _print_event(event) -> None:
         for name, value in loss.items():
             if name != "tokens" and isinstance(value, (int, float)):  # intervals and labels are not losses
                 print(f"  test loss, {labels.get(name, name)}: {value:.4f} nats/token")
+        if event.card:
+            print(f"  reproducibility card: {event.card['path']}")
     else:
         print(f"\nadvisor: {event.text}")
 

@@ -19,6 +19,7 @@ from agent import brain, conversations, milestones
 from agent.events import ApprovalRequest, AssistantMessage, JobUpdate, Results
 from agent.terminal import ask_command
 from trainer import jobs
+from trainer.config import load_config
 
 OPENING = ("Our replies sound off-brand even though we tried detailed system prompts with few-shot examples. "
            "We have 600 reviewed example replies.")
@@ -173,6 +174,10 @@ def test_a_job_approved_from_tunewise_ask_ends_with_its_results_in_the_conversat
     assert loss["tuned"] < loss["base_zero_shot"], "training lowered test loss"
     assert [e.state for e in events if isinstance(e, JobUpdate) and e.job_id == job.id][-1] == "succeeded"
     assert "[results]" in out, "ask printed the results the back end stored"
+    card = results[0].card  # the run's reproducibility card in short, stored with its results
+    assert card["path"] == str(Path(job.run_dir) / "card.json") and card["optimizer_steps"] == job.total_steps
+    assert card["seed"] == load_config(Path(job.run_dir) / "config.yaml").training.seed and card["packages"]["torch"]
+    assert f"reproducibility card: {card['path']}" in out
     assert milestones.sync() == [], "nothing left to report: exactly once"
 
 
@@ -188,3 +193,5 @@ def test_the_llm_brain_reads_the_milestones_stored_since_the_users_last_message(
                     "[Since the user's last message: results of job sft-1: the tuned model is better]"]
     conversations.append(cid, [UserMessage("thanks")])
     assert job_news(cid) == []
+    dpo = Results("dpo-1", {"kind": "dpo", "verdict": "improved", "verdict_summary": "base 40% → tuned 90% (n=10)"})
+    assert dpo.text == "results of job dpo-1: base 40% → tuned 90% (n=10)", "a DPO verdict is a code: its sentence"

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
-from trainer import dpo
-from trainer.config import parse_config
+from tests.internal_names import leaked
 from tests.test_sft import config
 from tests.tracking_checks import assert_tracked
+from tools.jobs import read_card
+from trainer import dpo
+from trainer.config import parse_config
+from trainer.progress import CARD
+from ui import render
 
 GOOD = ["alpha", "beta", "gamma", "delta", "echo"]
 BAD = ["red", "blue", "green", "black", "white"]  # one token each, like GOOD: no length bias in the scores
@@ -71,6 +76,30 @@ def test_a_dpo_run_writes_its_adapter_metrics_and_tracking(dpo_run):
     assert losses[-1] < losses[0]  # the DPO loss starts at ln 2 ≈ 0.693 (margin 0) and falls
     assert abs(losses[0] - 0.693) < 0.1
     assert_tracked(run_dir, steps=12)
+
+
+def test_the_results_show_a_dpo_runs_preference_accuracy_for_base_and_tuned_its_margin_and_its_card(dpo_run):
+    """The chat's results card for the report the run above wrote: the figures are the report's own, formatted."""
+    run_dir, _ = dpo_run
+    report = json.loads((run_dir / "eval" / "report.json").read_text())
+    card = read_card(run_dir / CARD)
+    text = render.results_markdown("dpo-1", report, asdict(card))
+    base, tuned = report["base"], report["tuned"]
+    key = "chosen_scored_higher_per_token"
+    lo, hi = base[f"{key}_95ci"]  # the headline with its 95% interval, base and tuned in one row
+    row = (f"| chosen answer scored higher, per answer token ★ | {base[key]:.0%} [{lo:.0%}, {hi:.0%}] | "
+           f"{tuned[key]:.0%} [")
+    assert row in text, text
+    accuracy, margin = f"| — ¹ | {tuned['preference_accuracy']:.0%} |", f"| — ¹ | {tuned['reward_margin']:+.3f} |"
+    assert accuracy in text and margin in text, "the base is the margin's reference: absent, not 0"
+    assert render.DPO_VERDICTS[report["verdict"]][1] in text
+    assert f"**Forgetting:** {report['forgetting']['verdict']}" in text
+    assert f"| seed | {card.seed} (training), {card.split_seed} (data split) |" in text
+    assert f"torch {card.packages['torch']}" in text and f"peft {card.packages['peft']}" in text
+    assert f"`{run_dir / CARD}`" in text and leaked(text) == [], "labels on screen, never config or metric keys"
+    unprobed = render.results_markdown("dpo-1", {k: v for k, v in report.items() if k != "forgetting"}, None)
+    assert "not measured" in unprobed and "forgetting probe) |" not in unprobed
+    assert "none was recorded" in unprobed
 
 
 def test_dpo_on_plain_examples_is_refused_naming_the_data(tiny_model_dir, tmp_path):

@@ -6,9 +6,12 @@ are short runs with evaluation switched off.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import shutil
+from dataclasses import asdict
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -19,8 +22,10 @@ from trainer import sft
 from trainer.config import parse_config
 from trainer.datasets import DataError
 from trainer.evaluate import REPORT_KEYS
-from trainer.progress import read_jsonl
+from trainer.progress import CARD, read_jsonl
 from tests.tracking_checks import assert_tracked
+from tools.jobs import read_card
+from ui import render
 
 WORDS = ["alpha", "beta", "gamma", "delta", "echo"]
 
@@ -150,6 +155,24 @@ def test_try_prompt_answers_with_base_and_tuned(lora_run):
 
     answers = try_prompt(lora_run[0], "Repeat: alpha beta", max_new_tokens=4)
     assert set(answers) == {"base", "tuned"} and all(isinstance(a, str) for a in answers.values())
+
+
+def test_the_results_show_the_runs_reproducibility_card_in_short_with_its_path(lora_run):
+    """Seed, data hash, code revision, versions and hardware of the finished run, under its evaluation; the figures
+    are checked against their sources (the file's own SHA-256, the installed packages), not against the card."""
+    run_dir, _, _ = lora_run
+    card = read_card(run_dir / CARD)
+    text = render.results_markdown("sft-1", json.loads((run_dir / "eval" / "report.json").read_text()), asdict(card))
+    train = Path(json.loads((run_dir / CARD).read_text())["config"]["data"]["train"])
+    assert f"training data sha256 {hashlib.sha256(train.read_bytes()).hexdigest()[:12]}…" in text
+    assert "| seed | 42 (training), 0 (data split) |" in text  # the config's defaults (training.seed, data.seed)
+    for name in ("torch", "transformers", "peft"):
+        assert f"{name} {metadata.version(name)}" in text
+    revision = card.code_revision  # None only outside a git checkout
+    assert (f"| code | git {revision[:12]}" if revision else "| code | unknown") in text
+    assert f"{card.hardware['cpus']} cores" in text and "12 optimizer steps" in text  # max_steps 12
+    assert f"{card.tokens_per_s:,.0f} tokens/s" in text and card.tokens_per_s > 0
+    assert f"`{run_dir / CARD}`" in text and "**Verdict:**" in text, "the card comes with the evaluation, not instead"
 
 
 def test_killed_run_resumes_to_the_same_weights(tiny_model_dir, tmp_path):

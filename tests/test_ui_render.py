@@ -148,3 +148,23 @@ def test_the_loss_plot_draws_one_point_on_whole_steps_and_says_when_it_is_empty(
     assert caption.startswith("Latest: train loss 10.84 at step 1")
     fig, caption = _plot([])
     assert caption == "No loss values yet." and not fig.axes[0].get_lines()
+
+
+def test_the_reproducibility_card_says_what_a_run_lacks_instead_of_inventing_it():
+    """A card from a GPU run outside a git checkout, on a corpus folder, stopped before any throughput was logged:
+    each gap is said in words (no 0 tokens/s, no made-up revision), and a folder's digest says what it covers."""
+    card = {"path": "/h/runs/cpt-1/card.json", "seed": 7, "split_seed": None, "base_model": "smollm2-135m-instruct",
+            "data": {"pretrain.corpus": {"listing_sha256": "ab" * 32, "files": 12, "bytes": 9000},
+                     "data.validation": None},
+            "code_revision": None, "packages": {"torch": "2.13.0"},
+            "hardware": {"gpus": ["NVIDIA H200", "NVIDIA H200"], "world_size": 2, "cuda": True},
+            "tokens_per_s": None, "optimizer_steps": None, "train_seconds": None}
+    text = render.card_block(card)
+    assert "| seed | 7 (training), — (data split) |" in text and "tokens/s not measured" in text
+    assert "corpus folder listing abababababab… (12 files, names and sizes)" in text
+    assert "validation data not found when the run started" in text
+    assert "| code | unknown (not run from a git checkout) |" in text and "NVIDIA H200 ×2, 2 processes" in text
+    dirty = render.card_block({**card, "code_revision": "0123456789abcdef0123+dirty"})
+    assert "| code | git 0123456789ab with uncommitted changes |" in dirty
+    assert leaked(text) == [] and "`/h/runs/cpt-1/card.json`" in text
+    assert render.card_block(None) == "**Reproducibility card:** none was recorded with these results."

@@ -1,4 +1,5 @@
-"""Training jobs: request a launch (awaiting the user's approval), status, cancel, resume, evaluation report.
+"""Training jobs: request a launch (awaiting the user's approval), status, cancel, resume, evaluation report, and
+the run's reproducibility card in short (`run_card`, what the results show beside the evaluation).
 
 No tool here approves a job. Approval is the user's own click in the app (or `tunewise jobs approve ID`), which
 calls `trainer.jobs.approve_job` directly; nothing a model, a file or a retrieved document says counts.
@@ -6,8 +7,10 @@ calls `trainer.jobs.approve_job` directly; nothing a model, a file or a retrieve
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import tool
@@ -15,6 +18,7 @@ from langchain_core.tools import tool
 from tools._log import logged
 from trainer import jobs, preflight
 from trainer.config import parse_config
+from trainer.progress import CARD
 from trainer.state.errors import UserError
 
 
@@ -101,3 +105,48 @@ def evaluation_report(job_id: str) -> dict:
     while the job has no report yet.
     """
     return jobs.evaluation_report(job_id) or {"report": None}
+
+
+@dataclass(frozen=True)
+class RunCard:
+    """What it takes to reproduce a run, in short: the fields of run_dir/card.json (trainer/tracking.py) a reader
+    of the results wants at a glance, and the path of the whole card. A value the card lacks is None (or left out
+    of `packages`), never a default."""
+
+    path: str  # the full card, JSON (resolved config, every package version, the command line)
+    seed: int | None  # training.seed: weight init, dropout and data order
+    split_seed: int | None  # data.seed: which rows went to train / validation / test
+    base_model: str | None  # model.base as the config named it (a bundled name, a local path or a hub id)
+    data: dict[str, Any]  # "data.train" etc. -> SHA-256 hex of the file, a folder's listing digest {..}, or None
+    code_revision: str | None  # the tunewise git commit, "+dirty" with uncommitted changes; None outside a checkout
+    packages: dict[str, str]  # python, torch, transformers, peft: the versions the run had (those installed)
+    hardware: dict[str, Any]  # machine, system, cpus, torch_threads, cuda, gpus, world_size
+    tokens_per_s: float | None  # median over the run's logged steps (non-padding input tokens, all processes)
+    optimizer_steps: int | None
+    train_seconds: float | None  # seconds of training in this process (the last attempt, after a resume)
+
+
+SHOWN_PACKAGES = ("python", "torch", "transformers", "peft")
+
+
+def read_card(path: Path) -> RunCard | None:
+    """The card at `path` in short; None when the run folder has none (a run from before tracking) or it is not
+    JSON (being rewritten: trainer/tracking.py replaces it atomically, so only a foreign file is)."""
+    try:
+        card = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    config, seed = card.get("config") or {}, card.get("seed") or {}
+    measured, packages = card.get("measured") or {}, card.get("packages") or {}
+    return RunCard(path=str(path), seed=seed.get("training"), split_seed=seed.get("data_split"),
+                   base_model=(config.get("model") or {}).get("base"), data=dict(card.get("data_sha256") or {}),
+                   code_revision=card.get("code_revision"),
+                   packages={name: packages[name] for name in SHOWN_PACKAGES if packages.get(name)},
+                   hardware=dict(card.get("hardware") or {}), tokens_per_s=measured.get("median_tokens_per_s"),
+                   optimizer_steps=measured.get("optimizer_steps"),
+                   train_seconds=measured.get("train_seconds_this_process"))
+
+
+def run_card(job_id: str) -> RunCard | None:
+    """The job's reproducibility card in short (`read_card` of its run folder's card.json); None without one."""
+    return read_card(Path(jobs.get_job(job_id).run_dir) / CARD)

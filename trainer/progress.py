@@ -4,6 +4,8 @@
                               grad_norm, tokens_per_s, elapsed_s, eta_s (+ total_steps, attempt, time)
     runs/<id>/events.jsonl    {time, level, message}: info / warning / error lines a user can read
     runs/<id>/phases.jsonl    one JSON object per `report_phase` call: what the job is doing now (below)
+    runs/<id>/card.json       the reproducibility card (`CARD`; written by trainer/tracking.py, named here so that a
+                              reader of run folders finds it without loading torch)
 
 Each line is appended and flushed at once, so a reader polling every second sees a step within that second.
 With a `job_id` the same rows also go to the `jobmetric` / `jobevent` tables (what `trainer.jobs.job_summary`
@@ -50,6 +52,7 @@ from trainer.state.db import utcnow
 
 METRIC_KEYS = ("step", "epoch", "loss", "eval_loss", "learning_rate", "grad_norm", "tokens_per_s", "elapsed_s", "eta_s")
 LEVELS = ("info", "warning", "error")
+CARD = "card.json"  # the reproducibility card in every run folder (trainer/tracking.py writes it)
 
 # What a job is doing, in order; the labels are what a user reads.
 PHASES = ("validating", "loading_model", "training", "evaluating", "writing_report")

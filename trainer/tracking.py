@@ -28,9 +28,8 @@ import torch
 import yaml
 from transformers import TrainerCallback
 
-from trainer.progress import read_jsonl
+from trainer.progress import CARD, read_jsonl
 
-CARD = "card.json"
 PACKAGES = ("torch", "transformers", "peft", "accelerate", "tokenizers", "datasets", "trl", "tunewise")
 _HASH_CHUNK = 1 << 20  # bytes read at a time when hashing data files
 

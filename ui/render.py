@@ -589,8 +589,15 @@ def _interval(ci: dict | None) -> str:
     return f" [{fmt(ci['low'], 2)}, {fmt(ci['high'], 2)}]" if ci else ""
 
 
-def results_markdown(job_id: str, report: dict) -> str:
-    """The evaluation inline: verdict, base-vs-tuned table, samples side by side."""
+def results_markdown(job_id: str, report: dict, card: dict | None = None) -> str:
+    """The evaluation inline — verdict, base-vs-tuned table, samples side by side (a DPO report: `dpo_results`) —
+    then the run's reproducibility card in short (`card_block`; `card` is tools.jobs.RunCard's fields)."""
+    body = dpo_results(job_id, report) if report.get("kind") == "dpo" else sft_results(job_id, report)
+    return body + "\n\n" + card_block(card)
+
+
+def sft_results(job_id: str, report: dict) -> str:
+    """An SFT evaluation (trainer/evaluate.py): verdict, base-vs-tuned table, samples side by side."""
     m = report.get("metrics") or {"base": {}, "tuned": {}}
     verdict_code = report.get("verdict_summary", "")
     icon = {"better": "🟢", "worse": "🔴", "no_clear_difference": "🟡"}.get(verdict_code, "📊")
@@ -629,6 +636,126 @@ def results_markdown(job_id: str, report: dict) -> str:
             lines.append(f"| {cell(s.get('prompt'), 160)} | {cell(s.get('reference'), 160)} | "
                          f"{cell(s.get('base'), 160)} | {cell(s.get('tuned'), 160)} |")
     lines += ["", "Try your own prompt on both models in the **Try it** box beside the chat."]
+    return "\n".join(lines)
+
+
+# trainer/dpo.py's verdict codes: "improved" needs the tuned share's 95% interval wholly above the base's.
+DPO_VERDICTS = {
+    "improved": ("🟢", "improved — the tuned model prefers the chosen answers more often than the base, beyond "
+                      "both 95% intervals"),
+    "no_measurable_difference": ("🟡", "no measurable difference — the tuned model prefers the chosen answers at "
+                                      "least as often as the base, but the two 95% intervals overlap"),
+    "worse": ("🔴", "worse — the tuned model prefers the chosen answers less often than the base"),
+}
+NO_BASE_MARGIN = "— ¹"  # the base is the reference the margin is measured from: it has no margin of its own
+
+
+def _share(value: float | None, interval: list | None = None) -> str:
+    """A share of pairs as a percentage, with its 95% interval when the report gives one; — when absent."""
+    if value is None:
+        return "—"
+    return f"{value:.0%}" + (f" [{interval[0]:.0%}, {interval[1]:.0%}]" if interval else "")
+
+
+def dpo_results(job_id: str, report: dict) -> str:
+    """A DPO evaluation (trainer/dpo.py's eval/report.json): on held-out pairs, how often base and tuned score the
+    chosen answer above the rejected one (per answer token: the headline and the verdict; summed: beside it), the
+    tuned model's preference accuracy and reward margin against the base, and the forgetting probe. Only the keys
+    the report holds: an absent one shows as —, never as 0."""
+    base, tuned = report.get("base") or {}, report.get("tuned") or {}
+    icon, verdict = DPO_VERDICTS.get(report.get("verdict"), ("📊", "—"))
+    head, summed = "chosen_scored_higher_per_token", "chosen_scored_higher"
+    interval = f"{head}_95ci"  # [low, high] of the headline share
+    n = report.get("test_pairs")
+    lines = [f"## {icon} Results — job `{esc(job_id)}` (preference tuning)", "", f"**Verdict:** {esc(verdict)}", ""]
+    if report.get("verdict_summary"):  # the recipe's own one-line account of the figures below
+        lines += [f"*In short:* {esc(report['verdict_summary'])}.", ""]
+    lines += [f"Compared on {n if n is not None else '?'} held-out preference pairs (never trained on): the base "
+              "model against the tuned one, each scoring the chosen and the rejected answer to the same prompt.", "",
+              "| measure, on held-out pairs | base | tuned |", "|---|---|---|",
+              f"| chosen answer scored higher, per answer token ★ | {_share(base.get(head), base.get(interval))} | "
+              f"{_share(tuned.get(head), tuned.get(interval))} |",
+              f"| chosen answer scored higher, summed over the answer | {_share(base.get(summed))} | "
+              f"{_share(tuned.get(summed))} |"]
+    margins = [("preference accuracy against the base (reward margin above 0)", "preference_accuracy", _share),
+               ("mean reward margin against the base (β × nats)", "reward_margin",
+                lambda v: "—" if v is None else f"{v:+.3f}")]
+    for label, key, shown in margins:
+        lines.append(f"| {label} | {shown(base[key]) if key in base else NO_BASE_MARGIN} | {shown(tuned.get(key))} |")
+    f = report.get("forgetting")
+    if f:
+        change = f"{f['change_pct']:+.1f}%" if f.get("change_pct") is not None else "change —"
+        noise = f", base noise ±{f['noise_pct']:.1f}%" if f.get("noise_pct") is not None else ""
+        lines.append(f"| general-text perplexity (forgetting probe) | {fmt(f.get('base_perplexity'))} | "
+                     f"{fmt(f.get('tuned_perplexity'))} ({change}{noise}) |")
+    lines += ["", "★ the verdict's measure, with its 95% interval: per answer token, because a summed "
+              "log-probability mostly measures length (it favours the shorter answer).", "",
+              "¹ the base is the reference the reward margin is measured from, so it has no margin of its own."]
+    if f:
+        lines += ["", ("⚠ " if f.get("flagged") else "") + f"**Forgetting:** {esc(f.get('verdict') or '—')}"]
+    else:
+        lines += ["", "**Forgetting:** not measured (the forgetting probe was off for this run)."]
+    if report.get("next_steps"):
+        lines += ["", "**What to do next:** " + esc(" ".join(report["next_steps"]))]
+    lines += ["", "Try your own prompt on both models in the **Try it** box beside the chat (here the base answers "
+              "without examples: preference tuning searches no prompt)."]
+    return "\n".join(lines)
+
+
+def _hardware_text(hw: dict) -> str:
+    """"NVIDIA H200 ×2, 2 processes" or "CPU, 2 cores, 2 torch threads (x86_64 Linux)" from the card's hardware."""
+    if hw.get("gpus"):
+        names = hw["gpus"]
+        where = ", ".join(f"{name} ×{names.count(name)}" for name in dict.fromkeys(names))
+    elif hw:
+        where = "CPU" + (f", {hw['cpus']} cores" if hw.get("cpus") else "") + (
+            f", {hw['torch_threads']} torch threads" if hw.get("torch_threads") else "")
+    else:
+        return "—"
+    if (hw.get("world_size") or 1) > 1:
+        where += f", {hw['world_size']} processes"
+    system = " ".join(str(hw[k]) for k in ("machine", "system") if hw.get(k))
+    return where + (f" ({system})" if system else "")
+
+
+# The data files a card hashes (trainer/tracking.py's keys), by what they are.
+CARD_DATA_LABELS = {"data.train": "training data", "data.validation": "validation data", "data.test": "test data",
+                    "pretrain.corpus": "corpus", "pretrain.eval_text": "evaluation text"}
+SHORT_HASH = 12  # hex characters of a SHA-256 or a commit shown; the full value is in the card
+
+
+def _digest_text(digest: Any) -> str:
+    if digest is None:
+        return "not found when the run started"
+    if isinstance(digest, dict):  # a folder: the digest of its listing of names and sizes, not of the contents
+        return (f"folder listing {str(digest.get('listing_sha256', ''))[:SHORT_HASH]}… "
+                f"({digest.get('files', '?')} files, names and sizes)")
+    return f"sha256 {str(digest)[:SHORT_HASH]}…"
+
+
+def card_block(card: dict | None) -> str:
+    """The reproducibility card in short under the results: seed, base model, data hashes, code revision, package
+    versions, hardware, measured throughput, and where the whole card (JSON) lies."""
+    if not card:
+        return "**Reproducibility card:** none was recorded with these results."
+    revision = card.get("code_revision")
+    code = "unknown (not run from a git checkout)" if not revision else (
+        f"git {revision.split('+')[0][:SHORT_HASH]}" + (" with uncommitted changes" if "+dirty" in revision else ""))
+    seeds = f"{fmt(card.get('seed'))} (training), {fmt(card.get('split_seed'))} (data split)"
+    data = "; ".join(f"{CARD_DATA_LABELS.get(role, 'data')} {_digest_text(d)}" for role, d in
+                     (card.get("data") or {}).items()) or "—"
+    packages = " · ".join(f"{name} {version}" for name, version in (card.get("packages") or {}).items()) or "—"
+    speed = card.get("tokens_per_s")
+    measured = (f"{speed:,.0f} tokens/s (median of the logged steps)" if speed is not None else "tokens/s not measured")
+    if card.get("optimizer_steps") is not None:
+        measured += f", {card['optimizer_steps']} optimizer steps"
+    if card.get("train_seconds") is not None:
+        measured += f" in {human_duration(card['train_seconds'])}"
+    lines = ["**Reproducibility card**", "", "| to rerun this run | it had |", "|---|---|",
+             f"| seed | {cell(seeds)} |", f"| base model | {cell(card.get('base_model') or '—')} |",
+             f"| data | {cell(data, 400)} |", f"| code | {cell(code)} |", f"| packages | {cell(packages)} |",
+             f"| hardware | {cell(_hardware_text(card.get('hardware') or {}))} |", f"| measured | {cell(measured)} |",
+             "", f"The whole card (resolved config, every package version, the command): `{esc(card.get('path'))}`"]
     return "\n".join(lines)
 
 

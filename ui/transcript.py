@@ -85,9 +85,10 @@ def event_messages(event: Event, jobs_by_id: dict[str, Any],
         return [{"role": "assistant", "content": job_update_text(event)}]
     if isinstance(event, Results):
         if not event.report:
-            return [{"role": "assistant", "content": f"Job `{render.esc(event.job_id)}` finished without an "
-                     "evaluation report (evaluation was switched off in its config)."}]
-        out = [{"role": "assistant", "content": render.results_markdown(event.job_id, event.report)}]
+            said = (f"Job `{render.esc(event.job_id)}` finished without an evaluation report (evaluation was "
+                    "switched off in its config).")
+            return [{"role": "assistant", "content": said + "\n\n" + render.card_block(event.card)}]
+        out = [{"role": "assistant", "content": render.results_markdown(event.job_id, event.report, event.card)}]
         served = [(serve_file(path), path) for path in event.files] if serve_file else []
         out += [{"role": "assistant", "content": {"path": copy, "alt_text": Path(path).stem}}
                 for copy, path in served if copy]
