@@ -170,7 +170,8 @@ def test_the_results_show_the_runs_reproducibility_card_in_short_with_its_path(l
         assert f"{name} {metadata.version(name)}" in text
     revision = card.code_revision  # None only outside a git checkout
     assert (f"| code | git {revision[:12]}" if revision else "| code | unknown") in text
-    assert f"{card.hardware['cpus']} cores" in text and "12 optimizer steps" in text  # max_steps 12
+    hardware = card.hardware["gpus"][0] if card.hardware.get("gpus") else f"CPU, {card.hardware['cpus']} core"
+    assert hardware in text and "12 optimizer steps" in text  # max_steps 12
     assert f"{card.tokens_per_s:,.0f} tokens/s" in text and card.tokens_per_s > 0
     assert f"`{run_dir / CARD}`" in text and "**Verdict:**" in text, "the card comes with the evaluation, not instead"
 

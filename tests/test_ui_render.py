@@ -157,13 +157,15 @@ def test_the_reproducibility_card_says_what_a_run_lacks_instead_of_inventing_it(
             "data": {"pretrain.corpus": {"listing_sha256": "ab" * 32, "files": 12, "bytes": 9000},
                      "data.validation": None},
             "code_revision": None, "packages": {"torch": "2.13.0"},
-            "hardware": {"gpus": ["NVIDIA H200", "NVIDIA H200"], "world_size": 2, "cuda": True},
+            "hardware": {"gpus": ["NVIDIA H200", "NVIDIA H200"], "world_size": 2, "cuda": True, "machine": "x86_64",
+                         "system": "Linux"},
             "tokens_per_s": None, "optimizer_steps": None, "train_seconds": None}
     text = render.card_block(card)
     assert "| seed | 7 (training), — (data split) |" in text and "tokens/s not measured" in text
     assert "corpus folder listing abababababab… (12 files, names and sizes)" in text
     assert "validation data not found when the run started" in text
-    assert "| code | unknown (not run from a git checkout) |" in text and "NVIDIA H200 ×2, 2 processes" in text
+    assert "| code | unknown (not run from a git checkout) |" in text
+    assert "NVIDIA H200 ×2, 2 processes (x86-64 Linux)" in text, "no underscored word on screen (browser test)"
     dirty = render.card_block({**card, "code_revision": "0123456789abcdef0123+dirty"})
     assert "| code | git 0123456789ab with uncommitted changes |" in dirty
     assert leaked(text) == [] and "`/h/runs/cpt-1/card.json`" in text

@@ -703,18 +703,20 @@ def dpo_results(job_id: str, report: dict) -> str:
 
 
 def _hardware_text(hw: dict) -> str:
-    """"NVIDIA H200 ×2, 2 processes" or "CPU, 2 cores, 2 torch threads (x86_64 Linux)" from the card's hardware."""
+    """"NVIDIA H200 ×2, 2 processes" or "CPU, 2 cores, 2 torch threads (x86-64 Linux)" from the card's hardware."""
     if hw.get("gpus"):
         names = hw["gpus"]
         where = ", ".join(f"{name} ×{names.count(name)}" for name in dict.fromkeys(names))
     elif hw:
-        where = "CPU" + (f", {hw['cpus']} cores" if hw.get("cpus") else "") + (
-            f", {hw['torch_threads']} torch threads" if hw.get("torch_threads") else "")
+        cpus, threads = hw.get("cpus"), hw.get("torch_threads")
+        where = "CPU" + (f", {cpus} core{'s' * (cpus != 1)}" if cpus else "") + (
+            f", {threads} torch thread{'s' * (threads != 1)}" if threads else "")
     else:
         return "—"
     if (hw.get("world_size") or 1) > 1:
         where += f", {hw['world_size']} processes"
-    system = " ".join(str(hw[k]) for k in ("machine", "system") if hw.get(k))
+    # x86_64 written x86-64 (the architecture's usual spelling): an underscored word on screen reads as a code name
+    system = " ".join(str(hw[k]).replace("_", "-") for k in ("machine", "system") if hw.get(k))
     return where + (f" ({system})" if system else "")
 
 
