@@ -273,6 +273,15 @@ def test_one_pass_per_prompt_gives_the_same_losses_and_answers_as_scoring_and_ge
     assert list(tokens) == list(apart_tokens) and all(t > 0 for t in tokens)
     assert nats == pytest.approx(apart_nats, rel=1e-4)
     assert answers == evaluate.generate(model, tokenizer, conversations, 6, batch_size=1)
+    # the prompts with the derived instruction share their system turn: in one batch it is run once, and the answers
+    # and losses are the same as one by one
+    instructed = conversations[1:]
+    prompts = [tokenizer(tokenizer.apply_chat_template(c, tokenize=False, add_generation_prompt=True),
+                         add_special_tokens=False)["input_ids"] for c in instructed]
+    assert evaluate.batch_inputs(model, prompts, 0, "cpu")[4] >= evaluate.PREFIX_MIN  # tokens shared
+    assert evaluate.generate(model, tokenizer, instructed, 6, batch_size=8) == answers[1:]
+    together = evaluate.score_and_generate(model, tokenizer, instructed, references[1:], 6, batch_size=8)
+    assert together[0] == pytest.approx(nats[1:], rel=1e-4) and together[2] == answers[1:]
     only_losses = evaluate.score_and_generate(model, tokenizer, conversations, references, 0, batch_size=batch_size)
     assert only_losses[0] == pytest.approx(nats, rel=1e-6) and only_losses[2] == [""] * len(conversations)
 

@@ -26,9 +26,9 @@ def test_the_probe_measures_real_steps_and_estimates_the_whole_job(tiny_model_di
     assert estimate["steps_measured"] == 2 and estimate["seconds_per_step"] > 0
     assert estimate["tokens_per_s"] > 0
     assert estimate["cpu_threads"] >= 1  # the job adopts the count these steps ran with (trainer/cpu.py)
-    # training = the steps + the validation passes they include (one an epoch here); reported to 0.1 s
+    # training = the steps + the validation passes they include (one an epoch here); each reported to 0.1 s
     assert estimate["train_seconds"] == pytest.approx(40 * estimate["seconds_per_step"]
-                                                      + estimate["validation_seconds"], rel=0.01, abs=0.051)
+                                                      + estimate["validation_seconds"], rel=0.01, abs=0.101)
     assert estimate["estimated_seconds"] >= estimate["train_seconds"]
     assert 0 < estimate["peak_memory_bytes"] < estimate["available_memory_bytes"]
     assert estimate["summary"].startswith("fits: peak")

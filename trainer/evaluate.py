@@ -29,6 +29,7 @@ import functools
 import hashlib
 import json
 import math
+import os
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -41,7 +42,7 @@ from trainer import forgetting, judge as pairwise, scoring
 from trainer.base_models import load_model, load_tokenizer, resolve
 from trainer.config import load_config
 from trainer.datasets import Encoded, Example, encode_messages, ensure_chat_template
-from trainer.forgetting import as_base, row_losses
+from trainer.forgetting import PREFIX_MIN, as_base, row_losses
 from trainer.progress import evaluation_batches, read_jsonl, sampling_evaluation
 from trainer.prompting import PromptBuilder, describe
 from trainer.state import home
@@ -71,6 +72,29 @@ def end_token_ids(tokenizer) -> list[int]:
     return sorted(i for i in ids if i is not None)
 
 
+def batch_inputs(model, prompts: list[list[int]], pad: int, device) -> tuple[torch.Tensor, torch.Tensor,
+                                                                              torch.Tensor, Any, int]:
+    """(ids, attention mask, position ids, cache, shared) for a batch of tokenized prompts. When they all start with
+    the same PREFIX_MIN tokens or more (a dataset's system prompt, a derived instruction), that start is run once
+    and its KV cache copied to every row (`cache`, covering the first `shared` columns; None when nothing is
+    shared): each row is laid out as the shared start, its padding, then its own tokens, and the mask and
+    positions make that the same computation as left padding. The last token of every prompt stays unshared, so
+    the next forward pass still yields each row's next-token logits."""
+    shared = len(os.path.commonprefix([tuple(p) for p in prompts])) if len(prompts) > 1 else 0
+    shared = min(shared, min(len(p) for p in prompts) - 1)
+    shared = shared if shared >= PREFIX_MIN else 0
+    width = max(len(p) for p in prompts) - shared
+    ids = torch.tensor([p[:shared] + [pad] * (width - len(p) + shared) + p[shared:] for p in prompts], device=device)
+    mask = torch.tensor([[1] * shared + [0] * (width - len(p) + shared) + [1] * (len(p) - shared) for p in prompts],
+                        device=device)
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    cache = None
+    if shared:
+        cache = model(input_ids=ids[:1, :shared], use_cache=True, logits_to_keep=1).cache
+        cache.batch_repeat_interleave(len(prompts))
+    return ids, mask, positions, cache, shared
+
+
 @torch.no_grad()
 def generate(model, tokenizer, conversations: list[list[dict[str, str]]], max_new_tokens: int,
              batch_size: int = GENERATE_BATCH, on_batch: Callable[[int], None] | None = None,
@@ -81,25 +105,22 @@ def generate(model, tokenizer, conversations: list[list[dict[str, str]]], max_ne
     sampling = temperature > 0
     model.eval()
     device = next(model.parameters()).device
-    texts = [tokenizer.apply_chat_template(c, tokenize=False, add_generation_prompt=True) for c in conversations]
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    answers: list[str] = [""] * len(texts)
-    side = tokenizer.padding_side
-    tokenizer.padding_side = "left"
-    try:
-        for chunk in evaluation_batches(order, batch_size):
-            enc = tokenizer([texts[i] for i in chunk], return_tensors="pt", padding=True,
-                            add_special_tokens=False).to(device)
-            out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=sampling, num_beams=1, use_cache=True,
-                                 eos_token_id=end_token_ids(tokenizer), pad_token_id=tokenizer.pad_token_id,
-                                 temperature=temperature if sampling else None, top_p=None, top_k=None)
-            decoded = tokenizer.batch_decode(out[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
-            for i, text in zip(chunk, decoded):
-                answers[i] = text.strip()
-            if on_batch:
-                on_batch(len(chunk))
-    finally:
-        tokenizer.padding_side = side
+    prompts = [tokenizer(tokenizer.apply_chat_template(c, tokenize=False, add_generation_prompt=True),
+                         add_special_tokens=False)["input_ids"] for c in conversations]
+    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+    answers: list[str] = [""] * len(prompts)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    for chunk in evaluation_batches(order, batch_size):
+        ids, mask, _, cache, _ = batch_inputs(model, [prompts[i] for i in chunk], pad, device)
+        out = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=sampling,
+                             num_beams=1, use_cache=True, eos_token_id=end_token_ids(tokenizer), pad_token_id=pad,
+                             temperature=temperature if sampling else None, top_p=None, top_k=None,
+                             **({"cache": cache} if cache is not None else {}))
+        decoded = tokenizer.batch_decode(out[:, ids.shape[1]:], skip_special_tokens=True)
+        for i, text in zip(chunk, decoded):
+            answers[i] = text.strip()
+        if on_batch:
+            on_batch(len(chunk))
     return answers
 
 
@@ -138,11 +159,10 @@ def score_and_generate(model, tokenizer, conversations: list[list[dict[str, str]
     ends = end_token_ids(tokenizer)
     order = sorted(range(n), key=lambda i: len(prompts[i]))
     for chunk in evaluation_batches(order, batch_size):
-        width = max(len(prompts[i]) for i in chunk)
-        ids = torch.tensor([[pad] * (width - len(prompts[i])) + prompts[i] for i in chunk], device=device)
-        mask = torch.tensor([[0] * (width - len(prompts[i])) + [1] * len(prompts[i]) for i in chunk], device=device)
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        head = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, logits_to_keep=1)
+        ids, mask, positions, cache, shared = batch_inputs(model, [prompts[i] for i in chunk], pad, device)
+        width = ids.shape[1]
+        head = model(input_ids=ids[:, shared:], attention_mask=mask, position_ids=positions[:, shared:],
+                     use_cache=True, logits_to_keep=1, **({"cache": cache} if cache is not None else {}))
         cache = head.cache
         scored_rows = [i for i in chunk if i not in alone]
         if scored_rows:
