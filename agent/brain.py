@@ -120,7 +120,7 @@ class OfflineBrain:
             # never a silent misread: say which language is understood, and ask the same question again
             out.append(AssistantMessage(prompts.FOREIGN.format(language=found.foreign,
                                                                languages=", ".join(UNDERSTOOD_LANGUAGES))))
-            self._ask_or_recommend(iv, cid, out, repeat_pending=True)
+            self._ask_again_or_move_on(iv, cid, out)
             return
         if found.truncated:
             out.append(AssistantMessage(prompts.TRUNCATED.format(chars=len(text), limit=MAX_CHARS)))
@@ -190,7 +190,7 @@ class OfflineBrain:
                 return  # a question about the advice already given: the answer is the whole reply
         if found.gibberish and not attachments and not forgotten:
             out.append(AssistantMessage(prompts.GIBBERISH))
-            self._ask_or_recommend(iv, cid, out, repeat_pending=True)
+            self._ask_again_or_move_on(iv, cid, out)
             return
         if pending and iv.pending == pending and intent is None:
             # the answer was not understood: ask once more, with quick answers, before moving on without it
@@ -210,6 +210,20 @@ class OfflineBrain:
         if notes and not found.side_question:
             out.append(AssistantMessage(prompts.NOTED.format(items="; ".join(notes))))
         self._ask_or_recommend(iv, cid, out, changed=bool(notes) or any(from_files) or bool(forgotten))
+
+    def _ask_again_or_move_on(self, iv: Interview, cid: str, out: list[Event]) -> None:
+        """An answer that could not be read at all (no words, or a language the reader does not understand): the
+        open question is asked once more, like any unread answer; a second time the interview moves on without it,
+        so an interview never circles on one question."""
+        pending = iv.pending
+        if pending and pending in iv.retried:
+            iv.skip(pending)
+            iv.pending = None
+            self._ask_or_recommend(iv, cid, out)
+            return
+        if pending and self._questions_left(iv) > 0:
+            iv.retried.append(pending)
+        self._ask_or_recommend(iv, cid, out, repeat_pending=True)
 
     def _settle_read_back(self, iv: Interview, fact: str, found: Extraction) -> None:
         """The user's answer to "I understood X — right?": a value said now wins; yes keeps the tentative value;

@@ -66,7 +66,7 @@ class Extraction:
 # Small helpers
 
 _NEG = re.compile(r"\b(?:not|no|never|without|nor|none|nothing|neither|cannot|can't|cant|don't|dont|doesn't|"
-                  r"doesnt|didn't|didnt|haven't|havent|hasn't|isn't|aren't|wasn't|won't|lack|zero)\b")
+                  r"doesnt|didn't|didnt|haven't|havent|hasn't|isn't|aren't|wasn't|won't|lack|zero(?![- ]?shot))\b")
 _SENT_SPLIT = re.compile(r"(?<=[.!?;\n])\s+|\s+(?:but|however|though|although)\s+")
 
 
@@ -184,7 +184,13 @@ def _looks_like_language(text: str) -> bool:
     if any(w in _STOPWORDS for w in words):
         return True
     vowelled = [w for w in words if re.search(r"[aeiouy]", w) and len(w) <= 14]
-    return len(words) <= 3 and len(vowelled) == len(words) and any(len(w) >= 4 for w in words)
+    if len(words) <= 3:
+        return len(vowelled) == len(words) and any(len(w) >= 4 for w in words)
+    # a longer message of ordinary words without any function word ("writers picked between candidates since
+    # alpha") is telegraphic English, not keyboard noise: most of its words are pronounceable (a vowel, no run of
+    # five consonants, as "sdfgh" has)
+    pronounceable = [w for w in vowelled if not re.search(r"[^aeiouy'\W\d]{5}", w)]
+    return len(pronounceable) >= 0.7 * len(words)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -218,12 +224,23 @@ PROBLEM_TAGS: dict[str, re.Pattern] = {
                      r"\bfacts?\b(?! (?:and|or) (?:tone|style))", r"\bprices?\b", r"\bproduct (?:info|specs?|details)\b",
                      r"\bspecs\b", r"\brecent events\b", r"\bknowledge gap\b", r"\bwrong answers? about\b",
                      r"\banswer (?:questions )?from (?:our|the|internal)\b", r"\bnew (?:products|policies|releases)\b",
-                     r"\bcatalog(?:ue)?\b", r"\binternal (?:docs|documents|data|information)\b",
+                     r"\binternal (?:docs|documents|data|information)\b",
                      r"\b(?:telling|giving|tells|gives) (?:\w+ )?(?:the )?wrong\b",
                      r"\bwrong (?:information|info|details|numbers|dates|policy|policies|answers?|prices?)\b",
                      r"\b(?:policy|policies|rules|prices|info\w*|docs|documentation|regulations) (?:has |have )?changed\b",
                      r"\bto know (?:our|about)\b", r"\b(?:generic|general|public) (?:internet |web )?knowledge\b",
-                     r"\b(?:internal|company|hr|travel|expense|security|it|leave|hiring) polic(?:y|ies)\b", r"\bknow (?:our|about our) (?:codebase|docs|products|data|policies)\b"),
+                     r"\b(?:internal|company|hr|travel|expense|security|it|leave|hiring) polic(?:y|ies)\b", r"\bknow (?:our|about our) (?:codebase|docs|products|data|policies)\b",
+                     # the category named outright ("it misses current notices (knowledge)")
+                     r"\bknowledge\b",
+                     # a superseded source: the wrong or an old edition, version, revision of a document
+                     r"\b(?:wrong|old|older|outdated|previous|superseded|last) (?:\w+ )?(?:editions?|versions?|revisions?|releases?)\b",
+                     # "doesn't know the case status": not knowing a thing (not "how to" do something) is a gap in facts
+                     r"(?<!\bi )(?<!\bwe )(?<!\byou )\b(?:doesn'?t|does not|don'?t|do not) know (?!how\b|when to\b|what to do\b|what\b[^.]{0,40}\bmean|(?:the |our |its )?"
+                     r"(?:format|tone|style|terms|layout|structure|schema|language|languages|dialect|grammar)\b)(?:the |our |its |any |which |what |when |who )?\w+",
+                     # answers that are not true, said without the word "facts"
+                     r"\b(?:not|isn'?t|aren'?t|never) (?:\w+ )?(?:true|accurate|correct) (?:information|info|answers?|facts?)\b",
+                     r"\b(?:they'?re|it'?s|is|are) (?:just |simply |often |frequently )?(?:not true|untrue|false)\b",
+                     ),
     "hallucination": _rx(r"\bhallucinat\w*", r"\binvents?\b", r"\binventing\b", r"\bmakes? (?:things |stuff )?up\b",
                          r"\bmade[- ]up\b", r"\bmaking up\b", r"\bconfabulat\w*", r"\bfabricat\w*",
                          r"\bnon-?existent\b", r"\bdon'?t exist\b", r"\bdoesn'?t exist\b", r"\bplausible[- ]sounding\b"),
@@ -263,7 +280,11 @@ PROBLEM_TAGS: dict[str, re.Pattern] = {
                    # every run ends the same, whatever is changed: a ceiling, said without the word
                    r"\b(?:lands?|landed|ends? up|ended up|converges?|tops? out|peaks?) (?:at|on|in) (?:the )?same (?:place|score|spot|"
                    r"number|level|point)\b", r"\bsame (?:score|result|number)s? (?:every|each)\b",
-                   r"\bdoesn'?t matter (?:the|what|which) (?:rank|lr|learning rate|hyper-?param\w*|settings?)\b"),
+                   r"\bdoesn'?t matter (?:the|what|which) (?:rank|lr|learning rate|hyper-?param\w*|settings?)\b",
+                   # a limit the runs cannot pass, said as a wall or a ceiling
+                   r"\b(?:hits?|hitting|reached|reaches) (?:a|the|its|some) (?:wall|ceiling|limit)\b", r"\bceiling\b",
+                   r"\bmaxed out\b", r"\b(?:can'?t|won'?t|doesn'?t|don'?t|cannot|never) (?:get|go|move|push it) "
+                   r"(?:past|beyond|above|over)\b"),
 }
 _LORA_TRIED = _rx(r"\blora\b.*\b(?:ranks?|tried|trained|fine-?tuned|plateau\w*|stuck)\b",
                   r"\b(?:tried|trained|fine-?tuned|used)\b.*\blora\b")
@@ -271,7 +292,24 @@ _LORA_TRIED = _rx(r"\blora\b.*\b(?:ranks?|tried|trained|fine-?tuned|plateau\w*|s
 
 # For what is failing, only a plain "not/no" clears a word ("not about facts"); "can't reason" or "doesn't follow
 # the format" describe the failure itself.
-_NOT = re.compile(r"\b(?:not|no|isn't|aren't|never)\b(?:\s+\S+){0,2}\s*$", re.IGNORECASE)
+_NOT = re.compile(r"(?<!\bdoes )(?<!\bdo )(?<!\bdid )(?<!\bcan )(?<!\bcould )(?<!\bwill )(?<!\bwould )"
+                  r"\b(?:not|no|isn't|aren't|never)\b(?:\s+\S+){0,2}\s*$", re.IGNORECASE)
+# A clause that is only a negated topic ("not facts", "no, not the tone"): it clears that topic. A negated quality
+# ("not accurate", "not enough") is a complaint, not a clearing.
+_NEGATED_TOPIC = re.compile(r"^\s*(?:and |but |so |no,? )?(?:not|no|never)\s+(?:really |about |the |our |its |a |an )*"
+                            r"(?!(?:enough|good|great|accurate|right|correct|reliable|consistent|helpful|useful|safe|clear|"
+                            r"true|fast|cheap|usable|there|working|close)\b)[\w-]+(?:\s+[\w-]+)?\s*[.!]?\s*$", re.IGNORECASE)
+# A bare word naming the topic ("safety data sheets", "our guardrails team") is no complaint by itself; these words
+# of the safety tag say a failure on their own.
+_SAFETY_FAILING = _rx(r"\bunsafe\b", r"\bharmful\b", r"\bdangerous\b", r"\brisky\b", r"\bjailbreak\w*",
+                      r"\btoxic\w*", r"\bover-?refus\w*", r"\bleak\w*", r"\bbypass\w*")
+# "invents keys", "makes up fields": what is invented is part of the output's structure, a format failure
+_STRUCTURE_AFTER = re.compile(r"^\s*(?:(?:new|extra|its own|random|odd|bogus|fake)\s+)*(?:json\s+)?(?:keys|fields|columns|"
+                              r"properties|attributes|sections|headings|tags|elements)\b", re.IGNORECASE)
+# A failure said to be past ("it used to drop fields … not anymore"): no longer failing
+_PAST_FAILURE = re.compile(r"\bused to\b|\boriginally\b|\bat first\b|\bin the beginning\b", re.IGNORECASE)
+_NOW_FIXED = re.compile(r"\bnot any ?more\b|\bno longer (?:an? )?(?:problem|issue|happens|the case)\b|\b(?:fixed|solved|gone) now\b|\bnow (?:fixed|solved|fine|gone)\b",
+                        re.IGNORECASE)
 _PRAISED = re.compile(r"\b(?:right|correct|good|fine|great|nice|perfect|proper|consistent)\s+(?:\w+\s+)?$")
 
 
@@ -297,7 +335,7 @@ _CLEARED = re.compile(
     re.IGNORECASE)
 _FAILURE = re.compile(
     r"\b(?:wrong\w*|incorrect\w*|bad\w*|poor\w*|off|broken|breaks?|breaking|fails?|failing|failure|can'?t|cannot|"
-    r"couldn'?t|doesn'?t|don'?t|won'?t|isn'?t|aren'?t|never|invents?|inventing|makes? up|made up|making up|hallucinat\w*|"
+    r"couldn'?t|doesn'?t|don'?t|won'?t|isn'?t|aren'?t|never|not (?:the )?(?:real|actual|true|correct|current|same)|invents?|inventing|makes? up|made up|making up|hallucinat\w*|"
     r"drifts?|drifting|mangl\w*|butcher\w*|misread\w*|misus\w*|mix(?:es|ed|ing)? up|mixes|loses?|losing|forgets?|ignores?|too|not (?:good|"
     r"accurate|enough|right)|struggl\w*|problems?|issues?|complain\w*|hates?|stale|outdated|out of date|old|last "
     r"year'?s?|behind|keeps|garbl\w*|robotic|generic|inconsistent\w*|unsafe|risky|dangerous|harmful|refus\w*|slow|"
@@ -307,6 +345,9 @@ _FAILURE = re.compile(
     r"diminishing|misappl\w*|unreliable|not reliable|limit\w*|costs? us|bill|spend|bills|different|prefer\w*|"
     r"better|wish|would like|hard to|needs?|neither|nor|happily|bypass\w*|leak\w*|explains how to)\b"
     r"|\bcalls? (?:\w+ ){1,3}(?:an? |the )?['\"]", re.IGNORECASE)
+# A clause of an answer to "what is failing" with no word of failure in it ("answer quality judged by reviewers") is
+# read by meaning only when it is this close to a failure's prototype (cosine; the usual floor is 0.50)
+_NO_CUE_SIMILARITY = 0.56
 _SHORT_ANSWER_WORDS = 6  # "Format.", "cost, purely cost": a clause this short answering "what is failing" is the answer
 
 LANGUAGE_TAG = _rx(r"\b(?:in|into|speaks?|speaking|writes?|writing|replies|answers?|respond\w*)\b[^.]{0,25}\b(?:the "
@@ -353,17 +394,27 @@ def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
         tags.add("base_model_gap")
     patterns = {**PROBLEM_TAGS, "language": LANGUAGE_TAG, "safety": SAFETY_TAG}
     required = False  # "must cite current case law … and write in our memo format": a must reaches the "and" clause
+    fixed_since = bool(_PAST_FAILURE.search(text) and _NOW_FIXED.search(text))
+    unread: list[str] = []  # clauses that say something fails in no word of the lexicon: read by meaning below
+    floors: list[float] = []  # the similarity each of those clauses needs
     for clause in _clauses(text):
         inherits = required and re.match(r"^\s*(?:and|or|plus)\s+(?:also\s+)?[a-z]+", clause, re.I)
         required = bool(re.search(r"\b(?:must|needs? to|has to|have to|should|required to)\b", clause, re.I)) or (
             bool(inherits) or required and re.match(r"^\s*which\b", clause, re.I))
-        if _CLEARED.search(clause) or (clause.endswith("?") and len(clause.split()) <= 2):
-            continue  # "knowledge is not the problem", "Facts? …": the clause clears its subject or echoes
+        if _CLEARED.search(clause) or _NEGATED_TOPIC.search(clause) or (clause.endswith("?") and len(clause.split()) <= 2):
+            continue  # "knowledge is not the problem", "not facts", "Facts? …": the clause clears its subject or echoes
+        if fixed_since and (_PAST_FAILURE.search(clause) or _NOW_FIXED.search(clause)):
+            continue  # "it used to drop fields … not anymore": a failure of the past
         short = answering and len(clause.split()) <= _SHORT_ANSWER_WORDS
         if not (short or inherits or _FAILURE.search(clause) or any(
-                p.search(clause) for p in (LANGUAGE_TAG, SAFETY_TAG, PROBLEM_TAGS["plateau"], PROBLEM_TAGS["hallucination"]))):
+                p.search(clause) for p in (LANGUAGE_TAG, _SAFETY_FAILING, PROBLEM_TAGS["plateau"], PROBLEM_TAGS["hallucination"]))):
             # (a ceiling, an invented fact, a wrong language or a harmful answer is a failure by its own words)
+            if answering:
+                unread.append(clause)  # an answer to "what is failing" may say it in no cue word at all
+                floors.append(_NO_CUE_SIMILARITY)
             continue  # no failure said here; a topic word alone is no complaint
+        before_clause = set(tags)
+        hit = False
         for tag, pattern in patterns.items():
             for m in pattern.finditer(clause):
                 before = clause[max(0, m.start() - 20):m.start()].lower()
@@ -373,8 +424,23 @@ def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
                 if tag == "format" and re.search(r"\bprompt\w*|\bfew[- ]?shot\b", clause, re.I) and not re.search(
                         r"\b(?:output|breaks?|broken|invalid|still|comes back)\b", clause, re.I):
                     continue  # "few-shot prompting or a schema": a prompting technique, not a failing format
-                tags.add(tag)
+                if tag == "hallucination" and _STRUCTURE_AFTER.match(clause[m.end():]):
+                    tags.add("format")  # "invents keys": the structure is wrong, not the facts
+                elif tag == "safety" and not _SAFETY_FAILING.search(clause) and not re.search(
+                        r"\b(?:safety|guardrails?)\b[^.]{0,30}\b(?:issues?|problems?|concerns?|fails?|broken|risks?)\b|"
+                        r"\b(?:issues?|problems?|concerns?) (?:with|about) (?:\w+ )?(?:safety|guardrails?)\b", clause, re.I):
+                    continue  # "Safety Data Sheets": a name, not a harmful answer
+                else:
+                    tags.add(tag)
+                hit = True
                 break
+        if not hit and tags == before_clause:
+            unread.append(clause)
+            floors.append(prototypes.MIN_SIMILARITY if _FAILURE.search(clause) else _NO_CUE_SIMILARITY)
+    if "plateau" in tags and not re.search(r"\blora\w*|\bfine-?tun\w*|\btrain\w*|\branks?\b|\bscores?\b|\baccuracy\b|"
+                                           r"\bf1\b|%|\bruns?\b|\bepochs?\b|\bloss\b|\bevals?\b|\bmetrics?\b|"
+                                           r"\badapters?\b|\bmodel\b|\bimprov\w*", text, re.I):
+        tags.discard("plateau")  # "the county is stuck on the 1998 code": stuck, but no training or score to plateau
     if "language" in tags:
         tags.discard("terminology")  # a language the model barely writes is more than its terms
     if "safety" in tags:
@@ -390,16 +456,22 @@ def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
                                                                text, re.I):
         # "costs" said in passing (budget talk) is no failing behaviour
         tags.discard("cost")
-    if not tags and (answering or asked is None):
-        # no word of the lexicon: the nearest prototype of each failure, for clauses that say something fails
-        clauses = [c for c in _clauses(text) if not _CLEARED.search(c) and not (c.endswith("?") and len(c.split()) <= 2)
-                   and (answering or _FAILURE.search(c))]
-        for tag, _, _ in prototypes.nearest("problem", clauses):
-            tags.add(tag)
-        if tags:
-            return sorted(tags), text, 0.55  # by meaning only: read back before it decides anything
+    by_meaning: set[str] = set()
+    if answering or asked is None:
+        # clauses that say something fails in no word of the lexicon: the nearest prototype of each failure. Every
+        # such clause is read, not only when the lexicon found nothing: "gets the dates wrong and sounds stiff" has
+        # two failures, one of them in no listed word.
+        for tag, _, _ in prototypes.nearest("problem", unread, floors):
+            if tag not in tags:
+                by_meaning.add(tag)
+        if by_meaning and not tags:
+            return sorted(by_meaning), text, 0.55  # by meaning only: read back before it decides anything
+        tags |= by_meaning
     if not tags:
         return None
+    if by_meaning:
+        # part of the reading rests on meaning alone: held, but below a plain answer (read back when decisive)
+        return sorted(tags), text, 0.6 if answering else 0.55
     return sorted(tags), text, 0.9 if answering else 0.7 if asked is None else 0.6
 
 
@@ -446,7 +518,11 @@ PROMPT_OUTCOME = _rx(r"\bhalfway\b", r"\bpart ?way\b", r"\bpart of the way\b", r
                      r"\bpartially\b", r"\bhelped (?:a (?:bit|little)|somewhat|some|partly)\b", r"\b(?:way|far|well) below\b",
                      r"\b(?:much |far )?worse than\b", r"\bfalls? short\b", r"\b(?:reduced|improved|cut) (?:it|them|that|things)\b",
                      r"\bgot us\b", r"\bgets us\b", r"\bclose-?ish\b", r"\bstill (?:fails|breaks|wrong|weak|drifts|not)\b",
-                     r"\bnot enough\b", r"\b(?:\d+|some) ?% (?:of the way|there)\b")
+                     r"\bnot enough\b", r"\b(?:\d+|some) ?% (?:of the way|there)\b",
+                     # a measured score of the prompted model: it was tried and measured
+                     r"\b(?:got|gets|reached|reaches|scored?|scores|scoring|was|is|at|around|about|of)\s+~?\d+(?:\.\d+)?\s?%",
+                     r"\b\d+(?:\.\d+)?\s?(?:f1|accuracy|top-1|bleu|rouge|exact match)\b",
+                     r"\b(?:f1|accuracy|top-1|bleu|rouge)\s+(?:of\s+|was\s+|is\s+|at\s+)?\d+")
 _PROMPT_TOPIC = _rx(r"\bprompt\w*", r"\bfew[- ]?shot\b", r"\bchain[- ]of[- ]thought\b", r"\binstructions?\b",
                     r"\btried anything\b", r"\bcot\b")
 # "already meets the target": the prompt is good enough, whatever is asked next
@@ -479,6 +555,8 @@ def _percent_meets(text: str) -> bool | None:
     found = [float(x) for x in re.findall(r"(\d+(?:\.\d+)?)\s?%", text)]
     if len(found) < 2 and not re.search(r"\bneed(?:s)? \d+\b", text):
         return None
+    if not re.search(r"\b(?:target|bar|threshold|goal|need\w*|requir\w*|sla|must|agreed|expect\w*|aim\w*)\b", text, re.I):
+        return None  # "structure ok 80% of the time, terms 60%": two scores of two things, no target to meet
     if len(found) == 1:
         need = re.search(r"\bneed(?:s)? (\d+(?:\.\d+)?)\b", text)
         found.append(float(need.group(1)))
@@ -572,8 +650,9 @@ def _quality(text: str, asked: str | None) -> tuple[Any, str, float] | None:
             for m in pattern.finditer(sentence):
                 word = m.group(0).lower()
                 flipped = _negated(sentence, m.start()) and not word.startswith(("not ", "no one", "nobody", "never"))
-                if flipped and word == "gold":
-                    continue  # "no gold answers": no labels at all, which says nothing of their quality
+                if flipped and (word == "gold" or re.match(r"^\s*(?:[\w'-]+\s+)?(?:set|data ?set|data|examples|answers|labels|"
+                                                            r"outputs|corpus)\b", sentence[m.end():], re.I)):
+                    continue  # "no gold answers", "no clean gold set": no such data at all, which says nothing of quality
                 (lows if into is highs and flipped else highs if into is lows and flipped else into).append(m)
     if _PREF_WORDS.search(text) and re.search(r"\bchosen\b|\bpairs?\b|\bvs\.?\b|\bversus\b", text, re.I):
         # "chosen/rejected pairs": the rejected answer is half of each pair, no judgement of the data
@@ -609,7 +688,9 @@ CHANGES_FREQUENT = _rx(r"\bdaily\b", r"\bweekly\b", r"\bhourly\b", r"\bevery (?:
                        r"\bconstantly\b", r"\ball the time\b", r"\bmonthly\b", r"\boften\b", r"\bfrequent\w*",
                        r"\bseveral (?:updates|times|changes) a (?:week|day|month)\b", r"\breal[- ]time\b",
                        r"\bcontinuous\w*", r"\b(?:each|every|a|per) (?:week|day|month)\b", r"\bregularly\b",
-                       r"\bkeeps? changing\b", r"\bfast[- ]moving\b", r"\bnew \w+ (?:every|each)\b", r"\bchanges? a lot\b")
+                       r"\bkeeps? changing\b", r"\bfast[- ]moving\b", r"\bnew \w+ (?:every|each)\b", r"\bchanges? a lot\b",
+                       # a date that comes round every month or week: "month-end", "at each week's close"
+                       r"\b(?:month|week)[- ]end\b", r"\bend of (?:each|every|the) (?:month|week)\b")
 CHANGES_OCCASIONAL = _rx(r"\bquarterly\b", r"\b(?:a few|couple of|two|three|several) times a year\b", r"\byearly\b",
                          r"\bannual\w*", r"\boccasional\w*", r"\bonce in a while\b", r"\bsometimes\b", r"\bevery (?:quarter|year|few months)\b",
                          r"\bnow and then\b", r"\bslowly\b")
@@ -617,7 +698,8 @@ CHANGES_STATIC = _rx(r"\bnever\b", r"\bstatic\b", r"\bfixed\b", r"\bstable\b", r
                      r"\brarely\b", r"\bhardly ever\b", r"\bbarely changes\b", r"\bunchang\w*", r"\bsettled\b",
                      r"\bwon'?t change\b", r"\bsame (?:for|since)\b")
 _CHANGE_TOPIC = _rx(r"\bchang\w*", r"\bupdat\w*", r"\bstale\b", r"\boutdated\b", r"\bevolv\w*", r"\brefresh\w*",
-                    r"\bnew (?:products?|versions?|releases?|policies|info\w*)\b", r"\bcurrent\b")
+                    r"\bnew (?:products?|versions?|releases?|policies|info\w*)\b", r"\bcurrent\b", r"\brepublish\w*",
+                    r"\breissu\w*", r"\bre-?releas\w*")
 
 
 # How often the knowledge changes, said as a period: "every Monday" (a weekday: weekly), "every 4 weeks", "by the
@@ -649,6 +731,9 @@ def _period_value(clause: str) -> str | None:
         return "frequent"  # a weekday, "live", "intraday"
     n = _EVERY_N.get((m.group("n") or "").lower()) or (int(m.group("n")) if (m.group("n") or "").isdigit() else 1)
     days = n * _PERIOD_UNITS[m.group("unit").lower()]
+    times = re.match(r"(twice|three times|several times|multiple times)", m.group(0), re.I)
+    if times:  # "twice a year" is every six months, "several times a month" more often than monthly
+        days /= {"twice": 2, "three times": 3}.get(times.group(1).lower(), 4)
     return "frequent" if days <= 45 else "occasional" if days <= 200 else "static"
 
 
@@ -684,9 +769,15 @@ def _changes(text: str, asked: str | None) -> tuple[Any, str, float] | None:
         return hit
     readings = [(c, _clause_change(c)) for c in clauses]
     readings = [(c, v) for c, v in readings if v]
-    about_knowledge = [(c, v) for c, v in readings if _KNOWLEDGE_SUBJECT.search(c)]
     if readings:
-        clause, value = (about_knowledge or readings)[0]
+        # "the dockets change daily, the forms twice a year": the fastest-changing part of what the model must know
+        # decides, since a copy baked into weights goes stale at that pace
+        # (among clauses about what the model must know or about something changing: "new tickets arrive every
+        # day" is input arriving, not knowledge changing)
+        pace = {"frequent": 0, "occasional": 1, "static": 2}
+        relevant = [(c, v) for c, v in readings if _KNOWLEDGE_SUBJECT.search(c) or _CHANGE_TOPIC.search(c)
+                    or re.search(r"\brevis\w*", c, re.I)]
+        clause, value = min(relevant or readings, key=lambda cv: pace[cv[1]])
         hedged = re.search(r"-ish\b|\bish\b", text, re.I)  # "quarterly-ish": a guess at the period, read back
         return value, text, TENTATIVE if hedged else conf
     if YES.search(text):
@@ -767,8 +858,12 @@ WEIGHTS_NO = _rx(r"\b(?:can(?:not|'t)|may not|must not|aren't allowed to|are not
                  r"(?:model )?(?:weights|models?|foundation models?|llms?|checkpoints?)\b",
                  r"\blicen[cs]es? .{0,60}\b(?:forbid|prohibit|prevent|don'?t allow|do not allow|disallow)\w*",
                  r"\b(?:forbid|prohibit)\w* (?:the )?use of (?:commercial|open|third[- ]party|existing) (?:model )?weights\b",
-                 r"\bno (?:third[- ]party|external|commercial|open[- ]weights?|open[- ]source|pre-?trained) (?:model )?"
-                 r"(?:weights|models?)\b",
+                 r"\bno (?:[\w-]+ ){0,2}(?:third[- ]party|external|commercial|open[- ]weights?|open[- ]source|pre-?trained|"
+                 r"existing|outside) (?:model )?(?:weights|models?)\b",
+                 # "no model whose training data we cannot audit": every existing model is ruled out by a condition
+                 r"\bno (?:[\w-]+[- ])?(?:models?|weights|llms?) (?:whose|unless|that (?:we )?(?:can(?:not|'t)|don'?t|didn'?t))\b",
+                 r"\bruled out (?:every|all|any) (?:[\w-]+ )?(?:models?|weights)\b",
+                 r"\bonly (?:allows?|permits?|lets us use) (?:\w+ ){0,2}(?:saas|api|hosted|cloud) (?:vendors?|services?|providers?|apis?)\b",
                  r"\bmust (?:own|control) every (?:weight|token)\b", r"\bevery (?:weight|token) must be ours\b",
                  r"\blegal (?:won'?t|will not|does not|doesn'?t) (?:allow|approve)\b",
                  # an API-only policy: no weights of any model on the user's side
@@ -789,11 +884,11 @@ WEIGHTS_YES = _rx(r"\bopen[- ]weights?(?: models?)? (?:are|is) (?:fine|ok(?:ay)?
                   r"\bwe can use (?:open|existing|pre-?trained|commercial|any)\b", r"\bno licen[cs]e (?:issues|concerns|problems)\b",
                   r"\bany (?:model|license) (?:is )?(?:fine|ok)\b", r"\bno restrictions on (?:models|weights)\b",
                   r"\b(?:apache|mit|permissive\w*|open)(?:[- ]\S+)?(?: or \w+)?[- ]licen[cs]ed\b")
-_WEIGHTS_BAN = _rx(r"\bforbid\w*", r"\bprohibit\w*", r"\bbans?\b", r"\bbanned\b", r"\bnot allowed\b", r"\bcan(?:not|'t)\b",
+_WEIGHTS_BAN = _rx(r"\bforbid\w*", r"\b(?:won'?t|will not|refuses? to|never) (?:allow|approve|permit|accept|sign off on)\b", r"\bprohibit\w*", r"\bbans?\b", r"\bbanned\b", r"\bnot allowed\b", r"\bcan(?:not|'t)\b",
                    r"\bmust not\b", r"\bmay not\b", r"\bno (?:third[- ]party|external|outside)\b", r"\bdisallow\w*")
 _WEIGHTS_NOUN = _rx(r"\b(?:model )?weights\b", r"\bfoundation models?\b", r"\bpre-?trained models?\b",
                     r"\bthird[- ]party models?\b", r"\bexisting (?:llms?|models?)\b", r"\bopen[- ]source models?\b")
-_WEIGHTS_TOPIC = _rx(r"\bweights?\b", r"\bapi[- ]only\b", r"\bself[- ]?host\w*", r"\bpre-?trained models?\b", r"\bexisting (?:llms?|models?)\b", r"\blicen[cs]\w*", r"\bopen[- ]source\b", r"\bopen models?\b",
+_WEIGHTS_TOPIC = _rx(r"\bweights?\b", r"\bno (?:[\w-]+[- ])?(?:models?|llms?) (?:whose|unless|that)\b", r"\bapi[- ]only\b", r"\bself[- ]?host\w*", r"\bpre-?trained models?\b", r"\bexisting (?:llms?|models?)\b", r"\blicen[cs]\w*", r"\bopen[- ]source\b", r"\bopen models?\b",
                      r"\bfoundation models?\b", r"\bllama\b", r"\bmistral\b", r"\bqwen\b", r"\bcommercial models?\b")
 
 
@@ -1209,13 +1304,18 @@ _LABEL_WORDS = re.compile(r"\blabell?ed\b|\bannotated\b|\bpaired\b|\bgold\b|\bwr
 _CORPUS_WORDS = re.compile(r"\btokens?\b|\bcorpus\b|\barchive\b|\bunlabell?ed\b|\braw text\b|\blibrary\b|\btextbooks?\b|"
                            r"\bdocumentation\b|\bfilings\b|\bliterature\b|\bcase reports\b|\bstatutes\b|\bcommentary\b|"
                            r"\bmanuals\b|\bwiki\b|\bhistory of\b|\bdocuments\b", re.IGNORECASE)
-_VOLUME_AFTER = re.compile(r"^[^.;,]{0,25}\b(?:a|per|each|every) (?:day|second|hour|minute|month|week)\b|^\s*daily\b",
+_VOLUME_AFTER = re.compile(r"^[^.;,]{0,25}\b(?:a|per|each|every) (?:day|second|hour|minute|month|week|year|quarter)\b|"
+                           r"^\s*(?:daily|weekly|monthly|yearly|annually)\b",
                            re.IGNORECASE)
 _MODEL_SIZE_AFTER = re.compile(r"^\s*(?:-|\s)?(?:param\w*|model|llm|parameter)\b", re.IGNORECASE)
 _VAGUE_LARGE = re.compile(r"\b(?:lots|tons|loads|plenty of|lots of|a lot of|tons of|loads of|a large|large|a huge|huge|massive|"
                           r"an enormous|enormous|years of|decades of|a big|big|a sizable|vast|extensive)\b", re.IGNORECASE)
 _VAGUE_SMALL = re.compile(r"\b(?:a few|some|a handful of|a little|a small|small|limited|not much|modest)\b", re.IGNORECASE)
 
+
+# Verbs of choosing between outputs: with the question about comparisons asked, a count beside them counts choices.
+_CHOICE_VERBS = re.compile(r"\b(?:picked|picks?|chose|choose|chosen|compared|compares|ranked|ranks|sorted|sorts|"
+                           r"preferred|voted|selected)\b", re.IGNORECASE)
 
 _UNIT_STOP = {"on", "at", "with", "for", "and", "from", "in", "to", "by", "per", "that", "which", "we", "it",
               "but", "so", "or", "is", "are", "was", "were", "each"}
@@ -1255,6 +1355,20 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
     if re.match(r"^\s*(?:gb|tb|mb|gigs?|gigabytes|megabytes|terabytes)\b", after) and re.match(
             r"^\s*\w+\s+(?:of\s+)?(?:ram|memory|vram|gpu)\b", after):
         return None  # "8 GB RAM": memory, not text
+    if re.match(r"^\s*(?:-\s*)?(?:[\w-]+\s+){0,2}(?:system\s+)?prompts?\b", after) and not re.match(
+            r"^\s*(?:[\w-]+\s+)?(?:prompts?)\s+(?:with|and|each|that|where|,)", after) and re.match(
+            r"^\s*(?:-\s*)?(?:page|line|paragraph|word|sentence|shot|example|k|token)s?\b", after):
+        return None  # "a 3-page system prompt", "a 5-shot prompt": the size of the prompt, not a dataset
+    if re.match(r"^\s*(?:out of|/|of (?:the|every|each))\s*\d", after):
+        return None  # "7 out of 10 wrong": a ratio, not a count of anything the user has
+    question = sentence.rstrip().endswith("?") or text[q.end:].split("\n")[0].find("?") != -1 and not re.search(
+        r"[.!;]", text[q.end:].split("?")[0])
+    if question and len(sentence.split()) >= 5 and not re.search(r"\b(?:maybe|perhaps|about|around|roughly|like|~)\s*$",
+                                                              text[max(0, q.start - 12):q.start], re.I):
+        return None  # a count inside a question ("the docs say 50 examples minimum, right?") is no answer
+    if re.search(r"\bthumbs\b|\bratings?\b|\bstars?\b|\blikes\b", sentence, re.I) and re.search(
+            r"\bsingle\b|\bindividual\b|\beach (?:answer|reply|response|output)\b", sentence, re.I):
+        return None  # a verdict on one answer at a time compares nothing: no preference pair, no example
     if asked == "prompting_tried" and not CORRECTION.search(text) and not re.search(
             r"\bdata ?set\b|\blabell?ed\b|\btraining (?:data|set)\b|\bwe have\b", clause, re.I):
         return None  # counts in an answer about prompting are its shots, rounds and versions, not a dataset
@@ -1276,7 +1390,10 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
     if any(w in _TOKEN_UNITS for w in first[:3]) or re.match(r"^\s*(?:gb|tb|mb|gigs?)\b", after):
         return "unlabeled_corpus"
     if re.match(r"^\s*times\b", after):  # "picked the better draft ~5k times": that many comparisons, or no data
-        return "preference_data" if _PREF_WORDS.search(sentence) else None
+        return "preference_data" if _PREF_WORDS.search(sentence) or asked == "preference_data" else None
+    if asked == "preference_data" and _CHOICE_VERBS.search(sentence) and not re.search(
+            r"\bthumbs\b|\bsingle (?:answers?|outputs?)\b|\bimpressions\b", sentence, re.I):
+        return "preference_data"  # "reviewers picked A or B on 12k prompts": each pick is one comparison
     if _PREF_WORDS.search(sentence) and (asked in (None, "preference_data", "problem") or _PREF_WORDS.search(after)):
         if asked != "labeled_examples" or _PREF_WORDS.search(after):
             return "preference_data"
@@ -1292,6 +1409,11 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
         return "unlabeled_corpus"
     if asked in ("labeled_examples", "unlabeled_corpus", "preference_data") and len(clause.split()) <= 8:
         return asked  # "About 800." answers the question; a bare number in a longer sentence needs its noun
+    if asked == "labeled_examples" and first and text.lstrip().find(text[q.start:q.end].strip()) <= 12 and (
+            q.value >= 20 and not re.search(r"\b(?:years?|months?|weeks?|days?|people|times|percent)\b", " ".join(first[:2]))):
+        # the answer opens with a count of a noun the lists do not know ("~400k narratives coded by adjusters",
+        # "3,000 approved SDS"): the count of what the question asked for
+        return asked
     return None
 
 
@@ -1339,7 +1461,8 @@ def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip:
         last[fact] = q
     low = text.lower()
     # "none", "no labeled data", "only the comparisons": zero
-    zero_labeled = re.search(r"\bno (?:labell?ed|annotated|gold|single gold|training) (?:data|examples|answers|pairs|set)\b|"
+    zero_labeled = re.search(r"\bno (?:[\w'-]+ )?(?:labell?ed|annotated|gold|single gold|training|reference|ideal|target) "
+                             r"(?:data|examples|answers|pairs|set|outputs|texts)\b|"
                              r"\bnone (?:really|yet|at all)?\b|\bdon'?t have (?:any )?(?:labell?ed|training|gold) (?:data|examples|"
                              r"pairs|answers|outputs)\b|\bno (?:labell?ed |training )?data ?sets?\b|\bno examples\b|"
                              r"\bonly the comparisons\b|\bzero (?:labell?ed )?examples\b|\bzero labell?ed\b", low)
@@ -1353,7 +1476,8 @@ def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip:
     if asked != "preference_data" and "preference_data" not in out and re.search(
             r"\bno (?:preference|comparison|ranking|pairwise)(?: data| pairs| comparisons|s)?\b", low):
         out["preference_data"] = Finding("preference_data", 0, text, 0.7)  # "no labeled data and no preference data"
-    if asked == "labeled_examples" and "labeled_examples" not in out and NO.search(text):
+    if asked == "labeled_examples" and "labeled_examples" not in out and (NO.search(text) or re.search(
+            r"\b(?:we )?(?:have|got) nothing\b|\bnothing (?:at all|yet|labell?ed)\b|\bnone (?:at all|yet)\b", text, re.I)):
         out["labeled_examples"] = Finding("labeled_examples", 0, text, 0.8)
     if asked == "preference_data" and "preference_data" not in out:
         if NO.search(text) or re.search(r"\bno (?:preference|comparison|ranking)s?\b|\bnone\b|(?:^|[.!?]\s+)(?:no|nope)\b[,.]?"

@@ -30,23 +30,41 @@ PROTOTYPES: dict[str, dict[str, tuple[str, ...]]] = {
     "problem": {
         "knowledge": ("it does not know our facts and answers with wrong or outdated information",
                       "the answers cite rules and prices that are no longer current",
-                      "it is missing information about our own products and documents"),
+                      "it is missing information about our own products and documents",
+                      "it quotes an old version of the document instead of the one in force",
+                      "it has no idea about the status of a specific customer's order or case",
+                      "the dates, amounts and deadlines it gives people are simply wrong",
+                      "the answers look fluent but the details in them are not true"),
         "hallucination": ("it makes up facts and references that do not exist",
-                          "it confidently invents details it has no source for"),
+                          "it confidently invents details it has no source for",
+                          "when it does not know, it guesses and presents the guess as fact"),
         "format": ("the output does not follow the required structure or schema",
-                   "the generated fields are missing, renamed or in the wrong layout"),
+                   "the generated fields are missing, renamed or in the wrong layout",
+                   "it adds extra text around the data so our parser cannot read it",
+                   "the sections come out in the wrong order or some are left out"),
         "tone": ("the replies sound wrong for our brand: too stiff, too casual or robotic",
-                 "the writing style and voice do not match how we talk to customers"),
+                 "the writing style and voice do not match how we talk to customers",
+                 "it sounds cheerful and flippant where people need warmth and care",
+                 "the text is flat and lifeless, nothing like our writers' voice",
+                 "it lectures and over-explains instead of getting to the point"),
         "terminology": ("it uses the wrong technical terms and misreads our abbreviations",
-                        "it does not use the vocabulary and jargon of our field correctly"),
+                        "it does not use the vocabulary and jargon of our field correctly",
+                        "it calls things by the everyday name instead of our official term",
+                        "it strays from the approved standard phrases we must use"),
         "reasoning": ("it fails at problems that need several steps of logic or calculation",
-                      "it loses track of conditions and makes mistakes when chaining steps"),
+                      "it loses track of conditions and makes mistakes when chaining steps",
+                      "it cannot combine several rules to reach the right conclusion",
+                      "the arithmetic and the logic of its conclusions fall apart"),
         "language": ("it writes poorly in our users' language and answers in the wrong language",
-                     "its grammar in this less common language is broken"),
+                     "its grammar in this less common language is broken",
+                     "it hardly understands the regional language our customers write in"),
         "safety": ("it gives harmful or risky advice it should refuse",
-                   "it refuses harmless requests and answers dangerous ones"),
-        "cost": ("serving the model is too expensive per request",),
-        "latency": ("the responses take too long to arrive",),
+                   "it refuses harmless requests and answers dangerous ones",
+                   "it explains to users how to get around a protection or a legal restriction"),
+        "cost": ("serving the model is too expensive per request",
+                 "the bill for every call adds up to more than we can afford"),
+        "latency": ("the responses take too long to arrive",
+                    "users wait several seconds for each answer"),
     },
     "domain_novelty": {
         "covered": ("an everyday, common subject that is all over the internet",
@@ -82,9 +100,13 @@ def _prototype_vectors(fact: str) -> tuple[tuple[str, ...], np.ndarray]:
     return tuple(values), embeddings.embed(texts)
 
 
-def nearest(fact: str, clauses: list[str]) -> list[tuple[str, float, str]]:
-    """For each clause whose nearest prototype is close and clear enough: (value, similarity, clause)."""
-    clauses = [c for c in clauses if c.strip()][:8]  # at most 8 clauses: one small batch keeps a turn fast
+def nearest(fact: str, clauses: list[str], floors: list[float] | None = None) -> list[tuple[str, float, str]]:
+    """For each clause whose nearest prototype is close and clear enough: (value, similarity, clause).
+    `floors`, one per clause, raises the similarity a clause needs (a clause with no word of failure in it needs
+    to be closer to a failure's prototype than one that says something goes wrong)."""
+    floors = list(floors) if floors is not None else [MIN_SIMILARITY] * len(clauses)
+    kept = [(c, f) for c, f in zip(clauses, floors) if c.strip()][:8]  # at most 8: one small batch keeps a turn fast
+    clauses, floors = [c for c, _ in kept], [f for _, f in kept]
     if not clauses or fact not in PROTOTYPES:
         return []
     values, rows = _prototype_vectors(fact)
@@ -97,6 +119,6 @@ def nearest(fact: str, clauses: list[str]) -> list[tuple[str, float, str]]:
         ranked = sorted(best.items(), key=lambda kv: -kv[1])
         top, score = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else -1.0
-        if score >= MIN_SIMILARITY and score - runner_up >= MIN_MARGIN:
+        if score >= max(MIN_SIMILARITY, floors[i]) and score - runner_up >= MIN_MARGIN:
             found.append((top, score, clause))
     return found
