@@ -52,7 +52,7 @@ def main() -> int:
     from trainer.validate import inspect_dataset
 
     base_models.convert_bundled()  # as `make run` does before the first job: the conversion is not the job's
-    rows = inspect_dataset(args.data).get("examples") or 0
+    rows = (inspect_dataset(args.data).get("stats") or {}).get("examples") or 0  # the plan is sized by the data
     plan = build_plan({"approach": "lora_finetune"}, {"labeled_examples": rows}, args.data)
     load_start = os.getloadavg()
     t0 = time.monotonic()
