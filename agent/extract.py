@@ -246,7 +246,7 @@ PROBLEM_TAGS: dict[str, re.Pattern] = {
                          r"\bnon-?existent\b", r"\bdon'?t exist\b", r"\bdoesn'?t exist\b", r"\bplausible[- ]sounding\b"),
     "format": _rx(r"\bformat\w*", r"\bjson\b", r"\bschema\b", r"\btemplate\b", r"\bstructur\w*", r"\bfields\b",
                   r"\b(?:missing|wrong|extra|required|empty|json|output) field\b",
-                  r"\bparse[sd]?\b", r"\blayout\b", r"\bxml\b", r"\byaml\b", r"\bmarkdown\b", r"\bsoap notes?\b",
+                  r"\bparse[sdr]?\b", r"\bmalformed\b", r"\bunparse?able\b", r"\binvalid (?:json|xml|yaml|output)\b", r"\blayout\b", r"\bxml\b", r"\byaml\b", r"\bmarkdown\b", r"\bsoap notes?\b",
                   r"\bfollow (?:our|the) (?:spec|instructions)\b", r"\boutput shape\b"),
     "tone": _rx(r"\btone\b", r"\brobot\w*", r"\bchummy\b", r"\bstiff\b", r"\bcold\b", r"\b(?:too )?formal\b",
                 r"\b(?:too )?casual\b", r"\blegalistic\b", r"\b(?:on|off)-?brand\b", r"\bwrite like\b", r"\bvoice\b", r"\bstyle\b", r"\bregister\b", r"\bbrand\b", r"\bpersona\b",
@@ -254,16 +254,23 @@ PROBLEM_TAGS: dict[str, re.Pattern] = {
                 r"\blevel of detail\b", r"\bwriting style\b", r"\bempath\w*", r"\bpoliteness\b",
                 r"\bwordy\b", r"\bverbose\b", r"\blong-?winded\b", r"\bterse\b", r"\brambl\w+", r"\bspeak like\b",
                 r"\bsound(?:s)? like (?:us|our|a human)\b",
-                r"\b(?:writes?|sounds?|talks?|speaks?|answers?)\b[\w ]{0,30}\bthe way (?:our|we|they|the|a|an)\b"),
+                r"\b(?:writes?|sounds?|talks?|speaks?|answers?)\b[\w ]{0,30}\bthe way (?:our|we|they|the|a|an)\b",
+                # how it comes across, in any adjective: "sounds <x>", "comes across as <x>", "way too <x>" (an excess
+                # of manner; excesses of time, money or amount belong to other tags)
+                r"\b(?:sounds?|sounding|comes? across(?: as)?|feels?) (?:too |very |so |really |a bit |kind of |pretty |quite )?"
+                r"(?!like\b|fine\b|ok\b|okay\b|good\b|great\b|right\b|correct\b|true\b|plausible\b|convincing\b|confident\b)[a-z]{3,}\b",
+                r"\b(?:way|far|much|a bit|slightly|overly|just) too (?!slow|expensive|costly|long to|many|much|few|often|late|"
+                r"early|big|small|large|hard|easy|risky|dangerous)[a-z]{3,}\b"),
     "terminology": _rx(r"\bterminolog\w*", r"\b(?:wrong|our|correct|right|proper|the) (?:\w+ )?terms\b",
                        r"\babbreviations?\b", r"\bshorthand\b", r"\bglossary\b", r"\bjargon\b", r"\bvocabular\w*", r"\bacronyms?\b",
                        r"\b(?:domain|technical|medical|legal|clinical) terms\b", r"\bcoding\b", r"\bnomenclature\b",
-                       r"\bcalls? (?:\w+ ){1,3}(?:an? |the )?['\"]"),  # "calls an overdraft a 'negative loan'": misnames
+                       r"\bcall(?:s|ing|ed)? (?:\w+ ){1,3}(?:an? |the )?['\"]",  # "calls an overdraft a 'negative loan'": misnames
+                       r"\bsays? ['\"][^'\"]{1,30}['\"] (?:when|where|instead of|for what) (?:we|our|you)\b"),
     "reasoning": _rx(r"\breason\w*", r"\b(?:loses?|losing|lost) track\b",
                      r"\b(?:multi|several|many|\w+th|third|second|next|later|each) steps?\b",
                      r"\bchain\b", r"\bcalculations?\b", r"\bconstraints? at once\b", r"\blogic\w*", r"\bmulti-?step\b", r"\bmath\w*", r"\bcalculat\w*",
                      r"\barithmetic\b", r"\bchains? (?:them|steps|it)\b", r"\bword problems?\b", r"\bplanning\b",
-                     r"\bdeduc\w+", r"\binfer(?:ence|ring)? chains?\b", r"\bproofs?\b", r"\bmulti-?hop\b"),
+                     r"\bdeduc(?:e|es|ed|ing|tions?|tive)\b", r"\binfer(?:ence|ring)? chains?\b", r"\bproofs?\b", r"\bmulti-?hop\b"),
     "domain": _rx(r"\bshallow\b", r"\bdepth\b", r"\bniche\b", r"\bgeneric\b(?! (?:internet |web )?knowledge)", r"\bspeciali[sz]ed\b",
                   r"\bdomain\b", r"\bdoesn'?t understand (?:our|the) (?:field|domain|industry)\b",
                   r"\bunderwriting\b", r"\bour industry\b", r"\bsounds like a \w+ but\b"),
@@ -301,7 +308,7 @@ _NEGATED_TOPIC = re.compile(r"^\s*(?:and |but |so |no,? )?(?:not|no|never)\s+(?:
                             r"true|fast|cheap|usable|there|working|close)\b)[\w-]+(?:\s+[\w-]+)?\s*[.!]?\s*$", re.IGNORECASE)
 # A bare word naming the topic ("safety data sheets", "our guardrails team") is no complaint by itself; these words
 # of the safety tag say a failure on their own.
-_SAFETY_FAILING = _rx(r"\bunsafe\b", r"\bharmful\b", r"\bdangerous\b", r"\brisky\b", r"\bjailbreak\w*",
+_SAFETY_FAILING = _rx(r"\bunsafe\b", r"\bhow to (?:get around|circumvent|evade|defeat|disable|bypass|fool|trick)\b", r"\bharmful\b", r"\bdangerous\b", r"\brisky\b", r"\bjailbreak\w*",
                       r"\btoxic\w*", r"\bover-?refus\w*", r"\bleak\w*", r"\bbypass\w*")
 # "invents keys", "makes up fields": what is invented is part of the output's structure, a format failure
 _STRUCTURE_AFTER = re.compile(r"^\s*(?:(?:new|extra|its own|random|odd|bogus|fake)\s+)*(?:json\s+)?(?:keys|fields|columns|"
@@ -343,8 +350,9 @@ _FAILURE = re.compile(
     r"shouldn'?t|has to|must|want|gap|lacks?|lacking|weak|shallow|sounds?|feels?|reads? like|hurts?|unusable|brutal|"
     r"renames?|chatter|extra|quotes?|cites?|still|to know|to learn|to understand|stuck|plateau\w*|stopped|no longer|"
     r"diminishing|misappl\w*|unreliable|not reliable|limit\w*|costs? us|bill|spend|bills|different|prefer\w*|"
-    r"better|wish|would like|hard to|needs?|neither|nor|happily|bypass\w*|leak\w*|explains how to)\b"
-    r"|\bcalls? (?:\w+ ){1,3}(?:an? |the )?['\"]", re.IGNORECASE)
+    r"better|wish|would like|hard to|needs?|neither|nor|happily|bypass\w*|leak\w*|explains how to|dies|crash\w*|"
+    r"chokes?|blows up|kills?|malformed|invalid|unparse?able)\b"
+    r"|\bcall(?:s|ing|ed)? (?:\w+ ){1,3}(?:an? |the )?['\"]", re.IGNORECASE)
 # A clause of an answer to "what is failing" with no word of failure in it ("answer quality judged by reviewers") is
 # read by meaning only when it is this close to a failure's prototype (cosine; the usual floor is 0.50)
 _NO_CUE_SIMILARITY = 0.56
@@ -361,7 +369,7 @@ LANGUAGE_TAG = _rx(r"\b(?:in|into|speaks?|speaking|writes?|writing|replies|answe
                    r"(?:portuguese|spanish|english|french|german|arabic|chinese)\b",
                    r"\b(?:barely|poorly|badly) (?:speaks?|writes?|knows?|handles?|understands?) "
                    r"(?:the |our )?(?:language|\w+ish|\w+ese|\w+ic|\w+an|\w+i)\b")
-SAFETY_TAG = _rx(r"\bunsafe\b", r"\bharmful\b", r"\bdangerous\b", r"\brisky\b", r"\brefus(?:es|als?|ing)\b",
+SAFETY_TAG = _rx(r"\bunsafe\b", r"\bhow to (?:get around|circumvent|evade|defeat|disable|bypass|fool|trick)\b", r"\bharmful\b", r"\bdangerous\b", r"\brisky\b", r"\brefus(?:es|als?|ing)\b",
                  r"\bjailbreak\w*", r"\b(?:advice|instructions) (?:it|that it) (?:really )?shouldn'?t\b",
                  r"\btoxic\w*", r"\bsafety\b", r"\bguardrails?\b", r"\bpolicy violations?\b",
                  r"\bbypass\w* (?:the )?(?:\w+ )?(?:safety|security|interlocks?|locks?|controls?|checks?)\b", r"\bleak\w*",
@@ -403,6 +411,9 @@ def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
             bool(inherits) or required and re.match(r"^\s*which\b", clause, re.I))
         if _CLEARED.search(clause) or _NEGATED_TOPIC.search(clause) or (clause.endswith("?") and len(clause.split()) <= 2):
             continue  # "knowledge is not the problem", "not facts", "Facts? …": the clause clears its subject or echoes
+        if clause.rstrip().endswith("?") and re.match(r"^\s*(?:why|what|who|where|which)\b", clause, re.I) and not (
+                _FAILURE.search(clause) and re.search(r"\b(?:it|the model|the bot)\b", clause, re.I)):
+            continue  # "why do you need to know that?": the user asks back, and states nothing about the model
         if fixed_since and (_PAST_FAILURE.search(clause) or _NOW_FIXED.search(clause)):
             continue  # "it used to drop fields … not anymore": a failure of the past
         short = answering and len(clause.split()) <= _SHORT_ANSWER_WORDS
@@ -441,6 +452,8 @@ def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
                                            r"\bf1\b|%|\bruns?\b|\bepochs?\b|\bloss\b|\bevals?\b|\bmetrics?\b|"
                                            r"\badapters?\b|\bmodel\b|\bimprov\w*", text, re.I):
         tags.discard("plateau")  # "the county is stuck on the 1998 code": stuck, but no training or score to plateau
+    if asked == "domain_novelty":
+        tags.discard("domain")  # "pretty generic, a common field": how public the domain is, not a failure
     if "language" in tags:
         tags.discard("terminology")  # a language the model barely writes is more than its terms
     if "safety" in tags:
@@ -481,7 +494,7 @@ def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
 # copied as is) is "basic". Not having tried is "none". A prompt that already meets the target is "meets_target".
 PROMPT_NONE = _rx(r"\b(?:have ?n[o']?t|haven't|didn't|did not|never|not yet|no,? we (?:haven't|didn't)|"
                   r"hasn't|not) (?:really )?(?:tried|done|used|attempted|experimented with|bothered with)? ?"
-                  r"(?:any |much |the )?(?:prompt\w*|few[- ]?shot|system prompts?)",
+                  r"(?:any |much |the |a |an )?(?:(?:real|proper|serious|good|decent|careful|structured) )?(?:prompt\w*|few[- ]?shot|system prompts?)",
                   r"\b(?:no|zero) prompt(?:ing| engineering| work)?\b", r"\bnot tried prompt\w*", r"\bnothing (?:yet|so far)\b",
                   r"\bwe (?:just|only) (?:fine-?tuned|trained)\b", r"\bskipped prompt\w*", r"\bnot yet\b",
                   r"^\s*(?:we )?(?:have ?n[o']?t|haven't|didn't|did not|never) (?:tried|bothered)\b",
@@ -496,7 +509,9 @@ PROMPT_BASIC = _rx(r"\bplain(?:ly)?\b", r"\bwithout (?:a |any )?(?:schema|exampl
                    r"\bjust (?:wrote|said|told it|typed)\b", r"\byou are a helpful\b",
                    r"\banything (?:other|more) than\b", r"\bnothing (?:other|more) than\b", r"\basked (?:it )?nicely\b",
                    r"\bnothing systematic\b", r"\bnot systematic\w*\b", r"\bhalf-?hearted\w*\b", r"\bonly a\b.{0,20}\bprompt\b",
-                   r"\bnothing (?:more|else)\b", r"\bonly (?:write|wrote|say|said|put|added|tell|told|asked)\b", r"\bthat'?s (?:it|all)\b")
+                   r"\bnothing (?:more|else)\b", r"\bonly (?:write|wrote|say|said|put|added|tell|told|asked)\b", r"\bthat'?s (?:it|all)\b",
+                   # a prompt measured in a line or two, or one paragraph, is a minimal one
+                   r"\b(?:one|a single|two|a couple of|a few|1|2|3) (?:short )?(?:lines?|sentences?|paragraph)\b(?! of (?:examples|rules))")
 PROMPT_TRIED = _rx(r"\bextensive\w*", r"\bweeks (?:on|of)\b", r"\biterat\w*", r"\bstructured (?:system )?prompts?\b",
                    r"\bfew[- ]?shot\b", r"\bexamples in the prompt\b", r"\bchain[- ]of[- ]thought\b", r"\bcot\b",
                    r"\bdetailed\b", r"\bstyle[- ]guides?\b", r"\bprompt(?:ing)? (?:works|worked)\b", r"\brubric\b",
@@ -532,7 +547,7 @@ PROMPT_MEETS = _rx(r"\b(?:already |now )?(?:meets?|meeting|hits?|hitting|reach(?
                    r"\b(?:already )?good enough\b", r"\bworks (?:fine|great|well)\b(?! (?:on|for) (?:the|a) big)",
                    r"\bdoes everything we need\b", r"\bno (?:quality )?(?:problem|issue)s? with (?:the )?(?:quality|output|answers)\b",
                    r"\b(?:hits?|meets?|reach\w*|achiev\w*|gets?) (?:the )?(?:accuracy|quality|score|numbers?|metrics?) (?:we|our|the "
-                   r"client|they)\b", r"\bpass(?:es|ing)? (?:all )?(?:of )?(?:our |the )?(?:checks|tests|evals?)\b",
+                   r"client|they)\b", r"\bpass(?:es|ed|ing)? (?:all |every |each )?(?:of )?(?:our |the )?(?:[\w-]+ )?(?:checks?|tests?|evals?)\b",
                    r"\b(?:basically|essentially|almost|nearly) perfect\b")
 
 
@@ -577,6 +592,13 @@ def _prompting(text: str, asked: str | None) -> tuple[Any, str, float] | None:
     first = _clauses(text)[0] if _clauses(text) else text
     if _find(PROMPT_NONE, first, allow_negated=True) and not re.search(r"\bnot yet good\b", text, re.I):
         return "none", text, conf  # the answer's first clause says it was not tried; what follows is a reason
+    if asked != "prompting_tried":
+        # "we fine-tuned on 500 examples … we never tried a proper prompt": words of technique count only in the
+        # clauses that speak of the prompt; the rest of the message describes something else (training, data)
+        about_prompt = [c for c in _clauses(text) if _PROMPT_TOPIC.search(c)]
+        if any(_find(PROMPT_NONE, c, allow_negated=True) for c in about_prompt) and not any(
+                _any(PROMPT_TRIED, c) for c in about_prompt):
+            return "none", text, conf
     technique = _any(PROMPT_TRIED, text) or (_any(PROMPT_OUTCOME, text) and bool(
         _PROMPT_TOPIC.search(text) or asked == "prompting_tried"))  # serious technique, or an outcome of it
     if technique and not _find(PROMPT_BASIC, text, allow_negated=True):
@@ -624,11 +646,19 @@ _QUALITY_TOPIC = _rx(r"\bquality\b", r"\brejected\b", r"\bgarbage\b", r"\bjunk\w
 # Extra words of each level beyond the lists above (plain judgements, and who checked the data).
 _QUALITY_HIGH_MORE = _rx(r"\bgreat\b", r"\bgood\b", r"\bsolid\b", r"\bpristine\b", r"\bhand-?checked\b",
                          r"\b(?:checked|reviewed|verified|validated|approved|corrected) by\b", r"\bpartner-approved\b")
-_QUALITY_LOW_MORE = _rx(r"\bjunk\w*", r"\bterrible\b", r"\bawful\b", r"\bbad\b", r"\bcrap\w*",
+_QUALITY_LOW_MORE = _rx(r"\bjunk\w*",
+                        # labels or texts a program made, with no person checking them
+                        r"\b(?:labell?ed|tagged|generated|written|wrote|made|produced|annotated)\b[^.]{0,20}\bby (?:a |an |our |the )?"
+                        r"(?:[\w-]+ )?(?:script|program|rules?|regex|heuristics?|bot|llm|gpt[\w.-]*|model|keyword \w+)\b",
+                        r"\b(?:gpt[\w.-]*|an? llm|the model|a script) (?:wrote|generated|labell?ed|made)\b",
+                        r"\b(?:didn'?t|did not|never|haven'?t|have not|hasn'?t|has not|nobody|no one) (?:\w+ )?(?:review|check|clean|curat|verif|vet)\w*", r"\bterrible\b", r"\bawful\b", r"\bbad\b", r"\bcrap\w*",
                         r"\b(?:are|is|were|was|labell?ed|tagged) wrong\b", r"\bwrong (?:labels?|tags?|answers)\b",
                         r"\berrors?\b", r"\bmistakes?\b", r"\bunreliable\b", r"\bnever (?:been )?checked\b",
                         r"\bregex\b", r"\bheuristic\w*", r"\bby interns\b", r"\bold template\b", r"\boutdated\b",
                         r"\bno longer (?:use|valid|used|current)\b", r"\bduplicat\w+")
+_MACHINE_MADE = re.compile(r"\b(?:labell?ed|tagged|generated|annotated|classified)\b[^.]{0,20}\bby (?:a |an |our |the )?(?:[\w-]+ )?"
+                           r"(?:script|program|rules?|regex|heuristics?|keyword \w+)\b|\bauto-?(?:generated|labell?ed)\b",
+                           re.IGNORECASE)
 # A part of the data said to be one way ("some of them…", "half were…"), or both levels said of it: mixed.
 _PART = re.compile(r"\b(?:some|half|part|a few|certain|a portion|a third|a quarter|others?|the rest)\b(?: of (?:them|it|the \w+))?",
                    re.IGNORECASE)
@@ -669,6 +699,11 @@ def _quality(text: str, asked: str | None) -> tuple[Any, str, float] | None:
                         text[m.end():m.end() + 30], re.I) for m in highs):
         # "12k reviewed pairs": a word in the name of what is counted, no statement about its quality; read back
         return "high", text, IN_PASSING
+    vouched = [h for h in highs if not re.search(r"spot[- ]?$", h.string[max(0, h.start() - 5):h.start()], re.I)]
+    if _MACHINE_MADE.search(text) and not vouched:
+        # labels a program made, with no one vouching for them: noisy by construction, whatever share a spot check
+        # found wrong ("a quarter were wrong" is a measured noise rate, not a mix of good and bad sources)
+        return "low", text, conf
     if highs and lows or _any(QUALITY_MIXED, text) or (highs or lows) and _PART.search(text) and not re.search(
             r"\b(?:most|lots|a lot|many|all)\b(?: of (?:them|it))?", text, re.I):
         return "mixed", text, conf
@@ -759,7 +794,8 @@ def _changes(text: str, asked: str | None) -> tuple[Any, str, float] | None:
         hit = None
         for sentence in _sentences(text):
             if not (_CHANGE_TOPIC.search(sentence) or re.search(r"\brevis\w*", sentence, re.I)) or not (
-                    _KNOWLEDGE_SUBJECT.search(sentence) or _EVERY.search(sentence)):
+                    _KNOWLEDGE_SUBJECT.search(sentence) or _EVERY.search(sentence)
+                    or re.search(r"\b(?:hourly|daily|weekly|monthly)\b", sentence, re.I)):
                 continue  # a change said of something that is no knowledge ("new tickets arrive every day")
             for clause in _clauses(sentence) or [sentence]:
                 if _CHANGE_TOPIC.search(clause) or _EVERY.search(clause) or re.search(r"\brevis\w*", clause, re.I):
@@ -968,20 +1004,30 @@ TEAM_PRETRAIN = _rx(r"\bpre-?train(?:ing|ed)? (?:experience|expertise|background
                     r"\b(?:who(?:'ve| have)?|that have|have) pre-?trained\b", r"\bpre-?trained (?:\w+ )?(?:llms?|models) before\b",
                     r"\bresearch (?:group|org\w*|lab|department|division)\b", r"\bpre-?training research\b",
                     r"\bresearchers?\b[^.]{0,40}\bpre-?train\w*", r"\b(?:lab|group|team) of (?:\d+ |\w+ )?(?:researchers|phds|scientists)\b",
-                    r"\bpublish\w* on (?:llm |model )?pre-?training\b")
+                    r"\bpublish\w* on (?:llm |model )?pre-?training\b",
+                    # having trained a language model from nothing is pretraining experience, however it is named
+                    r"\btrained (?:\w+ ){0,2}(?:l?lms?|language models?|models?|foundation models?|transformers?) from scratch\b")
 TEAM_ML = _rx(r"\bml engineer\w*", r"\bmachine learning (?:engineers?|team|experience)\b", r"\bdata scientists?\b",
               r"\bmlops\b", r"\bexperienced ml\b", r"\bml (?:team|experience|background|expertise)\b",
               r"\bml engineering\b", r"\bdeep learning (?:engineers?|experience)\b", r"\bfine-?tun\w+ (?:before|experience)\b",
-              r"\bai engineers?\b", r"\bnlp engineers?\b", r"\bresearch engineers?\b", r"\bphds?\b")
+              r"\bai engineers?\b", r"\bnlp engineers?\b", r"\bresearch engineers?\b", r"\bphds?\b",
+              # the role abbreviated: "three MLEs", "1 ML eng"
+              r"\bmles?\b", r"\bml[- ]?eng\w*", r"\bml (?:people|folks|person|staff|specialists?)\b")
 TEAM_SW = _rx(r"\bsoftware engineers?\b", r"\bdevelopers?\b", r"\bdevs?\b", r"\bfront-?end\b", r"\bback-?end\b",
               r"\bcan code\b", r"\bcoders?\b(?<!no coders)", r"\bdev shop\b", r"\bit (?:team|staff|department)\b", r"\bprogrammers?\b", r"\bfull[- ]stack\b",
               r"\bbackend engineers?\b", r"\bweb (?:devs?|developers?)\b", r"\bengineers?\b", r"\bno (?:one|body) (?:has|with) (?:ml|pre)",
-              r"\bno ml\b", r"\bnot ml\b", r"\bjust (?:a|one|two|some) (?:engineers?|devs?|developers?)\b")
+              r"\bno ml\b", r"\bnot ml\b", r"\bjust (?:a|one|two|some) (?:engineers?|devs?|developers?)\b",
+              # someone who writes code of any kind, or keeps the machines running, is a generalist
+              r"\b(?:can|could|who can|able to|knows? how to) (?:write|do|read) (?:some |a bit of |basic )?(?:code|sql|python|"
+              r"scripts?|javascript|java|bash)\b", r"\bit (?:guy|person|people|folks|admins?|support)\b", r"\bsysadmins?\b")
 TEAM_NONE = _rx(r"\bjust me\b", r"\bnobody (?:here )?(?:is technical|codes)\b",
                 r"\b(?:nobody|no one|no-one)(?: (?:here|in[- ]house|on (?:the|our) team|at all|really|technical|who (?:codes|can code))){0,3}"
                 r"\s*(?:[.,;!]|$)", r"\bno coders\b", r"\boutsourc\w+", r"\bno one (?:technical|in[- ]house)\b", r"\bno (?:engineers|developers|technical (?:staff|team|people))\b", r"\bnon-?technical\b",
-                r"\bno tech(?:nical)? team\b", r"\bonly marketers\b", r"\bno one technical\b", r"\bsolo founder\b")
-_TEAM_TOPIC = _rx(r"\bdevs?\b", r"\bphds?\b", r"\bresearch\w*", r"\bcoders?\b", r"\bdev shop\b", r"\boutsourc\w+", r"\bknows? (?:ml|machine learning)\b", r"\bteam\b", r"\bengineers?\b", r"\bdevelopers?\b", r"\bscientists?\b", r"\bresearchers?\b",
+                r"\bno tech(?:nical)? team\b", r"\bonly marketers\b", r"\bno one technical\b", r"\bsolo founder\b",
+                # any word of "none" before technical people: "zero technical staff", "without a single developer"
+                r"\b(?:no|zero|without|not a single|not one|not any)\s+(?:\w+\s+)?(?:engineers?|developers?|programmers?|coders?|"
+                r"technical (?:staff|team|people|folks|employees?|persons?|hires?)|tech (?:staff|people|folks|person))\b")
+_TEAM_TOPIC = _rx(r"\bdevs?\b", r"\bmles?\b", r"\bml[- ]?eng\w*", r"\bit guy\b", r"\btechnical\b", r"\bphds?\b", r"\bresearch\w*", r"\bcoders?\b", r"\bdev shop\b", r"\boutsourc\w+", r"\bknows? (?:ml|machine learning)\b", r"\bteam\b", r"\bengineers?\b", r"\bdevelopers?\b", r"\bscientists?\b", r"\bresearchers?\b",
                   r"\bexperience\b", r"\bstaff\b", r"\bjust me\b", r"\bhire\b", r"\bexpertise\b")
 
 
@@ -1011,23 +1057,31 @@ INFER_TAGS = {
     "latency": _rx(r"\blatency\b", r"\b\d+ ?ms\b", r"\bmilliseconds?\b", r"\breal[- ]time\b", r"\bfast(?:er)?\b",
                    r"\bslow\b", r"\bunder (?:a|one|\d+) seconds?\b", r"\binstant\w*", r"\bresponse time\b",
                    r"\bsub-?second\b", r"\b(?:within|below) (?:a |one |\d+ )?(?:seconds?|ms)\b",
-                   r"\bon the (?:phone|line)\b", r"\blive (?:calls?|chat|conversations?)\b",
+                   r"(?<!\brun )(?<!\bruns )(?<!\bwork )(?<!\bworks )\bon the (?:phone|line)\b(?!,? offline)",
+                   r"\blive (?:calls?|chat|conversations?)\b", r"\bthe wait(?:ing)?\b", r"\bwait (?:times?|too long)\b",
                    r"\bwhile (?:the |a )?(?:customer|user|caller|client)s? (?:is|are) (?:still )?(?:waiting|talking)\b"),
     "cost": _rx(r"\b(?:cut|reduce|lower) (?:\w+ )?(?:costs?|spend|bills?)\b", r"\bexpensive\b", r"\bcheap(?:er)?\b", r"\bcosts?\b", r"\bper[- ](?:call|request|token) (?:price|cost)\b",
                 r"\bbudget per\b", r"\bcost-?sensitive\b", r"\bapi (?:bill|spend|costs?)\b", r"\bpric(?:ey|y)\b",
-                r"\bthe bill\b"),
+                r"\bthe bill\b", r"\bpay (?:per|by the|for every) (?:token|call|request|query)\b",
+                r"\beat(?:s|ing)? (?:into |up )?(?:our |the )?(?:margin|budget)\b", r"\bcents? (?:a|per|each) (?:call|request|query)\b"),
     "volume": _rx(r"\bmillions? of (?:\w+ )?(?:requests|calls|queries|tickets|messages|documents|users|items)\b",
                   r"\b(?:requests|calls|queries|tickets|messages) (?:a|per) (?:day|second|hour|minute)\b",
                   r"\bhigh[- ]volume\b", r"\bat (?:our )?(?:scale|volume)\b", r"\bthousands (?:of \w+ )?(?:a|per) (?:second|minute)\b",
                   r"\bqps\b", r"\brps\b", r"\bthroughput\b", r"\btraffic\b", r"\bour volume\b",
                   r"\b(?:big|huge|high|large|massive|heavy) (?:volume|load)\b", r"\bbatch\w*", r"\bnightly\b",
                   r"\b\d+(?:\.\d+)?\s?(?:k|m|million|billion|thousand)\s+(?:\w+\s+)?(?:requests|calls|queries|docs|documents|"
-                  r"pages|messages|tickets|items|users|conversations)\b"),
+                  r"pages|messages|tickets|items|users|conversations)\b",
+                  # thousands or more of anything per period: "3M a month", "a million docs a month", "900k calls a week"
+                  r"\b(?:\d[\d,.]*\s?(?:k|m|million|thousand|billion)|a (?:million|thousand|billion)|\d{1,3}(?:,\d{3})+|\d{4,})"
+                  r"\s+(?:[\w-]+\s+)?(?:a|per|each|every) (?:day|week|month|hour|second|minute)\b"),
     "single_task": _rx(r"\bonly (?:ever )?(?:does|do|needs?|used for) (?:this |that |the |a |one )?(?:one |single )?task\b",
                        r"\bsingle (?:narrow )?task\b", r"\bgeneral (?:abilities|capabilit\w+|skills|knowledge) (?:don'?t|do not) matter\b",
                        r"\bone (?:narrow )?task\b", r"\bnarrow task\b", r"\bforgetting (?:is fine|doesn'?t matter|is ok)\b",
                        r"\bdon'?t care about (?:general|other)\b"),
-    "on_device": _rx(r"\bon[- ]device\b", r"\bon (?:a|the|our|their|its) (?:own )?devices?\b", r"\bedge\b", r"(?<!on the )\bphones?\b",
+    "on_device": _rx(r"\bon[- ]device\b",
+                     # it runs inside a piece of equipment: "runs on the in-cab unit", "on each scanner"
+                     r"\bruns? (?:on|inside|in) (?:the|a|an|our|their|each|every) (?:[\w-]+ ){0,2}(?:unit|device|box|terminal|"
+                     r"handset|tablet|laptop|car|truck|vehicle|robot|camera|sensor|kiosk|scanner|drone|console|headset)s?\b", r"\bon (?:a|the|our|their|its) (?:own )?devices?\b", r"\bedge\b", r"(?<!on the )\bphones?\b",
                      r"\bhead unit\b", r"\bhandheld\b", r"\bno (?:internet|network|connectivity)\b", r"\bruns? locally\b",
                      r"\blocally on\b", r"\b(?:players?|users?|customers?)'? (?:own )?(?:gpus?|machines|devices|pcs|consoles)\b",
                      r"\binside (?:the|a|our) (?:car|vehicle|device|app|machine)\b", r"\bmobile\b", r"\bedge devices?\b", r"\bembedded\b",
@@ -1037,7 +1091,9 @@ _INFER_TOPIC = _rx(r"\bserv\w+", r"\btraffic\b", r"\bhandheld\b", r"\bhead unit\
                    r"\bour volume\b", r"\bbatch\w*", r"\bthe bill\b", r"\binference\b", r"\bin production\b", r"\bat runtime\b", r"\bper (?:request|call|query)\b",
                    r"\b(?:a|per) day\b", r"\blatency\b", r"\b\d+ ?ms\b", r"\bvolume\b", r"\bdeploy\w*", r"\bgeneral abilities\b",
                    r"\bone task\b", r"\bsingle task\b", r"\bthroughput\b", r"\bqps\b", r"\bon[- ]device\b",
-                   r"\bfar too slow\b", r"\btoo (?:slow|expensive)\b")
+                   r"\bfar too slow\b", r"\btoo (?:slow|expensive)\b",
+                   r"\b(?:a|per|each|every) (?:week|month|hour|second|minute)\b", r"\bunder (?:a|one|\d+) (?:seconds?|ms)\b",
+                   r"\bpay (?:per|by the)\b", r"\bcents?\b", r"\bmargin\b", r"\bthe wait\b", r"\boffline\b")
 
 
 def _inference(text: str, asked: str | None) -> tuple[Any, str, float] | None:
@@ -1110,7 +1166,7 @@ def _compute(text: str, asked: str | None) -> tuple[Any, str, float] | None:
     if asked != "compute" and not _COMPUTE_TOPIC.search(low):
         return None
     conf = 0.9 if asked == "compute" else 0.7
-    gpus, memory, named = 0, None, False
+    gpus, memory, named, denied = 0, None, False, False
     for m in _GPU_RX.finditer(low):
         name = m.group("name").lower().rstrip("s").rstrip("'")
         count_text = (m.group("count") or "").strip().lower()
@@ -1123,8 +1179,10 @@ def _compute(text: str, asked: str | None) -> tuple[Any, str, float] | None:
         if not count_text and _find(_CLUSTER, low) and not m.group("count2"):
             count = 32  # "our own GPU cluster": dozens of cards, count unstated
         if count == 0 and not count_text:
-            before = low[max(0, m.start() - 25):m.start()]
-            if re.search(r"\bno\s*$|\bzero\s*$|\bwithout\s*(?:a|any)?\s*$|\bdon'?t have (?:any )?$", before):
+            before = low[max(0, m.start() - 25):m.start()].rstrip() + " "  # the match may begin with its space
+            if re.search(r"\bno\s*$|\bzero\s*$|\bwithout\s*(?:a|any)?\s*$|\b(?:don'?t|do not|doesn'?t|does not|never) "
+                         r"(?:have|own|got|get) (?:any )?$", before):
+                denied = True  # "we don't have GPUs": none, said outright
                 continue
             count = 1
         key = name.replace(" ", "")
@@ -1154,7 +1212,7 @@ def _compute(text: str, asked: str | None) -> tuple[Any, str, float] | None:
             gpus = 1
         elif access == "cluster":
             gpus = 32
-        elif _find(_NO_GPU, low, allow_negated=True) or (asked == "compute" and NO.search(low)):
+        elif denied or _find(_NO_GPU, low, allow_negated=True) or (asked == "compute" and NO.search(low)):
             return {"gpus": 0, "gpu_memory_gb": 0, "access": "none"}, text, conf
         elif asked == "compute" and re.search(r"\bserver\b|\bmachine\b|\bworkstation\b", low):
             gpus, access = 1, "own"
@@ -1461,7 +1519,8 @@ def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip:
         last[fact] = q
     low = text.lower()
     # "none", "no labeled data", "only the comparisons": zero
-    zero_labeled = re.search(r"\bno (?:[\w'-]+ )?(?:labell?ed|annotated|gold|single gold|training|reference|ideal|target) "
+    zero_labeled = re.search(r"\b(?:don'?t|do not) have (?:a|any) (?:\w+ )?data ?set\b|"
+                             r"\bno (?:[\w'-]+ )?(?:labell?ed|annotated|gold|single gold|training|reference|ideal|target) "
                              r"(?:data|examples|answers|pairs|set|outputs|texts)\b|"
                              r"\bnone (?:really|yet|at all)?\b|\bdon'?t have (?:any )?(?:labell?ed|training|gold) (?:data|examples|"
                              r"pairs|answers|outputs)\b|\bno (?:labell?ed |training )?data ?sets?\b|\bno examples\b|"
@@ -1519,7 +1578,7 @@ FACT_NOUNS: dict[str, str] = {
     "preference_data": r"preference(?: data)?|comparisons|rankings",
     "compute": r"compute|gpus?|hardware|machines?",
     "weights_allowed": r"weights|licen[cs]es?|open models",
-    "data_sensitivity": r"sensitivity|privacy|confidentiality",
+    "data_sensitivity": r"sensitivity|privacy|confidentiality|regulat\w*|sensitive|pii|compliance",
     "team": r"team|people|engineers",
     "prompting_tried": r"prompt(?:ing|s)?",
     "knowledge_changes": r"updates|how often|change frequency",
@@ -1538,9 +1597,20 @@ _WRONG = re.compile(r"^\s*(?:no,?\s*)?(?:that'?s|that is|this is|you'?re|you are
                     r"not what i (?:said|meant))\b", re.IGNORECASE)
 
 
+_ADMITTED = re.compile(r"\b(?:i was|i'?m|we were) (?:wrong|mistaken) about\s+(?:the\s+|our\s+|my\s+)?|"
+                       r"\b(?:not sure|unsure|no longer sure) (?:about|of)\s+(?:the\s+|our\s+|my\s+)?(?=[^.]{0,50}\bany ?more\b)",
+                       re.IGNORECASE)
+
+
 def _retractions(text: str) -> list[str]:
     """Facts the message withdraws."""
     found: list[str] = []
+    for m in _ADMITTED.finditer(text):  # "I was wrong about the GPUs — let me check": withdrawn until said again
+        window = text[m.end():m.end() + 40].lower()
+        for fact, nouns in FACT_NOUNS.items():
+            if re.match(r"^(?:[\w-]+\s+){0,3}(?:" + nouns + r")\b", window) and fact not in found:
+                found.append(fact)
+                break
     for m in _RETRACT_VERB.finditer(text):
         window = text[m.end():m.end() + 40].lower()
         for fact, nouns in FACT_NOUNS.items():
@@ -1632,6 +1702,7 @@ IN_PASSING = 0.45
 # allowed" answers both halves of the data-and-model policy. Such a finding is held, below CONFIRM (read back once
 # when the advice depends on it). A regulated category named outright ("HIPAA", "PCI scope") is held the same way.
 SAME_SUBJECT = {"labeled_examples": {"data_quality"}, "preference_data": {"data_quality"},
+                "problem": {"inference_constraints"},  # "what fails is the bill and the wait": the serving constraint
                 "data_sensitivity": {"weights_allowed"}, "weights_allowed": {"data_sensitivity"}}
 HELD_IN_PASSING = 0.55
 
@@ -1714,9 +1785,16 @@ def extract(text: str, asked: str | None = None) -> Extraction:
 
     dont_know = bool(DONT_KNOW.search(stripped))
     if dont_know and asked:
-        # "I don't know" answers the asked fact only; other facts said alongside still count
-        findings = [f for f in findings if f.fact != asked or f.confidence >= 0.75 and not NO.search(stripped)]
-        findings = [f for f in findings if f.fact != asked]
+        # "I don't know" answers the asked fact only; other facts said alongside still count. A value stated in a
+        # sentence of its own beside the doubt ("Mostly format? Maybe tone. Hard to say.") is the user's hedged
+        # answer: kept, below HOLD, for a read-back; a doubt in the same sentence as the value takes it back.
+        kept = [f for f in findings if f.fact != asked]
+        sure = [sent for sent in _sentences(stripped) if not DONT_KNOW.search(sent)]
+        if asked == "problem" and sure and len(sure) < len(_sentences(stripped)):
+            hedged = _problem(" ".join(sure), asked)
+            if hedged and hedged[0]:
+                kept.append(Finding("problem", hedged[0], hedged[1], TENTATIVE))
+        findings = kept
     result.dont_know = dont_know
     long_paste = len(stripped.split()) > _LONG_PASTE_WORDS
     own_words: dict[str, Any] = {}
