@@ -43,7 +43,7 @@ from tools.data import inspect_dataset, summarize
 from tools.jobs import request_launch
 from trainer import jobs
 from trainer.state.errors import UserError
-from trainer.state.vocabulary import APPROACHES, FACT_LABELS, approach_label
+from trainer.state.vocabulary import APPROACHES, FACT_LABELS, TAG_FACTS, approach_label
 from trainer.state.secrets import RedactSecrets
 
 log = logging.getLogger("tunewise.agent")
@@ -251,9 +251,10 @@ class OfflineBrain:
                     iv.tentative[f.fact] = {"value": f.value, "words": " ".join(f.words.split())[:160],
                                             "confidence": f.confidence}
                 continue
+            adds_tags = f.fact in TAG_FACTS and isinstance(f.value, list) and not set(f.value) <= set(iv.value(f.fact) or [])
             if iv.facts[f.fact].known and iv.facts[f.fact].confidence > f.confidence + 0.25 and not f.correction \
-                    and f.fact != iv.pending:
-                continue  # a passing mention does not override a plain answer
+                    and f.fact != iv.pending and not adds_tags:
+                continue  # a passing mention does not override a plain answer (it may add to a list of tags)
             iv.tentative.pop(f.fact, None)
             noted.append(f.fact)
             change = iv.set(f.fact, f.value, f.words, f.confidence, replace=f.correction)

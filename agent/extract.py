@@ -291,7 +291,14 @@ PROBLEM_TAGS: dict[str, re.Pattern] = {
                    # a limit the runs cannot pass, said as a wall or a ceiling
                    r"\b(?:hits?|hitting|reached|reaches) (?:a|the|its|some) (?:wall|ceiling|limit)\b", r"\bceiling\b",
                    r"\bmaxed out\b", r"\b(?:can'?t|won'?t|doesn'?t|don'?t|cannot|never) (?:get|go|move|push it) "
-                   r"(?:past|beyond|above|over)\b"),
+                   r"(?:past|beyond|above|over)\b",
+                   # changing the settings moves nothing: "more epochs don't move it", "flat for three runs"
+                   r"\b(?:don'?t|doesn'?t|didn'?t|won'?t|never|barely) (?:move|change|budge|shift|improve) (?:it|the (?:score|"
+                   r"number|metric|needle|result))\b",
+                   r"\b(?:been|stays?|stayed|staying|remained|is|are|was|went) flat\b(?=[^.]{0,30}\b(?:runs?|epochs?|"
+                   r"experiments?|ranks?|%|score|accuracy|f1|exact[- ]match))",
+                   r"\bflat (?:for|across|over) (?:\d+|two|three|four|five|several|the last) (?:\w+ )?(?:runs|epochs|experiments|"
+                   r"sweeps|weeks)\b"),
 }
 _LORA_TRIED = _rx(r"\blora\b.*\b(?:ranks?|tried|trained|fine-?tuned|plateau\w*|stuck)\b",
                   r"\b(?:tried|trained|fine-?tuned|used)\b.*\blora\b")
@@ -327,7 +334,10 @@ _PRAISED = re.compile(r"\b(?:right|correct|good|fine|great|nice|perfect|proper|c
 # cue (a word that says something goes wrong) before a topic word counts: "our docs team" names documents and
 # fails at nothing.
 _CLAUSE_SPLIT = re.compile(r"(?<=[.!?;\n])\s+|\s*(?:,(?!\d{3})|[;:—–])\s*|\s+-\s+|\s+(?:but|however|though|although|while|whereas|"
-                           r"yet|and then|also|even tho|even though|tho)\s+", re.IGNORECASE)
+                           r"yet|and then|also|even tho|even though|tho)\s+|"
+                           # "and" before a new statement about the model: "… wrong and doesn't sound like us"
+                           r"\s+and\s+(?=(?:it|its|it's|they|the model|the bot|doesn'?t|don'?t|does|won'?t|can'?t|isn'?t|never|"
+                           r"keeps|gets|sounds|uses|makes|says|writes|ignores|misses|invents)\b)", re.IGNORECASE)
 _CLEARED = re.compile(
     r"\b(?:is|are|'s|'re|seems?|looks?|was|were|been)\s+(?:\w+\s+)?(?:fine|ok|okay|good|great|right|correct|accurate|"
     r"solid|perfect|spot on|not (?:the|an?|our) (?:\w+ )?(?:problem|issue|concern)|no (?:problem|issue))\b"
@@ -335,6 +345,7 @@ _CLEARED = re.compile(
     r"|\bno (?:problem|issue|complaints?|trouble)s? (?:with|about|on)\b|\b(?:isn't|aren't|is not|are not|not) "
     r"(?:really )?(?:the|an?|our) (?:\w+ )?(?:problem|issue|concern)\b|\bnot (?:about|a matter of)\b"
     r"|\bfine (?:now|already)\b|\b(?:don't|doesn't|do not|does not|never) (?:really )?(?:change|matter|move)\b"
+    r"(?! (?:it|the (?:score|number|metric|needle|result)))"
     # "it gets the facts", "it knows every formula": a clause that credits the model with its subject
     r"|^\s*(?:it|the model|they|that)?\s*(?:gets|got|nails|handles|knows) (?:the |every |all |our )?\w+(?: right| fine| well)?\s*[.,]?$"
     # "facts come from the findings": the clause names where its subject is supplied, no failure
@@ -1417,7 +1428,8 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
             r"^\s*(?:[\w-]+\s+)?(?:prompts?)\s+(?:with|and|each|that|where|,)", after) and re.match(
             r"^\s*(?:-\s*)?(?:page|line|paragraph|word|sentence|shot|example|k|token)s?\b", after):
         return None  # "a 3-page system prompt", "a 5-shot prompt": the size of the prompt, not a dataset
-    if re.match(r"^\s*(?:out of|/|of (?:the|every|each))\s*\d", after):
+    if re.match(r"^\s*(?:out of|/|of (?:the|every|each))\s*\d", after) or re.search(
+            r"\b(?:out of|in every|in each)\s*$|/\s*$", text[max(0, q.start - 12):q.start], re.I):
         return None  # "7 out of 10 wrong": a ratio, not a count of anything the user has
     question = sentence.rstrip().endswith("?") or text[q.end:].split("\n")[0].find("?") != -1 and not re.search(
         r"[.!;]", text[q.end:].split("?")[0])

@@ -203,3 +203,32 @@ def test_a_doubt_in_its_own_sentence_leaves_the_stated_failure_for_a_read_back()
     found = [f for f in extract("Format, I think. Whether tone matters too, hard to say.", "problem").findings
              if f.fact == "problem"]
     assert found and "format" in found[0].value and found[0].confidence < HOLD
+
+
+# ---- third round: a plateau in other words, clause boundaries, tags said in passing ---------------------------------
+
+@pytest.mark.parametrize("text", ["extra epochs didn't budge the score, our LoRA sits at 82%",
+                                  "the adapter has stayed flat across four runs"])
+def test_settings_that_move_nothing_are_a_plateau(text):
+    assert "plateau" in held(text, "problem")["problem"]
+
+
+def test_the_second_number_of_a_ratio_is_no_count():
+    assert held("the base model got 3 out of 20 right; we have no dataset", "labeled_examples")[
+        "labeled_examples"] == 0
+
+
+def test_a_new_statement_after_and_is_its_own_clause():
+    from agent.extract import _clauses
+    assert len(_clauses("it mangles the headings and it sounds like a robot")) == 2
+
+
+def test_a_failure_said_in_passing_adds_to_the_failures_already_held():
+    from agent.facts import Interview
+    interview = Interview()
+    interview.set("problem", ["task"], "routing accuracy", 0.9)
+    interview.pending = "prompting_tried"
+    found = extract("Prompted it with a schema first; then our LoRA stayed flat for three runs at 84%.",
+                    "prompting_tried")
+    brain.OfflineBrain()._absorb(interview, found, [])
+    assert {"task", "plateau"} <= set(interview.value("problem"))
