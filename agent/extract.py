@@ -138,7 +138,8 @@ CORRECTION = _rx(r"\bactually\b", r"\bsorry\b", r"\bi meant\b", r"\bcorrection\b
 # Words that take back the amount just said and give another: "50k, actually make that 15k", "2,000, hmm no,
 # closer to 200", "8,000 — sorry, 18,000". Between two amounts of one fact, the later one wins.
 _CORRECTING = re.compile(CORRECTION.pattern + r"|\bno,? wait\b|\b(?:hmm+|um+|uh+|oh),? no\b|\bmake (?:that|it)\b|"
-                         r"\bcloser to\b|\bi mean\b|\brather\b|[—–-]\s*no\b|\bno,? (?:it'?s|more like)\b",
+                         r"\bcloser to\b|\bi mean\b|\brather\b|[—–-]\s*no\b|\bno,? (?:it'?s|more like)\b|\bmore like\b|"
+                         r"\b(?:the )?(?:actual|real) (?:\w+ )?(?:is|are|number is)\b|\bhm+,? no\b",
                          re.IGNORECASE)
 
 
@@ -928,12 +929,16 @@ WEIGHTS_YES = _rx(r"\bopen[- ]weights?(?: models?)? (?:are|is) (?:fine|ok(?:ay)?
                   r"\b(?:i )?(?:think|believe|guess) so\b(?!\s*\?)(?![^.]{0,40}\b(?:check|ask|confirm|not sure)\b)",
                   r"\b(?:open|commercial|permissive\w*|apache|mit|llama|mistral|qwen|gemma)\b.{0,50}\b(?:fine|ok(?:ay)?|"
                   r"allowed|acceptable|no problem|works for us)\b",
-                  r"\bwe can use (?:open|existing|pre-?trained|commercial|any)\b", r"\bno licen[cs]e (?:issues|concerns|problems)\b",
+                  r"\bwe can use (?:open|existing|pre-?trained|commercial|any)\b",
+                  # permission said as what the user may do with a model, or as what the law allows
+                  r"\bcan (?:download|run|host|self-?host|deploy|fine-?tune|use) (?:a |an |the )?" + _OPEN_FAMILIES + r"\b",
+                  r"\blegal (?:has )?(?:approved|cleared|signed off on|ok'?d) the licen[cs]e\b",
+                  r"\blegally,? (?:we|you) (?:can|may|could|are allowed)\b", r"\bwe(?:'re| are) legally allowed\b", r"\bno licen[cs]e (?:issues|concerns|problems)\b",
                   r"\bany (?:model|license) (?:is )?(?:fine|ok)\b", r"\bno restrictions on (?:models|weights)\b",
                   r"\b(?:apache|mit|permissive\w*|open)(?:[- ]\S+)?(?: or \w+)?[- ]licen[cs]ed\b")
 _WEIGHTS_BAN = _rx(r"\bforbid\w*", r"\b(?:won'?t|will not|refuses? to|never) (?:allow|approve|permit|accept|sign off on)\b", r"\bprohibit\w*", r"\bbans?\b", r"\bbanned\b", r"\bnot allowed\b", r"\bcan(?:not|'t)\b",
                    r"\bmust not\b", r"\bmay not\b", r"\bno (?:third[- ]party|external|outside)\b", r"\bdisallow\w*")
-_WEIGHTS_NOUN = _rx(r"\b(?:model )?weights\b", r"\bfoundation models?\b", r"\bpre-?trained models?\b",
+_WEIGHTS_NOUN = _rx(r"\b(?:model )?weights\b", r"\bopen(?:[- ]weights?)? models?\b", r"\bopen[- ]source (?:llms?|models?)\b", r"\bfoundation models?\b", r"\bpre-?trained models?\b",
                     r"\bthird[- ]party models?\b", r"\bexisting (?:llms?|models?)\b", r"\bopen[- ]source models?\b")
 _WEIGHTS_TOPIC = _rx(r"\bweights?\b", r"\bno (?:[\w-]+[- ])?(?:models?|llms?) (?:whose|unless|that)\b", r"\bapi[- ]only\b", r"\bself[- ]?host\w*", r"\bpre-?trained models?\b", r"\bexisting (?:llms?|models?)\b", r"\blicen[cs]\w*", r"\bopen[- ]source\b", r"\bopen models?\b",
                      r"\bfoundation models?\b", r"\bllama\b", r"\bmistral\b", r"\bqwen\b", r"\bcommercial models?\b")
@@ -958,7 +963,8 @@ def _weights(text: str, asked: str | None) -> tuple[Any, str, float] | None:
     return None
 
 
-NOVEL = _rx(r"\bno overlap\b", r"\bnothing (?:public|like (?:it|this)|out there)\b", r"\bnot (?:in|on) (?:any )?(?:public|the web|the internet)\b",
+NOVEL = _rx(r"\bno overlap\b", r"\b(?:totally|entirely|brand|all) new\b",
+            r"\b(?:invented|designed|created|made up|developed) (?:by us|in[- ]house|ourselves|internally)\b", r"\bnothing (?:public|like (?:it|this)|out there)\b", r"\bnot (?:in|on) (?:any )?(?:public|the web|the internet)\b",
             r"\bnever (?:seen|been) (?:online|public|published)\b", r"\bunique to us\b", r"\brare language\b",
             r"\bproprietary (?:format|language|notation|code)\b", r"\bcompletely (?:new|novel|different)\b",
             r"\bno (?:public|existing) (?:data|model|text)\b", r"\bnovel\b", r"\bnot covered\b", r"\bunlike anything\b",
@@ -978,7 +984,9 @@ PARTIAL = _rx(r"\bexists? in public data,? but\b", r"\bbut (?:our|the) .{0,30}(?
               r"\btechnical\b", r"\bspecialist\b", r"\besoteric\b", r"\bobscure\b", r"\bunder-?represented\b",
               # a house dialect of a known language: the base language is public, the dialect is not
               r"\b(?:in-?house|internal|home-?grown|custom|proprietary) (?:\w+ )?(?:dialect|query language|dsl|language)\b")
-COVERED = _rx(r"\bcommon\b", r"\bgeneral\b", r"\bwell[- ]covered\b", r"\beveryday\b", r"\bstandard\b", r"\bmainstream\b",
+COVERED = _rx(r"\bcommon\b",
+              r"\b(?:the |public |existing |all |those |these )?(?:models?|llms?|gpts?) (?:already |all |obviously )?"
+              r"(?:know|knows|understand|understands) (?!nothing|little|none)\w+", r"\bgeneral\b", r"\bwell[- ]covered\b", r"\beveryday\b", r"\bstandard\b", r"\bmainstream\b",
               r"\bplenty (?:of it )?online\b", r"\bwidely available\b", r"\bpublic data covers\b", r"\bwell[- ]known\b",
               r"\bordinary\b", r"\bnothing special\b", r"\bgeneric\b", r"\bmodels already know\b", r"\bfamiliar\b",
               r"\bnormal\b", r"\bnothing (?:exotic|unusual|special|niche)\b", r"\b(?:any|every) (?:model|llm) knows\b",
@@ -1428,6 +1436,9 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
             r"^\s*(?:[\w-]+\s+)?(?:prompts?)\s+(?:with|and|each|that|where|,)", after) and re.match(
             r"^\s*(?:-\s*)?(?:page|line|paragraph|word|sentence|shot|example|k|token)s?\b", after):
         return None  # "a 3-page system prompt", "a 5-shot prompt": the size of the prompt, not a dataset
+    if re.search(r"\b(?:could|would|might|will|plan(?:s|ning)? to|hope to|intend to|aim to)\s+(?:\w+\s+){0,3}"
+                 r"(?:about |around |maybe |perhaps |another |a )?$", text[max(0, q.start - 40):q.start], re.I):
+        return None  # "reviewers could do a few thousand": what might be collected later is not data held now
     if re.match(r"^\s*(?:out of|/|of (?:the|every|each))\s*\d", after) or re.search(
             r"\b(?:out of|in every|in each)\s*$|/\s*$", text[max(0, q.start - 12):q.start], re.I):
         return None  # "7 out of 10 wrong": a ratio, not a count of anything the user has
@@ -1451,6 +1462,10 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
     if first and first[0] in ("pairs", "pair") and _PREF_WORDS.search(text) and not _LABEL_WORDS.search(
             re.sub(r"\bpairs?\b|\bno (?:single )?gold\b|\bexamples?\b", "", sentence, flags=re.I)) and asked != "labeled_examples":
         return "preference_data"  # "only comparisons. 6.500 pairs.": pairs in a message about comparisons
+    if asked == "preference_data" and re.search(r"^\s*no\b|\bno (?:pairs|preference|comparisons|rankings)\b", text, re.I) \
+            and not (first and first[0] in ("pairs", "pair", "comparisons", "rankings")):
+        # "No pairs. We do have 7k edited final versions": the count is of something the question did not ask for
+        return "labeled_examples" if first and not _PREF_WORDS.search(clause) else None
     if asked == "preference_data" and (not first or first[0] in ("pairs", "pair", "comparisons", "rankings", "of")) \
             and not re.search(r"\blabell?ed\b|\bgold\b|\binput-output\b", clause, re.I):
         return "preference_data"  # "6,500 pairs" answering the preference question: preference pairs
@@ -1551,7 +1566,9 @@ def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip:
             r"\b(?:we )?(?:have|got) nothing\b|\bnothing (?:at all|yet|labell?ed)\b|\bnone (?:at all|yet)\b", text, re.I)):
         out["labeled_examples"] = Finding("labeled_examples", 0, text, 0.8)
     if asked == "preference_data" and "preference_data" not in out:
-        if NO.search(text) or re.search(r"\bno (?:preference|comparison|ranking)s?\b|\bnone\b|(?:^|[.!?]\s+)(?:no|nope)\b[,.]?"
+        if NO.search(text) or re.search(r"\b(?:haven'?t|have not|didn'?t|did not|never) (?:yet )?(?:collected|gathered|recorded|"
+                                        r"built|got|made) any\b|"
+                                        r"\bno (?:preference|comparison|ranking)s?\b|\bnone\b|(?:^|[.!?]\s+)(?:no|nope)\b[,.]?"
                                         r"\s*(?:nothing|none|not)?", low):
             out["preference_data"] = Finding("preference_data", 0, text, 0.8)
         elif YES.search(text):
@@ -1647,7 +1664,8 @@ _NOISE_LINE = re.compile(
     r"unsubscribe|sent from my)\b|^\s*\d{4}-\d{2}-\d{2}[ t]\d{2}:\d{2}|^\s*\[?\d{2}:\d{2}(?::\d{2})?\]?\s|"
     r"^\s*(?:info|warn|warning|error|debug|trace|fatal)\b|traceback \(most recent call last\)|^\s*file \".*\", line \d+|"
     r"^\s*\w+(?:error|exception):|\b(?:join (?:zoom|teams|the meeting)|meeting id|passcode|dial-?in|calendar invite)\b|"
-    r"^\s*page \d+ of \d+|^\s*(?:https?://|www\.)\S+\s*$", re.IGNORECASE)
+    r"^\s*page \d+ of \d+|^\s*(?:https?://|www\.)\S+\s*$|"
+    r"^\s*[{\[]\s*\"[\w.-]+\"\s*:.*$|^\s*\"[\w.-]+\"\s*:\s*[^,]+,?\s*$", re.IGNORECASE)
 _LONG_PASTE_WORDS = 300  # a message this long is mostly not an answer: what it says is read back before it counts
 _HEAD_WORDS = 30  # …except its head (first sentence, ≤ 30 words): the user's own framing of the paste
 

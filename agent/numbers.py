@@ -63,6 +63,12 @@ class Quantity:
     high: float | None = None
 
 
+def _compound(word: str) -> bool:
+    """"twenty-five", "forty-two": number words joined by a hyphen."""
+    parts = word.split("-")
+    return len(parts) == 2 and all(p in UNITS for p in parts)
+
+
 def _word_value(words: list[str]) -> tuple[float, bool] | None:
     """Value of a run of number words ("two thousand", "a couple of billion", "tens of thousands")."""
     total, current, seen, vague = 0.0, 0.0, False, False
@@ -76,6 +82,8 @@ def _word_value(words: list[str]) -> tuple[float, bool] | None:
             continue
         if w == "half":
             current, seen, placeholder = 0.5, True, False
+        elif w == "quarter":  # "a quarter million": a fraction of the scale word that follows
+            current, seen, placeholder = 0.25, True, False
         elif w == "dozen":
             current, seen = (1 if placeholder or not current else current) * 12, True
             placeholder = False
@@ -145,31 +153,41 @@ def find_quantities(text: str) -> list[Quantity]:
             i = j
             continue
         word = (m.group("word") or "").lower()
-        if word in UNITS or word in VAGUE or word in SCALES or word in ("a", "an", "half") or (
+        if _compound(word):
+            word = word.split("-")[0]  # "twenty-five": read as its two number words
+        if word in UNITS or word in VAGUE or word in SCALES or word in ("a", "an", "half", "quarter") or (
             word.endswith("s") and word[:-1] in SCALES
         ):
             # greedily take the longest run of number words that parses
             run: list[str] = []
+            token_of: list[int] = []  # the token each word of the run came from ("twenty-five" is two words, one token)
             j = i
             while j < len(tokens) and tokens[j].group("word") and len(run) < 7:
                 if j > i and text[tokens[j - 1].end():tokens[j].start()].strip(" -"):
                     break  # "one A100, six weeks": words apart (a comma, a masked name between) are two numbers
                 w = tokens[j].group("word").lower()
-                if w in UNITS or w in VAGUE or w in SCALES or w in ("a", "an", "and", "of", "half") or (
+                if _compound(w):
+                    run.extend(w.split("-"))
+                    token_of.extend([j, j])
+                    j += 1
+                    continue
+                if w in UNITS or w in VAGUE or w in SCALES or w in ("a", "an", "and", "of", "half", "quarter") or (
                     w.endswith("s") and w[:-1] in SCALES
                 ):
                     run.append(w)
+                    token_of.append(j)
                     j += 1
                 else:
                     break
             best = None
             for k in range(len(run), 0, -1):
                 parsed = _word_value(run[:k])
-                if parsed is not None and run[k - 1] not in ("a", "an", "and", "of"):
+                if parsed is not None and run[k - 1] not in ("a", "an", "and", "of", "quarter"):
                     best = (k, parsed)
                     break
-            if best and not (best[0] == 1 and run[0] in ("a", "an", "some", "half")):
+            if best and not (best[0] == 1 and run[0] in ("a", "an", "some", "half", "quarter")):
                 k, (value, vague) = best
+                k = token_of[k - 1] - i + 1  # from words of the run back to tokens
                 # numerals after vague words: "a few 100" is rare; "several A100s" is handled by GPU parsing
                 end_tok = tokens[i + k - 1]
                 end = end_tok.end()

@@ -232,3 +232,36 @@ def test_a_failure_said_in_passing_adds_to_the_failures_already_held():
                     "prompting_tried")
     brain.OfflineBrain()._absorb(interview, found, [])
     assert {"task", "plateau"} <= set(interview.value("problem"))
+
+
+# ---- fourth round: number words, permission, hypothetical counts, novelty, pasted config ----------------------------
+
+@pytest.mark.parametrize("text, value", [("a quarter million", 250_000), ("thirty-five thousand", 35_000)])
+def test_fractions_and_hyphenated_number_words_are_read_in_full(text, value):
+    assert held(text, "labeled_examples")["labeled_examples"] == value
+
+
+@pytest.mark.parametrize("text", ["We may run Gemma on our own boxes; legal signed off on the licence.",
+                                  "Not our preference, but legally we may."])
+def test_permission_said_as_what_the_user_may_do_allows_weights(text):
+    assert held(text, "weights_allowed")["weights_allowed"] == "yes"
+
+
+def test_a_count_that_might_be_collected_later_is_not_data_held_now():
+    assert held("None gathered so far, though the editors could produce a couple of thousand.", "preference_data")[
+        "preference_data"] == 0
+
+
+def test_a_count_beside_a_denial_of_pairs_is_of_what_the_user_does_have():
+    found = held("No comparisons. We do keep 3k corrected final replies though.", "preference_data")
+    assert found["preference_data"] == 0 and found["labeled_examples"] == 3_000
+
+
+def test_what_every_model_already_knows_is_covered_and_what_we_invented_is_novel():
+    assert held("Public models know gardening well; we're a plant shop.", "domain_novelty")["domain_novelty"] == "covered"
+    assert held("a barcode grammar our scanners use, designed in-house", "domain_novelty")["domain_novelty"] == "novel"
+
+
+def test_a_pasted_configuration_is_no_answer():
+    assert "labeled_examples" not in held('{"base": "mistral-7b", "lr": 3e-4, "epochs": 2, "rank": 8}',
+                                          "labeled_examples")
