@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from agent.text import pieces
+from agent.text import pieces, unquoted
 
 WHY_NOT, COST, CHOOSE, QUESTION = "why_not", "cost", "choose", "question"
 # A question, a push back or a choice is said in a sentence or two; past this many characters a message is pasted
@@ -98,7 +98,7 @@ def classify(text: str) -> Intent | None:
     if not t:
         return None
     names = mentioned(t)
-    asks = "?" in t
+    asks = "?" in unquoted(t)  # a quoted question ("it reads 'can we do Thursday?' as a cancel") asks us nothing
     if _WHY_NOT.search(t) and names and (asks or re.match(r"\s*(?:why|what|wht|would|shouldn|couldn)", t, re.I)):
         m = re.search(r"\b(?:and not|not|about|instead of)\s+(.{0,60})", t, re.I)
         after = mentioned(m.group(1)) if m else []

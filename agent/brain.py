@@ -183,6 +183,14 @@ class OfflineBrain:
                 self._launch(iv, cid, out)
                 return
             if iv.pending:  # resume the interview with the question still open
+                if iv.pending in iv.retried or self._questions_left(iv) <= 0:
+                    # answered with a question again (or the questions are used up): move on without it, so an
+                    # interview never circles on one question
+                    iv.skip(iv.pending)
+                    iv.pending = None
+                    self._ask_or_recommend(iv, cid, out)
+                    return
+                iv.retried.append(iv.pending)  # asking it again after the answer is asking it once more
                 out.append(Question(iv.pending, prompts.RESUME + prompts.QUESTIONS[iv.pending],
                                     prompts.OPTIONS.get(iv.pending, [])))
                 return

@@ -17,7 +17,7 @@ from typing import Any
 
 from agent import prototypes
 from agent.numbers import Quantity, find_quantities
-from agent.text import pieces
+from agent.text import pieces, unquoted
 
 MAX_CHARS = 20_000  # longer messages are read up to here (a 50,000-character paste is cut, and the user is told)
 
@@ -1850,7 +1850,7 @@ def extract(text: str, asked: str | None = None) -> Extraction:
         findings = []  # "No, that's wrong.": a withdrawal, not a "no" to the question asked
     result.findings = findings
 
-    for sentence in re.split(r"(?<=[?])\s*|\n", stripped):
+    for sentence in re.split(r"(?<=[?])\s*|\n", unquoted(stripped)):
         if sentence.strip().endswith("?") and SIDE_QUESTION.search(sentence):
             result.side_question = sentence.strip()
             break

@@ -7,7 +7,7 @@ from __future__ import annotations
 import knowledge
 import pytest
 
-from agent import brain, conversations
+from agent import answers, brain, conversations
 from agent.events import Question
 from agent.extract import HOLD, extract
 
@@ -138,6 +138,25 @@ def test_an_unreadable_answer_is_asked_once_more_then_the_interview_moves_on(mon
     assert again == [first]  # asked once more
     after = [e.fact for e in offline.turn(cid, "sdfghj qwrtz kjhgf") if isinstance(e, Question)]
     assert first not in after  # then skipped: never the same question a third time
+
+
+def test_an_open_question_answered_with_a_question_twice_is_left_and_the_interview_moves_on(monkeypatch):
+    monkeypatch.setattr(knowledge, "search", lambda *a, **k: [])
+    cid = conversations.create(owner="reader-test", title="questions back")
+    offline = brain.OfflineBrain()
+    first = [e.fact for e in offline.turn(cid, "We want help with our support assistant.") if isinstance(e, Question)][-1]
+    again = [e.fact for e in offline.turn(cid, "Hm, what is LoRA exactly?") if isinstance(e, Question)]
+    assert again == [first]  # the side question answered, the open question asked once more
+    after = [e.fact for e in offline.turn(cid, "And how does retrieval work?") if isinstance(e, Question)]
+    assert first not in after  # never the same question a third time
+
+
+@pytest.mark.parametrize("text", ["Our bot files 'could I move it to Friday?' under refunds.",
+                                  'It answers "is this covered?" with a made-up clause number.',
+                                  "customers write \u201cwhere is my parcel?\u201d and it replies in French"])
+def test_a_quoted_message_with_a_question_mark_asks_the_advisor_nothing(text):
+    assert answers.classify(text) is None
+    assert extract(text, "problem").side_question is None
 
 
 # ---- team, serving, compute, retractions (second round) -------------------------------------------------------------
