@@ -18,6 +18,11 @@ Top to bottom (`evaluate`):
    (trainer/forgetting.py; the base model's probe losses are cached under TUNEWISE_HOME/models/probe-cache/);
 6. the verdict, which checkpoint was exported, and one or two next steps.
 
+The base model's side (its prompt search, its test answers and losses) depends only on the base model and the rows,
+so it is kept under TUNEWISE_HOME/models/eval-cache/ and a later job on the same base and rows reuses it, as it
+reuses the base's probe losses. Within a batch, the rows' shared start (a dataset's system prompt, the derived
+instruction) is run once and its KV cache copied to every row (`batch_inputs`).
+
 `on_progress(done, total)` is called after every batch (rows generated or scored so far, of all rows).
 Written to run_dir/eval/: report.json, report.md, best_prompt.json, loss_curves.png, metrics.png.
 `try_prompt(run_dir, prompt)` answers one prompt with both models (the UI's "try it" box).
