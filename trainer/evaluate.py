@@ -237,7 +237,7 @@ def loss_with_interval(nats: np.ndarray, tokens: np.ndarray, draws: np.ndarray) 
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Forgetting, with the base model's probe losses cached
+# The base model's figures, cached: its identity, the two caches, the key of its side of the evaluation
 
 
 def _base_identity(config, dtype: torch.dtype, device: str) -> str:
@@ -248,17 +248,24 @@ def _base_identity(config, dtype: torch.dtype, device: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:20]
 
 
-def cached_base_losses(key: str) -> list[float] | None:
-    path = home.ensure_home() / "models" / "probe-cache" / f"{key}.json"
+# The base model's figures, kept per key under TUNEWISE_HOME/models/: its probe losses (PROBE_CACHE) and its side of
+# the evaluation (BASE_SIDE_CACHE). Only a finished pass is stored, so a reader finds a whole file or none.
+PROBE_CACHE, BASE_SIDE_CACHE = "probe-cache", "eval-cache"
+
+
+def cached(folder: str, key: str) -> Any:
+    """What `store(folder, key, …)` kept, or None."""
+    path = home.ensure_home() / "models" / folder / f"{key}.json"
     return json.loads(path.read_text()) if path.is_file() else None
 
 
-def store_base_losses(key: str, losses: list[float]) -> None:
-    folder = home.ensure_home() / "models" / "probe-cache"
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f"{key}.json.tmp"
-    tmp.write_text(json.dumps(losses))
-    tmp.replace(folder / f"{key}.json")
+def store(folder: str, key: str, value: Any) -> None:
+    """Keep `value` (JSON) under `key`, written to a temporary file first and then renamed."""
+    target = home.ensure_home() / "models" / folder
+    target.mkdir(parents=True, exist_ok=True)
+    tmp = target / f"{key}.json.tmp"
+    tmp.write_text(json.dumps(value))
+    tmp.replace(target / f"{key}.json")
 
 
 BASE_CACHE_VERSION = 1  # bump when the base model's side of the evaluation is computed differently
@@ -274,19 +281,6 @@ def base_side_key(identity: str, kind: str, ev, search_rows: list[Example], trai
     raw = json.dumps([BASE_CACHE_VERSION, identity, kind, ev.few_shot, ev.max_new_tokens, limit, rows],
                      ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
-
-
-def cached_base_side(key: str) -> dict | None:
-    path = home.ensure_home() / "models" / "eval-cache" / f"{key}.json"
-    return json.loads(path.read_text()) if path.is_file() else None
-
-
-def store_base_side(key: str, side: dict) -> None:
-    folder = home.ensure_home() / "models" / "eval-cache"
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f"{key}.json.tmp"
-    tmp.write_text(json.dumps(side))
-    tmp.replace(folder / f"{key}.json")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -393,12 +387,12 @@ def evaluate(run_dir: Path, config, tokenizer, tuned, base, train: list[Example]
     judge_model = judge_model if judge_model is not None else (pairwise.model_from_env() if kind == "free_text" else None)
     identity = _base_identity(config, dtype, device)
     probe_key = identity if ev.forgetting_probe else ""
-    base_probe = cached_base_losses(probe_key) if ev.forgetting_probe else None
+    base_probe = cached(PROBE_CACHE, probe_key) if ev.forgetting_probe else None
     probe_rows = len(forgetting.load_probe()) * (1 if base_probe else 2) if ev.forgetting_probe else 0
     # The base model's side (its prompt search, its test answers and losses) is the same for every job on the same
     # base and rows: computed once, then reused, as its probe losses are. Not in the probe, which samples.
     side_key = base_side_key(identity, kind, ev, search_rows, train, generated, limit)
-    side = cached_base_side(side_key)
+    side = cached(BASE_SIDE_CACHE, side_key)
     # units: a search generation; 2 per test row and model (its loss and its answer), 1 for the base zero-shot loss
     total = ((0 if side else len(candidates) * len(search_rows) + 3 * len(generated)) + 2 * len(generated)
              + probe_rows + (len(generated) if judge_model is not None and kind == "free_text" else 0))
@@ -452,7 +446,7 @@ def evaluate(run_dir: Path, config, tokenizer, tuned, base, train: list[Example]
                                                                [e.prompt_messages for e in generated], references, 0,
                                                                limit, on_batch=advance)
         if not sampling_evaluation():  # the probe's sampled passes leave rows unscored
-            store_base_side(side_key, {"search": search, "base_out": base_out, **{
+            store(BASE_SIDE_CACHE, side_key, {"search": search, "base_out": base_out, **{
                 k: [float(x) for x in v] for k, v in (("prompt_nats", prompt_nats), ("prompt_tokens", prompt_tokens),
                                                        ("zero_nats", zero_nats), ("zero_tokens", zero_tokens))}})
     losses = {"tuned": loss_with_interval(tuned_nats, tuned_tokens, draws),
@@ -474,7 +468,7 @@ def evaluate(run_dir: Path, config, tokenizer, tuned, base, train: list[Example]
         probe = forgetting.forgetting_check(tuned, base, tokenizer, base_losses=base_probe, on_batch=advance)
         probe["base_losses_cached"] = base_probe is not None
         if base_probe is None and not sampling_evaluation():  # the probe's sampled losses are partial
-            store_base_losses(probe_key, probe["base_losses"])
+            store(PROBE_CACHE, probe_key, probe["base_losses"])
         probe.pop("base_losses")
         timing["forgetting_probe_s"] = round(time.monotonic() - clock, 1)
 
