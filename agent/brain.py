@@ -182,17 +182,8 @@ class OfflineBrain:
             if found.launch_request and intent.kind == answers.CHOOSE and iv.plan and iv.plan.get("config"):
                 self._launch(iv, cid, out)
                 return
-            if iv.pending:  # resume the interview with the question still open
-                if iv.pending in iv.retried or self._questions_left(iv) <= 0:
-                    # answered with a question again (or the questions are used up): move on without it, so an
-                    # interview never circles on one question
-                    iv.skip(iv.pending)
-                    iv.pending = None
-                    self._ask_or_recommend(iv, cid, out)
-                    return
-                iv.retried.append(iv.pending)  # asking it again after the answer is asking it once more
-                out.append(Question(iv.pending, prompts.RESUME + prompts.QUESTIONS[iv.pending],
-                                    prompts.OPTIONS.get(iv.pending, [])))
+            if iv.pending:  # resume the interview with the question still open: once, then it moves on
+                self._ask_again_or_move_on(iv, cid, out, lead=prompts.RESUME)
                 return
             if iv.stage != "interview" or intent.kind == answers.CHOOSE:
                 return  # a question about the advice already given: the answer is the whole reply
@@ -219,18 +210,22 @@ class OfflineBrain:
             out.append(AssistantMessage(prompts.NOTED.format(items="; ".join(notes))))
         self._ask_or_recommend(iv, cid, out, changed=bool(notes) or any(from_files) or bool(forgotten))
 
-    def _ask_again_or_move_on(self, iv: Interview, cid: str, out: list[Event]) -> None:
-        """An answer that could not be read at all (no words, or a language the reader does not understand): the
-        open question is asked once more, like any unread answer; a second time the interview moves on without it,
-        so an interview never circles on one question."""
+    def _ask_again_or_move_on(self, iv: Interview, cid: str, out: list[Event], lead: str = "") -> None:
+        """The open question was not answered: the answer could not be read at all (no words, or a language the
+        reader does not understand), or it was a question back (answered, then `lead` before the question). It is
+        asked once more, like any unread answer; a second time, or with the questions used up, the interview moves
+        on without it, so an interview never circles on one question."""
         pending = iv.pending
-        if pending and pending in iv.retried:
+        if pending and (pending in iv.retried or self._questions_left(iv) <= 0):
             iv.skip(pending)
             iv.pending = None
             self._ask_or_recommend(iv, cid, out)
             return
-        if pending and self._questions_left(iv) > 0:
+        if pending:
             iv.retried.append(pending)
+        if pending and lead:
+            out.append(Question(pending, lead + prompts.QUESTIONS[pending], prompts.OPTIONS.get(pending, [])))
+            return
         self._ask_or_recommend(iv, cid, out, repeat_pending=True)
 
     def _settle_read_back(self, iv: Interview, fact: str, found: Extraction) -> None:
