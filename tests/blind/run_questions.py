@@ -1,6 +1,6 @@
 """Play the blind question set through the product and record every answer, for judging by a reader.
 
-    cd /work/wt/advice && PYTHONPATH=$PWD python tests/blind/run_questions.py [--set questions_v1] [--out DIR]
+    PYTHONPATH=$PWD .venv/bin/python tests/blind/run_questions.py [--set questions_v1] [--out DIR]   # from the checkout
 
 Each turn runs in a conversation of its own through the offline brain, as the chat would: the scripted user sends
 `context.opening`, then the turn's `text`. What the advisor says in reply to the turn (its messages, questions and

@@ -1,9 +1,12 @@
 """Checks this folder's files: JSON per line, ids and keys from DESIGN.md's vocabulary, value types from v1's NOTE."""
 import json, re, sys, pathlib
 here = pathlib.Path(__file__).parent
-design = (here / "../../../../shared/DESIGN.md").resolve()
-if not design.exists():
-    design = pathlib.Path("/work/shared/DESIGN.md")
+sys.path.insert(0, str(here.parents[2]))  # the checkout, for tests.shared
+from tests.shared import find  # noqa: E402 - ../shared found relative to the checkout, never by an absolute path
+
+design = find("DESIGN.md")
+if design is None:
+    sys.exit("shared/DESIGN.md not found beside the checkout (or $TUNEWISE_SHARED)")
 text = design.read_text()
 vocab = text.split("## The advisor's vocabulary")[1].split("## Command-line contracts")[0]
 approaches = set(re.findall(r"^\| `(\w+)` \|", vocab, re.M))
