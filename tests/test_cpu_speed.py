@@ -1,5 +1,6 @@
 """trainer/cpu.py: bf16 chosen only where the CPU has bf16 matrix instructions, its loss parity with fp32, and a
-measured thread count that a resumed run keeps."""
+measured thread count that a resumed run keeps. (How every recipe's precision follows the detection:
+tests/test_training_setup.py.)"""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from tests.test_jobs_recipe import job_env, run_to_end  # noqa: F401 (fixture)
 from tests.test_sft import config, write_repeat_data
-from trainer import cpu, jobs, sft
+from trainer import cpu, jobs
 
 
 def test_bf16_is_chosen_only_for_processors_with_bf16_matrix_instructions(tmp_path):
@@ -26,16 +27,6 @@ def test_bf16_is_chosen_only_for_processors_with_bf16_matrix_instructions(tmp_pa
     assert cpu.fast_bf16(cpu.cpu_flags(arm))
     assert not cpu.fast_bf16(cpu.cpu_flags(avx2))
     assert cpu.cpu_flags(tmp_path / "missing") == set()
-
-
-def test_auto_precision_on_the_cpu_follows_the_detection_and_says_why(tiny_model_dir, tmp_path, monkeypatch):
-    job = config(tiny_model_dir, write_repeat_data(tmp_path / "d.jsonl"), training={"device": "cpu"})
-    monkeypatch.setattr(cpu, "fast_bf16", lambda flags=None: True)
-    _, dtype, notes = sft.precision(job)
-    assert dtype == torch.bfloat16 and any("bf16 autocast, fp32 weights" in n for n in notes)
-    monkeypatch.setattr(cpu, "fast_bf16", lambda flags=None: False)
-    _, dtype, notes = sft.precision(job)
-    assert dtype == torch.float32 and any("no bf16 matrix instructions" in n for n in notes)
 
 
 def loss_batch(model_dir: Path) -> dict[str, torch.Tensor]:

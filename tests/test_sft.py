@@ -23,6 +23,7 @@ from trainer.config import parse_config
 from trainer.datasets import DataError
 from trainer.evaluate import REPORT_KEYS
 from trainer.progress import CARD, read_jsonl
+from trainer.training_setup import SetupError
 from tests.tracking_checks import assert_tracked
 from tools.jobs import read_card
 from ui import render
@@ -221,7 +222,7 @@ def test_full_fine_tuning_writes_the_whole_model(tiny_model_dir, tmp_path):
 def test_qlora_on_a_cpu_is_a_clear_error_suggesting_lora(tiny_model_dir, tmp_path):
     cfg = config(tiny_model_dir, write_repeat_data(tmp_path / "d.jsonl"), lora={"method": "qlora"},
                  training={"device": "cpu"})
-    with pytest.raises(sft.SFTError) as info:
+    with pytest.raises(SetupError) as info:
         sft.run(cfg, tmp_path / "run")
     assert info.value.code == "qlora_needs_cuda" and info.value.param == "lora.method"
     assert "lora.method: lora" in str(info.value)

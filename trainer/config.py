@@ -238,14 +238,53 @@ def _describe(exc: ValidationError, source: str, text: str | None) -> str:
     return "; ".join(parts)
 
 
+def combination_errors(config: JobConfig) -> list[tuple[str, str, str]]:
+    """(field, code, message) for each combination of values that no machine can run as written: each is a setting
+    a recipe would refuse or silently ignore. What depends on the machine (QLoRA without CUDA, bf16 on a CPU without
+    it) is trainer/training_setup.py's `resolve`; both run before a job can be approved."""
+    kind, method, t = config.kind, config.lora.method, config.training
+    errors = []
+    if method == "qlora" and kind in ("continued_pretraining", "pretraining"):
+        errors.append(("lora.method", "unsupported_method", f"kind {kind} trains lora.method lora or full, not qlora "
+                       "(a 4-bit base is for supervised fine-tuning); use lora"))
+    if method == "full" and config.model.dtype == "fp16" and kind in ("sft", "dpo"):
+        # sft and dpo load the weights in the compute dtype on a GPU; fp16 weights overflow in the optimizer step
+        errors.append(("model.dtype", "full_fp16", "full fine-tuning in fp16 weights is unstable; use bf16, fp32 or "
+                       "auto (model.dtype)"))
+    if t.merge_adapter and (method == "full" or kind in ("dpo", "pretraining")):
+        why = {"dpo": "the DPO recipe writes its adapter only", "pretraining": "pretraining has no adapter"}.get(
+            kind, "full fine-tuning already writes the whole model to model/")
+        errors.append(("training.merge_adapter", "merge_without_adapter",
+                       f"training.merge_adapter only applies to LoRA/QLoRA in kinds sft and continued_pretraining; {why}"))
+    if t.early_stopping_patience and kind in ("sft", "dpo") and t.eval_every != t.save_every:
+        errors.append(("training.early_stopping_patience", "early_stopping_steps",
+                       "training.early_stopping_patience needs training.save_every equal to training.eval_every (the "
+                       "best checkpoint is kept at evaluation steps)"))
+    if t.batching == "packing" and kind == "dpo":
+        errors.append(("training.batching", "packing_unsupported", "training.batching packing cannot pack preference "
+                       "pairs (each pair is scored as two whole sequences); use group_by_length or pad_to_longest"))
+    return errors
+
+
 def parse_config(data: dict[str, Any], source: str = "config", text: str | None = None) -> JobConfig:
-    """Validate a config dict; raise ConfigError naming every bad field (and its line when `text` is given)."""
+    """Validate a config dict; raise ConfigError naming every bad field or combination (and its line when `text` is
+    given); a single bad combination also sets the error's code and param."""
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: a job config must be a mapping with at least `kind` and `data.train`")
     try:
-        return JobConfig.model_validate(data)
+        config = JobConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, source, text)) from None
+    errors = combination_errors(config)
+    if errors:
+        parts = []
+        for field, _, message in errors:
+            line = _line_of(text, tuple(field.split("."))) if text is not None else None
+            parts.append(f"{source}, line {line}: {field}: {message}" if line else f"{source}: {field}: {message}")
+        if len(errors) == 1:
+            raise ConfigError(parts[0], code=errors[0][1], param=errors[0][0])
+        raise ConfigError("; ".join(parts))
+    return config
 
 
 def load_config(path: str | Path) -> JobConfig:

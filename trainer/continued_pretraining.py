@@ -33,10 +33,11 @@ result.json.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
-from trainer import distributed as dist
+from transformers import Trainer, default_data_collator
+
+from trainer import distributed as dist, training_setup
 from trainer.base_models import load_model, load_tokenizer
 from trainer.config import JobConfig
 from trainer.corpus import (CorpusError, PackedBlocks, check_enough_tokens, load_tokens, perplexity, scan_corpus,
@@ -92,11 +93,9 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict:
     main = dist.is_main_process()
     say = print if main else (lambda *a, **k: None)
     p, t = config.pretrain, config.training
-    if config.lora.method == "qlora":
-        raise CorpusError("continued pretraining supports lora.method lora or full, not qlora; use lora (the base "
-                          "stays in bf16/fp32) or run SFT with QLoRA", "unsupported_method", "lora.method")
 
-    # ---- set-up: resolve, validate and print everything before any step ----
+    # ---- set-up (trainer/training_setup.py): resolve, validate and print everything before any step ----
+    setup = training_setup.resolve(config)
     if main:
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "config.yaml").write_text(config.to_yaml())
@@ -105,24 +104,23 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict:
     files, warnings = scan_corpus(config.data.train, p.skip_unreadable_files)
     for w in warnings:
         say(f"[warning] {w}")
+    for line in setup.notes:
+        say(f"derived: {line}")
+    threads_note = training_setup.use_threads(setup, run_dir)
+    if threads_note:
+        say(f"derived: {threads_note}")
     tokenizer = load_tokenizer(config.model.base)
-    cuda = dist.use_cuda(config)
-    half = dist.precision(config, cuda)  # {} on the CPU: fp32 throughout
-    # LoRA on a GPU keeps the frozen base in bf16/fp16 (half the memory; adapters stay fp32); full training keeps
-    # fp32 master weights and computes in autocast
-    base_dtype = None
-    if cuda and config.lora.method == "lora":
-        import torch
-
-        base_dtype = torch.bfloat16 if half.get("bf16") else torch.float16
-    model = load_model(config.model.base, dtype=base_dtype).to("cuda" if cuda else "cpu")
+    # LoRA on a GPU keeps the frozen base in the compute dtype (half the memory; adapters stay fp32); full training,
+    # and every run on the CPU, keeps fp32 weights and computes in autocast
+    base_dtype = setup.dtype if setup.cuda and config.lora.method == "lora" else None
+    model = load_model(config.model.base, dtype=base_dtype).to(setup.device)
     max_pos = getattr(model.config, "max_position_embeddings", None)
     if max_pos and p.block_size > max_pos:
         raise CorpusError(f"pretrain.block_size {p.block_size} exceeds the {max_pos} positions {config.model.base} "
                           f"supports; set it to at most {max_pos}", "block_too_long", "pretrain.block_size")
 
     # Arguments first: under torchrun they start the process group that main_first() synchronises on.
-    args = dist.training_arguments(config, run_dir, max_steps=1, save_steps=1, eval_steps=None)
+    args = training_setup.training_arguments(config, run_dir, setup, max_steps=1, save_steps=1)
     with dist.main_first(args):
         data_dir = run_dir / "data"
         token_file = data_dir / f"corpus-{token_cache_key(files, tokenizer)}.bin"
@@ -146,12 +144,8 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict:
     general_text, general_source = general_probe_text()
     general_ds = text_blocks(general_text, tokenizer, p.block_size) if config.eval.forgetting_probe else None
 
-    steps, steps_line = dist.steps_for(config, len(train_ds), t.epochs)
-    per_epoch = max(1, math.ceil(len(train_ds) / dist.global_batch(config)))
-    args.max_steps = steps
-    args.save_steps = t.save_every or per_epoch
-    if t.eval_every or per_epoch < steps:
-        args.eval_strategy, args.eval_steps = "steps", t.eval_every or per_epoch
+    steps, steps_line = training_setup.steps_for(config, len(train_ds), t.epochs, "blocks")
+    training_setup.schedule_blocks(args, config, steps, len(train_ds))
     say(f"corpus: {len(files)} file(s), {stats.documents:,} documents, {stats.tokens:,} tokens → {len(train_ds)} "
         f"training + {len(held_ds)} held-out blocks of {p.block_size} tokens "
         f"(packed-block efficiency {stats.packed_efficiency(p.block_size):.1%} non-padding, vs "
@@ -178,13 +172,12 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict:
     say(f"trainable parameters: {trainable:,} of {total:,} ({trainable / total:.2%})")
 
     # ---- training ----
-    from transformers import Trainer, default_data_collator
-
-    callbacks = dist.callbacks(run_dir, (4 if config.lora.method == "lora" else 6) * total)  # FLOPs per token
+    callbacks = training_setup.callbacks(run_dir, training_setup.flops_per_token(
+        total, trains_all_weights=config.lora.method == "full"))
     trainer = Trainer(model=model, args=args, train_dataset=train_ds,
                       eval_dataset=_subset(held_ds, p.eval_blocks) if args.eval_strategy != "no" else None,
                       data_collator=default_data_collator, callbacks=callbacks)
-    out = trainer.train(resume_from_checkpoint=dist.resume_checkpoint(run_dir, resume))
+    out = training_setup.train(trainer, run_dir, resume, steps)
     out_dir = run_dir / ("adapter" if config.lora.method == "lora" else "model")
     trainer.save_model(str(out_dir))  # rank 0 writes; DDP unwrapped
     if not main:

@@ -98,8 +98,17 @@ def threads_for_run(run_dir: Path) -> tuple[int, str]:
     else:
         n, timings = choose_threads()
         why = "fastest matmul of " + ", ".join(f"{k}: {v:.2f} ms" for k, v in timings.items())
-    saved.write_text(json.dumps({"threads": n, "why": why}))
+    _write_atomically(saved, {"threads": n, "why": why})
     return n, f"{n} torch threads ({why})"
+
+
+def _write_atomically(path: Path, value: dict) -> None:
+    """Under torchrun every local process chooses its count for the same run folder: each writes its own temporary
+    file and renames it into place, so none ever reads a half-written one."""
+    path.parent.mkdir(parents=True, exist_ok=True)  # a rank may get here before rank 0 made the run folder
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(value))
+    os.replace(tmp, path)
 
 
 def adopt_threads(run_dir: Path, threads: int, why: str) -> None:

@@ -8,7 +8,7 @@ CPU smoke run on the bundled SmolLM2 (LoRA; data as JSONL rows {"prompt", "chose
 
     tunewise train my-dpo.yaml          # kind: dpo, data.train: pairs.jsonl, lora.method: lora (or full)
 
-One GPU, or several under torchrun, exactly as trainer/sft.py (the same set-up functions are used).
+One GPU, or several under torchrun, exactly as trainer/sft.py (the same set-up: trainer/training_setup.py).
 
 Why our own loss and not TRL's DPOTrainer: the loss is five lines (below), and everything around it — precision,
 data validation, LoRA set-up, TrainingArguments, checkpoints that are complete or ignored, live progress, graceful
@@ -25,7 +25,8 @@ frozen copy (twice the weights in memory, say so in the plan).
 
 What happens, top to bottom
 ---------------------------
-1. set-up: precision and device as in SFT; config printed and saved as run_dir/config.yaml;
+1. set-up (trainer/training_setup.py): device, precision and threads as every recipe; config printed and saved as
+   run_dir/config.yaml;
 2. data: the file validated (located errors, nothing trains); it must be preference pairs; 80/10/10 split;
 3. model: LoRA adapters (or all weights) as in SFT; a frozen reference copy for full fine-tuning;
 4. training: the Hugging Face Trainer with the DPO loss; metrics: loss, reward margin, preference accuracy;
@@ -50,10 +51,10 @@ import torch
 import torch.nn.functional as F
 from transformers import Trainer
 
-from trainer import batching, forgetting, sft
+from trainer import batching, forgetting, sft, training_setup
 from trainer.base_models import load_tokenizer
-from trainer.callbacks import job_callbacks, last_complete_checkpoint
 from trainer.config import JobConfig
+from trainer.distributed import is_main_process
 from trainer.datasets import Encoded, Example, encode_messages, ensure_chat_template
 from trainer.progress import ProgressWriter
 from trainer.recipes import recipe_main
@@ -237,11 +238,15 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any
     started = time.time()
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    rank0 = sft.is_rank0()
+    rank0 = is_main_process()
     progress = ProgressWriter(run_dir) if rank0 else None
 
-    # 1. set-up (SFT's: precision, seed, tokenizer with a chat template)
-    device, dtype, notes = sft.precision(config)
+    # 1. set-up (trainer/training_setup.py: device, precision, threads), seed, tokenizer with a chat template
+    setup = training_setup.resolve(config)
+    notes = list(setup.notes)
+    threads_note = training_setup.use_threads(setup, run_dir)
+    if threads_note:
+        notes.append(threads_note)
     torch.manual_seed(config.training.seed)
     tokenizer = load_tokenizer(config.model.base)
     ensure_chat_template(tokenizer)
@@ -257,13 +262,11 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any
     train_rows = pair_rows([encode_pair(tokenizer, e, max_len) for e in train])
     val_rows = pair_rows([encode_pair(tokenizer, e, max_len) for e in val])
     test_rows = pair_rows([encode_pair(tokenizer, e, max_len) for e in test])
-    steps_per_epoch = -(-len(train_rows) // (config.training.batch_size * config.training.grad_accum))
-    total = config.training.max_steps or int(round(steps_per_epoch * config.training.epochs))
-    notes.append(f"{total} optimizer steps ({len(train_rows)} pairs / ({config.training.batch_size} × "
-                 f"{config.training.grad_accum}) = {steps_per_epoch} steps per epoch); β = {config.dpo.beta}")
+    total, steps_line = training_setup.steps_for(config, len(train_rows), config.training.epochs, "pairs")
+    notes.append(f"schedule: {steps_line} ({len(train_rows)} training pairs); β = {config.dpo.beta}")
 
     # 3. model; the reference is the adapter switched off, or a frozen copy for full fine-tuning
-    model = sft.build_model(config, device, dtype, notes)
+    model = sft.build_model(config, setup, notes)
     reference = None
     if config.lora.method == "full":
         reference = copy.deepcopy(model).eval().requires_grad_(False)
@@ -273,20 +276,20 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any
         (run_dir / "config.yaml").write_text(config.to_yaml())
 
     # 4. training
-    args = sft.training_arguments(config, run_dir, device, dtype, has_eval=bool(val_rows))
+    args = sft.training_arguments(config, run_dir, setup, has_eval=bool(val_rows))
+    # FLOPs per token: the policy's training step plus the reference's forward pass
+    callbacks = training_setup.callbacks(run_dir, training_setup.flops_per_token(
+        model.num_parameters(), trains_all_weights=config.lora.method == "full", reference_forward=True))
     trainer = DPOTrainer(model=model, args=args, train_dataset=train_rows, eval_dataset=val_rows or None,
                          data_collator=PairCollator(tokenizer.pad_token_id), processing_class=tokenizer,
-                         callbacks=job_callbacks(run_dir), beta=config.dpo.beta, reference=reference)
-    checkpoint = last_complete_checkpoint(run_dir) if resume else None
+                         callbacks=callbacks, beta=config.dpo.beta, reference=reference)
     train_started = time.time()
-    if checkpoint is not None and sft.checkpoint_step(checkpoint) >= total:
-        output = sft.load_finished(trainer, checkpoint)
-    else:
-        output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    output = training_setup.train(trainer, run_dir, resume, total)
     result: dict[str, Any] = {
         "kind": "dpo", "method": config.lora.method, "beta": config.dpo.beta, "steps": trainer.state.global_step,
         "train_loss": output.training_loss, "train_pairs": len(train_rows), "validation_pairs": len(val_rows),
-        "test_pairs": len(test_rows), "train_seconds": round(time.time() - train_started, 1)}
+        "test_pairs": len(test_rows), "train_seconds": round(time.time() - train_started, 1),
+        "throughput": callbacks[0].summary}  # non-padding tokens/s of all processes (training_setup, section 4)
     if not rank0:
         return result
 

@@ -271,14 +271,18 @@ def _error_values(code: str, message: str, param: str | None = None, details: li
 def create_job(config: dict, conversation_id: str | None = None, estimate: dict | None = None,
                parent_id: str | None = None, replace_pending: bool = False) -> Job:
     """A new job in `awaiting_approval` holding exactly `config` (validated, defaults filled in) and the pre-flight
-    `estimate` the user is shown (see trainer.preflight.probe). Raises ConfigError naming every bad field, and
-    JobError when the conversation or the parent job does not exist. Nothing here can approve the job.
+    `estimate` the user is shown (see trainer.preflight.probe). Raises ConfigError naming every bad field or
+    combination, SetupError (trainer.training_setup) naming what this machine cannot run, and JobError when the conversation or the parent job does not exist. Nothing here can approve the job.
 
     replace_pending: the conversation keeps at most one job awaiting approval (DESIGN.md): every job of it still
     awaiting approval ends `cancelled` with cancel_reason "replaced by <new id>", in the same transaction as the
     insert, so two launch requests racing each other still leave exactly one waiting job (`replaced_jobs` lists
     them)."""
     parsed = parse_config(config if not isinstance(config, JobConfig) else config.to_dict(), "job config")
+    # torch and transformers (seconds to import, once per process) load only when a job is created
+    from trainer.training_setup import resolve
+
+    resolve(parsed)  # what this machine cannot run (QLoRA without CUDA, bf16 on this CPU, ...): refused before approval
     job_id = f"{parsed.kind.replace('_', '-')}-{secrets.token_hex(4)}"
     run_dir = home.runs_dir() / job_id
     with db.session() as s:

@@ -35,7 +35,10 @@ import json
 import math
 from pathlib import Path
 
-from trainer import distributed as dist
+import torch
+from transformers import AutoTokenizer, LlamaForCausalLM, Trainer, default_data_collator
+
+from trainer import distributed as dist, training_setup
 from trainer.base_models import load_tokenizer
 from trainer.continued_pretraining import plot_losses
 from trainer.config import JobConfig
@@ -47,24 +50,27 @@ from trainer.tokenizer_train import train_tokenizer
 
 
 def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict:
-    import torch
-    from transformers import AutoTokenizer, LlamaForCausalLM, Trainer, default_data_collator
-
     run_dir = Path(run_dir)
     main = dist.is_main_process()
     say = print if main else (lambda *a, **k: None)
     p, t = config.pretrain, config.training
+    setup = training_setup.resolve(config)  # trainer/training_setup.py: device, precision, threads, arguments
     if main:
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "config.yaml").write_text(config.to_yaml())
         say(f"pretraining from scratch on {config.data.train}")
         say(config.to_yaml())
+    for line in setup.notes:
+        say(f"derived: {line}")
+    threads_note = training_setup.use_threads(setup, run_dir)
+    if threads_note:
+        say(f"derived: {threads_note}")
 
     # ---- corpus and tokenizer ----
     files, warnings = scan_corpus(config.data.train, p.skip_unreadable_files)
     for w in warnings:
         say(f"[warning] {w}")
-    args = dist.training_arguments(config, run_dir, max_steps=1, save_steps=1, eval_steps=None)  # starts DDP
+    args = training_setup.training_arguments(config, run_dir, setup, max_steps=1, save_steps=1)  # starts DDP
     with dist.main_first(args):
         if p.tokenizer == "train":
             tok_dir = run_dir / "tokenizer"
@@ -92,24 +98,23 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict:
     # ---- size the model and derive the schedule, printed before any step ----
     epochs = t.epochs  # passes over the corpus without a budget; training.max_steps, when set, decides instead
     if t.max_steps and p.compute_budget_flops is None:
-        epochs = t.max_steps * dist.global_batch(config) * p.block_size / train_tokens_available
+        epochs = t.max_steps * training_setup.global_batch(config) * p.block_size / train_tokens_available
     sized = plan(train_tokens_available, len(tokenizer), p.tokens_per_parameter, p.compute_budget_flops, epochs,
                  p.hidden_size, p.layers)
     torch.manual_seed(t.seed)
     model = LlamaForCausalLM(llama_config(sized.shape, p.block_size, tokenizer.bos_token_id, tokenizer.eos_token_id, pad))
     assert model.num_parameters() == sized.parameters, "sizing.count_parameters disagrees with the model"
     if p.compute_budget_flops is None:
-        steps, steps_line = dist.steps_for(config, len(train_ds), t.epochs)
+        steps, steps_line = training_setup.steps_for(config, len(train_ds), t.epochs, "blocks")
     else:  # the budget fixes the tokens: D = C / 6N
-        per_step = dist.global_batch(config) * p.block_size
+        per_step = training_setup.global_batch(config) * p.block_size
         steps = t.max_steps or max(1, math.ceil(sized.train_tokens / per_step))
         steps_line = (f"{steps} steps = {sized.train_tokens:,} budgeted tokens / {per_step:,} tokens per step"
                       if not t.max_steps else f"{steps} steps (training.max_steps overrides the budget)")
-    trained_tokens = steps * dist.global_batch(config) * p.block_size
-    device = "cuda" if dist.use_cuda(config) else "cpu"
-    model.to(device)
+    trained_tokens = steps * training_setup.global_batch(config) * p.block_size
+    model.to(setup.device)
     flops_per_s = measure_flops_per_s(model, t.batch_size, p.block_size) * dist.world_size()
-    where = f"{dist.world_size()} × " + ("this GPU" if device == "cuda" else "this CPU")
+    where = f"{dist.world_size()} × " + ("this GPU" if setup.cuda else "this CPU")
     for line in sized.lines(flops_per_s, where):
         say(f"sizing: {line}")
     run_flops = 6.0 * sized.parameters * trained_tokens
@@ -120,19 +125,16 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict:
         (run_dir / "sizing.json").write_text(json.dumps(sized.to_dict() | {
             "measured_flops_per_s": flops_per_s, "steps": steps, "run_tokens": trained_tokens, "run_flops": run_flops,
             "estimated_seconds": run_flops / flops_per_s}, indent=1))
-    per_epoch = max(1, math.ceil(len(train_ds) / dist.global_batch(config)))
-    args.max_steps = steps
-    args.save_steps = t.save_every or per_epoch
-    if t.eval_every or per_epoch < steps:
-        args.eval_strategy, args.eval_steps = "steps", t.eval_every or min(per_epoch, steps)
+    training_setup.schedule_blocks(args, config, steps, len(train_ds))
 
     # ---- training ----
-    callbacks = dist.callbacks(run_dir, 6 * sized.parameters)  # FLOPs per token
+    callbacks = training_setup.callbacks(run_dir, training_setup.flops_per_token(sized.parameters,
+                                                                                  trains_all_weights=True))
     held_eval = PackedBlocks(tokens, held_starts[: p.eval_blocks], p.block_size, pad)
     trainer = Trainer(model=model, args=args, train_dataset=train_ds,
                       eval_dataset=held_eval if args.eval_strategy != "no" else None,
                       data_collator=default_data_collator, callbacks=callbacks)
-    out = trainer.train(resume_from_checkpoint=dist.resume_checkpoint(run_dir, resume))
+    out = training_setup.train(trainer, run_dir, resume, steps)
     model_dir = run_dir / "model"
     trainer.save_model(str(model_dir))
     if not main:
@@ -186,8 +188,6 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict:
 
 def _samples(model, tokenizer, held: PackedBlocks, n: int, new_tokens: int, seed: int) -> list[dict]:
     """Continue the first 16 tokens of `n` held-out blocks (seeded top-k sampling, temperature 0.8)."""
-    import torch
-
     out = []
     model.eval()
     device = next(model.parameters()).device

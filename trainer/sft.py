@@ -26,8 +26,9 @@ into a folder (`tunewise train CONFIG --run-dir DIR`) resumes with `--run-dir DI
 
 What happens, top to bottom
 ---------------------------
-1. set-up: device and precision (fp32 on CPU; bf16 on GPUs that support it, else fp16), config printed with the
-   values that were derived, and saved as run_dir/config.yaml;
+1. set-up (trainer/training_setup.py, shared with every recipe): device and precision (bf16 on GPUs that support
+   it, else fp16; on the CPU bf16 autocast where the processor has bf16 matrix instructions, else fp32), the torch
+   thread count, config printed with the values that were derived, and saved as run_dir/config.yaml;
 2. data: every file validated (located errors → `DataError`, nothing trains), split 80/10/10 by a seeded hash of
    the prompt (or the user's validation/test files), chat template applied, loss only on assistant tokens;
 3. model: LoRA adapters on the attention and MLP projections (per architecture), QLoRA on a 4-bit base, or all
@@ -48,18 +49,18 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from transformers import Trainer, TrainerState, TrainingArguments
-from transformers.trainer_utils import TrainOutput
+from transformers import Trainer
 
-from trainer import batching, cpu, evaluate
+from trainer import batching, evaluate, training_setup
 from trainer.base_models import load_model, load_tokenizer, resolve
-from trainer.callbacks import job_callbacks, last_complete_checkpoint
 from trainer.config import JobConfig
 from trainer.datasets import DataError, Example, encode, ensure_chat_template, validate_file
 from trainer.progress import ProgressWriter, report_phase
 from trainer.recipes import recipe_main
+from trainer.distributed import is_main_process
 from trainer.splits import split_examples
 from trainer.state.errors import UserError
+from trainer.training_setup import Setup
 
 # LoRA targets per architecture (`config.model_type`): attention and MLP projections, the set that the LoRA and
 # QLoRA papers found matches full fine-tuning. Anything not listed gets every linear layer ("all-linear").
@@ -76,63 +77,15 @@ LORA_TARGETS = {
 
 
 class SFTError(UserError):
-    """A config that cannot run here (QLoRA without CUDA, unsupported data format, ...)."""
+    """Data or a model that supervised fine-tuning cannot train (plain text, LoRA targets the model lacks, ...);
+    what this machine cannot run is a training_setup.SetupError, what no machine can run a config.ConfigError."""
 
     def __init__(self, message: str, code: str, param: str):
         super().__init__(message, code, param)  # every SFTError names its code and field
 
 
-def is_rank0() -> bool:
-    return int(os.environ.get("RANK", "0")) == 0
-
-
 # ---------------------------------------------------------------------------------------------------------------
-# 1. set-up
-
-
-def precision(config: JobConfig) -> tuple[str, torch.dtype, list[str]]:
-    """(device, dtype, notes on what was derived); raises SFTError for combinations that cannot run here."""
-    notes = []
-    wanted = config.training.device
-    cuda = torch.cuda.is_available()
-    if wanted == "cuda" and not cuda:
-        raise SFTError("training.device is cuda but no CUDA GPU is visible; use device: auto or cpu",
-                       "no_cuda", "training.device")
-    device = "cuda" if (wanted == "cuda" or (wanted == "auto" and cuda)) else "cpu"
-    if wanted == "auto":
-        notes.append(f"device {device} (auto: {'a CUDA GPU is visible' if cuda else 'no CUDA GPU'})")
-    if config.lora.method == "qlora" and device != "cuda":
-        raise SFTError("lora.method qlora needs a CUDA GPU (bitsandbytes 4-bit kernels); on this machine use "
-                       "lora.method: lora — the same adapters on a full-precision base (the bundled 135M model "
-                       "needs ~1 GB)", "qlora_needs_cuda", "lora.method")
-    names = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
-    if config.model.dtype == "auto":
-        if device == "cpu":
-            # bf16 autocast only where the CPU has bf16 matrix instructions; elsewhere it is slower than fp32
-            dtype = torch.bfloat16 if cpu.fast_bf16() else torch.float32
-            why = ("this CPU has bf16 matrix instructions: bf16 autocast, fp32 weights" if dtype == torch.bfloat16
-                   else "no bf16 matrix instructions on this CPU, where bf16 would be slower")
-        else:
-            dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-            why = f"auto on {device}"
-        notes.append(f"dtype {str(dtype).removeprefix('torch.')} ({why})")
-    else:
-        dtype = names[config.model.dtype]
-        if device == "cpu" and dtype == torch.float16:
-            raise SFTError("model.dtype fp16 is not supported for training on the CPU; use fp32 (or bf16)",
-                           "fp16_on_cpu", "model.dtype")
-    if config.lora.method == "full" and config.training.merge_adapter:
-        raise SFTError("training.merge_adapter only applies to LoRA/QLoRA; full fine-tuning already writes the whole "
-                       "model to model/", "merge_without_adapter", "training.merge_adapter")
-    if config.lora.method == "full" and dtype == torch.float16:
-        raise SFTError("full fine-tuning in fp16 weights is unstable; use bf16 or fp32 (model.dtype)",
-                       "full_fp16", "model.dtype")
-    t = config.training
-    if t.early_stopping_patience and t.eval_every != t.save_every:
-        raise SFTError("training.early_stopping_patience needs training.save_every equal to training.eval_every (the "
-                       "best checkpoint is kept at evaluation steps)", "early_stopping_steps",
-                       "training.early_stopping_patience")
-    return device, dtype, notes
+# 1. set-up: trainer/training_setup.py (device, precision, threads, TrainingArguments, token counting, resume)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -182,26 +135,23 @@ def load_splits(config: JobConfig, tokenizer) -> tuple[list[Example], list[Examp
 # 3. model
 
 
-def build_model(config: JobConfig, device: str, dtype: torch.dtype, notes: list[str]):
-    """The model to train: a PEFT LoRA model over a frozen base (4-bit for QLoRA), or the whole model."""
+def build_model(config: JobConfig, setup: Setup, notes: list[str]):
+    """The model to train: a PEFT LoRA model over a frozen base (4-bit for QLoRA), or the whole model. On a GPU the
+    weights load in the compute dtype; on the CPU in fp32 (bf16 there is autocast over fp32 weights)."""
     method = config.lora.method
-    if method == "qlora":
-        try:
-            from transformers import BitsAndBytesConfig
-            import bitsandbytes  # noqa: F401
-        except ImportError:
-            raise SFTError("lora.method qlora needs the bitsandbytes package: pip install bitsandbytes",
-                           "bitsandbytes_missing", "lora.method") from None
+    dtype = setup.dtype
+    if method == "qlora":  # training_setup.resolve has checked that CUDA and bitsandbytes are here
+        # bitsandbytes is an optional CUDA-only install: its transformers config is imported only for QLoRA
+        from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+        from peft import prepare_model_for_kbit_training
+
         quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
                                    bnb_4bit_compute_dtype=dtype)
-        from transformers import AutoModelForCausalLM
         model = AutoModelForCausalLM.from_pretrained(resolve(config.model.base).path, quantization_config=quant,
                                                      dtype=dtype, device_map={"": int(os.environ.get("LOCAL_RANK", 0))})
-        from peft import prepare_model_for_kbit_training
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.model.gradient_checkpointing)
     else:
-        # on the CPU bf16 is autocast compute over fp32 weights (TrainingArguments bf16), so weights load in fp32
-        model = load_model(config.model.base, dtype=torch.float32 if device == "cpu" else dtype)
+        model = load_model(config.model.base, dtype=torch.float32 if not setup.cuda else dtype)
     if method == "full":
         return model
     from peft import LoraConfig, get_peft_model
@@ -272,47 +222,24 @@ def keeps_best_checkpoint(config: JobConfig, has_eval: bool) -> bool:
     return t.save_every % t.eval_every == 0
 
 
-def training_arguments(config: JobConfig, run_dir: Path, device: str, dtype: torch.dtype, has_eval: bool):
+def training_arguments(config: JobConfig, run_dir: Path, setup: Setup, has_eval: bool):
+    """training_setup's shared TrainingArguments with SFT's schedule: epochs (or max_steps), validation every
+    training.eval_every steps or each epoch, checkpoints every training.save_every steps or each epoch."""
     t = config.training
-    eval_strategy = "no" if not has_eval else ("steps" if t.eval_every else "epoch")
-    return TrainingArguments(
-        output_dir=str(run_dir / "checkpoints"),
+    keep_best = keeps_best_checkpoint(config, has_eval)
+    return training_setup.training_arguments(
+        config, run_dir, setup,
         num_train_epochs=t.epochs,
         max_steps=t.max_steps or -1,
-        per_device_train_batch_size=t.batch_size,
-        per_device_eval_batch_size=t.batch_size,
-        gradient_accumulation_steps=t.grad_accum,
-        learning_rate=t.learning_rate,
-        warmup_steps=t.warmup_ratio,  # a value < 1 is a share of the total steps
-        weight_decay=t.weight_decay,
-        lr_scheduler_type=t.lr_scheduler,
-        logging_steps=t.logging_every,
-        eval_strategy=eval_strategy,
+        eval_strategy="no" if not has_eval else ("steps" if t.eval_every else "epoch"),
         eval_steps=t.eval_every,
         save_strategy="steps" if t.save_every else "epoch",
         save_steps=t.save_every or 500,
-        save_total_limit=2,  # >= 2 so a complete checkpoint always exists (trainer/callbacks.py)
         # the exported model is the checkpoint with the lowest validation loss (the Trainer keeps it through the
         # save_total_limit rotation and loads it when training ends), whenever checkpoints fall on evaluation steps
-        load_best_model_at_end=keeps_best_checkpoint(config, has_eval),
-        metric_for_best_model="eval_loss" if keeps_best_checkpoint(config, has_eval) else None,
+        load_best_model_at_end=keep_best,
+        metric_for_best_model="eval_loss" if keep_best else None,
         greater_is_better=False,
-        seed=t.seed,
-        data_seed=t.seed,
-        full_determinism=device == "cpu",  # bit-exact resume on the CPU (deterministic kernels)
-        use_cpu=device == "cpu",
-        bf16=dtype == torch.bfloat16,  # on the CPU: autocast over fp32 weights
-        fp16=dtype == torch.float16 and device == "cuda",
-        gradient_checkpointing=config.model.gradient_checkpointing,
-        gradient_checkpointing_kwargs={"use_reentrant": False} if config.model.gradient_checkpointing else None,
-        train_sampling_strategy="random",  # group_by_length is our own seeded sampler (SFTTrainer)
-        remove_unused_columns=False,
-        label_names=["labels"],
-        prediction_loss_only=True,
-        dataloader_num_workers=0,
-        report_to=[],
-        disable_tqdm=True,
-        ddp_find_unused_parameters=False,
     )
 
 
@@ -328,22 +255,6 @@ def print_config(config: JobConfig, notes: list[str]) -> None:
         print(f"  derived: {note}", flush=True)
 
 
-def checkpoint_step(checkpoint: Path) -> int:
-    """The optimizer step a checkpoint folder was saved at (checkpoint-<step>)."""
-    return int(Path(checkpoint).name.rsplit("-", 1)[-1])
-
-
-def load_finished(trainer: Trainer, checkpoint: Path) -> TrainOutput:
-    """Load the weights and state of a checkpoint saved at the final step, as if train() had just returned."""
-    trainer._load_from_checkpoint(str(checkpoint))
-    trainer.state = TrainerState.load_from_json(str(Path(checkpoint) / "trainer_state.json"))
-    best = trainer.state.best_model_checkpoint
-    if trainer.args.load_best_model_at_end and best and Path(best).is_dir() and Path(best) != Path(checkpoint):
-        trainer._load_from_checkpoint(best)  # what train() would have done at its end
-    losses = [row["loss"] for row in trainer.state.log_history if "loss" in row]
-    return TrainOutput(trainer.state.global_step, sum(losses) / max(len(losses), 1), {})
-
-
 def checkpoint_choice(trainer: Trainer, kept_best: bool) -> dict[str, Any]:
     """Which weights are exported (and served), read from the validation losses the Trainer logged; says when the
     validation loss rose after its best step, or was still falling at the end."""
@@ -354,7 +265,7 @@ def checkpoint_choice(trainer: Trainer, kept_best: bool) -> dict[str, Any]:
                 "note": f"No validation split: the final weights (step {last_step}) are exported and served."}
     best_step, best_loss = min(evals, key=lambda e: (e[1], e[0]))
     last_eval_step, last_loss = evals[-1]
-    exported = checkpoint_step(trainer.state.best_model_checkpoint) if kept_best and trainer.state.best_model_checkpoint \
+    exported = training_setup.checkpoint_step(trainer.state.best_model_checkpoint) if kept_best and trainer.state.best_model_checkpoint \
         else last_step
     # "rose late": the last validation loss is more than 1% above the best one, measured after it
     rose = last_eval_step > best_step and last_loss > best_loss * 1.01
@@ -380,19 +291,19 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any
     started = time.time()
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    rank0 = is_rank0()
+    rank0 = is_main_process()
     progress = ProgressWriter(run_dir) if rank0 else None
 
     def event(message: str, level: str = "info") -> None:
         if progress:
             progress.event(message, level)
 
-    # 1. set-up
-    device, dtype, notes = precision(config)
-    if device == "cpu":
-        threads, note = cpu.threads_for_run(run_dir)
-        torch.set_num_threads(threads)
-        notes.append(note)
+    # 1. set-up (trainer/training_setup.py)
+    setup = training_setup.resolve(config)
+    notes = list(setup.notes)
+    threads_note = training_setup.use_threads(setup, run_dir)
+    if threads_note:
+        notes.append(threads_note)
     torch.manual_seed(config.training.seed)
     tokenizer = load_tokenizer(config.model.base)
     ensure_chat_template(tokenizer)
@@ -404,13 +315,11 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any
     train_enc = [encode(tokenizer, e, max_len) for e in train]
     val_enc = [encode(tokenizer, e, max_len) for e in val]
     train_rows = rows_for(config, train_enc)
-    steps_per_epoch = -(-len(train_rows) // (config.training.batch_size * config.training.grad_accum))
-    total = config.training.max_steps or int(round(steps_per_epoch * config.training.epochs))
-    notes.append(f"{total} optimizer steps ({len(train_rows)} rows / ({config.training.batch_size} × "
-                 f"{config.training.grad_accum}) = {steps_per_epoch} steps per epoch)")
+    total, steps_line = training_setup.steps_for(config, len(train_rows), config.training.epochs, "rows")
+    notes.append(f"schedule: {steps_line} ({len(train_rows)} training rows)")
 
     # 3. model
-    model = build_model(config, device, dtype, notes)
+    model = build_model(config, setup, notes)
     if rank0:
         print_config(config, notes)
         (run_dir / "config.yaml").write_text(config.to_yaml())
@@ -419,8 +328,9 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any
                 event(note, "warning")
 
     # 4. training
-    args = training_arguments(config, run_dir, device, dtype, has_eval=bool(val_enc))
-    callbacks = job_callbacks(run_dir)
+    args = training_arguments(config, run_dir, setup, has_eval=bool(val_enc))
+    callbacks = training_setup.callbacks(run_dir, training_setup.flops_per_token(
+        model.num_parameters(), trains_all_weights=config.lora.method == "full"))
     if config.training.early_stopping_patience and val_enc:
         from transformers import EarlyStoppingCallback
         callbacks.append(EarlyStoppingCallback(config.training.early_stopping_patience))
@@ -436,16 +346,8 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any
         batching_mode=config.training.batching,
         data_seed=config.training.seed,
     )
-    checkpoint = last_complete_checkpoint(run_dir) if resume else None
-    if resume:
-        event(f"resuming from {checkpoint.name}" if checkpoint else "no complete checkpoint: starting fresh")
     train_started = time.time()
-    if checkpoint is not None and checkpoint_step(checkpoint) >= total:
-        # The process died after its final checkpoint: training is complete. Resuming through train() would run
-        # one step past max_steps (the Trainer checks for the end only after a step), so load that state instead.
-        output = load_finished(trainer, checkpoint)
-    else:
-        output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    output = training_setup.train(trainer, run_dir, resume, total, event)
     train_seconds = time.time() - train_started
 
     result: dict[str, Any] = {
@@ -453,6 +355,7 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any
         "train_loss": output.training_loss, "train_examples": len(train), "validation_examples": len(val),
         "test_examples": len(test), "train_seconds": round(train_seconds, 1),  # trainer.train() alone
         "train_runtime_s": output.metrics.get("train_runtime"),  # the Trainer's own clock of its loop
+        "throughput": callbacks[0].summary,  # non-padding tokens/s of all processes (training_setup, section 4)
     }
     if val_enc or (config.eval.enabled and test):  # only rank 0 reports
         report_phase(run_dir, "evaluating", detail="validation loss" + (
@@ -482,7 +385,7 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any
     if config.eval.enabled and test:
         event(f"evaluating on {len(test)} held-out test examples against the base model with its best prompt "
               "(searched on validation)")
-        base = model if config.lora.method != "full" else load_model(config.model.base, dtype=dtype).to(model.device)
+        base = model if config.lora.method != "full" else load_model(config.model.base, dtype=setup.dtype).to(model.device)
         eval_started = time.time()
         report = evaluate.evaluate(run_dir, config, tokenizer, tuned=model, base=base, train=train, test=test,
                                    validation=val, checkpoint=choice, on_progress=evaluation_progress(run_dir, event))
@@ -497,7 +400,7 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any
     report_phase(run_dir, "writing_report", detail="result.json" + (", merged model" if config.training.merge_adapter
                                                                    else ""))
     if config.training.merge_adapter:
-        merged = merge_adapter(config, run_dir, dtype)
+        merged = merge_adapter(config, run_dir, setup.dtype)
         result["merged"] = str(merged)
         event(f"merged model written to {merged}")
     result["total_seconds"] = round(time.time() - started, 1)
