@@ -156,6 +156,9 @@ def test_a_qlora_job_is_refused_on_a_cpu_machine_before_any_approval(tmp_path):
     ("sft", {"training": {"early_stopping_patience": 2, "eval_every": 5, "save_every": 10}},
      "training.early_stopping_patience", "early_stopping_steps"),
     ("dpo", {"training": {"batching": "packing"}}, "training.batching", "packing_unsupported"),
+    ("sft", {"data": {"format": "text"}}, "data.format", "text_data_for_sft"),
+    ("pretraining", {"data": {"validation": "/data/held.txt"}}, "data.validation", "unused_file"),
+    ("continued_pretraining", {"data": {"test": "/data/test.txt"}}, "data.test", "unused_file"),
 ])
 def test_a_combination_no_machine_can_run_is_refused_when_the_config_is_parsed(kind, sections, field, code):
     with pytest.raises(ConfigError) as info:
@@ -176,4 +179,4 @@ def test_the_plans_the_advisor_writes_and_the_shipped_combinations_still_parse()
     # early stopping with evaluation and checkpoints both per epoch, packing for sft, merging a LoRA adapter
     parse_config(job("sft", training={"early_stopping_patience": 2, "batching": "packing", "merge_adapter": True}))
     parse_config(job("dpo", training={"early_stopping_patience": 2}))
-    parse_config(job("continued_pretraining", training={"merge_adapter": True}))
+    parse_config(job("continued_pretraining", training={"merge_adapter": True}, data={"validation": "/data/v.txt"}))

@@ -260,6 +260,15 @@ def combination_errors(config: JobConfig) -> list[tuple[str, str, str]]:
         errors.append(("training.early_stopping_patience", "early_stopping_steps",
                        "training.early_stopping_patience needs training.save_every equal to training.eval_every (the "
                        "best checkpoint is kept at evaluation steps)"))
+    if config.data.format == "text" and kind in ("sft", "dpo"):
+        errors.append(("data.format", "text_data_for_sft", f"data.format text is plain text, and kind {kind} trains on "
+                       "prompts and answers; for next-token training on domain text use kind: continued_pretraining"))
+    held_out = {"continued_pretraining": ("test",), "pretraining": ("validation", "test")}.get(kind, ())
+    for name in held_out:
+        if getattr(config.data, name):
+            errors.append((f"data.{name}", "unused_file", f"kind {kind} does not read data.{name} (it holds out a "
+                           "seeded share 1 - data.split[0] of the blocks" + (", or data.validation" if kind ==
+                           "continued_pretraining" else "") + "); remove data." + name))
     if t.batching == "packing" and kind == "dpo":
         errors.append(("training.batching", "packing_unsupported", "training.batching packing cannot pack preference "
                        "pairs (each pair is scored as two whole sequences); use group_by_length or pad_to_longest"))
