@@ -30,6 +30,8 @@ APPROACH_WORDS: list[tuple[str, re.Pattern]] = [(a, re.compile(p, re.I)) for a, 
                          r"\bboth,? rag and fine-?tun\w*|\bdo both\b"),
     ("continued_pretraining", r"\bcontinued[- ]?pre-?train\w*|\bdomain[- ]adaptive pre-?train\w*|\bcpt\b"),
     ("pretrain_from_scratch", r"\bfrom (?:scratch|zero)\b|\bown model\b|\bpre-?train(?:ing)? our own\b|"
+                              r"\b(?:want|need|build|train|create|develop|like)\b[^.?!]{0,30}\bfoundation model\b|"
+                              r"\btrain (?:our|one of our) own\b|\bbuild (?:one|our own)\b(?! (?:rag|retriev\w*|index|pipeline))|"
                               r"\bpretrain\w*(?! (?:on the|then))"),
     ("preference_tuning", r"\bdpo\b|\brlhf\b|\bpreference[- ]tun\w*|\bpreference optimi[sz]ation\b"),
     ("full_finetune", r"\bfull(?:[- ]parameter)?(?: fine-?tun\w*| ft\b|,? not lora)|\ball (?:the )?weights\b|"
@@ -68,6 +70,17 @@ _REJECT = re.compile(
 # Pushback that names no approach but is still a decision about the plan
 _DECIDED = re.compile(r"\bjust (?:train|fine-?tune|launch|ship)\b|\bskip (?:the|all|that|this|it)\b|\buse what we have\b|\bi'?ve (?:already )?decided\b|"
                       r"\bdon'?t trust\b|\bdon'?t want to label\b|\byour advice is wrong\b|\bend of story\b", re.I)
+
+
+_VOLITION = re.compile(r"\b(?:i|we) (?:still |really )?(?:want|prefer|insist)\b(?! (?:it|the (?:bot|model|assistant)) to\b)|"
+                       r"\blet'?s\b|\bgo with\b|\banyway\b", re.I)
+
+
+def decides(text: str) -> bool:
+    """Does the text take a decision about the plan ("just train it", "we want LoRA", "let's skip RAG"), as
+    opposed to describing the situation ("a big prompt was too expensive at our volume")?"""
+    t = " ".join((text or "")[:CLASSIFY_CHARS].split())
+    return bool(_DECIDED.search(t) or _VOLITION.search(t))
 
 
 @dataclass

@@ -37,6 +37,7 @@ from agent.extract import CONFIRM, HOLD, MAX_CHARS, UNDERSTOOD_LANGUAGES, YES, E
 from agent.facts import FACT_KEYS, Fact, Interview
 from agent.milestones import milestone_key, replaced_updates
 from agent.numbers import human
+from agent.text import unquoted
 from agent.plan import build_plan, reapply_edits, revise_plan
 from tools._log import log as tool_log, short
 from tools.data import inspect_dataset, summarize
@@ -130,9 +131,16 @@ class OfflineBrain:
             out.append(AssistantMessage(prompts.PASTE_NOTED))
         from_files = [self._inspect(iv, path, out) for path in attachments]
 
+        for approach in answers.mentioned(unquoted(text)):
+            if approach not in iv.named:
+                iv.named.append(approach)  # what the user raises is evidence for the question policy's priors
         intent = answers.classify(text) if not found.injection else None
-        if intent is not None and intent.kind == answers.CHOOSE and not iv.asked and iv.recommendation is None:
-            intent = None  # an opening that says what the team wants is the situation, not a decision yet
+        if intent is not None and intent.kind == answers.CHOOSE and iv.recommendation is None and (
+                not iv.asked or (iv.pending and not answers.decides(text))):
+            # Before any advice, an opening that says what the team wants is the situation, and an answer that
+            # mentions a price or a dislike ("few-shot was 71% and too expensive") is an answer to the question
+            # asked: only an explicit decision ("just train it", "let's do LoRA") is the user choosing.
+            intent = None
         if intent is not None and intent.kind in (answers.COST, answers.CHOOSE) and not SERVING_WORDS.search(text):
             # "how much would it cost?", "too expensive": the project's price, not a complaint about serving cost
             for f in found.findings:

@@ -334,7 +334,7 @@ _PRAISED = re.compile(r"\b(?:right|correct|good|fine|great|nice|perfect|proper|c
 # tag; a clause that describes a failure does. Outside an answer to "what is failing", a clause needs a failure
 # cue (a word that says something goes wrong) before a topic word counts: "our docs team" names documents and
 # fails at nothing.
-_CLAUSE_SPLIT = re.compile(r"(?<=[.!?;\n])\s+|\s*(?:,(?!\d{3})|[;:—–])\s*|\s+-\s+|\s+(?:but|however|though|although|while|whereas|"
+_CLAUSE_SPLIT = re.compile(r"(?<=[.!?;\n])\s+|\s*(?:,(?!\d{3})|[;:—–])\s*|\s+-\s+|\s+[+&]\s+|\s+(?:but|however|though|although|while|whereas|"
                            r"yet|and then|also|even tho|even though|tho)\s+|"
                            # "and" before a new statement about the model: "… wrong and doesn't sound like us"
                            r"\s+and\s+(?=(?:it|its|it's|they|the model|the bot|doesn'?t|don'?t|does|won'?t|can'?t|isn'?t|never|"
@@ -368,6 +368,16 @@ _FAILURE = re.compile(
 # A clause of an answer to "what is failing" with no word of failure in it ("answer quality judged by reviewers") is
 # read by meaning only when it is this close to a failure's prototype (cosine; the usual floor is 0.50)
 _NO_CUE_SIMILARITY = 0.56
+# An answer to "what is failing" that opens with one of the question's own categories names the failure, however
+# long the rest: "knowledge (which suppliers are certified right now) + format of the letters"
+_NAMES_CATEGORY = re.compile(r"^\s*(?:(?:mostly|mainly|primarily|the|it'?s|its|both|definitely|honestly|probably|"
+                             r"and|plus|also)\s+)*(?P<category>knowledge|facts?|format\w*|tone|style|voice|terminology|jargon|"
+                             r"reasoning|logic|latency|speed|cost|language|safety)\b(?!\s+(?:is|are|'s)\s+(?:fine|ok|good))",
+                             re.I)
+_CATEGORY_TAG = {"knowledge": "knowledge", "fact": "knowledge", "facts": "knowledge", "tone": "tone", "style": "tone",
+                 "voice": "tone", "terminology": "terminology", "jargon": "terminology", "reasoning": "reasoning",
+                 "logic": "reasoning", "latency": "latency", "speed": "latency", "cost": "cost", "language": "language",
+                 "safety": "safety"}
 _SHORT_ANSWER_WORDS = 6  # "Format.", "cost, purely cost": a clause this short answering "what is failing" is the answer
 
 LANGUAGE_TAG = _rx(r"\b(?:in|into|speaks?|speaking|writes?|writing|replies|answers?|respond\w*)\b[^.]{0,25}\b(?:the "
@@ -421,14 +431,15 @@ def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
         inherits = required and re.match(r"^\s*(?:and|or|plus)\s+(?:also\s+)?[a-z]+", clause, re.I)
         required = bool(re.search(r"\b(?:must|needs? to|has to|have to|should|required to)\b", clause, re.I)) or (
             bool(inherits) or required and re.match(r"^\s*which\b", clause, re.I))
-        if _CLEARED.search(clause) or _NEGATED_TOPIC.search(clause) or (clause.endswith("?") and len(clause.split()) <= 2):
+        said = re.sub(r"\([^)]*\)", " ", clause)  # "knowledge (which suppliers are certified right now)": an aside
+        if _CLEARED.search(said) or _NEGATED_TOPIC.search(said) or (clause.endswith("?") and len(clause.split()) <= 2):
             continue  # "knowledge is not the problem", "not facts", "Facts? …": the clause clears its subject or echoes
         if clause.rstrip().endswith("?") and re.match(r"^\s*(?:why|what|who|where|which)\b", clause, re.I) and not (
                 _FAILURE.search(clause) and re.search(r"\b(?:it|the model|the bot)\b", clause, re.I)):
             continue  # "why do you need to know that?": the user asks back, and states nothing about the model
         if fixed_since and (_PAST_FAILURE.search(clause) or _NOW_FIXED.search(clause)):
             continue  # "it used to drop fields … not anymore": a failure of the past
-        short = answering and len(clause.split()) <= _SHORT_ANSWER_WORDS
+        short = answering and (len(clause.split()) <= _SHORT_ANSWER_WORDS or bool(_NAMES_CATEGORY.match(clause)))
         if not (short or inherits or _FAILURE.search(clause) or any(
                 p.search(clause) for p in (LANGUAGE_TAG, _SAFETY_FAILING, PROBLEM_TAGS["plateau"], PROBLEM_TAGS["hallucination"]))):
             # (a ceiling, an invented fact, a wrong language or a harmful answer is a failure by its own words)
@@ -438,6 +449,12 @@ def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
             continue  # no failure said here; a topic word alone is no complaint
         before_clause = set(tags)
         hit = False
+        category = _NAMES_CATEGORY.match(clause) if answering else None
+        if category:  # the clause opens with the question's own words for the failure: "tone and safety", "facts"
+            lead = re.match(r"^[\w\s'/&+,]*?(?=[^\w\s'/&+,]|$)", clause).group(0)
+            for word in re.findall(r"\b(?:" + "|".join(_CATEGORY_TAG) + r"|format\w*)\b", lead.lower()):
+                tags.add("format" if word.startswith("format") else _CATEGORY_TAG[word])
+            hit = True
         for tag, pattern in patterns.items():
             for m in pattern.finditer(clause):
                 before = clause[max(0, m.start() - 20):m.start()].lower()
@@ -514,6 +531,7 @@ PROMPT_NONE = _rx(r"\b(?:have ?n[o']?t|haven't|didn't|did not|never|not yet|no,?
                   r"\b(?:haven'?t|have not|didn'?t|did not|never) (?:done|tried|changed|touched) (?:anything|much|a thing) "
                   r"(?:to|with|on) (?:the |our |a )?(?:system )?prompt")
 PROMPT_BASIC = _rx(r"\bplain(?:ly)?\b", r"\bwithout (?:a |any )?(?:schema|examples|few[- ]?shot|system prompt)\b",
+                   r"\bno (?:instructions|examples|few[- ]?shot|schema|system prompt)\b",
                    r"\b(?:basic|simple|short|generic|naive|quick) (?:system )?prompt\w*", r"\bone-?line(?:r)?\b", r"\bdefault prompt\b",
                    r"\bjust ask(?:ed)? it\b", r"\bjust a (?:quick|simple|short) prompt\b",
                    r"\bzero-?shot\b", r"\bnot much\b", r"\bnothing fancy\b", r"\bcopy-?past\w*\b",
@@ -539,6 +557,27 @@ PROMPT_TRIED = _rx(r"\bextensive\w*", r"\bweeks (?:on|of)\b", r"\biterat\w*", r"
                    r"\b(?:many|several|multiple|dozens of|a couple of|a few|\d+) (?:prompt )?(?:versions|rounds|iterations|variants|revisions|attempts)\b",
                    r"\bstep[- ]by[- ]step\b", r"\btweak\w*", r"\bglossary\b", r"\bcharacter sheets?\b", r"\bpersona prompt\b",
                    r"\b(?:was|were) the first thing\b", r"\blong done\b")
+# The parts a serious prompt is built from. Two of them, however worded ("my style rules and 4 great cards as
+# examples", "a checklist and a second review pass"), are more than a minimal prompt: "tried".
+_PROMPT_PARTS = [re.compile(p, re.I) for p in (
+    r"\bexamples?\b|\bsamples?\b|\bfew[- ]?shot\b|\bshots?\b",
+    r"\brules?\b|\bguidelines?\b|\bstyle (?:guide|rules|notes)\b|\binstructions\b|\bdo'?s and don'?ts\b|\bbanned\b|"
+    r"\bforbidden (?:words|phrases)\b",
+    r"\bschemas?\b|\btemplates?\b|\b(?:required|fixed) (?:layout|structure|field order|format)\b|\bjson mode\b|"
+    r"\bstructured outputs?\b|\bsections?\b",
+    r"\b(?:rounds?|iterations?|versions?|revisions?|passes)\b|\biterat\w*|\bweeks\b|\bmonths\b|\btweak\w*",
+    r"\bchecklists?\b|\bsecond (?:pass|prompt)\b|\bself-?check\w*|\breview (?:pass|step|prompt)\b|\bvalidat\w*",
+    r"\bsystem prompt\b|\bpersona\b|\brole\b",
+    r"\bchain[- ]of[- ]thought\b|\bstep[- ]by[- ]step\b|\breasoning steps\b",
+    r"\bglossary\b|\btables?\b|\bdefinitions?\b|\b(?:criteria|reference) (?:table|list)\b|\bin (?:the )?context\b",
+)]
+
+
+def _prompt_parts(text: str) -> int:
+    """How many of _PROMPT_PARTS the text says the prompt has (a part said under a negation does not count)."""
+    return sum(1 for part in _PROMPT_PARTS if _find(part, text) is not None)
+
+
 # What prompting achieved, said without the effort: "got us halfway", "helped a bit", "way below the target". An
 # outcome is only reported for something that was tried: a partial outcome is "tried", never a lesser effort.
 PROMPT_OUTCOME = _rx(r"\bhalfway\b", r"\bpart ?way\b", r"\bpart of the way\b", r"\bsome of the way\b", r"\bpartly\b",
@@ -564,21 +603,58 @@ PROMPT_MEETS = _rx(r"\b(?:already |now )?(?:meets?|meeting|hits?|hitting|reach(?
 
 
 _TARGET_NUMBER = re.compile(r"\b(?:target|bar|threshold|goal|need|needs|required|requirement|sla)\w*\s*(?:is|of|at|=|:)?\s*"
-                            r"(?:at least |around |about )?(\d+(?:\.\d+)?)\s?%?", re.IGNORECASE)
+                            r"(?P<direction>at least |around |about |under |below |less than |at most |no more than |"
+                            r"<\s?)?(\d+(?:\.\d+)?)\s?%?", re.IGNORECASE)
+# A rate of things going wrong is better the lower it is: "rewrite rate went from 60% to 35%, target is under 10"
+_LOWER_IS_BETTER = re.compile(r"\b(?:errors?|error rate|rewrites?|rewrite rate|failures?|fail(?:ure)? rate|rejects?|"
+                              r"rejections?|reject(?:ion)? rate|malformed|wrong|complaints?|escalations?|"
+                              r"hallucinations?|misses|miss rate|false (?:positives?|negatives?))\b", re.IGNORECASE)
+_FROM_TO = re.compile(r"\bfrom\s+(?:about |around )?\d+(?:\.\d+)?\s?%?\s+(?:down |up )?to\s+(?:about |around )?"
+                      r"(\d+(?:\.\d+)?)\s?%", re.IGNORECASE)
 _SCORE_NUMBER = re.compile(r"\b(?:scores?|scoring|gets?|getting|got|hits?|at|reaches|reached|is at)\s+(?:about |around )?"
                            r"(\d+(?:\.\d+)?)\s?%?|(\d+(?:\.\d+)?)\s?%", re.IGNORECASE)
 
 
+_N_OF_M = re.compile(r"\b(\d+)\s*(?:of|out of|/)\s*(?:the\s+|our\s+)?(\d+)\b(?!\s*%)", re.I)
+_TESTED_THEN_PASSED = re.compile(r"\b(?:tested|checked|ran|run|evaluated|audited|reviewed|scored|graded)\b[^.:]{0,20}?\b(\d+)\b"
+                                 r"[^.]{0,60}?\b(?:accepted|approved|passed|correct|right|fine|ok|good|kept|signed off)\w*"
+                                 r"\s+(\d+)\b", re.I)
+
+
+def _as_percentages(text: str) -> str:
+    """Rates said as counts, rewritten as percentages: "288 of 300 letters needed no change" → "96.0% letters …";
+    "we blind-tested 150 lots: specialists accepted 141" → "… 94.0%"."""
+    def rate(m: re.Match, passed: int, total: int) -> str:
+        n, total_n = int(m.group(passed)), int(m.group(total))
+        return f"{100 * n / total_n:.1f}%" if 0 < n <= total_n else m.group(0)
+
+    text = _N_OF_M.sub(lambda m: rate(m, 1, 2), text)
+    return _TESTED_THEN_PASSED.sub(lambda m: m.group(0)[:m.start(2) - m.start(0)] + rate(m, 2, 1), text)
+
+
 def _percent_meets(text: str) -> bool | None:
     """"97% on our test set, above our 95% bar" → True; "90%; we need 99" → False; no two percentages → None.
-    "scores 96 on the eval and the bar is 95", "98% on the eval, target 95": a score and a target, however said."""
+    "scores 96 on the eval and the bar is 95", "98% on the eval, target 95": a score and a target, however said.
+    Counts out of a total ("288 of 300") are rates too."""
+    text = _as_percentages(text)
     target = _TARGET_NUMBER.search(text)
+    lower = bool(_LOWER_IS_BETTER.search(text)) or bool(
+        target and (target.group("direction") or "").strip().lower() in ("under", "below", "less than", "at most",
+                                                                       "no more than", "<"))
+    progress = _FROM_TO.search(text)  # "went from 60% to 35%": where it stands now is the second figure
+
+    def met(reached: float, wanted: float) -> bool:
+        return reached <= wanted if lower else reached >= wanted
+
     if target:
+        wanted = float(target.group(2))
         scores = [float(m.group(1) or m.group(2)) for m in _SCORE_NUMBER.finditer(text)
-                  if not (m.start() <= target.start(1) < m.end()) and m.start() != target.start(1)]
-        scores = [x for x in scores if x != float(target.group(1))] or scores
-        if scores and 1 <= float(target.group(1)) <= 100:
-            return scores[0] >= float(target.group(1))
+                  if not (m.start() <= target.start(2) < m.end()) and m.start() != target.start(2)]
+        scores = [x for x in scores if x != wanted] or scores
+        if progress:
+            scores = [float(progress.group(1))]
+        if scores and 1 <= wanted <= 100:
+            return met(scores[0], wanted)
     found = [float(x) for x in re.findall(r"(\d+(?:\.\d+)?)\s?%", text)]
     if len(found) < 2 and not re.search(r"\bneed(?:s)? \d+\b", text):
         return None
@@ -590,7 +666,7 @@ def _percent_meets(text: str) -> bool | None:
     reached, target = found[0], found[1]
     if re.search(r"\b(?:target|bar|threshold|goal|need)\w*\b[^.%]{0,30}" + re.escape(str(int(found[0]))), text):
         reached, target = found[1], found[0]
-    return reached >= target
+    return met(reached, target)
 
 
 def _prompting(text: str, asked: str | None) -> tuple[Any, str, float] | None:
@@ -612,7 +688,8 @@ def _prompting(text: str, asked: str | None) -> tuple[Any, str, float] | None:
                 _any(PROMPT_TRIED, c) for c in about_prompt):
             return "none", text, conf
     technique = _any(PROMPT_TRIED, text) or (_any(PROMPT_OUTCOME, text) and bool(
-        _PROMPT_TOPIC.search(text) or asked == "prompting_tried"))  # serious technique, or an outcome of it
+        _PROMPT_TOPIC.search(text) or asked == "prompting_tried")) or (  # serious technique, or an outcome of it
+        (asked == "prompting_tried" or bool(_PROMPT_TOPIC.search(text))) and _prompt_parts(text) >= 2)
     if technique and not _find(PROMPT_BASIC, text, allow_negated=True):
         return "tried", text, conf
     if _find(PROMPT_NONE, text, allow_negated=True) and not technique:
@@ -627,8 +704,8 @@ def _prompting(text: str, asked: str | None) -> tuple[Any, str, float] | None:
             return "none", text, conf
         if re.search(r"\b(?:tons|a lot|loads|lots|plenty|a fair bit|heavily|extensively|for (?:weeks|months))\b", text, re.I):
             return "tried", text, conf
-        if _any(PROMPT_OUTCOME, text):
-            return "tried", text, conf  # a partial outcome: it was tried
+        if _any(PROMPT_OUTCOME, text) or re.search(r"\b\d+(?:\.\d+)?\s?%|\bserious(?:ly)?\b", text, re.I):
+            return "tried", text, conf  # a partial outcome, a measured score, "serious prompting": it was tried
         if re.search(r"\b(?:kind of|sort of|barely)\b", text, re.I):
             return "basic", text, conf
         if YES.search(text) or re.search(r"\btried\b|\bwe did\b|\bdone that\b|^\s*ja\b", text, re.I):
@@ -975,6 +1052,9 @@ NOVEL = _rx(r"\bno overlap\b", r"\b(?:totally|entirely|brand|all) new\b",
             r"\b(?:almost|virtually|practically|next to) (?:nothing|no text|no data) (?:online|public|on the (?:web|internet))?\b",
             r"\bno text at all\b", r"\bnot (?:even )?text\b", r"\bmodality\b", r"\b(?:never|not) (?:been )?seen (?:it|this|before)\b",
             r"\bno base model\b", r"\bnothing like it\b")
+NOT_LANGUAGE = re.compile(r"\bno (?:relation|connection|link) to (?:natural )?(?:language|text)\b|\bno text\b(?! (?:fields?|"
+                          r"columns?|box))|\b(?:aren'?t|isn'?t|is not|are not|not) (?:natural |human )?language\b|"
+                          r"\bnothing to do with (?:natural )?(?:language|text)\b|\bnon-?text(?:ual)?\b", re.I)
 PARTIAL = _rx(r"\bexists? in public data,? but\b", r"\bbut (?:our|the) .{0,30}(?:depth|reasoning|specifics?)\b",
               r"\bunderrepresented\b", r"\bunder-represented\b", r"\bpartly\b", r"\bpartially\b", r"\bsomewhat\b",
               r"\bthin\b", r"\bniche\b", r"\bsome(?: of it)? is public\b", r"\bshallow\b", r"\bnot deep\b",
@@ -999,8 +1079,9 @@ def _novelty(text: str, asked: str | None) -> tuple[Any, str, float] | None:
              text, allow_negated=True) and asked == "domain_novelty":
         return "covered", text, conf  # "nothing exotic": a cleared subject, before any word of novelty is read
     if _any(NOVEL, text) or _find(re.compile(r"\bno overlap\b|\bnothing public\b|\bno text at all\b|\bno public "
-                                            r"(?:equivalent|data|model|text|corpus|base model)\b|\bno base model\b",
-                                            re.I), text, allow_negated=True):
+                                            r"(?:equivalent|data|model|text|corpus|base model)\b|\bno base model\b|"
+                                            # data that is not language at all: signals, hits, spectrograms
+                                            + NOT_LANGUAGE.pattern, re.I), text, allow_negated=True):
         return "novel", text, conf
     if asked == "domain_novelty" or re.search(r"\b(?:public|training|pre-?training) data\b|\bexisting models\b|"
                                               r"\b(?:niche|jargon\w*|speciali[sz]ed)\b[^.]{0,20}\bdomain\b|\bdomain\b[^.]{0,20}"
@@ -1349,7 +1430,8 @@ def _timeline(text: str, asked: str | None, quantities: list[Quantity]) -> tuple
 
 _TOKEN_UNITS = {"tokens": 1, "token": 1, "words": 1.3, "word": 1.3, "pages": 650, "page": 650, "books": 100_000,
                 "book": 100_000, "textbooks": 200_000, "gb": 2.5e8, "gigabytes": 2.5e8, "tb": 2.5e11,
-                "terabytes": 2.5e11, "mb": 2.5e5, "megabytes": 2.5e5, "gigs": 2.5e8, "gig": 2.5e8}
+                "terabytes": 2.5e11, "mb": 2.5e5, "megabytes": 2.5e5, "gigs": 2.5e8, "gig": 2.5e8, "pb": 2.5e14,
+                "petabytes": 2.5e14}
 # Conversion to tokens, stated: 1 word ≈ 1.3 tokens (English BPE); 1 page ≈ 500 words ≈ 650 tokens; 1 GB of plain
 # text ≈ 1 billion characters ≈ 250 million tokens (4 characters a token); a document of unstated length ≈ 1,500
 # tokens. "N documents of about P pages / W words each" multiplies out with the page or word factor.
@@ -1429,7 +1511,7 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
     sentence_end = min([i for i in (text.find(".", q.end), text.find("\n", q.end)) if i != -1] or [len(text)])
     sentence = text[sentence_start:sentence_end]
     clause = _clause_at(text, q.start)
-    if re.match(r"^\s*(?:gb|tb|mb|gigs?|gigabytes|megabytes|terabytes)\b", after) and re.match(
+    if re.match(r"^\s*(?:gb|tb|pb|mb|gigs?|gigabytes|megabytes|terabytes|petabytes)\b", after) and re.match(
             r"^\s*\w+\s+(?:of\s+)?(?:ram|memory|vram|gpu)\b", after):
         return None  # "8 GB RAM": memory, not text
     if re.match(r"^\s*(?:-\s*)?(?:[\w-]+\s+){0,2}(?:system\s+)?prompts?\b", after) and not re.match(
@@ -1502,6 +1584,11 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
     return None
 
 
+# A count of examples or pairs below this, said in passing, is about one item's shape ("two candidate replies", "pick
+# one", "three reviewers per pair"), not the size of a dataset; asked for directly, it is the answer.
+SMALLEST_DATASET = 10
+
+
 def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip: set[int]) -> list[Finding]:
     out: dict[str, Finding] = {}
     # "about a thousand per client across 30 clients, so ~30k total": a stated total is the count
@@ -1521,23 +1608,30 @@ def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip:
                                               0.9 if asked == "unlabeled_corpus" else 0.75, end=q.end)
             skip = skip | {prev.start, q.start}
     last: dict[str, Quantity] = {}  # the quantity each finding came from
+    converted: dict[str, bool] = {}  # whether that quantity was converted to tokens by a stated factor
     for q in quantities:
         if q.start in skip:
             continue
         fact = _classify_quantity(text, q, asked)
         if fact is None:
             continue
-        if fact in out and fact in last and _corrected(text, [last[fact], q]) is None:
-            if not (fact == "preference_data" and q.value > out[fact].value):
-                continue  # "ranked 3 outputs per prompt for 2,500 prompts": the count is the larger number
-        value = q.value
+        if fact in ("labeled_examples", "preference_data") and fact != asked and q.value < SMALLEST_DATASET:
+            continue  # "we show two phrasings and devs pick one": the shape of one item, not the size of a dataset
+        factor = 1.0
         if fact == "unlabeled_corpus":
             words, _ = _unit_after(text, q)
             first = words.split()[:3]
             factor = next((_TOKEN_UNITS[w] for w in first if w in _TOKEN_UNITS), None)
             if factor is None:
                 factor = 1_500 if any(w in _DOC_UNITS for w in first) else 1
-            value = value * factor
+        if fact in out and fact in last and _corrected(text, [last[fact], q]) is None:
+            counted_in_tokens = fact == "unlabeled_corpus" and factor == 1 and converted.get(fact)
+            if not (fact == "preference_data" and q.value > out[fact].value) and not counted_in_tokens:
+                # "ranked 3 outputs per prompt for 2,500 prompts": the count is the larger number; "2 PB raw, ~900B
+                # tokens after our tokenizer": a count in tokens beats one converted from bytes or pages
+                continue
+        value = q.value * factor
+        converted[fact] = factor != 1
         conf = 0.9 if asked == fact else 0.75
         if _guessed(text, q):
             conf = TENTATIVE

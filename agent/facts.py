@@ -56,6 +56,7 @@ class Interview:
     confirmed: list[str] = field(default_factory=list)
     retried: list[str] = field(default_factory=list)  # facts asked once more, with options, after an unread answer
     last_noted: list[str] = field(default_factory=list)  # facts set by the last message ("that's wrong" withdraws them)
+    named: list[str] = field(default_factory=list)  # approaches the user named in their own words, first mention first
 
     # ---- reading -------------------------------------------------------------------------------------------
     def value(self, key: str) -> Any:

@@ -26,11 +26,16 @@ SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_
           "trillion": 1_000_000_000_000}
 # Vague amounts, read as a typical value: "a few" ≈ 3, "several" ≈ 4, "dozens" ≈ 36, "hundreds" ≈ 300 …
 VAGUE = {"couple": 2, "few": 3, "several": 4, "handful": 5, "dozens": 36, "tens": 30, "hundreds": 300}
+# Scale words of other languages after a numeral ("1,5 Mio. USD", "300 Mrd. tokens", "2 milliards", "3 lakh"):
+# read only right after a number, where they cannot be an ordinary word
+LOCALE_SCALES = {"mio": 1e6, "mill": 1e6, "millionen": 1e6, "millones": 1e6, "millions": 1e6, "mrd": 1e9,
+                 "md": 1e9, "mds": 1e9, "milliarden": 1e9, "milliard": 1e9, "milliards": 1e9,
+                 "lakh": 1e5, "lakhs": 1e5, "crore": 1e7, "crores": 1e7}
 SUFFIX = {"k": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "b": 1e9, "bn": 1e9, "t": 1e12}
 
 _TOKEN = re.compile(
     r"(?<![a-z0-9.,])(?P<num>\d{1,3}(?:\.\d{3})+(?![.,]?\d)|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![.,]?\d)"
-    r"|\d+(?:,\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?=\s*(?:k|m|b|bn|mn|thousand|million|billion|trillion)\b)"
+    r"|\d+(?:,\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?=\s*(?:k|m|b|bn|mn|thousand|million|billion|trillion|mio|mrd|milliard\w*|millionen|lakh|crore)\b)"
     r"|\d+(?:\.\d+)?)(?P<suf>k|mm|mn|m|bn|b|t)?(?![a-z0-9])"
     r"|(?P<word>[a-z]+(?:-[a-z]+)?)"
     r"|(?P<dash>[-–—~])",
@@ -145,8 +150,9 @@ def find_quantities(text: str) -> list[Quantity]:
             j = i + 1
             # "2 thousand", "1.5 million", "3 hundred"
             following = (tokens[j].group("word") or "").lower() if j < len(tokens) else ""
-            if following in SCALES or following == "grand":  # "5 grand" = $5,000; "a grand total" is no number
-                value *= SCALES.get(following, 1_000)
+            if following in SCALES or following in LOCALE_SCALES or following == "grand":
+                # "5 grand" = $5,000 ("a grand total" is no number); "1,5 Mio." = 1.5 million
+                value *= SCALES.get(following) or LOCALE_SCALES.get(following) or 1_000
                 end = tokens[j].end()
                 j += 1
             found.append(Quantity(value, m.start(), end, text[m.start():end]))

@@ -11,7 +11,7 @@ sampled, not one fact at a time. Deterministic: a fixed seed, so the same state 
 from __future__ import annotations
 
 import random
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from agent import engine
 from agent.facts import Interview
@@ -23,11 +23,38 @@ MIN_GAIN = 0.10
 MAX_QUESTIONS = 6  # a hard stop, whatever the gains (read-backs and asked-again questions count too)
 
 
-def priors(fact: str, values: Mapping[str, Any]) -> list[tuple[Any, float]]:
+# A user who raises pretraining ("a foundation model for our sensor data", "train our own from scratch") is a user
+# for whom the corpus size and the domain's novelty decide the advice: they get even odds instead of the everyday
+# priors (most teams have no big corpus and a domain public models know).
+PRETRAINING_PRIORS = {
+    "unlabeled_corpus": [(0, 0.15), (5_000_000, 0.15), (200_000_000, 0.2), (3_000_000_000, 0.2),
+                         (30_000_000_000, 0.3)],
+    "domain_novelty": [("covered", 0.34), ("partial", 0.33), ("novel", 0.33)],
+}
+UNDIAGNOSED = {"task", "single_task"}  # problem tags that describe the job, not the failure
+TENTATIVE_WEIGHT = 0.5  # a value said in passing but not yet confirmed is half of the prior for that fact
+
+
+def priors(fact: str, values: Mapping[str, Any], named: Sequence[str] = (),
+           tentative: Mapping[str, Any] | None = None) -> list[tuple[Any, float]]:
     """`engine.CANDIDATES[fact]`, adjusted by what is already known: a ban on existing weights is rare unless
     the data is air-gapped or the domain is new; a domain absent from public text is rare unless the failure
-    is about domain depth."""
+    is about domain depth. Two kinds of evidence short of a fact shift it too: approaches the user `named`
+    (pretraining raises the odds of a big corpus and a novel domain) and a `tentative` value said in passing, which
+    takes TENTATIVE_WEIGHT of the prior, so a fact the user hinted at is worth asking about."""
+    table = _priors(fact, values, named)
+    if tentative and fact in tentative:
+        hinted = tentative[fact]
+        table = [(v, p * (1 - TENTATIVE_WEIGHT)) for v, p in table if v != hinted]
+        table.append((hinted, TENTATIVE_WEIGHT + sum(p for v, p in _priors(fact, values, named) if v == hinted)
+                      * (1 - TENTATIVE_WEIGHT)))
+    return table
+
+
+def _priors(fact: str, values: Mapping[str, Any], named: Sequence[str]) -> list[tuple[Any, float]]:
     candidates = engine.CANDIDATES[fact]
+    if fact in PRETRAINING_PRIORS and {"pretrain_from_scratch", "continued_pretraining"} & set(named):
+        return PRETRAINING_PRIORS[fact]
     if fact == "weights_allowed":
         strict = values.get("data_sensitivity") == "air_gapped" or values.get("domain_novelty") == "novel" or (
             values.get("team") == "pretraining")
@@ -53,7 +80,7 @@ def _draw(rng: random.Random, candidates: list[tuple[Any, float]]) -> Any:
 
 
 def sensitivity(values: Mapping[str, Any], askable: list[str], contexts: int = CONTEXTS,
-                seed: int = 7) -> dict[str, float]:
+                seed: int = 7, named: Sequence[str] = (), tentative: Mapping[str, Any] | None = None) -> dict[str, float]:
     """For each askable fact: the probability that two independent answers to it lead to different advice,
     averaged over contexts in which every other unknown fact is drawn from its prior. Every value the fact could
     take is tried in each context, so a fact the engine ignores scores exactly 0, and facts that only matter
@@ -61,7 +88,7 @@ def sensitivity(values: Mapping[str, Any], askable: list[str], contexts: int = C
     unknown = [k for k, v in values.items() if v is None]
     if not askable or not unknown:
         return {}
-    table = {fact: priors(fact, values) for fact in unknown}
+    table = {fact: priors(fact, values, named, tentative) for fact in unknown}
     rng = random.Random(seed)
     totals = dict.fromkeys(askable, 0.0)
     for _ in range(contexts):
@@ -82,14 +109,15 @@ def sensitivity(values: Mapping[str, Any], askable: list[str], contexts: int = C
     return {fact: total / contexts for fact, total in totals.items()}
 
 
-def flip_probability(values: Mapping[str, Any], askable: list[str]) -> dict[str, float]:
+def flip_probability(values: Mapping[str, Any], askable: list[str], named: Sequence[str] = (),
+                     tentative: Mapping[str, Any] | None = None) -> dict[str, float]:
     """For each askable fact alone: the prior probability that its answer changes the current approach. This
     catches a fragile current answer that the sampled profiles rarely reach (an optimistic assumption)."""
     current = engine.approach_of(values)
     flips = {}
     for fact in askable:
         p = 0.0
-        for value, prior in priors(fact, values):
+        for value, prior in priors(fact, values, named, tentative):
             trial = dict(values)
             trial[fact] = value
             if engine.approach_of(trial) != current:
@@ -102,10 +130,16 @@ def scores(interview: Interview) -> dict[str, float]:
     """Each askable fact's worth as a question, a probability: the larger of (a) its sensitivity — the chance
     its answer changes the advice in a sampled context — and (b) the chance its answer alone flips the current
     advice (which catches a current answer resting on an optimistic assumption)."""
-    askable = interview.open_facts()
+    # a fact said in passing waits for its read-back ("I understood weekly — right?"), not a fresh question
+    askable = [fact for fact in interview.open_facts() if fact not in interview.tentative]
     values = interview.values()
-    gains = sensitivity(values, askable)
-    flips = flip_probability(values, askable)
+    if values.get("problem") and set(values["problem"]) <= UNDIAGNOSED and "problem" not in interview.asked:
+        # "we classify tickets", "it answers paralegals' questions": that names the task, not what fails in it
+        askable, values = askable + ["problem"], {**values, "problem": None}
+    named = interview.named
+    tentative = {fact: t.get("value") for fact, t in interview.tentative.items() if t.get("value") is not None}
+    gains = sensitivity(values, askable, named=named, tentative=tentative)
+    flips = flip_probability(values, askable, named=named, tentative=tentative)
     return {fact: max(gains.get(fact, 0.0), flips.get(fact, 0.0)) for fact in askable}
 
 
