@@ -39,6 +39,7 @@ from agent.milestones import milestone_key, replaced_updates
 from agent.numbers import human
 from agent.text import unquoted
 from agent.plan import build_plan, reapply_edits, revise_plan
+from knowledge import faq
 from tools._log import log as tool_log, short
 from tools.data import inspect_dataset, summarize
 from tools.jobs import request_launch
@@ -55,6 +56,21 @@ def _embedder():
     from knowledge.embeddings import embed  # heavy: chromadb on import, the model on first use
 
     return embed
+
+
+def _faq_pairs(text: str, intent: answers.Intent) -> list[faq.Pair]:
+    """The guides' own answers to a side question and its parts, when close enough (see knowledge.faq). A cost
+    turn is answered with the user's own price; only a "what is X, and what would it cost/need?" turn also gets
+    the definition. Why-not and choice turns answer from the user's facts, never from a stock answer."""
+    if intent.kind == answers.COST and "define" not in answers.asks(text):
+        return []
+    if intent.kind not in (answers.QUESTION, answers.COST):
+        return []
+    try:
+        return faq.match_all(text)
+    except Exception as exc:  # an unreadable guide or a missing model must not break the interview
+        log.warning("question-and-answer match failed: %s", exc)
+        return []
 
 
 def _label(fact: str) -> str:
@@ -345,6 +361,7 @@ class OfflineBrain:
         lead: list[str] = []
         after: list[str] = []
         focus = ""
+        pairs = _faq_pairs(text, intent)
         if intent.kind == answers.WHY_NOT and intent.target:
             lead.append(verdicts.why_not(intent.target, facts, advice["approach"]))
             # the guides back the verdict's own argument, not merely the approach's name
@@ -359,16 +376,31 @@ class OfflineBrain:
             if iv.plan and iv.plan.get("approach"):  # the guides back the caveat given with the chosen plan
                 focus = f"{approach_label(iv.plan['approach'])}: {iv.plan.get('caveat') or ''}".rstrip(": ")
         else:
-            if intent.target and "define" in answers.asks(text):
+            if intent.target and "define" in answers.asks(text) and not pairs:
                 # "what is LoRA?": the vocabulary's one-clause meaning first; the guides then add what it implies
                 label = approach_label(intent.target)
                 lead.append(f"**{label[0].upper() + label[1:]}**: {APPROACHES[intent.target].meaning}.")
-            after += self._for_you(text, intent, advice, facts)
+            after += self._for_you(text, intent, advice, facts, short=bool(pairs))
             focus = approach_label(intent.target) if intent.target else ""
         query = (" ".join(text.split()) + (f" ({focus})" if focus else ""))[:400]
         general = intent.kind == answers.QUESTION  # answered from the guides, not from the user's figures
         passages = self._passages(query, out, k=6 if general else 4)
         numbering: dict[int, int] = {}
+        if pairs:
+            # the guides' own answers, each cited to its guide; "read more" opens that guide's section closest to
+            # the question (or the answer itself, when the search found nothing of that guide)
+            answered = []
+            for pair in pairs:
+                same = [i for i, p in enumerate(passages) if p.get("source") == pair.guide]
+                if not same:
+                    passages = passages + [{"source": pair.guide, "title": pair.title, "section": pair.question,
+                                            "text": pair.answer}]
+                    same = [len(passages) - 1]
+                answered.append(answers.cited([(pair.answer, same[0])], numbering))
+            parts = lead + answered + after
+            parts.append(answers.read_more(passages, numbering))
+            out.append(AssistantMessage("\n\n".join(parts)))
+            return
         picked = answers.select(text, passages, _embedder(), k=3 if general else 2, focus=focus)
         parts = list(lead)
         if picked:
@@ -380,19 +412,33 @@ class OfflineBrain:
             parts.append(answers.read_more(passages, numbering))
         out.append(AssistantMessage("\n\n".join(parts)))
 
-    def _for_you(self, text: str, intent: answers.Intent, advice: dict, facts: dict) -> list[str]:
-        """For a general question: the verdict of the approach it names, with the user's figures, if any."""
+    def _for_you(self, text: str, intent: answers.Intent, advice: dict, facts: dict, short: bool = False) -> list[str]:
+        """For a general question: the verdict of the approach it names, with the user's figures, if any. `short`:
+        the guides already answered the question, so only the verdict's sentence about the user's own figures
+        follows (not what the approach is, nor what else is advised)."""
         if re.match(r"\s*(?:sorry,?\s*)?(?:what(?:'s| is| are)|explain|define)\b", text, re.I):
             return []  # a definition: the guides answer it; the verdict would be noise
         if re.search(r"\bhow many (?:examples|samples|pairs)\b|\benough (?:data|examples)\b", text, re.I) \
                 and facts.get("labeled_examples") is not None:
-            return [prompts.FOR_YOU + verdicts.why_not("lora_finetune", facts, advice["approach"])]
+            return [prompts.FOR_YOU + self._verdict("lora_finetune", facts, advice, short)]
         if not re.search(r"\b(?:should|better|worth|right for|instead|or)\b", text, re.I) or \
-                re.match(r"\s*how (?:do|can|should) (?:i|we)\b", text, re.I):
-            return []  # a how-to: the guides answer it; a verdict is for a choice between routes
+                re.match(r"\s*how (?:do|can|should) (?:i|we)\b", text, re.I) or \
+                short and re.match(r"\s*(?:can|could|is|are|do|does)\b", text, re.I):
+            return []  # a how-to or a yes/no about a method: the guides answer it; a verdict is for a choice
         if intent.target and intent.target != advice["approach"]:
-            return [prompts.FOR_YOU + verdicts.why_not(intent.target, facts, advice["approach"])]
+            return [prompts.FOR_YOU + self._verdict(intent.target, facts, advice, short)]
         return []
+
+    @staticmethod
+    def _verdict(approach: str, facts: dict, advice: dict, short: bool) -> str:
+        if not short:
+            return verdicts.why_not(approach, facts, advice["approach"])
+        entry = next(v for v in verdicts.verdicts(facts, advice["approach"]) if v["approach"] == approach)
+        label = approach_label(approach)
+        text = f"{label[0].upper() + label[1:]}: {entry['reason'].rstrip('.')}."
+        if entry["condition"]:
+            text += f" It would fit {entry['condition'].rstrip('.')}."
+        return text
 
     def _price_text(self, text: str, intent: answers.Intent, advice: dict, facts: dict,
                     specs: pricing.Specs) -> tuple[str, str]:

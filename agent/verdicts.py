@@ -371,7 +371,12 @@ def why_not(approach: str, facts: Mapping[str, Any], recommended: str | None = N
     if recommended and recommended != approach:
         instead = table[recommended]
         # a route that fits is not argued against: the other one is only ranked first, and the answer says why
-        lead = ("It fits, but I ranked {label} first" if entry["verdict"] == FITS else
-                "What I recommend instead is {label}").format(label=approach_label(recommended))
-        parts.append(f"{lead}: {instead['reason'].rstrip('.')}.")
+        if recommended == "prompt_engineering" and APPROACHES[approach].trains and entry["verdict"] != NO:
+            # a measured prompt is the first step of every route, not a rival to this one: say it as the order
+            parts.append(f"Either way, measure a structured prompt first, so {label} has a baseline to beat: "
+                         f"{instead['reason'].rstrip('.')}.")
+        else:
+            lead = ("It fits, but I ranked {label} first" if entry["verdict"] == FITS else
+                    "What I recommend instead is {label}").format(label=approach_label(recommended))
+            parts.append(f"{lead}: {instead['reason'].rstrip('.')}.")
     return " ".join(parts)

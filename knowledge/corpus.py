@@ -27,6 +27,8 @@ from trainer.state.vocabulary import APPROACH_IDS  # a guide's `approaches` must
 GUIDES_DIR = Path(__file__).resolve().parent / "guides"
 
 REQUIRED_FIELDS = ("title", "topics", "approaches", "sources")
+# A guide's closing section of question-and-answer pairs (read by knowledge.faq, not chunked)
+FAQ_HEADING = "Questions people ask"
 
 # ≈ 1.3 word pieces per English word: 180 words + the "title — section" prefix stays under 256 pieces.
 MAX_WORDS = 180
@@ -205,6 +207,8 @@ def guide_chunks(guide: Guide) -> list[Chunk]:
     flags: dict[str, Any] = {approach_key(a): True for a in guide.approaches}
     flags.update({topic_key(t): True for t in guide.topics})
     for heading, text in split_sections(guide.body):
+        if heading == FAQ_HEADING:
+            continue  # short answers to single questions: knowledge.faq matches them whole, they are no passage
         section_slug = slugify(heading)
         seen[section_slug] = seen.get(section_slug, 0) + 1
         if seen[section_slug] > 1:  # two sections with one heading still get distinct, stable ids

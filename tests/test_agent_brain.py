@@ -172,20 +172,33 @@ def test_side_question_is_answered_with_a_citation_then_the_pending_question_res
     events = say(cid, "Before I answer: what is LoRA?")
     assert any(isinstance(e, ToolStep) and e.name == "search_guidance" for e in events)
     answer = messages(events)
-    assert "low-rank adapter matrices while the base weights stay frozen. [1]" in answer
+    # the guide's own answer to "What is LoRA?" (its "Questions people ask"), cited to that guide, whose passage
+    # from the search opens under "read more"
+    assert "leaves every weight of the base model frozen" in answer and "[1]" in answer
     assert "Read more: [1] Fine-tuning methods" in answer
     resumed = questions(events)
     assert [q.fact for q in resumed] == [pending] and resumed[0].text.startswith(prompts.RESUME)
     assert conversations.load(cid).asked.count(pending) == 1
 
 
-def test_what_is_an_approach_opens_with_what_it_is_then_the_cited_guides():
-    from trainer.state.vocabulary import APPROACHES
+def test_what_is_an_approach_opens_with_the_guides_own_answer_cited_to_its_guide():
+    from knowledge import faq
 
     cid = conversations.create()
     say(cid, "Our replies sound off-brand.")
     answer = messages(say(cid, "Sorry, what is LoRA exactly?"))
-    assert answer.startswith(f"**LoRA fine-tuning**: {APPROACHES['lora_finetune'].meaning}.")
+    lora = next(p for p in faq.all_pairs() if p.question == "What is LoRA?")
+    assert answer.startswith(f"{lora.answer} [1]")
+    assert "Read more: [1]" in answer
+
+
+def test_a_definition_the_guides_do_not_answer_opens_with_the_vocabularys_meaning():
+    from trainer.state.vocabulary import APPROACHES
+
+    cid = conversations.create()
+    say(cid, "Our replies sound off-brand.")
+    answer = messages(say(cid, "What is a stronger base model, in your terms?"))
+    assert answer.startswith(f"**A stronger base model**: {APPROACHES['stronger_base_model'].meaning}.")
     assert "[1]" in answer and "Read more: [1]" in answer
 
 

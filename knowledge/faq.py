@@ -1,0 +1,125 @@
+"""Questions people ask: each guide's short question-and-answer pairs, and the pair a user's question matches.
+
+A guide may end with a section `## Questions people ask`. Under it, every `### ` heading is one question (other
+phrasings of the same question follow it, separated by " | ") and the paragraph below it is the direct answer:
+two to five sentences, with figures and where they come from said in words. That section is not a retrievable
+passage (`knowledge.corpus` leaves it out of the chunks): an answer written for one question would otherwise be
+cut into sentences and quoted against other questions.
+
+`match(question)` embeds every phrasing, and every pair's question with its answer, once per process with the
+bundled sentence model (a few seconds for a few hundred short texts on one laptop core), and returns the pair
+that scores best, or None when even that one scores under `MATCH_THRESHOLD`. A pair's score mixes how close the
+question is to its closest phrasing (a short question is sharp but narrow) with how close it is to the whole
+answer (which names what the pair is about, however the user words it). Weights and threshold were set on
+paraphrases the project wrote itself (tests/test_knowledge_faq.py), never on a blind question.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from knowledge.corpus import FAQ_HEADING, GUIDES_DIR, corpus_fingerprint, load_guides
+
+# score = QUESTION_WEIGHT x cosine to the closest phrasing + (1 - QUESTION_WEIGHT) x cosine to question + answer
+# (unit vectors of all-MiniLM-L6-v2). On the project's 40 tuning paraphrases, phrasings alone put the right pair
+# first for 31, the mix for 35 (0.5/0.5: 34). Wrong first picks scored at most 0.54 under the mix; a threshold of
+# 0.55 leaves those to the sentence composer. On 20 held-out paraphrases: 15 matched right, none wrong.
+QUESTION_WEIGHT = 0.6
+MATCH_THRESHOLD = 0.55
+
+
+@dataclass(frozen=True)
+class Pair:
+    guide: str  # the guide's file name, e.g. "gpu-memory.md"
+    title: str  # the guide's title, as a citation shows it
+    questions: tuple[str, ...]  # the first is the question as shown; the rest are other phrasings of it
+    answer: str  # the direct answer, plain prose
+
+    @property
+    def question(self) -> str:
+        return self.questions[0]
+
+
+def parse_pairs(body: str, guide: str, title: str) -> list[Pair]:
+    """The pairs of one guide's body: the `### ` entries under its "Questions people ask" section."""
+    m = re.search(rf"^##\s+{re.escape(FAQ_HEADING)}\s*$(.*?)(?=^##\s|\Z)", body, flags=re.MULTILINE | re.DOTALL)
+    if not m:
+        return []
+    pairs = []
+    for entry in re.split(r"^###\s+", m.group(1), flags=re.MULTILINE)[1:]:
+        heading, _, text = entry.partition("\n")
+        questions = tuple(q.strip() for q in heading.split(" | ") if q.strip())
+        answer = " ".join(text.split())
+        if questions and answer:
+            pairs.append(Pair(guide=guide, title=title, questions=questions, answer=answer))
+    return pairs
+
+
+def all_pairs(guides_dir: Path = GUIDES_DIR) -> list[Pair]:
+    return [p for g in load_guides(guides_dir) for p in parse_pairs(g.body, g.file_name, g.title)]
+
+
+_LOCK = threading.Lock()
+# guides folder and fingerprint -> (pairs, the pair of each phrasing row, phrasing vectors, answer vectors)
+_CACHE: dict[str, tuple[list[Pair], list[int], object, object]] = {}
+
+
+def _vectors(guides_dir: Path):
+    from knowledge.embeddings import embed  # heavy: the sentence model and chromadb on import
+
+    key = f"{guides_dir}:{corpus_fingerprint(guides_dir)}"
+    with _LOCK:
+        if key not in _CACHE:
+            pairs = all_pairs(guides_dir)
+            owner = [i for i, p in enumerate(pairs) for _ in p.questions]
+            _CACHE.clear()  # the guides changed: the old vectors answer nothing
+            _CACHE[key] = (pairs, owner, embed([q for p in pairs for q in p.questions]),
+                           embed([f"{p.question} {p.answer}" for p in pairs]))
+        return _CACHE[key]
+
+
+def scored(question: str, guides_dir: Path = GUIDES_DIR) -> list[tuple[float, Pair]]:
+    """Every pair with its score for `question` (see QUESTION_WEIGHT), best first."""
+    from knowledge.embeddings import embed_query  # heavy, as above
+
+    pairs, owner, phrasings, answers = _vectors(guides_dir)
+    if not pairs:
+        return []
+    query = embed_query(" ".join(question.split()))
+    sims, whole = phrasings @ query, answers @ query
+    best: dict[int, float] = {}
+    for row, i in enumerate(owner):
+        best[i] = max(best.get(i, -1.0), float(sims[row]))
+    ranked = [(QUESTION_WEIGHT * best[i] + (1 - QUESTION_WEIGHT) * float(whole[i]), pairs[i]) for i in best]
+    return sorted(ranked, key=lambda sp: sp[0], reverse=True)
+
+
+def match(question: str, guides_dir: Path = GUIDES_DIR, threshold: float = MATCH_THRESHOLD) -> Pair | None:
+    """The pair that answers `question`, or None when no pair is close enough."""
+    ranked = scored(question, guides_dir)
+    return ranked[0][1] if ranked and ranked[0][0] >= threshold else None
+
+
+# "What format should the data be in, and how do I split it?" asks two things; so does "what is QLoRA and how much
+# memory does it need?". A part starts after a question mark or at ", and" / "and" followed by a question word.
+_PARTS = re.compile(r"\?\s*|,?\s+and\s+(?=(?:how|what|which|when|why|where|should|do|does|is|are|can|could|"
+                    r"would|will))", re.I)
+MAX_PARTS = 2  # more answers than that in one reply would bury the one the user cares about
+
+
+def match_all(question: str, guides_dir: Path = GUIDES_DIR, threshold: float = MATCH_THRESHOLD) -> list[Pair]:
+    """The pairs that answer `question` and each of its parts, in the parts' order, without repeats; at most
+    MAX_PARTS. The whole question's own match comes first when no part finds a better one."""
+    parts = [p.strip() for p in _PARTS.split(question or "") if len(p.split()) >= 3]
+    found: list[Pair] = []
+    for part in (parts if len(parts) > 1 else []):
+        pair = match(part, guides_dir, threshold)
+        if pair is not None and pair not in found:
+            found.append(pair)
+    if not found:
+        whole = match(question, guides_dir, threshold)
+        found = [whole] if whole is not None else []
+    return found[:MAX_PARTS]
