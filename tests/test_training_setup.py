@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from trainer import cpu, jobs, sft, training_setup
-from trainer.config import ConfigError, load_config, parse_config
+from trainer.config import ConfigError, hardware_fields, load_config, parse_config
 from trainer.training_setup import Setup, SetupError
 
 
@@ -142,6 +142,13 @@ def test_a_qlora_job_is_refused_on_a_cpu_machine_before_any_approval(tmp_path):
         jobs.create_job(job("sft", lora={"method": "qlora"}, training={"device": "auto"}))
     assert info.value.code == "qlora_needs_cuda"
     assert jobs.list_jobs() == []  # no job row: nothing waits for an approval that could never run
+
+
+def test_only_an_explicit_device_precision_or_qlora_asks_for_particular_hardware():
+    # the job store checks the machine (importing torch and transformers) only for these fields
+    assert hardware_fields(parse_config(job("sft", training={"device": "auto"}))) == []
+    asked = parse_config(job("sft", lora={"method": "qlora"}, model={"dtype": "bf16"}, training={"device": "cuda"}))
+    assert hardware_fields(asked) == ["training.device", "model.dtype", "lora.method"]
 
 
 @pytest.mark.parametrize("kind, sections, field, code", [

@@ -275,6 +275,14 @@ def combination_errors(config: JobConfig) -> list[tuple[str, str, str]]:
     return errors
 
 
+def hardware_fields(config: JobConfig) -> list[str]:
+    """The fields that ask for particular hardware: an explicit CUDA device or precision, or QLoRA. Only these can
+    ask for what a machine lacks (trainer/training_setup.py checks them); device and dtype `auto` run everywhere."""
+    asked = {"training.device": config.training.device == "cuda", "model.dtype": config.model.dtype in ("bf16", "fp16"),
+             "lora.method": config.lora.method == "qlora"}
+    return [name for name, yes in asked.items() if yes]
+
+
 def parse_config(data: dict[str, Any], source: str = "config", text: str | None = None) -> JobConfig:
     """Validate a config dict; raise ConfigError naming every bad field or combination (and its line when `text` is
     given); a single bad combination also sets the error's code and param."""

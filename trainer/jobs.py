@@ -39,7 +39,7 @@ from sqlalchemy import text as sql_text, update
 from sqlmodel import select
 
 from trainer import base_models
-from trainer.config import ConfigError, JobConfig, parse_config
+from trainer.config import ConfigError, JobConfig, hardware_fields, parse_config
 from trainer.datasets import validate_file
 from trainer.processes import kill_leftovers, process_alive, signal_job
 from trainer.progress import PHASE_LABELS
@@ -279,10 +279,12 @@ def create_job(config: dict, conversation_id: str | None = None, estimate: dict 
     insert, so two launch requests racing each other still leave exactly one waiting job (`replaced_jobs` lists
     them)."""
     parsed = parse_config(config if not isinstance(config, JobConfig) else config.to_dict(), "job config")
-    # torch and transformers (seconds to import, once per process) load only when a job is created
-    from trainer.training_setup import resolve
+    if hardware_fields(parsed):  # what this machine cannot run (QLoRA without CUDA, ...): refused before approval
+        # torch and transformers take seconds to import (the app has neither loaded): only for a config that asks
+        # for particular hardware, since device and dtype `auto` run on every machine
+        from trainer.training_setup import resolve
 
-    resolve(parsed)  # what this machine cannot run (QLoRA without CUDA, bf16 on this CPU, ...): refused before approval
+        resolve(parsed)
     job_id = f"{parsed.kind.replace('_', '-')}-{secrets.token_hex(4)}"
     run_dir = home.runs_dir() / job_id
     with db.session() as s:
