@@ -128,7 +128,7 @@ def _words_around(text: str, start: int, end: int, before: int = 40, after: int 
 
 DONT_KNOW = _rx(r"(?<!\bit )(?<!\bmodel )(?<!\bthey )(?<!\bbot )\b(?:i\s+)?(?:do\s*n[o']?t|dunno|don't|dont)\s+know\b(?! (?:our|its|the (?:latest|current|new)|about our)\b)", r"\bno idea\b", r"\bnot sure\b", r"\bdunno\b",
                 r"\bunsure\b", r"\bno clue\b", r"\bcan'?t say\b", r"\bhard to say\b", r"^\s*skip\b",
-                r"\bskip (?:this|that|it)\b", r"\bpass\s*$", r"\bnext question\b", r"\bunknown\b",
+                r"\bskip (?:this|that|it)\b", r"^\s*(?:i(?:'ll| will)? )?pass\s*[.!]?\s*$", r"\bnext question\b", r"\bunknown\b",
                 r"\bnot certain\b", r"\bhaven'?t (?:checked|counted|measured)\b", r"\bidk\b",
                 r"\bprefer not to say\b", r"\brather not say\b", r"\bno comment\b")
 CORRECTION = _rx(r"\bactually\b", r"\bsorry\b", r"\bi meant\b", r"\bcorrection\b", r"\bscratch that\b",
