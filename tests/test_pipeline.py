@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from tests.test_corpus import one_torch_thread, write_domain_corpus  # noqa: F401 (fixture)
-from trainer.config import ConfigError
+from trainer.config import ConfigError, parse_config
 from trainer.pipeline import PREVIOUS, load_pipeline, parse_pipeline, run_pipeline, stage_output
 
 
@@ -42,6 +42,24 @@ def test_a_lora_stage_that_feeds_the_next_is_made_to_export_a_merged_model_and_s
     assert pipeline.stages[0].training.merge_adapter is True
     assert "stages[0].training.merge_adapter set to true" in pipeline.notes[0]
     assert stage_output(pipeline.stages[0], tmp_path / "s1") == tmp_path / "s1" / "merged"
+
+
+def test_a_pretraining_stage_feeding_the_next_keeps_a_stage_config_that_parses_again(tmp_path):
+    # pretraining writes a whole model (model/): no adapter to merge, so merge_adapter stays off, and the stage's
+    # config still passes the combination checks when the job store parses it again (create_job)
+    raw = pipeline_dict("m", tmp_path, tmp_path / "d.jsonl")
+    raw["stages"][0] = {"kind": "pretraining", "data": {"train": str(tmp_path)}}
+    pipeline = parse_pipeline(raw)
+    assert pipeline.stages[0].training.merge_adapter is False and pipeline.notes == []
+    parse_config(pipeline.stages[0].to_dict())
+    assert stage_output(pipeline.stages[0], tmp_path / "s1") == tmp_path / "s1" / "model"
+
+
+def test_a_lora_dpo_stage_cannot_feed_the_next_because_it_writes_no_merged_model(tmp_path):
+    raw = pipeline_dict("m", tmp_path, tmp_path / "d.jsonl")
+    raw["stages"][0] = {"kind": "dpo", "model": {"base": "m"}, "data": {"train": str(tmp_path / "pairs.jsonl")}}
+    with pytest.raises(ConfigError, match=r"stages\[1\].model.base: '@previous' cannot start from stages\[0\], a DPO"):
+        parse_pipeline(raw)
 
 
 def test_the_first_stage_cannot_start_from_a_previous_one(tmp_path):

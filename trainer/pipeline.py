@@ -80,7 +80,12 @@ def parse_pipeline(data: dict, source: str = "pipeline", text: str | None = None
                 if value and not Path(value).expanduser().is_absolute():
                     setattr(stage.data, field, str((base_dir / value).resolve()))
         feeds_next = i + 1 < len(pipeline.stages) and pipeline.stages[i + 1].model.base == PREVIOUS
-        if feeds_next and stage.lora.method != "full" and not stage.training.merge_adapter:
+        if feeds_next and stage.kind == "dpo" and stage.lora.method != "full":
+            raise ConfigError(f"{source}: stages[{i + 1}].model.base: '{PREVIOUS}' cannot start from stages[{i}], a "
+                              "DPO stage with LoRA, which writes its adapter only (no merged model); put the DPO "
+                              "stage last, or train it with lora.method full")
+        # a pretraining stage writes a whole model whatever lora.method says; the others merge their adapter
+        if feeds_next and stage.kind != "pretraining" and stage.lora.method != "full" and not stage.training.merge_adapter:
             stage.training.merge_adapter = True
             pipeline.notes.append(f"stages[{i}].training.merge_adapter set to true: stages[{i + 1}] starts from "
                                   "its output, which must be a full model")
