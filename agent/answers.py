@@ -64,7 +64,7 @@ _REJECT = re.compile(
     r"|\bforget (?:about )?(?P<forget>fine-?tuning|rag|retrieval|lora)"
     r"|\b(?:don'?t|do not|not) (?:want|trust|like)\s+(?:\w+\s+){0,2}?(?P<what>rag|retrieval|lora|prompt\w*|fine-?tun\w*)"
     r"|\b(?P<what2>rag|retrieval)\b[^.?!]{0,40}\?\s*no\b"
-    r"|\b(?P<what3>continued pretraining|rag|lora)[^.?!]{0,40}\btoo expensive\b", re.I)
+    r"|\b(?P<what3>continued pretraining|rag|lora)[^.!]{0,40}\btoo expensive\b", re.I)  # "X then Y? too expensive"
 
 
 # Pushback that names no approach but is still a decision about the plan

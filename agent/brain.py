@@ -29,7 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
-from agent import answers, conversations, engine, plan_edits, policy, pricing, prompts, verdicts
+from agent import answers, conversations, engine, objections, plan_edits, policy, pricing, prompts, verdicts
 from agent.citations import citation_query, citations_of, search_passages, warm
 from agent.events import (AssistantMessage, ApprovalRequest, Event, JobUpdate, Question, RecommendationEvent,
                           ToolStep, UserMessage)
@@ -71,6 +71,11 @@ def _faq_pairs(text: str, intent: answers.Intent) -> list[faq.Pair]:
     except Exception as exc:  # an unreadable guide or a missing model must not break the interview
         log.warning("question-and-answer match failed: %s", exc)
         return []
+
+
+def _contains(approach: str, part: str | None) -> bool:
+    """Is `part` the approach or one half of it ("rag" in RAG + fine-tune)?"""
+    return part is not None and (approach == part or part in approach.split("_and_"))
 
 
 def _label(fact: str) -> str:
@@ -152,10 +157,11 @@ class OfflineBrain:
                 iv.named.append(approach)  # what the user raises is evidence for the question policy's priors
         intent = answers.classify(text) if not found.injection else None
         if intent is not None and intent.kind == answers.CHOOSE and iv.recommendation is None and (
-                not iv.asked or (iv.pending and not answers.decides(text))):
+                not iv.asked or (iv.pending and not answers.decides(text) and not intent.rejected)):
             # Before any advice, an opening that says what the team wants is the situation, and an answer that
             # mentions a price or a dislike ("few-shot was 71% and too expensive") is an answer to the question
-            # asked: only an explicit decision ("just train it", "let's do LoRA") is the user choosing.
+            # asked: only an explicit decision ("just train it", "let's do LoRA") or a route refused by name ("not
+            # LoRA", "we don't want RAG", "continued pretraining? too expensive") is the user choosing.
             intent = None
         if intent is not None and intent.kind in (answers.COST, answers.CHOOSE) and not SERVING_WORDS.search(text):
             # "how much would it cost?", "too expensive": the project's price, not a complaint about serving cost
@@ -488,16 +494,32 @@ class OfflineBrain:
         by_id = {v["approach"]: v for v in table}
         chosen = intent.target
         if chosen is None or chosen == intent.rejected:
-            # "we don't want X": the best remaining route that fits, else the advice's first alternative
-            fitting = [v["approach"] for v in table if v["verdict"] in (verdicts.RECOMMENDED, verdicts.FITS)
-                       and v["approach"] != intent.rejected]
+            # "we don't want X": the best remaining route that fits — the advice's own alternatives first, then the
+            # vocabulary's order — and never one that contains the refused route (RAG inside RAG + fine-tune)
+            order = list(dict.fromkeys(advice["alternatives"] + [v["approach"] for v in table]))
+            fitting = [a for a in order if by_id[a]["verdict"] in (verdicts.RECOMMENDED, verdicts.FITS)
+                       and not _contains(a, intent.rejected)]
             chosen = fitting[0] if fitting else next((a for a in advice["alternatives"] if a != intent.rejected),
                                                      advice["approach"])
         entry = by_id[chosen]
         label = approach_label(chosen)
         fits = (verdicts.RECOMMENDED, verdicts.FITS)
         lines = []
-        if intent.rejected and intent.rejected != chosen:
+        kind = objections.objection(text)
+        if kind:
+            # the user's reason, named, and what answers it for the route they refuse (or the one they chose)
+            refused = intent.rejected or (advice["approach"] if advice["approach"] != chosen else None)
+            lines.append(objections.NAMED[kind].format(what=approach_label(refused or chosen)))
+            gap = "behaviour" if set(facts.get("problem") or []) & verdicts.BEHAVIOUR_TAGS else None
+            key = {objections.EVIDENCE: gap, objections.TREND: chosen}.get(kind, refused)
+            reply = objections.ANSWERS.get((kind, key)) or (
+                objections.ANSWERS.get((kind, None)) if kind in (objections.PRIVACY, objections.DISTRUST) else None)
+            if reply:
+                lines.append(reply)
+        answered_refusal = bool(kind) and (kind, intent.rejected) in objections.ANSWERS
+        if intent.rejected and intent.rejected != chosen and answered_refusal:
+            lines.append(prompts.REJECTED.format(rejected=approach_label(intent.rejected)))  # its cost said above
+        elif intent.rejected and intent.rejected != chosen:
             dropped = by_id[intent.rejected]
             # what the refused route would have bought, unless it did not fit this case anyway
             gives_up = dropped["reason"] if dropped["verdict"] != verdicts.NO else ""
@@ -509,7 +531,12 @@ class OfflineBrain:
         else:
             lines.append(prompts.YOUR_CALL.format(label=label))
             advised = by_id[advice["approach"]]
-            if advice["approach"] != intent.rejected:
+            if advice["approach"] == "prompt_engineering":
+                # the advice was a measured prompt first: the caveat is the baseline it gives, not its whole case
+                # (once: the route's own caveat may already be that no best prompt was measured)
+                if "best prompt" not in caveat:
+                    caveat = "; ".join(c for c in (caveat, prompts.BASELINE_CAVEAT) if c)
+            elif advice["approach"] != intent.rejected:
                 caveat = "; ".join(c for c in (caveat, prompts.WHY_ADVISED.format(
                     label=approach_label(advice["approach"]), why=advised["reason"].rstrip("."))) if c)
         if caveat:
@@ -528,7 +555,12 @@ class OfflineBrain:
         if iv.stage == "interview":
             iv.stage = "recommended"
         steps = "; ".join(plan["steps"])
-        lines.append(prompts.CHOSEN_PLAN.format(steps=steps, cost=estimate.summary or "—"))
+        cost = estimate.summary or "—"
+        if estimate.labour and estimate.summary:  # what the compute figure leaves out, for this route
+            cost += f" ({estimate.labour})"
+        if kind == objections.COST:  # the price set against what the user said they can spend
+            cost = "; ".join([cost] + pricing.against_means(estimate, facts))
+        lines.append(prompts.CHOSEN_PLAN.format(steps=steps, cost=cost))
         if plan.get("config"):
             lines.append(prompts.CHOSEN_LAUNCH)
         return "\n\n".join(lines)

@@ -105,6 +105,8 @@ YOUR_CALL = "It's your call, and here is the plan for **{label}**."
 CHOSE_ADVICE = "Agreed — **{label}** is also what I recommend."
 CAVEAT = "My caveat, which I'll record on the job so it stays visible: {caveat}."
 WHY_ADVISED = "I advised {label} because {why}"
+BASELINE_CAVEAT = ("score a structured prompt on the same held-out cases first (hours of work): without that "
+                   "baseline nobody can tell whether this route helped, and sometimes the prompt alone is enough")
 MORE_DATA_CHEAPLY = ("A cheap way to grow the set while you go: log the model's outputs on real inputs and have a "
                      "reviewer correct them — each corrected output is a new example, and a minute or two of review "
                      "per example is far cheaper than writing answers from scratch; retrain when the set has doubled.")

@@ -215,7 +215,8 @@ def _full(v: _View) -> dict:
     if not ({"plateau", "lora_plateau"} & v.problem):
         return _entry(a, IF, "problem", "LoRA not tried yet", "a LoRA run that plateaued",
                       f"{_examples(n)} and the memory are there, but LoRA usually captures most of the gain at a "
-                      "fraction of the cost and forgetting; run it first on the same held-out test",
+                      "fraction of the cost and with less forgetting, and every full run leaves a whole model copy "
+                      "to store and serve; run LoRA on the same held-out test to compare",
                       "if a LoRA run plateaus below your target")
     return _entry(a, FITS, "problem", "LoRA plateaued", "a LoRA plateau, ≈ 10k examples, large GPUs",
                   f"LoRA plateaued, {_examples(n)} and {v.compute_words()} can carry a full fine-tune at a low "
@@ -251,9 +252,13 @@ def _cpt(v: _View) -> dict:
                       "with citations; continued pretraining shifts vocabulary and style, costs GPU-days and risks "
                       "forgetting", "if, with retrieval, the model still handled your domain's language poorly")
     if not v.depth_need:
+        # a gap the user never described is unknown, not "surface behaviour"
         return _entry(a, IF, "problem", ", ".join(sorted(v.problem)) or "unknown", "a gap in domain reasoning",
-                      f"{_tokens(corpus)} clears the bar, but the gap is surface behaviour, which fine-tuning on "
-                      "examples fixes more cheaply", "if the gap were domain reasoning or vocabulary the model lacks")
+                      f"{_tokens(corpus)} clears the bar, but "
+                      + ("the gap is surface behaviour, which fine-tuning on examples fixes more cheaply" if v.problem
+                         else "it pays off only if the model handles your domain's language or reasoning poorly, "
+                              "which you have not said; that is worth testing on held-out cases before GPU-days"),
+                      "if the gap were domain reasoning or vocabulary the model lacks")
     return _entry(a, FITS, "unlabeled_corpus", _tokens(corpus), f"about {human(floor)}+ tokens",
                   f"{_tokens(corpus)} is enough to shift an open model toward your domain's language before a "
                   "supervised fine-tune")
@@ -273,6 +278,8 @@ def _scratch(v: _View) -> dict:
         gaps.append(f"{v.compute_words()} is not the GPU cluster for weeks it takes")
     if v.team not in (None, "pretraining"):
         gaps.append("nobody on the team has pretrained a model")
+    elif v.team is None:
+        gaps.append("it takes months of work by a team that has pretrained models before")
     owned = ("ownership and data residency do not require it: an open-weight model you host yourself keeps every "
              "byte in your own datacenter, and fine-tuning or continued pretraining makes it yours")
     if v.weights == "no" and not gaps:
@@ -296,7 +303,9 @@ def _stronger(v: _View) -> dict:
         return _entry(a, NO, "inference_constraints", said, "room to serve a bigger model",
                       f"your serving limits ({said}) rule out a much larger model: a 70B model needs ≈ 40 GB even at "
                       "4 bits and far more time per answer; on a narrow task a small model fine-tuned on your examples "
-                      "often matches a much larger general one, and it fits the limits",
+                      "often matches a much larger general one, and it fits the limits"
+                      + ("; and a bigger model does not by itself make the format consistent" if "format" in v.problem
+                         else ""),
                       "if the limits were relaxed and the failures were reasoning")
     if "reasoning" in v.problem:
         return _entry(a, FITS, "problem", "multi-step reasoning", "a reasoning gap",
@@ -318,10 +327,17 @@ def _stronger(v: _View) -> dict:
 def _both(v: _View) -> dict:
     a = "rag_and_finetune"
     if not v.knowledge_need:
-        return _entry(a, NO, "knowledge_changes", v.changes or "no facts to look up", "facts to retrieve",
-                      "there are no missing or changing facts to look up, so the retrieval half adds an index to "
-                      "maintain without a benefit; add it later only if an evaluation shows a knowledge gap",
-                      "if answers needed facts the model lacks or that change")
+        if v.problem or v.changes == "static":  # the user described the gap, and it is not facts
+            return _entry(a, NO, "knowledge_changes", v.changes or "no facts to look up", "facts to retrieve",
+                          "the gap you describe involves no missing or changing facts, so the retrieval half adds an "
+                          "index to maintain without a benefit; add it later only if an evaluation shows a knowledge gap",
+                          "if answers needed facts the model lacks or that change")
+        docs = f" (your {_tokens(v.corpus)} is what it would search)" if v.corpus else ""
+        return _entry(a, IF, "problem", "unknown", "facts to retrieve",
+                      "the retrieval half pays off when answers need facts from documents" + docs + "; you have not "
+                      "said they do, so measure retrieval with a good prompt on held-out cases, then add the "
+                      "fine-tune if tone or format still misses",
+                      "if answers need facts the model lacks or that change")
     if not v.behaviour_need:
         return _entry(a, IF, "problem", "facts only", "a format or tone gap besides the facts",
                       "your gap is facts; retrieval alone serves it", "if, with retrieval, the tone or format still "

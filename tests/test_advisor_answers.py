@@ -244,3 +244,47 @@ def test_an_answer_keeps_a_papers_link_so_the_reader_can_open_it():
     text = "The [QLoRA paper](https://arxiv.org/abs/2305.14314) trains adapters over a **4-bit** base model."
     assert answers.plain(text) == ("The [QLoRA paper](https://arxiv.org/abs/2305.14314) trains adapters over a "
                                    "4-bit base model.")
+
+
+# ---- push back: the objection named and answered ---------------------------------------------------------------
+
+@pytest.mark.parametrize("text, kind", [
+    ("we can't use RAG, the contracts are confidential and may not leave the building", "privacy"),
+    ("Retrieval? Our last vendor's search picked the wrong document every other time. No.", "distrust"),
+    ("a continued pretraining run is more than we can afford, we have $300", "cost"),
+    ("You've got it wrong, the guides say tuning is exactly for tone", "evidence"),
+    ("The board has decided: our own model. End of story.", "insists"),
+    ("let's do LoRA", None),
+])
+def test_a_push_back_is_read_for_the_reason_behind_it(text, kind):
+    from agent import objections
+
+    assert objections.objection(text) == kind
+
+
+def test_why_not_a_training_route_while_a_prompt_comes_first_says_the_order_not_a_rival():
+    facts = WIKI_TEAM | {"labeled_examples": 3_000, "prompting_tried": None, "problem": ["tone"]}
+    text = verdicts.why_not("lora_finetune", facts, "prompt_engineering")
+    assert "measure a structured prompt first, so LoRA fine-tuning has a baseline to beat" in text
+    assert "What I recommend instead" not in text
+
+
+def test_retrieval_plus_fine_tune_is_not_refused_with_facts_the_user_never_stated():
+    # a 200-page knowledge base and no word on what fails: unknown, so "would fit if", and the documents named
+    facts = {key: None for key in FACT_KEYS} | {"labeled_examples": 500, "unlabeled_corpus": 130_000}
+    entry = next(v for v in verdicts.verdicts(facts) if v["approach"] == "rag_and_finetune")
+    assert entry["verdict"] == verdicts.IF and "you have not said" in entry["reason"]
+    assert "130,000 tokens" in entry["reason"] and "no missing or changing facts" not in entry["reason"]
+
+
+def test_continued_pretraining_with_no_stated_gap_is_not_called_surface_behaviour():
+    facts = {key: None for key in FACT_KEYS} | {"labeled_examples": 2_500, "unlabeled_corpus": 50_000_000}
+    entry = next(v for v in verdicts.verdicts(facts) if v["approach"] == "continued_pretraining")
+    assert "surface behaviour" not in entry["reason"] and "you have not said" in entry["reason"]
+
+
+def test_a_refused_route_is_never_replaced_by_a_route_that_contains_it():
+    from agent import brain
+
+    assert brain._contains("rag_and_finetune", "rag") and brain._contains("rag", "rag")
+    assert not brain._contains("lora_finetune", "rag") and not brain._contains("rag", None)

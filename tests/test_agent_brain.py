@@ -202,6 +202,25 @@ def test_a_definition_the_guides_do_not_answer_opens_with_the_vocabularys_meanin
     assert "[1]" in answer and "Read more: [1]" in answer
 
 
+
+def test_refusing_retrieval_because_the_data_is_secret_is_answered_with_retrieval_on_own_servers():
+    cid = conversations.create()
+    say(cid, "Our clinic's assistant must answer from 400 internal protocols that change every month.")
+    answer = messages(say(cid, "We don't want RAG: the protocols are confidential and may not leave our network."))
+    assert answer.startswith("Your objection is about keeping the data confidential.")
+    assert "on your own hardware" in answer and "copies the data into weights" in answer
+    assert "It's your call" in answer  # the choice stays the user's, with a plan offered
+    assert "Read more:" in answer
+
+
+def test_a_cost_objection_to_continued_pretraining_says_what_dropping_it_gives_up_and_prices_the_rest():
+    cid = conversations.create()
+    say(cid, "We have 80M tokens of internal engineering notes and 3,000 reviewed question-answer pairs.")
+    answer = messages(say(cid, "Continued pretraining and then a fine-tune? Too expensive for us, we have $300."))
+    assert answer.startswith("Your objection is the cost.")
+    assert "Dropping continued pretraining gives up" in answer
+    assert "your budget of $300 covers" in answer  # the cheaper plan's price set against what they can spend
+
 # ---- bad input ---------------------------------------------------------------------------------------------------
 
 def test_empty_message_asks_for_the_situation():
