@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import importlib
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -88,8 +89,36 @@ def embed_query(text: str) -> np.ndarray:
     return embed([text])[0]
 
 
+# Vectors of texts seen before, newest last. Why: an answer to a side question ranks every sentence of the passages
+# it retrieved, and the same guide sentences come back question after question; embedding them again cost ~1 s a
+# side question on this 2-core CPU. 20,000 vectors × 384 float32 ≈ 30 MB at most.
+CACHE_SIZE = 20_000
+_cache: "OrderedDict[str, np.ndarray]" = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
 def embed(texts: list[str]) -> np.ndarray:
-    """Unit-length float32 vectors, one row per text; cosine similarity is then a dot product.
+    """Unit-length float32 vectors, one row per text; cosine similarity is then a dot product. A text embedded
+    before comes from the cache (CACHE_SIZE), so only new texts cost the model's time."""
+    if not texts:
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    with _CACHE_LOCK:
+        known = {t: _cache[t] for t in texts if t in _cache}
+        for t in known:
+            _cache.move_to_end(t)
+    missing = [t for t in dict.fromkeys(texts) if t not in known]
+    if missing:
+        fresh = _compute(missing)
+        with _CACHE_LOCK:
+            for t, vector in zip(missing, fresh):
+                known[t] = _cache[t] = vector
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    return np.stack([known[t] for t in texts]).astype(np.float32, copy=False)
+
+
+def _compute(texts: list[str]) -> np.ndarray:
+    """The model's vectors for `texts`.
 
     Small batches (queries, an edited section) run on a single CPU thread. Why: a short sequence is too small to
     split across cores, and on a busy machine (other jobs, a training run) torch's threads wait for each other.
@@ -97,8 +126,6 @@ def embed(texts: list[str]) -> np.ndarray:
     two. torch's thread count is process-wide, so it is lowered only for the call, under a lock so concurrent
     calls from the app's threads do not restore it under each other.
     """
-    if not texts:
-        return np.zeros((0, DIMENSIONS), dtype=np.float32)
     model = load_model()
     if len(texts) > SMALL_BATCH:
         return _encode(model, texts)

@@ -78,3 +78,25 @@ def test_langchain_embeddings_return_plain_float_lists_from_the_same_model():
     query = lc.embed_query("alpha")
     assert len(docs) == 2 and len(query) == embeddings.DIMENSIONS and isinstance(query[0], float)
     assert np.allclose(docs[0], query, atol=1e-5)
+
+
+def test_a_text_embedded_before_comes_from_the_cache_and_only_new_texts_reach_the_model(monkeypatch):
+    monkeypatch.setattr(embeddings, "_cache", embeddings.OrderedDict())  # a cache of this test's own texts only
+    computed: list[list[str]] = []
+    real = embeddings._compute
+    monkeypatch.setattr(embeddings, "_compute", lambda texts: computed.append(list(texts)) or real(texts))
+    first = embeddings.embed(["a sentence the guides repeat", "another guide sentence"])
+    again = embeddings.embed(["another guide sentence", "a question never seen before", "a sentence the guides repeat"])
+    assert computed == [["a sentence the guides repeat", "another guide sentence"], ["a question never seen before"]]
+    assert np.array_equal(again[0], first[1]) and np.array_equal(again[2], first[0])
+    assert abs(float(np.linalg.norm(again[1])) - 1.0) < 1e-5
+
+
+def test_the_cache_keeps_at_most_its_size_dropping_the_least_recently_used(monkeypatch):
+    monkeypatch.setattr(embeddings, "CACHE_SIZE", 2)
+    monkeypatch.setattr(embeddings, "_cache", embeddings.OrderedDict())
+    embeddings.embed(["one"])
+    embeddings.embed(["two"])
+    embeddings.embed(["one"])  # used again: now the newest
+    embeddings.embed(["three"])
+    assert list(embeddings._cache) == ["one", "three"]
