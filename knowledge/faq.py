@@ -106,7 +106,7 @@ def match(question: str, guides_dir: Path = GUIDES_DIR, threshold: float = MATCH
 # "What format should the data be in, and how do I split it?" asks two things; so does "what is QLoRA and how much
 # memory does it need?". A part starts after a question mark or at ", and" / "and" followed by a question word.
 _PARTS = re.compile(r"\?\s*|,?\s+and\s+(?=(?:how|what|which|when|why|where|should|do|does|is|are|can|could|"
-                    r"would|will))", re.I)
+                    r"would|will)\b)", re.I)
 MAX_PARTS = 2  # more answers than that in one reply would bury the one the user cares about
 
 

@@ -143,3 +143,9 @@ def test_held_out_paraphrases_mostly_find_their_pair_and_never_a_wrong_one():
 @pytest.mark.parametrize("text", NOT_QUESTIONS)
 def test_an_interview_answer_or_an_action_matches_no_pair(text):
     assert faq.match(text) is None
+
+
+def test_a_question_that_asks_two_things_gets_the_answer_to_each_in_its_order():
+    pairs = faq.match_all("What does a chat template do, and how should I split my examples into train and test?")
+    assert [p.question for p in pairs] == ["What is a chat template?",
+                                           "How should I split my data into train, validation and test?"]
