@@ -111,15 +111,13 @@ MAX_PARTS = 2  # more answers than that in one reply would bury the one the user
 
 
 def match_all(question: str, guides_dir: Path = GUIDES_DIR, threshold: float = MATCH_THRESHOLD) -> list[Pair]:
-    """The pairs that answer `question` and each of its parts, in the parts' order, without repeats; at most
-    MAX_PARTS. The whole question's own match comes first when no part finds a better one."""
+    """The pairs that answer each part of `question`, in the parts' order, then the whole question's own match
+    (a short part such as "how do I split it?" may only be clear with the rest), without repeats; at most
+    MAX_PARTS."""
     parts = [p.strip() for p in _PARTS.split(question or "") if len(p.split()) >= 3]
     found: list[Pair] = []
-    for part in (parts if len(parts) > 1 else []):
+    for part in (parts if len(parts) > 1 else []) + [question]:
         pair = match(part, guides_dir, threshold)
         if pair is not None and pair not in found:
             found.append(pair)
-    if not found:
-        whole = match(question, guides_dir, threshold)
-        found = [whole] if whole is not None else []
     return found[:MAX_PARTS]

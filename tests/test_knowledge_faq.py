@@ -149,3 +149,9 @@ def test_a_question_that_asks_two_things_gets_the_answer_to_each_in_its_order():
     pairs = faq.match_all("What does a chat template do, and how should I split my examples into train and test?")
     assert [p.question for p in pairs] == ["What is a chat template?",
                                            "How should I split my data into train, validation and test?"]
+
+
+def test_a_part_too_short_to_match_alone_is_still_answered_through_the_whole_question():
+    assert faq.match("how do we split it") is None  # too little said on its own
+    pairs = faq.match_all("How should our training file be laid out, and how do we split it?")
+    assert "How should I split my data into train, validation and test?" in [p.question for p in pairs]
