@@ -334,9 +334,10 @@ def _both(v: _View) -> dict:
                           "if answers needed facts the model lacks or that change")
         docs = f" (your {_tokens(v.corpus)} is what it would search)" if v.corpus else ""
         return _entry(a, IF, "problem", "unknown", "facts to retrieve",
-                      "the retrieval half pays off when answers need facts from documents" + docs + "; you have not "
-                      "said they do, so measure retrieval with a good prompt on held-out cases, then add the "
-                      "fine-tune if tone or format still misses",
+                      "the retrieval half pays off only when answers need facts from documents" + docs + "; you "
+                      "have not said they do, and if they don't it is an index to maintain for nothing and the "
+                      "fine-tune alone serves the behaviour; so measure retrieval alone with a good prompt on "
+                      "held-out cases before building both, or leave it out until an evaluation shows a knowledge gap",
                       "if answers need facts the model lacks or that change")
     if not v.behaviour_need:
         return _entry(a, IF, "problem", "facts only", "a format or tone gap besides the facts",
