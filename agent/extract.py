@@ -1266,10 +1266,11 @@ def _compute(text: str, asked: str | None) -> tuple[Any, str, float] | None:
     if asked != "compute" and not _COMPUTE_TOPIC.search(low):
         return None
     conf = 0.9 if asked == "compute" else 0.7
-    gpus, memory, named, denied = 0, None, False, False
+    gpus, memory, named, denied, counted = 0, None, False, False, False
     for m in _GPU_RX.finditer(low):
         name = m.group("name").lower().rstrip("s").rstrip("'")
         count_text = (m.group("count") or "").strip().lower()
+        counted = counted or bool(count_text or m.group("count2"))
         count = m.group("count2") and int(m.group("count2"))
         if not count:
             if count_text.isdigit():
@@ -1323,6 +1324,8 @@ def _compute(text: str, asked: str | None) -> tuple[Any, str, float] | None:
     if memory is None:
         memory = 24.0  # a GPU of unstated kind: assume a 24 GB card, and say so through the lower confidence
         conf = min(conf, 0.6)
+        if not counted and not named and asked != "compute":
+            conf = TENTATIVE  # "we have the GPUs": no count, no card, no memory — a hint to read back, not a value
     return {"gpus": int(gpus), "gpu_memory_gb": float(memory), "access": access}, text, conf if named or gpus else 0.5
 
 
@@ -1501,6 +1504,10 @@ def _clause_at(text: str, position: int) -> str:
     return text[start:following]
 
 
+_VETTED = re.compile(r"^(?:approved|reviewed|accepted|signed[- ]?off|gold|labell?ed|annotated|graded|corrected|"
+                     r"vetted|curated|validated|verified|hand-?written|hand-?checked)$", re.I)
+
+
 def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
     """Which fact a bare quantity counts: labeled_examples, unlabeled_corpus, preference_data, or None."""
     words, after = _unit_after(text, q)
@@ -1566,6 +1573,8 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
             return "preference_data"
     if any(w in _EXAMPLE_UNITS for w in first) or any(" ".join(first[i:i + 2]) in _EXAMPLE_UNITS for i in range(3)):
         return "labeled_examples"
+    if first and _VETTED.match(first[0]) and len(first) > 1 and asked not in ("unlabeled_corpus", "preference_data"):
+        return "labeled_examples"  # "3k approved itineraries": outputs someone checked are examples of the task
     if any(w in _DOC_UNITS for w in first):
         if asked == "unlabeled_corpus":
             return "unlabeled_corpus"
@@ -1600,6 +1609,10 @@ def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip:
     for i, q in enumerate(quantities[1:], start=1):
         each = re.match(r"^\s*(words?|pages?|tokens?)\s+(?:each|per (?:\w+))\b", text[q.end:q.end + 30], re.I)
         prev = quantities[i - 1]
+        vetted = _unit_after(text, prev)[0].split()[:1]
+        if each and vetted and _VETTED.match(vetted[0]) and asked != "unlabeled_corpus":
+            skip = skip | {q.start}  # "3k approved itineraries, ~600 tokens each": examples, and their length
+            continue
         if each and prev.start not in skip and re.search(r"\b(?:of|,|with)\b|,", text[prev.end:q.start]):
             unit = each.group(1).lower().rstrip("s") + "s"
             value = prev.value * q.value * _TOKEN_UNITS[unit]

@@ -124,3 +124,14 @@ def test_a_count_in_tokens_beats_one_converted_from_bytes():
 def test_data_that_is_not_language_reads_as_a_novel_domain():
     assert held("the inputs are vibration spectra, nothing to do with language", "domain_novelty")[
         "domain_novelty"] == "novel"
+
+
+def test_a_count_of_approved_outputs_with_a_length_each_is_examples_not_a_corpus():
+    found = held("We have 4k reviewed product descriptions, about 300 tokens each.")
+    assert found.get("labeled_examples") == 4_000 and "unlabeled_corpus" not in found
+    assert held("12k news articles, roughly 700 words each")["unlabeled_corpus"] == 12_000 * 700 * 1.3
+
+
+def test_gpus_mentioned_without_a_count_or_a_card_are_a_hint_not_a_value():
+    assert "compute" not in held("we have the GPUs, just train it")
+    assert held("we have two GPUs")["compute"]["gpus"] == 2
