@@ -37,7 +37,8 @@ APPROACH_WORDS: list[tuple[str, re.Pattern]] = [(a, re.compile(p, re.I)) for a, 
     ("full_finetune", r"\bfull(?:[- ]parameter)?(?: fine-?tun\w*| ft\b|,? not lora)|\ball (?:the )?weights\b|"
                       r"\bfull\b(?= fine| tune|,)"),
     ("lora_finetune", r"\bq?lora\b|\bfine-?tun\w*|\bjust train\b|\btrain anyway\b"),
-    ("stronger_base_model", r"\b(?:stronger|bigger|larger|better)(?: base)? model\b|\b70b\b|\bgpt-?4\w*\b"),
+    ("stronger_base_model", r"\b(?:stronger|bigger|larger|better)(?: base)? model\b|\b(?:biggest|largest|strongest|most "
+                            r"powerful)(?:,? most \w+)?(?: base)? model\b|\b70b\b|\bgpt-?4\w*\b"),
     ("collect_data", r"\bcollect(?:ing)? (?:more )?data\b|\blabel(?:l?ing)? more\b|\bmore data\b|"
                      r"\bmore examples\b"),
     ("rag", r"\brag\b|\bretriev\w*|\bvector (?:database|store|db)\b"),
@@ -50,7 +51,19 @@ _WHY_NOT = re.compile(r"\bwhy (?:not|\w+ and not|don'?t we|wouldn'?t)\b|\bw?h?a?
 _COST = re.compile(r"\bhow much\b|\bcosts?\b|\bprice\b|\bbudget\b|\bhow long\b|\bwhat (?:gpu|hardware)\b|"
                    r"\bper (?:month|hour)\b|\bexpensive\b|\bcheapest\b|\bhow many (?:weeks|days|hours|gpu)|"
                    r"\bballpark\b|\brealistically do with\b|\btimeline\b|\bgpu time\b|\brent\b", re.I)
-_CHOOSE = re.compile(r"\bi (?:still )?want\b|\banyway\b|\blet'?s (?:just )?(?:do|go with|use|try)\b|"
+# Pushback that names no approach but is still a decision about the plan
+_DECIDED = re.compile(r"\bjust (?:train|fine-?tune|launch|ship)\b|\bskip (?:the|all|that|this|it)\b|\buse what we have\b|\bi'?ve (?:already )?decided\b|"
+                      r"\bdon'?t trust\b|\bdon'?t want to label\b|\byour advice is wrong\b|\bend of story\b|"
+                      # the user overrules the advice, whatever approach it names: "stop telling me to…", "full stop",
+                      # "we are NOT collecting more data", "train on what we have", "don't argue", "who cares about…"
+                      r"(?:^|[.!?,;]\s*|\bso |\bplease |\bjust )stop (?:telling|suggesting|recommending|pushing) (?:me|us)\b|\bfull stop\b|"
+                      r"\bwe(?:'re| are) not (?:going to )?(?:collect|label|do|use|build|spend|wait)\w*\b|"
+                      r"\btrain (?:it |them )?on (?:what we have|all (?:of )?(?:it|them)|everything)\b|\buse all\b|"
+                      r"\bdon'?t argue\b|\bwho cares\b|\bno time for\b|\bdon'?t have time for\b|"
+                      r"\bjust (?:give|get|use) (?:us|me|the)\b|\bwe(?:'ll| will) (?:just )?(?:upload|use|train|ship|go with|do)\b|"
+                      r"\bwe (?:only|just) want\b|\bwe want (?:the|a|an|to) (?:\w+[ -])?(?:fine-?tun\w*|lora|model|train\w*)\b", re.I)
+
+_CHOOSE = re.compile(_DECIDED.pattern + r"|\bi (?:still )?want\b|\banyway\b|\blet'?s (?:just )?(?:do|go with|use|try)\b|"
                      r"\bjust (?:train|fine-?tune|launch|ship|use|do|go)\b|\bskip (?:the|all|that|this|it)\b|\bi'?ve (?:already )?decided\b|"
                      r"\bend of story\b|\b(?:not|no) (?:boring )?(?:lora|sft|rag)\b|\bi don'?t care\b|"
                      r"\bwe (?:don'?t|do not|not) (?:want|trust)\b|\bdon'?t want to\b|\buse what we have\b|"
@@ -60,6 +73,8 @@ _DISTRUST_NUMBERS = re.compile(r"\b(?:don'?t|do not) (?:trust|believe) (?:these|
                                r"estimates?|prices?|costs?)\b", re.I)
 _REJECT = re.compile(
     r"\bskip the (?P<skip>prompt\w*|rag|retrieval|lora)"
+    r"|\bstop (?:telling|asking) (?:me|us) to (?:\w+ ){0,3}?(?P<stop>prompt\w*|rag|retrieval|lora|label\w* more|collect\w* (?:more )?data)"
+    r"|\b(?:are|'re) not (?:going to )?(?P<notdo>collect\w* (?:any ?more |more |any )?data|label\w* (?:any ?more|more|any))"
     r"|\bnot (?:boring )?(?P<not>lora|sft|rag|retrieval)\b"
     r"|\bforget (?:about )?(?P<forget>fine-?tuning|rag|retrieval|lora)"
     r"|\b(?:don'?t|do not|not) (?:want|trust|like)\s+(?:\w+\s+){0,2}?(?P<what>rag|retrieval|lora|prompt\w*|fine-?tun\w*)"
@@ -67,9 +82,6 @@ _REJECT = re.compile(
     r"|\b(?P<what3>continued pretraining|rag|lora)[^.!]{0,40}\btoo expensive\b", re.I)  # "X then Y? too expensive"
 
 
-# Pushback that names no approach but is still a decision about the plan
-_DECIDED = re.compile(r"\bjust (?:train|fine-?tune|launch|ship)\b|\bskip (?:the|all|that|this|it)\b|\buse what we have\b|\bi'?ve (?:already )?decided\b|"
-                      r"\bdon'?t trust\b|\bdon'?t want to label\b|\byour advice is wrong\b|\bend of story\b", re.I)
 
 
 _VOLITION = re.compile(r"\b(?:i|we) (?:still |really )?(?:want|prefer|insist)\b(?! (?:it|the (?:bot|model|assistant)) to\b)|"
@@ -101,7 +113,7 @@ def mentioned(text: str) -> list[str]:
 
 
 def _word_to_id(word: str) -> str | None:
-    names = mentioned(word)
+    names = mentioned(word) or mentioned(re.sub(r"s\b", "", word))  # "prompts" names prompting too
     return names[0] if names else None
 
 
@@ -134,7 +146,8 @@ def classify(text: str) -> Intent | None:
         wanted = [n for n in (mentioned(w.group(1)) if w else []) if n != rejected]
         wanted += [n for n in names if n != rejected and n not in wanted]
         target = wanted[0] if wanted else None
-        if re.search(r"\bjust train\b|\bskip the prompt|\buse what we have\b|\btrain anyway\b", t, re.I) and \
+        if re.search(r"\bjust train\b|\bskip the prompt|\buse what we have\b|\btrain anyway\b|\btrain (?:it |them )?on "
+                     r"(?:what we have|them|it)\b|\btrain (?:our|the) (?:own )?model\b", t, re.I) and \
                 target in (None, "prompt_engineering", "collect_data"):
             target = "lora_finetune"
         return Intent(CHOOSE, target, rejected)

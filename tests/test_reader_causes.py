@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 import knowledge
-from agent import brain, conversations, policy
+from agent import answers, brain, conversations, policy
 from agent.events import AssistantMessage, Question
 from agent.extract import HOLD, _percent_meets, extract
 from agent.facts import Interview
@@ -135,3 +135,21 @@ def test_a_count_of_approved_outputs_with_a_length_each_is_examples_not_a_corpus
 def test_gpus_mentioned_without_a_count_or_a_card_are_a_hint_not_a_value():
     assert "compute" not in held("we have the GPUs, just train it")
     assert held("we have two GPUs")["compute"]["gpus"] == 2
+
+
+@pytest.mark.parametrize("text, target, rejected", [
+    ("Stop telling me to write better prompts. We want the fine-tune, today.", "lora_finetune", "prompt_engineering"),
+    ("We're not collecting any more data. Train on what we have.", "lora_finetune", "collect_data"),
+    ("Give it a rest: we only want a LoRA, full stop.", "lora_finetune", None),
+    ("Just give us the strongest model there is, we don't want tiny tuned ones.", "stronger_base_model", None),
+])
+def test_overruling_the_advice_in_the_users_own_words_is_a_decision(text, target, rejected):
+    intent = answers.classify(text)
+    assert intent is not None and intent.kind == answers.CHOOSE
+    assert (intent.target, intent.rejected) == (target, rejected)
+
+
+@pytest.mark.parametrize("text", ["the bot should stop suggesting discounts nobody offers",
+                                  "We want the assistant to sound warmer with grieving families"])
+def test_a_wish_about_the_models_behaviour_is_no_decision_about_the_plan(text):
+    assert answers.classify(text) is None and not answers.decides(text)
