@@ -1508,6 +1508,11 @@ _VETTED = re.compile(r"^(?:approved|reviewed|accepted|signed[- ]?off|gold|labell
                      r"vetted|curated|validated|verified|hand-?written|hand-?checked)$", re.I)
 
 
+_MADE_BY_PEOPLE = re.compile(r"^\s*(?:[\w-]+\s+){1,3}(?:written|drafted|approved|reviewed|labell?ed|annotated|corrected|"
+                             r"edited|checked|signed off|graded|translated) by (?:our|the|their|a|an|in-house|human|\w+ )",
+                             re.I)
+
+
 def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
     """Which fact a bare quantity counts: labeled_examples, unlabeled_corpus, preference_data, or None."""
     words, after = _unit_after(text, q)
@@ -1575,6 +1580,12 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
         return "labeled_examples"
     if first and _VETTED.match(first[0]) and len(first) > 1 and asked not in ("unlabeled_corpus", "preference_data"):
         return "labeled_examples"  # "3k approved itineraries": outputs someone checked are examples of the task
+    if asked not in ("unlabeled_corpus", "preference_data") and (
+            _MADE_BY_PEOPLE.match(after) or re.search(r"\b(?:training )?data ?set of\s*(?:about |around |~)?$",
+                                                       text[max(0, q.start - 30):q.start], re.I)):
+        # "20,000 claim sets written by our attorneys", "a dataset of 4,000 reports": outputs of the task made by
+        # people, or the training set itself — examples, not text to read
+        return "labeled_examples"
     if any(w in _DOC_UNITS for w in first):
         if asked == "unlabeled_corpus":
             return "unlabeled_corpus"

@@ -153,3 +153,9 @@ def test_overruling_the_advice_in_the_users_own_words_is_a_decision(text, target
                                   "We want the assistant to sound warmer with grieving families"])
 def test_a_wish_about_the_models_behaviour_is_no_decision_about_the_plan(text):
     assert answers.classify(text) is None and not answers.decides(text)
+
+
+def test_outputs_made_by_people_and_a_training_set_are_counted_as_examples():
+    assert held("Translation agency. 9,500 product sheets translated by our linguists.")["labeled_examples"] == 9_500
+    assert held("Building the dataset of 2,000 maintenance summaries took us a year.")["labeled_examples"] == 2_000
+    assert "labeled_examples" not in held("We also have 300 PDFs of manuals nobody reads.")
