@@ -368,16 +368,18 @@ _FAILURE = re.compile(
 # A clause of an answer to "what is failing" with no word of failure in it ("answer quality judged by reviewers") is
 # read by meaning only when it is this close to a failure's prototype (cosine; the usual floor is 0.50)
 _NO_CUE_SIMILARITY = 0.56
-# An answer to "what is failing" that opens with one of the question's own categories names the failure, however
-# long the rest: "knowledge (which suppliers are certified right now) + format of the letters"
-_NAMES_CATEGORY = re.compile(r"^\s*(?:(?:mostly|mainly|primarily|the|it'?s|its|both|definitely|honestly|probably|"
-                             r"and|plus|also)\s+)*(?P<category>knowledge|facts?|format\w*|tone|style|voice|terminology|jargon|"
-                             r"reasoning|logic|latency|speed|cost|language|safety)\b(?!\s+(?:is|are|'s)\s+(?:fine|ok|good))",
-                             re.I)
+# The question's own words for each failure ("format", "formatting" and the like are all "format")
 _CATEGORY_TAG = {"knowledge": "knowledge", "fact": "knowledge", "facts": "knowledge", "tone": "tone", "style": "tone",
                  "voice": "tone", "terminology": "terminology", "jargon": "terminology", "reasoning": "reasoning",
                  "logic": "reasoning", "latency": "latency", "speed": "latency", "cost": "cost", "language": "language",
                  "safety": "safety"}
+_CATEGORY_WORDS = "|".join(_CATEGORY_TAG) + r"|format\w*"
+_CATEGORY_WORD = re.compile(r"\b(?:" + _CATEGORY_WORDS + r")\b")
+# An answer to "what is failing" that opens with one of the question's own categories names the failure, however
+# long the rest: "knowledge (which suppliers are certified right now) + format of the letters"
+_NAMES_CATEGORY = re.compile(r"^\s*(?:(?:mostly|mainly|primarily|the|it'?s|its|both|definitely|honestly|probably|"
+                             r"and|plus|also)\s+)*(?P<category>" + _CATEGORY_WORDS + r")\b"
+                             r"(?!\s+(?:is|are|'s)\s+(?:fine|ok|good))", re.I)
 _SHORT_ANSWER_WORDS = 6  # "Format.", "cost, purely cost": a clause this short answering "what is failing" is the answer
 
 LANGUAGE_TAG = _rx(r"\b(?:in|into|speaks?|speaking|writes?|writing|replies|answers?|respond\w*)\b[^.]{0,25}\b(?:the "
@@ -439,7 +441,8 @@ def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
             continue  # "why do you need to know that?": the user asks back, and states nothing about the model
         if fixed_since and (_PAST_FAILURE.search(clause) or _NOW_FIXED.search(clause)):
             continue  # "it used to drop fields … not anymore": a failure of the past
-        short = answering and (len(clause.split()) <= _SHORT_ANSWER_WORDS or bool(_NAMES_CATEGORY.match(clause)))
+        category = _NAMES_CATEGORY.match(clause) if answering else None
+        short = answering and (len(clause.split()) <= _SHORT_ANSWER_WORDS or bool(category))
         if not (short or inherits or _FAILURE.search(clause) or any(
                 p.search(clause) for p in (LANGUAGE_TAG, _SAFETY_FAILING, PROBLEM_TAGS["plateau"], PROBLEM_TAGS["hallucination"]))):
             # (a ceiling, an invented fact, a wrong language or a harmful answer is a failure by its own words)
@@ -449,10 +452,9 @@ def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
             continue  # no failure said here; a topic word alone is no complaint
         before_clause = set(tags)
         hit = False
-        category = _NAMES_CATEGORY.match(clause) if answering else None
         if category:  # the clause opens with the question's own words for the failure: "tone and safety", "facts"
             lead = re.match(r"^[\w\s'/&+,]*?(?=[^\w\s'/&+,]|$)", clause).group(0)
-            for word in re.findall(r"\b(?:" + "|".join(_CATEGORY_TAG) + r"|format\w*)\b", lead.lower()):
+            for word in _CATEGORY_WORD.findall(lead.lower()):
                 tags.add("format" if word.startswith("format") else _CATEGORY_TAG[word])
             hit = True
         for tag, pattern in patterns.items():

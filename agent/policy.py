@@ -45,9 +45,9 @@ def priors(fact: str, values: Mapping[str, Any], named: Sequence[str] = (),
     table = _priors(fact, values, named)
     if tentative and fact in tentative:
         hinted = tentative[fact]
+        already = sum(p for v, p in table if v == hinted)  # the hinted value's own share of the prior, if any
         table = [(v, p * (1 - TENTATIVE_WEIGHT)) for v, p in table if v != hinted]
-        table.append((hinted, TENTATIVE_WEIGHT + sum(p for v, p in _priors(fact, values, named) if v == hinted)
-                      * (1 - TENTATIVE_WEIGHT)))
+        table.append((hinted, TENTATIVE_WEIGHT + already * (1 - TENTATIVE_WEIGHT)))
     return table
 
 
