@@ -114,6 +114,33 @@ class Collator:
         return batch
 
 
+def micro_batches(batch: dict[str, torch.Tensor], budget: int | None) -> list[dict[str, torch.Tensor]]:
+    """`batch` cut into passes of at most `budget` tokens (rows × the pass's longest row), longest rows first.
+
+    Activation memory grows with the tokens of one forward pass (about 2.6 MB per token for SmolLM2-135M with LoRA
+    in fp32, measured), and length grouping puts a dataset's longest rows in one batch: 8 rows of ~450 tokens peaked
+    at 10.5 GB. Passes of 512 tokens peaked at 2.4 GB and ran 1.6x faster on this CPU (less padding, activations
+    that fit the caches). A row longer than the budget is a pass of its own; each pass is trimmed to its own longest
+    row. Packed rows (position_ids) are cut by row only. None = one pass.
+    """
+    rows = batch["input_ids"].shape[0]
+    if budget is None or rows == 1 or rows * batch["input_ids"].shape[1] <= budget:
+        return [batch]
+    mask = batch.get("attention_mask")
+    lengths = mask.sum(dim=1).tolist() if mask is not None else [batch["input_ids"].shape[1]] * rows
+    order = sorted(range(rows), key=lambda i: -lengths[i])
+    groups: list[list[int]] = [[]]
+    for i in order:  # descending lengths: a group's first row is its longest
+        if groups[-1] and (len(groups[-1]) + 1) * lengths[groups[-1][0]] > budget:
+            groups.append([])
+        groups[-1].append(i)
+    parts = []
+    for group in groups:
+        index, width = torch.tensor(group), int(lengths[group[0]])
+        parts.append({k: v[index][:, :width] if mask is not None else v[index] for k, v in batch.items()})
+    return parts
+
+
 def padding_share(rows: list[dict[str, Any]], batch_size: int, order: list[int]) -> float:
     """Share of padded positions when `rows` are batched in `order` (for logs and the benchmark)."""
     padded = real = 0

@@ -113,6 +113,12 @@ class TrainingConfig(_Section):
         "group_by_length", description="how examples are batched: group_by_length sorts similar lengths together "
         "to waste little padding; packing concatenates examples into full blocks; pad_to_longest pads each batch",
     )
+    micro_batch_tokens: int | None = Field(
+        None, ge=1, description="sft only: most tokens one forward pass holds (rows × its longest row); a batch "
+        "above it runs as several passes whose gradients add up to the same optimizer step, so peak memory follows "
+        "this and not the batch's longest rows; None = 512 on the CPU (fastest there, tests/bench/bench_sft.py), "
+        "no limit on a GPU",
+    )
     eval_every: int | None = Field(None, ge=1, description="evaluate on the validation split every N steps; None = each epoch")
     save_every: int | None = Field(None, ge=1, description="checkpoint every N steps; None = each epoch")
     logging_every: int = Field(1, ge=1, description="write metrics every N steps")
@@ -269,6 +275,10 @@ def combination_errors(config: JobConfig) -> list[tuple[str, str, str]]:
             errors.append((f"data.{name}", "unused_file", f"kind {kind} does not read data.{name} (it holds out a "
                            "seeded share 1 - data.split[0] of the blocks" + (", or data.validation" if kind ==
                            "continued_pretraining" else "") + "); remove data." + name))
+    if t.micro_batch_tokens is not None and kind != "sft":
+        errors.append(("training.micro_batch_tokens", "micro_batch_unsupported", f"training.micro_batch_tokens applies "
+                       f"to kind sft only; kind {kind} holds training.batch_size rows per pass (lower it for less "
+                       "memory)"))
     if t.batching == "packing" and kind == "dpo":
         errors.append(("training.batching", "packing_unsupported", "training.batching packing cannot pack preference "
                        "pairs (each pair is scored as two whole sequences); use group_by_length or pad_to_longest"))
