@@ -172,8 +172,9 @@ def test_every_function_local_import_says_why_it_is_local():
     assert silent == [], "function-local imports without a comment saying why:\n" + "\n".join(silent)
 
 
-# Imported only inside a guarded function, for a feature the user installs on purpose (QLoRA on CUDA).
-OPTIONAL_PACKAGES = {"bitsandbytes"}
+# Imported only inside a guarded function, for a feature the user installs on purpose (QLoRA, Liger's fused loss on
+# CUDA).
+OPTIONAL_PACKAGES = {"bitsandbytes", "liger_kernel"}
 
 
 def test_every_third_party_package_our_code_imports_is_declared():

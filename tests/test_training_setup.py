@@ -163,6 +163,8 @@ def test_only_an_explicit_device_precision_or_qlora_asks_for_particular_hardware
     ("sft", {"training": {"early_stopping_patience": 2, "eval_every": 5, "save_every": 10}},
      "training.early_stopping_patience", "early_stopping_steps"),
     ("dpo", {"training": {"batching": "packing"}}, "training.batching", "packing_unsupported"),
+    ("dpo", {"training": {"batching": "padding_free"}}, "training.batching", "packing_unsupported"),
+    ("pretraining", {"training": {"micro_batch_tokens": 512}}, "training.micro_batch_tokens", "micro_batch_unsupported"),
     ("sft", {"data": {"format": "text"}}, "data.format", "text_data_for_sft"),
     ("pretraining", {"data": {"validation": "/data/held.txt"}}, "data.validation", "unused_file"),
     ("continued_pretraining", {"data": {"test": "/data/test.txt"}}, "data.test", "unused_file"),

@@ -143,13 +143,15 @@ def load_tokenizer(name: str):
     return tokenizer
 
 
-def load_model(name: str, dtype=None, device_map=None):
-    """Load a causal LM; dtype None means fp32 on the CPU (bf16/fp16 are chosen by the recipe on a GPU)."""
+def load_model(name: str, dtype=None, device_map=None, attn_implementation: str | None = None):
+    """Load a causal LM; dtype None means fp32 on the CPU (bf16/fp16 are chosen by the recipe on a GPU);
+    attn_implementation None is transformers' default (sdpa)."""
     from transformers import AutoModelForCausalLM
 
     resolved = resolve(name)
     try:
-        return AutoModelForCausalLM.from_pretrained(resolved.path, dtype=dtype, device_map=device_map)
+        return AutoModelForCausalLM.from_pretrained(resolved.path, dtype=dtype, device_map=device_map,
+                                                    attn_implementation=attn_implementation)
     except OSError as exc:
         raise _load_error(resolved, exc) from None
 

@@ -1,19 +1,24 @@
 """Batches that spend little compute on padding.
 
-Three strategies (`training.batching`), measured in tests/bench/bench_sft.py on lengths drawn like real chat data
-(log-normal, 40-900 tokens):
+Four strategies (`training.batching`; `auto` is padding_free on a CUDA GPU, group_by_length on the CPU), measured
+in tests/bench/bench_sft.py on lengths drawn like real chat data (log-normal, 54-458 tokens):
 
-    group_by_length  (default) a seeded sampler that cuts each shuffled window of 64 batches into batches of
-                     similar length, then shuffles the batches; each batch is padded to its own longest row.
-                     Padding drops from ~50 % (random batches) to a few percent while the data order stays random
-                     across windows.
-    packing          examples are concatenated into rows of up to max_seq_len tokens; position ids restart per
-                     example so attention never crosses examples (transformers builds the block mask from them).
-                     No padding at all, but each row's attention is quadratic in the row length, not per example.
+    group_by_length  a seeded sampler that cuts each shuffled window of 64 batches into batches of similar length,
+                     then shuffles the batches; each batch is padded to its own longest row. Padding drops from
+                     ~50 % (random batches) to a few percent while the data order stays random across windows.
+    padding_free     each batch's rows are flattened into one sequence with position ids restarting per row
+                     (transformers' DataCollatorWithFlattening): no padding, and attention stays inside each row
+                     through the variable-length path (flash-attention's varlen kernel, or sdpa with the block
+                     mask transformers builds from the position ids). On a GPU this is the fastest; on the CPU
+                     the masked attention over the whole flattened batch was slower than padded passes of 512
+                     tokens (one batch of 8 rows of ~450 tokens: 93 s flattened, 38 s in passes, one thread).
+    packing          examples are concatenated into rows of up to max_seq_len tokens, so there are fewer, fuller
+                     rows (and fewer optimizer steps) than examples; position ids restart per example.
     pad_to_longest   random batches padded to their longest row (the usual default elsewhere).
 
 Every strategy yields `input_ids`, `labels` (-100 = no loss) and either `attention_mask` or `position_ids`.
-The sampler reseeds from (seed, epoch), so a resumed run sees exactly the batches the interrupted one would have.
+`micro_batches` cuts a batch into forward passes of bounded size (training.micro_batch_tokens). The samplers reseed
+from (seed, epoch), so a resumed run sees exactly the batches the interrupted one would have.
 """
 
 from __future__ import annotations
@@ -60,8 +65,9 @@ class LengthGroupedSampler(Sampler[int]):
     """Indices in batches of similar length: shuffle, sort within windows of WINDOW_BATCHES batches, cut, shuffle
     the batches. Deterministic in (seed, epoch); the Trainer calls set_epoch before each epoch."""
 
-    def __init__(self, lengths: list[int], batch_size: int, seed: int):
+    def __init__(self, lengths: list[int], batch_size: int, seed: int, window_batches: int = WINDOW_BATCHES):
         self.lengths, self.batch_size, self.seed, self.epoch = list(lengths), batch_size, seed, 0
+        self.window_batches = window_batches  # 1 = a plain seeded shuffle (padding_free has no padding to save)
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = int(epoch)
@@ -73,7 +79,7 @@ class LengthGroupedSampler(Sampler[int]):
         rng = random.Random(self.seed * 100_003 + self.epoch)
         order = list(range(len(self.lengths)))
         rng.shuffle(order)
-        window = self.batch_size * WINDOW_BATCHES
+        window = self.batch_size * self.window_batches
         batches = []
         for start in range(0, len(order), window):
             chunk = sorted(order[start:start + window], key=lambda i: self.lengths[i], reverse=True)
@@ -114,6 +120,28 @@ class Collator:
         return batch
 
 
+def flattening_collator():
+    """padding_free batches: transformers' DataCollatorWithFlattening, which concatenates a batch's rows into one
+    (1, total) row, restarts position ids at each row and masks each row's first label (-100), so no loss or
+    attention crosses rows. Flash-attention and sdpa both read the row boundaries from the position ids."""
+    from transformers import DataCollatorWithFlattening  # heavy: only padding_free training needs it
+
+    return DataCollatorWithFlattening(return_position_ids=True, separator_id=-100)
+
+
+def _flat_pieces(batch: dict[str, torch.Tensor], budget: int) -> list[dict[str, torch.Tensor]]:
+    """A flattened (1, total) row cut at row starts (position id 0) into pieces of at most `budget` tokens; a row
+    longer than the budget is a piece of its own."""
+    starts = (batch["position_ids"][0] == 0).nonzero().flatten().tolist() + [batch["input_ids"].shape[1]]
+    cuts, begin = [0], 0
+    for start, end in zip(starts, starts[1:]):
+        if end - begin > budget and start > begin:
+            cuts.append(start)
+            begin = start
+    cuts.append(starts[-1])
+    return [{k: v[:, a:b] for k, v in batch.items()} for a, b in zip(cuts, cuts[1:])]
+
+
 def micro_batches(batch: dict[str, torch.Tensor], budget: int | None) -> list[dict[str, torch.Tensor]]:
     """`batch` cut into passes of at most `budget` tokens (rows × the pass's longest row), longest rows first.
 
@@ -124,8 +152,10 @@ def micro_batches(batch: dict[str, torch.Tensor], budget: int | None) -> list[di
     row. Packed rows (position_ids) are cut by row only. None = one pass.
     """
     rows = batch["input_ids"].shape[0]
-    if budget is None or rows == 1 or rows * batch["input_ids"].shape[1] <= budget:
+    if budget is None or rows * batch["input_ids"].shape[1] <= budget:
         return [batch]
+    if rows == 1:  # a padding_free batch (or one long row, which `_flat_pieces` leaves whole)
+        return _flat_pieces(batch, budget) if "position_ids" in batch else [batch]
     mask = batch.get("attention_mask")
     lengths = mask.sum(dim=1).tolist() if mask is not None else [batch["input_ids"].shape[1]] * rows
     order = sorted(range(rows), key=lambda i: -lengths[i])
@@ -149,6 +179,27 @@ def padding_share(rows: list[dict[str, Any]], batch_size: int, order: list[int])
         padded += max(lengths) * len(lengths)
         real += sum(lengths)
     return 1 - real / padded if padded else 0.0
+
+
+def trained_token_hidden(model, head, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """(hidden, targets) for the trained positions only, for a fused linear + cross-entropy (the Liger kernel on a
+    GPU) that never builds the (N, vocab) logits: the pre-hook keeps the selected hidden states and hands the output
+    layer zero rows, so the model's own forward (DDP, PEFT, checkpointing) runs unchanged."""
+    targets = batch["labels"][:, 1:]
+    select = targets != -100
+    kept: list[torch.Tensor] = []
+
+    def keep_hidden(module, args):
+        kept.append(args[0][:, :-1][select])
+        return (kept[0][:0],) + tuple(args[1:])
+
+    inputs = {k: v for k, v in batch.items() if k != "labels"}
+    handle = head.register_forward_pre_hook(keep_hidden)
+    try:
+        model(**inputs, use_cache=False)
+    finally:
+        handle.remove()
+    return kept[0], targets[select]
 
 
 def trained_token_logits(model, head, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:

@@ -109,9 +109,12 @@ class TrainingConfig(_Section):
     warmup_ratio: float = Field(0.03, ge=0, lt=1, description="share of steps spent warming the learning rate up")
     weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay")
     lr_scheduler: Literal["cosine", "linear", "constant"] = Field("cosine", description="learning-rate schedule after warmup")
-    batching: Literal["group_by_length", "packing", "pad_to_longest"] = Field(
-        "group_by_length", description="how examples are batched: group_by_length sorts similar lengths together "
-        "to waste little padding; packing concatenates examples into full blocks; pad_to_longest pads each batch",
+    batching: Literal["auto", "group_by_length", "padding_free", "packing", "pad_to_longest"] = Field(
+        "auto", description="how examples are batched: group_by_length sorts similar lengths together to waste "
+        "little padding; padding_free flattens each batch into one sequence whose rows attend only to themselves "
+        "(no padding at all); packing concatenates examples into full blocks (fewer rows and steps); "
+        "pad_to_longest pads each random batch; auto = padding_free on a CUDA GPU, group_by_length on the CPU "
+        "(trainer/batching.py has the measurements)",
     )
     micro_batch_tokens: int | None = Field(
         None, ge=1, description="sft only: most tokens one forward pass holds (rows × its longest row); a batch "
@@ -279,9 +282,10 @@ def combination_errors(config: JobConfig) -> list[tuple[str, str, str]]:
         errors.append(("training.micro_batch_tokens", "micro_batch_unsupported", f"training.micro_batch_tokens applies "
                        f"to kind sft only; kind {kind} holds training.batch_size rows per pass (lower it for less "
                        "memory)"))
-    if t.batching == "packing" and kind == "dpo":
-        errors.append(("training.batching", "packing_unsupported", "training.batching packing cannot pack preference "
-                       "pairs (each pair is scored as two whole sequences); use group_by_length or pad_to_longest"))
+    if t.batching in ("packing", "padding_free") and kind == "dpo":
+        errors.append(("training.batching", "packing_unsupported", f"training.batching {t.batching} cannot flatten "
+                       "preference pairs (each pair is scored as two whole sequences); use auto, group_by_length or "
+                       "pad_to_longest"))
     return errors
 
 

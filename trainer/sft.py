@@ -33,8 +33,10 @@ What happens, top to bottom
    the prompt (or the user's validation/test files), chat template applied, loss only on assistant tokens;
 3. model: LoRA adapters on the attention and MLP projections (per architecture), QLoRA on a 4-bit base, or all
    weights; gradient checkpointing on request;
-4. training: the Hugging Face `Trainer` (checkpoints, resume, mixed precision, torchrun) with length-grouped
-   batches and a loss computed only where it is trained (see `SFTTrainer.compute_loss`);
+4. training: the Hugging Face `Trainer` (checkpoints, resume, mixed precision, torchrun) with padding-free batches
+   on a GPU and length-grouped ones on the CPU (trainer/batching.py), forward passes of bounded size
+   (`SFTTrainer.training_step`), and a loss computed only where it is trained (`SFTTrainer.compute_loss`; Liger's
+   fused kernel on a GPU where it is installed);
 5. outputs: adapter/ (or model/ for full fine-tuning) from the checkpoint with the lowest validation loss (when
    checkpoints fall on evaluation steps), merged/ on request, eval/ (trainer/evaluate.py) and result.json.
 """
@@ -152,7 +154,10 @@ def build_model(config: JobConfig, setup: Setup, notes: list[str]):
                                                      dtype=dtype, device_map={"": int(os.environ.get("LOCAL_RANK", 0))})
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.model.gradient_checkpointing)
     else:
-        model = load_model(config.model.base, dtype=torch.float32 if not setup.cuda else dtype)
+        attention, note = training_setup.attention_implementation(setup)
+        notes.append(note)
+        model = load_model(config.model.base, dtype=torch.float32 if not setup.cuda else dtype,
+                           attn_implementation=attention)
     if method == "full":
         return model
     from peft import LoraConfig, get_peft_model
@@ -190,15 +195,19 @@ class SFTTrainer(Trainer):
     loss_is_scaled_for_ga = True  # compute_loss divides by the token count of the whole accumulated batch
 
     def __init__(self, *args, lengths: list[int], batching_mode: str, data_seed: int, micro_batch_tokens: int | None,
-                 **kwargs):
+                 fused_loss=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.lengths, self.batching_mode, self.data_seed = lengths, batching_mode, data_seed
         self.micro_batch_tokens = micro_batch_tokens
+        self.fused_loss = fused_loss  # loss(weight, hidden, targets) summed (Liger on a GPU), or None
         self.model_accepts_loss_kwargs = True  # so the Trainer counts trained tokens across accumulation steps
 
     def _get_train_sampler(self, train_dataset=None):
         if self.batching_mode == "group_by_length":
             return batching.LengthGroupedSampler(self.lengths, self.args.train_batch_size, self.data_seed)
+        if self.batching_mode == "padding_free":  # nothing to group: a seeded shuffle, replayed exactly on resume
+            return batching.LengthGroupedSampler(self.lengths, self.args.train_batch_size, self.data_seed,
+                                                 window_batches=1)
         return super()._get_train_sampler(train_dataset)
 
     def training_step(self, model, inputs, num_items_in_batch=None):
@@ -220,8 +229,13 @@ class SFTTrainer(Trainer):
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         head = self.accelerator.unwrap_model(model).get_output_embeddings()
-        logits, targets = batching.trained_token_logits(model, head, inputs)
-        loss = F.cross_entropy(logits, targets, reduction="sum")
+        if self.fused_loss is not None and model.training:
+            hidden, targets = batching.trained_token_hidden(model, head, inputs)
+            loss = self.fused_loss(head.weight, hidden, targets)
+            loss, logits = (loss[0] if isinstance(loss, tuple) else loss), None
+        else:
+            logits, targets = batching.trained_token_logits(model, head, inputs)
+            loss = F.cross_entropy(logits, targets, reduction="sum")
         if num_items_in_batch is None:  # evaluation: mean over this batch's trained tokens
             loss = loss / max(len(targets), 1)
         else:
@@ -266,6 +280,14 @@ def training_arguments(config: JobConfig, run_dir: Path, setup: Setup, has_eval:
 CPU_MICRO_BATCH_TOKENS = 512  # fastest of 458..3,664 tokens per pass on the bench's CPU, and 4x less memory
 
 
+def batching_mode(config: JobConfig, setup: Setup) -> str:
+    """training.batching, with auto resolved: padding_free on a CUDA GPU, group_by_length (in micro-batches) on the
+    CPU, where the flattened batch's masked attention was measured slower (trainer/batching.py)."""
+    if config.training.batching != "auto":
+        return config.training.batching
+    return "padding_free" if setup.cuda else "group_by_length"
+
+
 def micro_batch_tokens(config: JobConfig, setup: Setup) -> int | None:
     """training.micro_batch_tokens, or its default: 512 on the CPU, no limit on a GPU (bigger passes use it better)."""
     if config.training.micro_batch_tokens is not None:
@@ -274,7 +296,7 @@ def micro_batch_tokens(config: JobConfig, setup: Setup) -> int | None:
 
 
 def rows_for(config: JobConfig, encoded) -> list[dict[str, list[int]]]:
-    if config.training.batching == "packing":
+    if config.training.batching == "packing":  # the only mode that changes the rows themselves
         return batching.pack(encoded, config.model.max_seq_len, config.training.seed)
     return batching.features(encoded)
 
@@ -347,6 +369,14 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any
     train_rows = rows_for(config, train_enc)
     total, steps_line = training_setup.steps_for(config, len(train_rows), config.training.epochs, "rows")
     notes.append(f"schedule: {steps_line} ({len(train_rows)} training rows)")
+    mode = batching_mode(config, setup)
+    micro_tokens = micro_batch_tokens(config, setup)
+    notes.append(f"batching {mode}" + (" (auto)" if config.training.batching == "auto" else "") + "; " + (
+        f"at most {micro_tokens} tokens per forward pass" + ("" if config.training.micro_batch_tokens else
+                                                             " (auto on the CPU)") if micro_tokens
+        else "one forward pass per batch"))
+    fused_loss, loss_note = training_setup.fused_linear_cross_entropy(setup)
+    notes.append(loss_note)
 
     # 3. model
     model = build_model(config, setup, notes)
@@ -358,10 +388,6 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any
                 event(note, "warning")
 
     # 4. training
-    micro_tokens = micro_batch_tokens(config, setup)
-    notes.append(f"micro-batches: {micro_tokens} tokens per forward pass" + (
-        "" if config.training.micro_batch_tokens else " (auto on the CPU)") if micro_tokens else
-        "micro-batches: one forward pass per batch")
     args = training_arguments(config, run_dir, setup, has_eval=bool(val_enc))
     callbacks = training_setup.callbacks(run_dir, training_setup.flops_per_token(
         model.num_parameters(), trains_all_weights=config.lora.method == "full"))
@@ -373,11 +399,13 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any
         args=args,
         train_dataset=train_rows,
         eval_dataset=batching.features(val_enc) or None,
-        data_collator=batching.Collator(tokenizer.pad_token_id),
+        data_collator=(batching.flattening_collator() if mode == "padding_free"
+                       else batching.Collator(tokenizer.pad_token_id)),
         processing_class=tokenizer,
         callbacks=callbacks,
         lengths=[len(r["input_ids"]) for r in train_rows],
-        batching_mode=config.training.batching,
+        batching_mode=mode,
+        fused_loss=fused_loss,
         data_seed=config.training.seed,
         micro_batch_tokens=micro_tokens,
     )

@@ -9,6 +9,9 @@ so the four behave alike on a laptop CPU, one GPU and a torchrun cluster. Read t
    parsed (trainer/config.py); `jobs.create_job` calls `resolve` too, so both are refused before any approval.
 2. `use_threads`: on the CPU, the torch thread count measured once per run folder (trainer/cpu.py; a resume keeps
    it, because another count changes the order of floating-point sums and resume is bit-exact on the CPU).
+   `attention_implementation` and `fused_linear_cross_entropy`: the GPU kernels used where they are installed
+   (flash-attention's variable-length attention, Liger's fused output layer + loss); transformers' sdpa and torch's
+   own loss everywhere else.
 3. `training_arguments`: the `TrainingArguments` fields every recipe shares — precision flags (bf16 on the CPU is
    autocast over fp32 weights), the DDP backend (gloo on the CPU, nccl on CUDA, none for one process), full
    determinism on the CPU, seeds, checkpoints (save_total_limit 2, see trainer/callbacks.py), no external report,
@@ -124,6 +127,30 @@ def use_threads(setup: Setup, run_dir: Path) -> str | None:
     threads, note = cpu.threads_for_run(run_dir)
     torch.set_num_threads(threads)
     return note
+
+
+def attention_implementation(setup: Setup) -> tuple[str | None, str]:
+    """(transformers' attn_implementation, a note): flash_attention_2 on a CUDA GPU where the flash-attn package is
+    installed and the weights are bf16/fp16 (its kernels take nothing else; padding-free rows run its varlen path),
+    else None, transformers' default sdpa (which takes padding-free rows through a block mask)."""
+    if setup.cuda and setup.dtype != torch.float32 and importlib.util.find_spec("flash_attn") is not None:
+        return "flash_attention_2", "attention flash_attention_2 (flash-attn is installed)"
+    why = "no CUDA GPU" if not setup.cuda else ("fp32 weights" if setup.dtype == torch.float32
+                                                 else "flash-attn is not installed")
+    return None, f"attention sdpa ({why})"
+
+
+def fused_linear_cross_entropy(setup: Setup) -> tuple[Callable | None, str]:
+    """(loss, note): Liger's fused output layer + cross-entropy, summed, on a CUDA GPU where liger-kernel is
+    installed — it computes the loss in chunks of hidden states and never holds the (tokens, vocabulary) logits —
+    else None (torch's linear and cross-entropy on the trained positions only). Called as loss(weight, hidden,
+    targets)."""
+    if not setup.cuda or importlib.util.find_spec("liger_kernel") is None:
+        return None, "loss: output layer on trained positions, then cross-entropy" + (
+            "" if not setup.cuda else " (liger-kernel is not installed)")
+    from liger_kernel.transformers import LigerFusedLinearCrossEntropyLoss  # optional, CUDA-only install
+
+    return LigerFusedLinearCrossEntropyLoss(reduction="sum"), "loss: Liger fused linear + cross-entropy"
 
 
 # ---------------------------------------------------------------------------------------------- 3. TrainingArguments

@@ -10,12 +10,17 @@ trained weights. Batches are packed: rows of log-normal lengths flattened into o
 position ids restarting at each row, so attention runs the variable-length path (flash-attention when installed,
 else sdpa on the packed mask) and no token is padding.
 
+The loss is tunewise's own (trainer/batching.py, as trainer/sft.py computes it): the output layer on the trained
+positions only, through Liger's fused linear + cross-entropy when liger-kernel is installed (training_setup.
+fused_linear_cross_entropy), else torch's linear and cross-entropy; the `loss_path` column says which ran.
+
 Reported for each (model, method): tokens/s over the timed steps (after 3 warm-up steps), model FLOPs utilisation
 (MFU) = achieved FLOP/s / the GPU's dense bf16 peak, peak allocated memory, and the loss of the last step.
 FLOPs per token: 6·N for full fine-tuning; 4·N for LoRA/QLoRA (forward 2·N, backward through the frozen weights
 2·N, no weight gradients for them); N counts non-embedding parameters, plus the output layer.
-Loss parity: one fixed batch through the bundled model in fp32 on the CPU and in bf16 autocast on the GPU; the
-relative difference is printed and should be under 1 %.
+Loss parity: four real chat rows through the bundled model, padded in fp32 on the CPU (the CPU path) and flattened
+padding-free in bf16 autocast on the GPU through the same attention implementation and loss path as the rows
+above; the relative difference is printed and should be under 1 %.
 
 On a machine without CUDA it says so and exits with status 2 (nothing is measured on the CPU here; the CPU
 benchmark is tests/bench/bench_sft.py).
@@ -122,6 +127,30 @@ def flops_params(model) -> int:
     return total - embed.numel() + base.get_output_embeddings().weight.numel()
 
 
+def fused_loss():
+    """Liger's fused loss exactly as a tunewise job on this GPU would pick it, or None."""
+    from trainer.training_setup import Setup, fused_linear_cross_entropy
+
+    return fused_linear_cross_entropy(Setup("cuda", torch.bfloat16))[0]
+
+
+def tunewise_loss(model, batch: dict[str, torch.Tensor], fused) -> torch.Tensor:
+    """Mean cross-entropy over the trained positions, computed the way trainer/sft.py's compute_loss does."""
+    import torch.nn.functional as F
+
+    from trainer import batching
+
+    head = model.get_output_embeddings()
+    if fused is not None:
+        hidden, targets = batching.trained_token_hidden(model, head, batch)
+        loss = fused(head.weight, hidden, targets)
+        loss = loss[0] if isinstance(loss, tuple) else loss
+    else:
+        logits, targets = batching.trained_token_logits(model, head, batch)
+        loss = F.cross_entropy(logits, targets, reduction="sum")
+    return loss / max(len(targets), 1)
+
+
 def measure(name: str, method: str, attn: str, steps: int, tokens: int) -> dict:
     torch.cuda.empty_cache()
     torch.cuda.reset_peak_memory_stats()
@@ -132,23 +161,25 @@ def measure(name: str, method: str, attn: str, steps: int, tokens: int) -> dict:
     r = random.Random(0)
     vocab = model.config.vocab_size
     batches = [packed_batch(r, tokens, vocab) for _ in range(steps + 3)]
+    fused = fused_loss()
     times, loss = [], float("nan")
     for i, batch in enumerate(batches):
         torch.cuda.synchronize()
         started = time.perf_counter()
         with torch.autocast("cuda", dtype=torch.bfloat16):
-            out = model(**batch, use_cache=False)
-        out.loss.backward()
+            step_loss = tunewise_loss(model, batch, fused)
+        step_loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         torch.cuda.synchronize()
         if i >= 3:
             times.append(time.perf_counter() - started)
-        loss = out.loss.item()
+        loss = step_loss.item()
     seconds = sorted(times)[len(times) // 2]
     per_token = (6 if method == "full" else 4) * flops_params(model)
     peak = peak_tflops()
-    row = {"model": name, "method": method, "attention": attn, "tokens_per_step": tokens,
+    row = {"model": name, "method": method, "attention": attn, "loss_path": "liger fused" if fused else "torch",
+           "tokens_per_step": tokens,
            "tokens_per_s": tokens / seconds, "step_ms_median": seconds * 1000,
            "mfu": (per_token * tokens / seconds) / (peak * 1e12) if peak else None,
            "peak_mem_gb": torch.cuda.max_memory_allocated() / 1e9, "last_loss": loss}
@@ -156,22 +187,34 @@ def measure(name: str, method: str, attn: str, steps: int, tokens: int) -> dict:
     return row
 
 
-def loss_parity() -> tuple[float, float]:
+def loss_parity(attn: str) -> tuple[float, float]:
+    """(CPU loss, GPU loss) of four real chat rows: padded, fp32, on the CPU; flattened padding-free, bf16 autocast,
+    `attn` attention and the job's loss path on the GPU."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from trainer import batching
     from trainer.base_models import resolve
+    from trainer.datasets import Example, encode, ensure_chat_template
 
     path = resolve("smollm2-135m-instruct").path
     tokenizer = AutoTokenizer.from_pretrained(path)
-    batch = tokenizer(["Bread begins with flour, water, salt and yeast; kneading aligns the gluten strands."],
-                      return_tensors="pt")
-    batch["labels"] = batch["input_ids"].clone()
+    ensure_chat_template(tokenizer)
+    pairs = [("What does kneading do to dough?", "It aligns the gluten strands, so the dough holds gas and rises."),
+             ("Name a primary colour.", "Red."),
+             ("Summarise: the meeting moved from Tuesday to Thursday at 3 pm.", "The meeting is now Thursday, 3 pm."),
+             ("Translate 'good morning' into French.", "Bonjour.")]
+    rows = batching.features([encode(tokenizer, Example(0, [{"role": "user", "content": q},
+                                                            {"role": "assistant", "content": a}]), 256)
+                              for q, a in pairs])
+    padded = batching.Collator(tokenizer.pad_token_id)(rows)
+    flat = {k: v.to("cuda") for k, v in batching.flattening_collator()(rows).items()}
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32).eval()
     with torch.no_grad():
-        cpu_loss = model(**batch).loss.item()
-        model = model.to("cuda")
+        cpu_loss = tunewise_loss(model, padded, None).item()
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.bfloat16, attn_implementation=attn,
+                                                     device_map={"": 0}).eval()
         with torch.autocast("cuda", dtype=torch.bfloat16):
-            gpu_loss = model(**{k: v.to("cuda") for k, v in batch.items()}).loss.item()
+            gpu_loss = tunewise_loss(model, flat, fused_loss()).item()
     return cpu_loss, gpu_loss
 
 
@@ -196,8 +239,9 @@ def main() -> None:
     except ImportError:
         methods = ["lora", "full"]
         print("bitsandbytes is not installed: QLoRA rows skipped (pip install bitsandbytes)")
-    print(f"{torch.cuda.get_device_name()}, torch {torch.__version__}, attention {attn}, "
-          f"dense bf16 peak {peak_tflops()} TFLOP/s")
+    print(f"{torch.cuda.get_device_name()}, torch {torch.__version__}, attention {attn}, loss "
+          f"{'liger fused' if fused_loss() else 'torch (liger-kernel not installed)'}, dense bf16 peak "
+          f"{peak_tflops()} TFLOP/s")
     rows = []
     for name in ("smollm2-135m-instruct", "llama-1b-random"):
         for method in methods:
@@ -207,8 +251,8 @@ def main() -> None:
                 row = {"model": name, "method": method, "error": "out of memory"}
             rows.append(row)
             print(json.dumps(row), flush=True)
-    cpu_loss, gpu_loss = loss_parity()
-    parity = {"cpu_fp32_loss": cpu_loss, "gpu_bf16_loss": gpu_loss, "relative_diff": abs(gpu_loss - cpu_loss) / cpu_loss}
+    cpu_loss, gpu_loss = loss_parity(attn)
+    parity = {"cpu_fp32_padded_loss": cpu_loss, "gpu_bf16_padding_free_loss": gpu_loss, "relative_diff": abs(gpu_loss - cpu_loss) / cpu_loss}
     print("loss parity (bundled model, one batch): " + json.dumps(parity))
     print(f"\n{'model':24s} {'method':6s} {'tok/s':>10s} {'MFU':>6s} {'peak GB':>8s}")
     for row in rows:
