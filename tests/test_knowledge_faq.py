@@ -155,3 +155,10 @@ def test_a_part_too_short_to_match_alone_is_still_answered_through_the_whole_que
     assert faq.match("how do we split it") is None  # too little said on its own
     pairs = faq.match_all("How should our training file be laid out, and how do we split it?")
     assert "How should I split my data into train, validation and test?" in [p.question for p in pairs]
+
+
+def test_a_pair_naming_the_questions_rarer_words_goes_before_one_that_only_shares_its_sentence_shape():
+    # in our own words; by meaning alone "Can fine-tuning fix reasoning?" came first (0.513 against 0.495)
+    ranked = faq.scored("Can tuning weaken the refusals and safety guardrails the model has?")
+    assert ranked[0][1].guide == "catastrophic-forgetting.md"
+    assert ranked[0][0] < max(score for score, _ in ranked)  # the score shown stays the meaning score
