@@ -1540,9 +1540,13 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
         return None  # "7 out of 10 wrong": a ratio, not a count of anything the user has
     question = sentence.rstrip().endswith("?") or text[q.end:].split("\n")[0].find("?") != -1 and not re.search(
         r"[.!;]", text[q.end:].split("?")[0])
-    if question and len(sentence.split()) >= 5 and not re.search(r"\b(?:maybe|perhaps|about|around|roughly|like|~)\s*$",
-                                                              text[max(0, q.start - 12):q.start], re.I):
-        return None  # a count inside a question ("the docs say 50 examples minimum, right?") is no answer
+    owned = re.search(r"\b(?:our|my|we(?: already)? have|we've got|i have)\s+(?:[\w-]+\s+){0,2}"
+                      r"(?:about |around |roughly |some |~)?$", text[max(0, q.start - 40):q.start], re.I)
+    if question and len(sentence.split()) >= 5 and not owned and not re.search(
+            r"\b(?:maybe|perhaps|about|around|roughly|like|~)\s*$", text[max(0, q.start - 12):q.start], re.I):
+        # a count inside a question ("the docs say 50 examples minimum, right?") is no answer; the user's own
+        # ("what would a run on our 4,000 examples cost?") is what they have
+        return None
     if re.search(r"\bthumbs\b|\bratings?\b|\bstars?\b|\blikes\b", sentence, re.I) and re.search(
             r"\bsingle\b|\bindividual\b|\beach (?:answer|reply|response|output)\b", sentence, re.I):
         return None  # a verdict on one answer at a time compares nothing: no preference pair, no example
@@ -1588,6 +1592,10 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
         # "20,000 claim sets written by our attorneys", "a dataset of 4,000 reports": outputs of the task made by
         # people, or the training set itself — examples, not text to read
         return "labeled_examples"
+    before = text[max(0, q.start - 90):q.start]
+    if asked not in ("unlabeled_corpus", "preference_data") and _TRAINED_ON.search(before) and not \
+            _PRETRAINED_ON.search(before):
+        return "labeled_examples"  # "fine-tune a 7B on 9,000 chat transcripts": what SFT runs on are examples
     if any(w in _DOC_UNITS for w in first):
         if asked == "unlabeled_corpus":
             return "unlabeled_corpus"
@@ -1611,6 +1619,29 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
 SMALLEST_DATASET = 10
 
 
+# "fine-tune an 8B model on 6,000 support conversations, ~800 tokens each": what supervised training runs on are
+# examples of the task, whatever their length; the same count under "pretrain on" would be a corpus
+_TRAINED_ON = re.compile(r"\b(?:fine-?tun\w*|lora|qlora|sft|instruction-?tun\w*|train\w*)\b[^.?!]{0,60}?\bon\s*$", re.I)
+_PRETRAINED_ON = re.compile(r"\bpre-?train\w*\b[^.?!]{0,60}?\bon\s*$", re.I)
+# A count the user imagines rather than holds: "if we had 10,000", "what if we labelled 5,000 more", or data to be
+# generated ("Like 5,000 synthetic examples?"); it is never what they have, so it does not replace what they said
+_IMAGINED = re.compile(r"\bif (?:we|i|you) (?:had|got|collected|labell?ed|gathered|bought|generated)\b|\bwhat if\b|"
+                       r"\bsynthetic\b|\bgenerat(?:e|ed|ing)\b|\bcould (?:we )?(?:get|make|create|collect)\b", re.I)
+
+
+def _imagined(text: str, q: Quantity) -> bool:
+    """Is the count in a sentence that imagines data (see _IMAGINED) and states none the user has?"""
+    start = max(text.rfind(m, 0, q.start) for m in (".", "!", "?", "\n")) + 1
+    ends = [i for i in (text.find(m, q.end) for m in (".", "!", "?", "\n")) if i != -1]
+    sentence = text[start:(min(ends) + 1 if ends else len(text))]
+    if not _IMAGINED.search(sentence):
+        return False
+    question = sentence.rstrip().endswith("?")
+    held = re.search(r"\b(?:we|i) (?:already )?(?:have|had|got|'ve got|own|keep)\b|\bwe've\b|\bthere (?:are|is)\b",
+                     sentence, re.I)
+    return bool(re.search(r"\bif (?:we|i|you) \w+|\bwhat if\b", sentence, re.I)) or (question and not held)
+
+
 def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip: set[int]) -> list[Finding]:
     out: dict[str, Finding] = {}
     # "about a thousand per client across 30 clients, so ~30k total": a stated total is the count
@@ -1625,6 +1656,10 @@ def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip:
         vetted = _unit_after(text, prev)[0].split()[:1]
         if each and vetted and _VETTED.match(vetted[0]) and asked != "unlabeled_corpus":
             skip = skip | {q.start}  # "3k approved itineraries, ~600 tokens each": examples, and their length
+            continue
+        before = text[max(0, prev.start - 90):prev.start]
+        if each and _TRAINED_ON.search(before) and not _PRETRAINED_ON.search(before) and asked != "unlabeled_corpus":
+            skip = skip | {q.start}  # "fine-tune ... on 6,000 conversations, ~800 tokens each": examples
             continue
         if each and prev.start not in skip and re.search(r"\b(?:of|,|with)\b|,", text[prev.end:q.start]):
             unit = each.group(1).lower().rstrip("s") + "s"
@@ -1641,6 +1676,8 @@ def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip:
         fact = _classify_quantity(text, q, asked)
         if fact is None:
             continue
+        if fact != asked and _imagined(text, q):
+            continue  # "Like 5,000 synthetic examples?": data they might make, not data they have
         if fact in ("labeled_examples", "preference_data") and fact != asked and q.value < SMALLEST_DATASET:
             continue  # "we show two phrasings and devs pick one": the shape of one item, not the size of a dataset
         factor = 1.0

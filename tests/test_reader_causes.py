@@ -159,3 +159,22 @@ def test_outputs_made_by_people_and_a_training_set_are_counted_as_examples():
     assert held("Translation agency. 9,500 product sheets translated by our linguists.")["labeled_examples"] == 9_500
     assert held("Building the dataset of 2,000 maintenance summaries took us a year.")["labeled_examples"] == 2_000
     assert "labeled_examples" not in held("We also have 300 PDFs of manuals nobody reads.")
+
+
+def test_what_supervised_training_runs_on_is_examples_whatever_their_length():
+    found = held("We plan to fine-tune a 7B on 9,000 chat transcripts of roughly 500 tokens each.")
+    assert found.get("labeled_examples") == 9_000 and "unlabeled_corpus" not in found
+    assert held("We'd pretrain on 30k manuals, about 2,000 words each")["unlabeled_corpus"] == 30_000 * 2_000 * 1.3
+
+
+@pytest.mark.parametrize("text", ["Could we have a big model write 8,000 training examples for us instead?",
+                                  "If we had 20,000 labelled rows, would a full fine-tune win?",
+                                  "What if we generated 3k more examples with GPT-4?"])
+def test_a_count_the_user_imagines_is_not_data_they_have(text):
+    assert "labeled_examples" not in held(text)
+
+
+def test_the_users_own_count_inside_a_question_is_what_they_have():
+    assert held("How long would LoRA take on our 12,000 graded answers?")["labeled_examples"] == 12_000
+    assert held("We have 1,500 synthetic examples checked by our staff.")["labeled_examples"] == 1_500
+    assert "labeled_examples" not in held("the blog says 1,000 examples is the floor, is that true?")
