@@ -4,6 +4,7 @@ would, on the bundled model (run by hand, not in CI).
     .venv/bin/python tests/bench/bench_sft.py                       # bundled SmolLM2-135M, 3 interleaved repeats
     .venv/bin/python tests/bench/bench_sft.py --model tiny          # the random tiny model (a secondary row)
     .venv/bin/python tests/bench/bench_sft.py --repeats 1 --rows 96 # a quick look (below the 200 rows)
+    .venv/bin/python tests/bench/bench_sft.py --variants tunewise --tunewise-batching pad_to_longest  # random batches
 
 Variants (same model, data, seed, LoRA r 16 / alpha 32 on the seven projections, AdamW, cosine, 3 % warm-up,
 learning rate, effective batch 8, one epoch, fp32 on the CPU, gradient checkpointing off, same torch threads):
@@ -121,6 +122,9 @@ def shared_args(lr: float, seed: int) -> dict:
                 logging_steps=5, save_strategy="no", dataloader_num_workers=0)
 
 
+TUNEWISE_BATCHING = "auto"  # training.batching of the tunewise variant (--tunewise-batching)
+
+
 def run_tunewise(folder: Path, out: Path, lr: float, dropout: float, seed: int):
     from trainer import sft
     from trainer.config import parse_config
@@ -130,7 +134,7 @@ def run_tunewise(folder: Path, out: Path, lr: float, dropout: float, seed: int):
         "data": {"train": str(folder / "train.jsonl"), "split": [1.0, 0.0, 0.0]},
         "lora": {"method": "lora", "r": RANK, "alpha": ALPHA, "dropout": dropout, "target_modules": TARGETS},
         "training": {"epochs": 1, "learning_rate": lr, "batch_size": BATCH, "warmup_ratio": 0.03,
-                     "lr_scheduler": "cosine", "seed": seed, "logging_every": 5},
+                     "lr_scheduler": "cosine", "seed": seed, "logging_every": 5, "batching": TUNEWISE_BATCHING},
         "eval": {"enabled": False},
     })
     result = sft.run(config, out)
@@ -243,7 +247,7 @@ def child(variant: str, folder: Path, out: Path, args) -> dict:
     subprocess.run(["rm", "-rf", str(out)], check=True)
     proc = subprocess.run([sys.executable, __file__, "--one", variant, "--workdir", args.workdir, "--out", str(out),
                            "--model", args.model, "--seed", str(args.seed), "--lr", str(args.lr), "--dropout", str(args.dropout),
-                           "--threads", str(args.threads)],
+                           "--threads", str(args.threads), "--tunewise-batching", args.tunewise_batching],
                           capture_output=True, text=True, env={**os.environ, "TUNEWISE_HOME": str(folder / "home"),
                                # the same threads for every variant: tunewise's own measured choice is off here
                                "OMP_NUM_THREADS": str(args.threads)})
@@ -263,11 +267,15 @@ def main() -> None:
     parser.add_argument("--dropout", type=float, default=0.0, help="LoRA dropout, the same for every variant (0: tunewise's and peft's default)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads of every run")
     parser.add_argument("--workdir", default="/tmp/tunewise-bench-sft")
+    parser.add_argument("--tunewise-batching", default="auto", help="training.batching of the tunewise variant "
+                        "(auto: group_by_length on the CPU; pad_to_longest: random batches, still cut into passes)")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one variant, print its JSON
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     folder = Path(args.workdir) / args.model
+    global TUNEWISE_BATCHING
+    TUNEWISE_BATCHING = args.tunewise_batching
     if args.one:
         row = one_run(args.one, folder, Path(args.out), args.seed, args.lr, args.dropout, args.threads)
         print("RESULT " + json.dumps(row), flush=True)
