@@ -1592,9 +1592,7 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
         # "20,000 claim sets written by our attorneys", "a dataset of 4,000 reports": outputs of the task made by
         # people, or the training set itself — examples, not text to read
         return "labeled_examples"
-    before = text[max(0, q.start - 90):q.start]
-    if asked not in ("unlabeled_corpus", "preference_data") and _TRAINED_ON.search(before) and not \
-            _PRETRAINED_ON.search(before):
+    if asked not in ("unlabeled_corpus", "preference_data") and _trained_on(text, q.start):
         return "labeled_examples"  # "fine-tune a 7B on 9,000 chat transcripts": what SFT runs on are examples
     if any(w in _DOC_UNITS for w in first):
         if asked == "unlabeled_corpus":
@@ -1623,6 +1621,12 @@ SMALLEST_DATASET = 10
 # examples of the task, whatever their length; the same count under "pretrain on" would be a corpus
 _TRAINED_ON = re.compile(r"\b(?:fine-?tun\w*|lora|qlora|sft|instruction-?tun\w*|train\w*)\b[^.?!]{0,60}?\bon\s*$", re.I)
 _PRETRAINED_ON = re.compile(r"\bpre-?train\w*\b[^.?!]{0,60}?\bon\s*$", re.I)
+
+
+def _trained_on(text: str, position: int) -> bool:
+    """Is the count at `position` what supervised training runs on (see _TRAINED_ON)?"""
+    before = text[max(0, position - 90):position]
+    return bool(_TRAINED_ON.search(before)) and not _PRETRAINED_ON.search(before)
 # A count the user imagines rather than holds: "if we had 10,000", "what if we labelled 5,000 more", or data to be
 # generated ("Like 5,000 synthetic examples?"); it is never what they have, so it does not replace what they said
 _IMAGINED = re.compile(r"\bif (?:we|i|you) (?:had|got|collected|labell?ed|gathered|bought|generated)\b|\bwhat if\b|"
@@ -1657,8 +1661,7 @@ def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip:
         if each and vetted and _VETTED.match(vetted[0]) and asked != "unlabeled_corpus":
             skip = skip | {q.start}  # "3k approved itineraries, ~600 tokens each": examples, and their length
             continue
-        before = text[max(0, prev.start - 90):prev.start]
-        if each and _TRAINED_ON.search(before) and not _PRETRAINED_ON.search(before) and asked != "unlabeled_corpus":
+        if each and _trained_on(text, prev.start) and asked != "unlabeled_corpus":
             skip = skip | {q.start}  # "fine-tune ... on 6,000 conversations, ~800 tokens each": examples
             continue
         if each and prev.start not in skip and re.search(r"\b(?:of|,|with)\b|,", text[prev.end:q.start]):

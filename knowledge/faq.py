@@ -72,8 +72,9 @@ def all_pairs(guides_dir: Path = GUIDES_DIR) -> list[Pair]:
 
 
 _LOCK = threading.Lock()
-# guides folder and fingerprint -> (pairs, the pair of each phrasing row, phrasing vectors, answer vectors)
-_CACHE: dict[str, tuple[list[Pair], list[int], object, object]] = {}
+# guides folder and fingerprint -> (pairs, the pair of each phrasing row, phrasing vectors, answer vectors, BM25
+# statistics over each pair's phrasings and answer keyed by the pair's position)
+_CACHE: dict[str, tuple[list[Pair], list[int], object, object, LexicalIndex]] = {}
 
 
 def _vectors(guides_dir: Path):
@@ -86,22 +87,9 @@ def _vectors(guides_dir: Path):
             owner = [i for i, p in enumerate(pairs) for _ in p.questions]
             _CACHE.clear()  # the guides changed: the old vectors answer nothing
             _CACHE[key] = (pairs, owner, embed([q for p in pairs for q in p.questions]),
-                           embed([f"{p.question} {p.answer}" for p in pairs]))
+                           embed([f"{p.question} {p.answer}" for p in pairs]),
+                           LexicalIndex({str(i): " ".join(p.questions) + " " + p.answer for i, p in enumerate(pairs)}))
         return _CACHE[key]
-
-
-_LEXICAL: dict[str, LexicalIndex] = {}
-
-
-def _lexical(guides_dir: Path, pairs: list[Pair]) -> LexicalIndex:
-    """BM25 statistics over every pair's phrasings and answer, built once per guides version."""
-
-    key = f"{guides_dir}:{corpus_fingerprint(guides_dir)}"
-    with _LOCK:
-        if key not in _LEXICAL:
-            _LEXICAL.clear()
-            _LEXICAL[key] = LexicalIndex({str(i): " ".join(p.questions) + " " + p.answer for i, p in enumerate(pairs)})
-        return _LEXICAL[key]
 
 
 def scored(question: str, guides_dir: Path = GUIDES_DIR) -> list[tuple[float, Pair]]:
@@ -109,7 +97,7 @@ def scored(question: str, guides_dir: Path = GUIDES_DIR) -> list[tuple[float, Pa
     lexical nudge (LEXICAL_WEIGHT) gives, best first."""
     from knowledge.embeddings import embed_query  # heavy, as above
 
-    pairs, owner, phrasings, answers = _vectors(guides_dir)
+    pairs, owner, phrasings, answers, lexical = _vectors(guides_dir)
     if not pairs:
         return []
     query = embed_query(" ".join(question.split()))
@@ -117,7 +105,7 @@ def scored(question: str, guides_dir: Path = GUIDES_DIR) -> list[tuple[float, Pa
     best: dict[int, float] = {}
     for row, i in enumerate(owner):
         best[i] = max(best.get(i, -1.0), float(sims[row]))
-    words = _lexical(guides_dir, pairs).scores(question, [str(i) for i in range(len(pairs))])
+    words = lexical.scores(question, [str(i) for i in range(len(pairs))])
     top = max(words.values(), default=0.0) or 1.0
     meaning = {i: QUESTION_WEIGHT * best[i] + (1 - QUESTION_WEIGHT) * float(whole[i]) for i in best}
     order = sorted(best, key=lambda i: meaning[i] + LEXICAL_WEIGHT * words[str(i)] / top, reverse=True)

@@ -27,6 +27,7 @@ import random
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch.utils.data import Sampler
 
 from trainer.datasets import Encoded
@@ -181,40 +182,17 @@ def padding_share(rows: list[dict[str, Any]], batch_size: int, order: list[int])
     return 1 - real / padded if padded else 0.0
 
 
-def trained_token_hidden(model, head, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-    """(hidden, targets) for the trained positions only, for a fused linear + cross-entropy (the Liger kernel on a
-    GPU) that never builds the (N, vocab) logits: the pre-hook keeps the selected hidden states and hands the output
-    layer zero rows, so the model's own forward (DDP, PEFT, checkpointing) runs unchanged."""
-    targets = batch["labels"][:, 1:]
+def _trained_forward(model, head, batch: dict[str, torch.Tensor], run_head: bool):
+    """The model's normal forward (so DDP, gradient checkpointing and PEFT behave as usual) with a pre-hook on its
+    output layer `head` that keeps only the hidden states whose next token is trained; the head then runs on those
+    (`run_head`) or on none of them. Returns (kept hidden states, the head's output, their target ids)."""
+    targets = batch["labels"][:, 1:]  # position t predicts token t + 1
     select = targets != -100
     kept: list[torch.Tensor] = []
 
-    def keep_hidden(module, args):
-        kept.append(args[0][:, :-1][select])
-        return (kept[0][:0],) + tuple(args[1:])
-
-    inputs = {k: v for k, v in batch.items() if k != "labels"}
-    handle = head.register_forward_pre_hook(keep_hidden)
-    try:
-        model(**inputs, use_cache=False)
-    finally:
-        handle.remove()
-    return kept[0], targets[select]
-
-
-def trained_token_logits(model, head, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-    """(logits, targets) for the trained positions only: a (N, vocab) tensor and its N target ids.
-
-    The model runs its normal forward (so DDP, gradient checkpointing and PEFT behave as usual), but a pre-hook on
-    its output layer `head` keeps only the hidden states whose next token is trained. The vocabulary projection
-    and the softmax — 49,152 wide for SmolLM2, the largest activation of a small model — then skip prompts and
-    padding: with 8 rows of 300 tokens and 25 % answer tokens, 600 logit rows instead of 2,400.
-    """
-    targets = batch["labels"][:, 1:]  # position t predicts token t + 1
-    select = targets != -100
-
     def keep_trained(module, args):
-        return (args[0][:, :-1][select],) + tuple(args[1:])
+        kept.append(args[0][:, :-1][select])
+        return (kept[0] if run_head else kept[0][:0],) + tuple(args[1:])
 
     inputs = {k: v for k, v in batch.items() if k != "labels"}
     handle = head.register_forward_pre_hook(keep_trained)
@@ -222,4 +200,33 @@ def trained_token_logits(model, head, batch: dict[str, torch.Tensor]) -> tuple[t
         logits = model(**inputs, use_cache=False).logits
     finally:
         handle.remove()
-    return logits.float(), targets[select]
+    return kept[0], logits, targets[select]
+
+
+def trained_token_hidden(model, head, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """(hidden, targets) for the trained positions only, for a fused linear + cross-entropy (the Liger kernel on a
+    GPU) that never builds the (N, vocab) logits: the output layer is handed zero rows."""
+    hidden, _, targets = _trained_forward(model, head, batch, run_head=False)
+    return hidden, targets
+
+
+def trained_token_logits(model, head, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """(logits, targets) for the trained positions only: a (N, vocab) tensor and its N target ids.
+
+    The vocabulary projection and the softmax — 49,152 wide for SmolLM2, the largest activation of a small model —
+    skip prompts and padding: with 8 rows of 300 tokens and 25 % answer tokens, 600 logit rows instead of 2,400.
+    """
+    _, logits, targets = _trained_forward(model, head, batch, run_head=True)
+    return logits.float(), targets
+
+
+def trained_token_loss(model, head, batch: dict[str, torch.Tensor], fused=None):
+    """(summed cross-entropy over the trained positions, their logits or None, their target ids). `fused` is a
+    fused linear + cross-entropy called as fused(weight, hidden, targets) (Liger's, training_setup), which never
+    builds the logits; None = the output layer on the trained positions, then torch's cross-entropy."""
+    if fused is None:
+        logits, targets = trained_token_logits(model, head, batch)
+        return F.cross_entropy(logits, targets, reduction="sum"), logits, targets
+    hidden, targets = trained_token_hidden(model, head, batch)
+    loss = fused(head.weight, hidden, targets)
+    return (loss[0] if isinstance(loss, tuple) else loss), None, targets

@@ -51,7 +51,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from transformers import Trainer
 
 from trainer import batching, evaluate, training_setup
@@ -229,13 +228,9 @@ class SFTTrainer(Trainer):
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         head = self.accelerator.unwrap_model(model).get_output_embeddings()
-        if self.fused_loss is not None and model.training:
-            hidden, targets = batching.trained_token_hidden(model, head, inputs)
-            loss = self.fused_loss(head.weight, hidden, targets)
-            loss, logits = (loss[0] if isinstance(loss, tuple) else loss), None
-        else:
-            logits, targets = batching.trained_token_logits(model, head, inputs)
-            loss = F.cross_entropy(logits, targets, reduction="sum")
+        # the fused kernel only while training: evaluation returns the logits
+        loss, logits, targets = batching.trained_token_loss(model, head, inputs,
+                                                            self.fused_loss if model.training else None)
         if num_items_in_batch is None:  # evaluation: mean over this batch's trained tokens
             loss = loss / max(len(targets), 1)
         else:
@@ -371,10 +366,11 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any
     notes.append(f"schedule: {steps_line} ({len(train_rows)} training rows)")
     mode = batching_mode(config, setup)
     micro_tokens = micro_batch_tokens(config, setup)
-    notes.append(f"batching {mode}" + (" (auto)" if config.training.batching == "auto" else "") + "; " + (
-        f"at most {micro_tokens} tokens per forward pass" + ("" if config.training.micro_batch_tokens else
-                                                             " (auto on the CPU)") if micro_tokens
-        else "one forward pass per batch"))
+    passes = "one forward pass per batch"
+    if micro_tokens:
+        passes = f"at most {micro_tokens} tokens per forward pass" + (
+            "" if config.training.micro_batch_tokens else " (auto on the CPU)")
+    notes.append(f"batching {mode}" + (" (auto)" if config.training.batching == "auto" else "") + f"; {passes}")
     fused_loss, loss_note = training_setup.fused_linear_cross_entropy(setup)
     notes.append(loss_note)
 

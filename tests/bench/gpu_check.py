@@ -135,19 +135,10 @@ def fused_loss():
 
 
 def tunewise_loss(model, batch: dict[str, torch.Tensor], fused) -> torch.Tensor:
-    """Mean cross-entropy over the trained positions, computed the way trainer/sft.py's compute_loss does."""
-    import torch.nn.functional as F
-
+    """Mean cross-entropy over the trained positions, by the function trainer/sft.py's compute_loss calls."""
     from trainer import batching
 
-    head = model.get_output_embeddings()
-    if fused is not None:
-        hidden, targets = batching.trained_token_hidden(model, head, batch)
-        loss = fused(head.weight, hidden, targets)
-        loss = loss[0] if isinstance(loss, tuple) else loss
-    else:
-        logits, targets = batching.trained_token_logits(model, head, batch)
-        loss = F.cross_entropy(logits, targets, reduction="sum")
+    loss, _, targets = batching.trained_token_loss(model, model.get_output_embeddings(), batch, fused)
     return loss / max(len(targets), 1)
 
 
