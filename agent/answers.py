@@ -50,7 +50,8 @@ _WHY_NOT = re.compile(r"\bwhy (?:not|\w+ and not|don'?t we|wouldn'?t)\b|\bw?h?a?
                       r"\bisn'?t \w+ better\b|\bis training even needed\b", re.I)
 _COST = re.compile(r"\bhow much\b|\bcosts?\b|\bprice\b|\bbudget\b|\bhow long\b|\bwhat (?:gpu|hardware)\b|"
                    r"\bper (?:month|hour)\b|\bexpensive\b|\bcheapest\b|\bhow many (?:weeks|days|hours|gpu)|"
-                   r"\bballpark\b|\brealistically do with\b|\btimeline\b|\bgpu time\b|\brent\b", re.I)
+                   r"\bballpark\b|\brealistically do with\b|\btimeline\b|\bgpu time\b|\brent\b|\bbill\b|\bspend\b|"
+                   r"\bfits? (?:on|in|into)\b|\bvram\b|\bgpu memory\b|\bhow many gpus\b|\bwall[- ]?clock\b", re.I)
 # Pushback that names no approach but is still a decision about the plan
 _DECIDED = re.compile(r"\bjust (?:train|fine-?tune|launch|ship)\b|\bskip (?:the|all|that|this|it)\b|\buse what we have\b|\bi'?ve (?:already )?decided\b|"
                       r"\bdon'?t trust\b|\bdon'?t want to label\b|\byour advice is wrong\b|\bend of story\b|"
@@ -61,9 +62,27 @@ _DECIDED = re.compile(r"\bjust (?:train|fine-?tune|launch|ship)\b|\bskip (?:the|
                       r"\btrain (?:it |them )?on (?:what we have|all (?:of )?(?:it|them)|everything)\b|\buse all\b|"
                       r"\bdon'?t argue\b|\bwho cares\b|\bno time for\b|\bdon'?t have time for\b|"
                       r"\bjust (?:give|get|use) (?:us|me|the)\b|\bwe(?:'ll| will) (?:just )?(?:upload|use|train|ship|go with|do)\b|"
-                      r"\bwe (?:only|just) want\b|\bwe want (?:the|a|an|to) (?:\w+[ -])?(?:fine-?tun\w*|lora|model|train\w*)\b", re.I)
+                      r"\bwe (?:only|just) want\b|\bwe want (?:the|a|an|to) (?:\w+[ -])?(?:fine-?tun\w*|lora|model|train\w*)\b|"
+                      # a settled intention or an order about the plan, in the user's own grammar: "we'll fine-tune the
+                      # local 8B", "we're staying with the prompt", "go straight to fine-tuning", "plan it", "and that's that"
+                      r"\bwe(?:'ll| will|'re going to| are going to| shall) (?:just |still |simply )?(?:fine-?tune|train|"
+                      r"stay|stick|keep|go|build|pretrain|launch|run|do|skip|use|ship)\b|"
+                      r"\b(?:we(?:'re| are)|i'?m|i am) (?:staying|sticking|keeping|going) (?:with|to)\b|"
+                      r"(?:^|[.!?,;]\s*)(?:so |then |please |just |ok,? )*(?:go|jump|skip|move|proceed) (?:straight |directly |right )?"
+                      r"(?:to|with|for|ahead with)\b|\b(?:plan|price|set up|schedule) (?:it|that|this)(?: (?:out|up))?\b(?! (?:is|was)\b)|"
+                      r"\bthat'?s that\b|\b(?:decision|it) is (?:made|final)\b|\bnot (?:up for|open to) (?:debate|discussion)\b|"
+                      r"\b(?:the )?(?:board|ceo|cto|boss|management|leadership|founders?|client|customer) (?:wants?|insists?|"
+                      r"decided|has decided|requires?)\b|"
+                      r"\b(?:don'?t|do not|never) (?:send|take|push|point|steer) (?:me|us) back\b", re.I)
 
-_CHOOSE = re.compile(_DECIDED.pattern + r"|\bi (?:still )?want\b|\banyway\b|\blet'?s (?:just )?(?:do|go with|use|try)\b|"
+# "no time for evaluation, just ship it", "no test split, every example goes into training": skipping the check, not
+# choosing an approach
+SKIP_EVALUATION = re.compile(r"\b(?:no time for|skip|without) (?:the )?(?:evaluation|eval|testing)\b|\bjust ship\b|"
+                             r"\bno (?:test|eval\w*|validation|held-?out|hold-?out) (?:split|set|data|examples)\b|"
+                             r"\b(?:every|each|all (?:the |of the )?)(?:single )?(?:example|row|pair|sample)s? (?:should |must |has to |"
+                             r"have to )?(?:go )?in(?:to)? (?:the )?training\b", re.I)
+
+_CHOOSE = re.compile(_DECIDED.pattern + "|" + SKIP_EVALUATION.pattern + r"|\bi (?:still )?want\b|\banyway\b|\blet'?s (?:just )?(?:do|go with|use|try)\b|"
                      r"\bjust (?:train|fine-?tune|launch|ship|use|do|go)\b|\bskip (?:the|all|that|this|it)\b|\bi'?ve (?:already )?decided\b|"
                      r"\bend of story\b|\b(?:not|no) (?:boring )?(?:lora|sft|rag)\b|\bi don'?t care\b|"
                      r"\bwe (?:don'?t|do not|not) (?:want|trust)\b|\bdon'?t want to\b|\buse what we have\b|"
@@ -79,7 +98,9 @@ _REJECT = re.compile(
     r"|\bforget (?:about )?(?P<forget>fine-?tuning|rag|retrieval|lora)"
     r"|\b(?:don'?t|do not|not) (?:want|trust|like)\s+(?:\w+\s+){0,2}?(?P<what>rag|retrieval|lora|prompt\w*|fine-?tun\w*)"
     r"|\b(?P<what2>rag|retrieval)\b[^.?!]{0,40}\?\s*no\b"
-    r"|\b(?P<what3>continued pretraining|rag|lora)[^.!]{0,40}\btoo expensive\b", re.I)  # "X then Y? too expensive"
+    r"|\b(?P<what3>continued pretraining|rag|lora)[^.!]{0,40}\btoo expensive\b"  # "X then Y? too expensive"
+    r"|\b(?:send|take|push|point|steer) (?:me|us) back (?:to|into) (?:the )?(?P<back>prompt\w*|rag|retrieval|lora|"
+    r"label\w*|collect\w* (?:more )?data)", re.I)
 
 
 
@@ -92,7 +113,47 @@ def decides(text: str) -> bool:
     """Does the text take a decision about the plan ("just train it", "we want LoRA", "let's skip RAG"), as
     opposed to describing the situation ("a big prompt was too expensive at our volume")?"""
     t = " ".join((text or "")[:CLASSIFY_CHARS].split())
-    return bool(_DECIDED.search(t) or _VOLITION.search(t))
+    return bool(_DECIDED.search(t) or _VOLITION.search(t) or SKIP_EVALUATION.search(t))
+
+
+# ---- mood: does a sentence ask the advisor something, or tell it what to do? -----------------------------------
+# Users ask without a question mark ("cost + wall clock for the pretraining step pls", "whats the one-off cost to
+# index it") and decide in the imperative ("Plan it.", "Go straight to fine-tuning."). The grammar of the sentence
+# says so, whatever its subject: an interrogative opening, a verb of the advisor's own work in the imperative, a
+# polite request. A plain statement ("what goes wrong is the tone", "run on our own GPUs") is none of these.
+_LEAD = (r"^\W*(?:(?:so|ok(?:ay)?|and|also|but|then|now|hm+|um+|sorry|honestly|right|well|fine|great|thanks|"
+         r"quick question|one more thing|last thing|btw|and also|oh)\b[,:!.]?\s*)*")
+_INTERROGATIVE = re.compile(_LEAD + (
+    r"(?:(?:what|which|how|why|when|where|who)(?:'s|s)?\s+(?:is|are|was|were|do|does|did|would|will|should|can|"
+    r"could|might|much|many|long|big|fast|about|if|kind|sort|type|exactly|else|happens|gpu|hardware|size|part|"
+    r"order|way|sort)\b"
+    r"|why\b|whats\b|what's\b|wats\b|how's\b|hows\b|wdyt\b"
+    r"|(?:is|are|can|could|would|will|should|do|does|did|shall|may|won'?t|isn'?t|aren'?t|doesn'?t|don'?t|didn'?t|"
+    r"wouldn'?t|shouldn'?t|can'?t|has|have)\s+(?:it|this|that|these|those|we|i|you|they|there|the|a|an|our|my|"
+    r"your|such|any|some|q?lora|rag|fine-?tun\w*|\w+ing)\b)"), re.I)
+# The advisor's own work, asked for in the imperative ("price it out", "walk me through the steps")
+_ADVISOR_VERBS = (r"plan|price|estimate|quote|calculate|compute|give|tell|show|explain|compare|walk|break down|"
+                  r"help|recommend|suggest|sketch|outline|work out|figure out|clarify|confirm|describe|advise|"
+                  r"elaborate|spell out|lay out")
+# ... not a label ("Plan: 1 epoch", "Price - $2/h") nor a noun ("plan is to", "help desk")
+_IMPERATIVE = re.compile(_LEAD + r"(?:(?:please|pls|plz|just|now|then|ok)\s+)*(?:" + _ADVISOR_VERBS + r")\b"
+                         r"(?!\s*[:=\-–]|\s+(?:is|are|was|were|desk|of)\b)", re.I)
+_POLITE = re.compile(r"\b(?:please|pls|plz)\b|\bi(?:'d| would) (?:like|love) (?:to (?:know|see|understand)|an? )|"
+                     r"\b(?:i|we) (?:need|want|would like) to (?:know|understand|see)\b|\b(?:i'?m |we'?re )?"
+                     r"(?:wondering|curious)\b|\b(?:can|could|would) you\b|\bany (?:idea|thoughts|estimate|ballpark)\b",
+                     re.I)
+_MOOD_SPLIT = re.compile(r"(?<=[.!?;\n])\s+")
+
+
+def requests(text: str) -> list[str]:
+    """The sentences of `text` that ask the advisor something or tell it what to do (a question, with or without
+    its question mark; an imperative of the advisor's work; a polite request). What the text quotes asks nothing."""
+    out = []
+    for sentence in pieces(_MOOD_SPLIT, unquoted(" ".join((text or "")[:CLASSIFY_CHARS].split()))):
+        if "?" in sentence or _INTERROGATIVE.search(sentence) or _IMPERATIVE.search(sentence) or \
+                _POLITE.search(sentence):
+            out.append(sentence)
+    return out
 
 
 @dataclass
@@ -123,7 +184,11 @@ def classify(text: str) -> Intent | None:
     if not t:
         return None
     names = mentioned(t)
-    asks = "?" in unquoted(t)  # a quoted question ("it reads 'can we do Thursday?' as a cancel") asks us nothing
+    asked = requests(t)  # a quoted question ("it reads 'can we do Thursday?' as a cancel") asks us nothing
+    asks = bool(asked)
+    # the price is asked for only by a sentence that asks ("I hear you on cost, but … Plan it." asks for a plan)
+    asks_cost = any(_COST.search(s) for s in asked) or bool(re.match(r"\s*(?:how|what|wat|which)\b", t, re.I)
+                                                             and _COST.search(t))
     if _WHY_NOT.search(t) and names and (asks or re.match(r"\s*(?:why|what|wht|would|shouldn|couldn)", t, re.I)):
         m = re.search(r"\b(?:and not|not|about|instead of)\s+(.{0,60})", t, re.I)
         after = mentioned(m.group(1)) if m else []
@@ -140,9 +205,11 @@ def classify(text: str) -> Intent | None:
         rejected = _word_to_id(next(g for g in r.groups() if g))
     elif re.search(r"\bdon'?t want to label\b|\bno more label", t, re.I):
         rejected = "collect_data"
-    pushback = _CHOOSE.search(t) and (names or rejected or _DECIDED.search(t))
-    if pushback and (rejected or not (asks and _COST.search(t))):
-        w = re.search(r"\b(?:want|do|go with|use|try|decided:?)\s+(?:a |an |the )?(.{0,40})", t, re.I)
+    pushback = _CHOOSE.search(t) and (names or rejected or _DECIDED.search(t) or SKIP_EVALUATION.search(t))
+    if pushback and (rejected or not asks_cost):
+        w = re.search(r"\b(?:want|wants|do|go with|use|try|decided:?|(?:go|jump|skip|move|proceed) (?:straight |directly "
+                      r"|right )?(?:to|for|with)|stay(?:ing)? with|stick(?:ing)? (?:with|to)|keep(?:ing)?|we'?ll|we will)"
+                      r"\s+(?:a |an |the |our )?(.{0,40})", t, re.I)
         wanted = [n for n in (mentioned(w.group(1)) if w else []) if n != rejected]
         wanted += [n for n in names if n != rejected and n not in wanted]
         target = wanted[0] if wanted else None
@@ -151,7 +218,7 @@ def classify(text: str) -> Intent | None:
                 target in (None, "prompt_engineering", "collect_data"):
             target = "lora_finetune"
         return Intent(CHOOSE, target, rejected)
-    if _COST.search(t) and (asks or re.match(r"\s*(?:how|what|wat|which)\b", t, re.I)):
+    if asks_cost:
         return Intent(COST, names[0] if names else None)
     if asks:
         return Intent(QUESTION, names[0] if names else None)

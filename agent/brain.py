@@ -84,11 +84,10 @@ def _label(fact: str) -> str:
 
 # Words that make "cost" or "slow" about serving (per request, at inference) rather than about the project's price
 SERVING_WORDS = re.compile(r"\bper (?:request|call|query)\b|\bserving\b|\binference\b|\blatency\b|\bms\b", re.I)
+# A held value that already says more than a later, vaguer reading of the same fact: (fact, held) → readings it implies
+IMPLIED_BY = {("prompting_tried", "meets_target"): ("tried",)}
 # Routes that cost more than a LoRA fine-tune: their price is shown beside LoRA's on the same facts
 HEAVIER_THAN_LORA = ("full_finetune", "continued_pretraining", "preference_tuning")
-# "no time for evaluation, just ship it": skipping the check, not choosing an approach
-SKIP_EVALUATION = re.compile(r"\b(?:no time for|skip|without) (?:the )?(?:evaluation|eval|testing)\b|\bjust ship\b", re.I)
-
 _QUESTION_WORDS = {"what", "which", "when", "where", "does", "need", "much", "many", "long", "should", "would",
                    "could", "there", "their", "about", "with", "from", "this", "that", "have", "quick", "question",
                    "explain", "tell", "mean", "difference", "between"}
@@ -169,6 +168,13 @@ class OfflineBrain:
                 if f.fact in ("problem", "inference_constraints") and isinstance(f.value, list):
                     f.value = [v for v in f.value if v not in ("cost", "latency")]
             found.findings = [f for f in found.findings if not (isinstance(f.value, list) and not f.value)]
+        if edits and intent is not None and intent.kind == answers.QUESTION:
+            intent = None  # "at most 500 examples please": a request, and the request is the plan change itself
+        if intent is not None and intent.kind != answers.CHOOSE:
+            # a question mentions what it asks about ("will this fit on the one A100?"): it restates nothing, so it
+            # never changes a fact already held; only a correction does ("sorry, it's two A100s")
+            found.findings = [f for f in found.findings if f.correction or f.fact in TAG_FACTS
+                              or not iv.facts[f.fact].known or iv.value(f.fact) == f.value]
         forgotten = list(found.retracts)
         if found.wrong and not held:
             forgotten += [f for f in iv.last_noted if f not in forgotten]  # "that's wrong": what I just noted
@@ -288,6 +294,9 @@ class OfflineBrain:
             if iv.facts[f.fact].known and iv.facts[f.fact].confidence > f.confidence + 0.25 and not f.correction \
                     and f.fact != iv.pending and not adds_tags:
                 continue  # a passing mention does not override a plain answer (it may add to a list of tags)
+            held = iv.value(f.fact)
+            if not f.correction and isinstance(held, str) and f.value in IMPLIED_BY.get((f.fact, held), ()):
+                continue  # "we tried prompts" after "our prompt already reaches 94%": said again, not changed
             iv.tentative.pop(f.fact, None)
             noted.append(f.fact)
             change = iv.set(f.fact, f.value, f.words, f.confidence, replace=f.correction)
@@ -488,8 +497,11 @@ class OfflineBrain:
     def _choose(self, iv: Interview, intent: answers.Intent, advice: dict, facts: dict, specs: pricing.Specs,
                 text: str) -> str:
         """The user decides: the plan for the approach they chose, with the advisor's caveat recorded."""
-        if intent.target is None and intent.rejected is None and SKIP_EVALUATION.search(text):
-            return prompts.SKIP_EVALUATION
+        if intent.target is None and intent.rejected is None and answers.SKIP_EVALUATION.search(text):
+            count = facts.get("labeled_examples") or 0
+            held = max(20, min(200, round(count * 0.1))) if count else 0
+            return prompts.SKIP_EVALUATION.format(held=human(held) if count else "a tenth",
+                                                  count=human(count) if count else "examples")
         table = verdicts.verdicts(facts, advice["approach"])
         by_id = {v["approach"]: v for v in table}
         chosen = intent.target

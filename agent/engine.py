@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from agent.numbers import human
-from trainer.state.vocabulary import APPROACHES, FACT_LABELS, approach_label
+from trainer.state.vocabulary import APPROACHES, FACT_LABELS, FACTS, approach_label
 
 # ---- thresholds, each from the source articles ------------------------------------------------------------------
 # "fewer than 50–100 high-quality pairs will rarely produce meaningful gains"; "early signal with 200–300 good
@@ -57,8 +57,17 @@ def describe(fact: str, value: Any) -> str:
             return "no GPU"
         return f"{value['gpus']} GPU(s) of {value['gpu_memory_gb']:g} GB ({value.get('access') or 'access unstated'})"
     if isinstance(value, list):
-        return ", ".join(VALUE_WORDS.get(v, v) for v in value) if value else "none"
-    return VALUE_WORDS.get(str(value), str(value))
+        return ", ".join(_value_words(fact, v) for v in value) if value else "none"
+    return _value_words(fact, str(value))
+
+
+def _value_words(fact: str, value: str) -> str:
+    """A stored value as a user reads it: the short word for the common ones, the vocabulary's meaning for an id
+    that is not a word ("meets_target", "base_model_gap"), the value itself when it is a plain word ("tone")."""
+    if value in VALUE_WORDS:
+        return VALUE_WORDS[value]
+    members = getattr(FACTS[fact].type, "members", {}) if fact in FACTS else {}
+    return members.get(value, value) if "_" in value else value
 
 
 # Stored values a user reads in words (the rest read as they are: "format", "tone", "frequent"…).

@@ -1241,6 +1241,7 @@ _COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "a single": 1, "single": 1, "two": 2,
                 "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "sixteen": 16, "several": 4,
                 "a few": 3, "a couple of": 2, "a couple": 2, "a pair of": 2, "multiple": 3, "many": 8,
                 "dozens of": 36, "hundreds of": 300, "thousands of": 3000}
+_HOURLY_PRICE = re.compile(r"(?:\$|€|£|\busd ?)\s?\d[\d.,]*\s*(?:/|per\b|an?\b)\s*(?:gpu[- ]?|node[- ]?|card[- ]?)?(?:h|hr|hour)\b")
 _RENT = _rx(r"\brent\w*", r"\bcloud\b", r"\bon[- ]demand\b", r"\baws\b", r"\bgcp\b", r"\bazure\b", r"\blambda\b",
             r"\brunpod\b", r"\bcolab\b", r"\bsagemaker\b", r"\bvast\.ai\b", r"\bcoreweave\b", r"\bmodal\b")
 _CLUSTER = _rx(r"\bcluster\b", r"\bslurm\b", r"\bsupercomputer\b", r"\bnodes\b", r"\bpods?\b", r"\bhpc\b")
@@ -1304,7 +1305,7 @@ def _compute(text: str, asked: str | None) -> tuple[Any, str, float] | None:
         gpus, memory = 1, float(mem_only.group(1)) if mem_only else 16.0
         named = True
     access = None
-    if _any(_RENT, low):
+    if _any(_RENT, low) or _HOURLY_PRICE.search(low):  # "8xH100 @ $3/GPU-h": paid by the hour is rented
         access = "rent"
     if _find(_CLUSTER, low) or gpus >= 16:
         access = "cluster"
@@ -1347,6 +1348,11 @@ def _money_quantities(text: str, quantities: list[Quantity]) -> list[Quantity]:
     return out
 
 
+# "$3/GPU-h", "$1.50 per hour", "$0.50 per million tokens": an hourly or per-token rate, never the project's budget
+_RATE_AFTER = re.compile(r"^\s*(?:k\b)?\s*(?:dollars?|usd|bucks|euros?)?\s*(?:/|per\b|an?\b|each\b)\s*(?:gpu[- ]?|node[- ]?|card[- ]?)?"
+                         r"(?:h|hrs?|hours?|gpu|card|node|instance|million|m\b|1k|1m|k tokens|tokens?)\b", re.I)
+
+
 def _budget(text: str, asked: str | None, quantities: list[Quantity]) -> tuple[Any, str, float] | None:
     conf = 0.9 if asked == "budget" else 0.7
     money = _money_quantities(text, quantities)
@@ -1361,7 +1367,8 @@ def _budget(text: str, asked: str | None, quantities: list[Quantity]) -> tuple[A
                                    text[max(0, q.start - 40):q.start], re.I)]
     money = [q for q in money if not re.match(r"^\s*(?:k\b)?\s*(?:dollars?|usd|bucks|euros?)?\s*(?:a|per|each) "
                                               r"(?:client|customer|user|seat|head|request|call)\b",
-                                              text[q.end:q.end + 30], re.I)]  # a unit price is no budget
+                                              text[q.end:q.end + 30], re.I)  # a unit price is no budget
+             and not _RATE_AFTER.match(text[q.end:q.end + 30])]
     if money and (asked == "budget" or _BUDGET_WORDS.search(low) or len(money) == 1):
         fix = _corrected(text, quantities)  # "$8,000 — sorry, 18,000": the corrected amount needs no "$"
         pick = fix if fix is not None and (fix in money or any(q.end <= fix.start for q in money)) else (

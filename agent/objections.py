@@ -22,7 +22,7 @@ _KINDS: list[tuple[str, re.Pattern]] = [(k, re.compile(p, re.I)) for k, p in [
     (COST, r"\btoo expensive\b|\bexpensive\b|\bcan'?t afford\b|\bbudget\b|\bcheaper\b|\$\s?\d|\bcosts? too much\b"),
     (EVIDENCE, r"\byour advice is wrong\b|\byou'?re wrong\b|\b(?:the )?(?:articles?|papers?|docs|guides?|sources?) "
                r"(?:literally )?(?:say|said|says)\b|\beveryone says\b"),
-    (INSISTS, r"\bend of story\b|\b(?:i'?ve|we'?ve|i have|we have) (?:already )?decided\b|\bceo\b|\bboss\b|"
+    (INSISTS, r"\bend of story\b|\b(?:i'?ve|we'?ve|i have|we have) (?:already )?decided\b|\bceo\b|\bboss\b|\bboard\b|\bthat'?s that\b|"
               r"\bmanagement\b|\bnon-?negotiable\b|\bi don'?t care\b|\bmoney isn'?t the issue\b"),
     (TREND, r"\bhot thing\b|\bhype\b|\beveryone(?:'s| is) (?:doing|using)\b|\bstate of the art\b|\bboring\b"),
 ]]

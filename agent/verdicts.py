@@ -109,6 +109,11 @@ def _prompt(v: _View) -> dict:
                       [v.prompting], "a structured prompt measured on real inputs",
                       f"{said}; a system prompt with rules, an output schema and a few worked examples costs hours, "
                       "and its score is the baseline any training must beat" + _held_out(v))
+    if v.prompting == "meets_target":
+        return _entry(a, FITS, "prompting_tried", "already reaches the target", "a measured prompt that reaches the target",
+                      "your measured prompt already reaches the target, so it is the route to keep: ship it, keep the "
+                      "test set to catch regressions when the model or the prompt changes, and train only if serving "
+                      "cost or speed, not quality, becomes the problem")
     return _entry(a, IF, "prompting_tried", "tried and short of the target", "a prompt that reaches the target",
                   "you already tried careful prompting and it falls short, so more prompt text alone is unlikely to "
                   "close the gap; keep the best prompt as the baseline to beat" + _held_out(v),
