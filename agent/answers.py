@@ -36,7 +36,7 @@ APPROACH_WORDS: list[tuple[str, re.Pattern]] = [(a, re.compile(p, re.I)) for a, 
     ("preference_tuning", r"\bdpo\b|\brlhf\b|\bpreference[- ]tun\w*|\bpreference optimi[sz]ation\b"),
     ("full_finetune", r"\bfull(?:[- ]parameter)?(?: fine-?tun\w*| ft\b|,? not lora)|\ball (?:the )?weights\b|"
                       r"\bfull\b(?= fine| tune|,)"),
-    ("lora_finetune", r"\bq?lora\b|\bfine-?tun\w*|\bjust train\b|\btrain anyway\b"),
+    ("lora_finetune", r"\bq?lora\b|\bfine-?tun\w*|\bjust train\b|\btrain anyway\b|\badapters?\b"),
     ("stronger_base_model", r"\b(?:stronger|bigger|larger|better)(?: base)? model\b|\b(?:biggest|largest|strongest|most "
                             r"powerful)(?:,? most \w+)?(?: base)? model\b|\b70b\b|\bgpt-?4\w*\b"),
     ("collect_data", r"\bcollect(?:ing)? (?:more )?data\b|\blabel(?:l?ing)? more\b|\bmore data\b|"
@@ -99,6 +99,8 @@ _REJECT = re.compile(
     r"|\b(?:don'?t|do not|not) (?:want|trust|like)\s+(?:\w+\s+){0,2}?(?P<what>rag|retrieval|lora|prompt\w*|fine-?tun\w*)"
     r"|\b(?P<what2>rag|retrieval)\b[^.?!]{0,40}\?\s*no\b"
     r"|\b(?P<what3>continued pretraining|rag|lora)[^.!]{0,40}\btoo expensive\b"  # "X then Y? too expensive"
+    r"|\b(?P<out>rag|retrieval|lora|prompt\w*|fine-?tun\w*) (?:is|are) (?:out|off the table|not an option|a no-go|"
+    r"ruled out)\b"
     r"|\b(?:send|take|push|point|steer) (?:me|us) back (?:to|into) (?:the )?(?P<back>prompt\w*|rag|retrieval|lora|"
     r"label\w*|collect\w* (?:more )?data)", re.I)
 
@@ -214,7 +216,8 @@ def classify(text: str) -> Intent | None:
         wanted += [n for n in names if n != rejected and n not in wanted]
         target = wanted[0] if wanted else None
         if re.search(r"\bjust train\b|\bskip the prompt|\buse what we have\b|\btrain anyway\b|\btrain (?:it |them )?on "
-                     r"(?:what we have|them|it)\b|\btrain (?:our|the) (?:own )?model\b", t, re.I) and \
+                     r"(?:what we have|them|it)\b|\btrain (?:our|the) (?:own )?model\b|\b(?:we(?:'ll| will)|going to) (?:just )?train\b",
+                     t, re.I) and \
                 target in (None, "prompt_engineering", "collect_data"):
             target = "lora_finetune"
         return Intent(CHOOSE, target, rejected)

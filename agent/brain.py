@@ -482,6 +482,10 @@ class OfflineBrain:
                 # the cheaper neighbour, priced on the same facts, so the user sees what the extra buys
                 tune = pricing.price("lora_finetune", facts, replace(specs, method=None, gpu=None, gpu_count=None))
                 estimate.lines.append(f"for comparison, a LoRA fine-tune on the same examples: {tune.summary}")
+        if estimate.hours and re.search(r"\bhost\w*|\bserv(?:e|ing)\b|\binference\b", low):
+            # "what's the bill for training? and does serving it change the picture": both halves answered
+            estimate.lines.append(f"serving it afterwards: {pricing.serving(facts, specs).summary}, always on "
+                                  "(merging the adapter and quantising to 4 bits fits a smaller card)")
         estimate.lines += pricing.against_means(estimate, facts)
         return pricing.render(estimate) + ("\n\n" + prompts.PRICE_SCOPE if estimate.hours else ""), estimate.title
 

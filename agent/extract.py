@@ -494,7 +494,10 @@ def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
     if "plateau" in tags and (_LORA_TRIED.search(text) or re.search(r"\b(?:q?lora|adapters?)\b", text, re.I)):
         tags.add("lora_plateau")
     if "cost" in tags and asked != "problem" and not re.search(r"\b(?:too|far too|very|so) (?:expensive|slow|costly)\b|"
-                                                               r"\bcost and latency\b|\bcost,? not\b|\bcosts? us\b|"
+                                                               r"\bcost and latency\b|\bcost,? not\b|"
+                                                               # "costs us $40k a month" is a running bill; "cost us 6k" a price once paid
+                                                               r"\bcosts? us\b(?=[^.;]{0,30}\b(?:a|per|each|every) (?:month|day|week|year|"
+                                                               r"request|call|query)\b|\s+(?:too much|a fortune|a lot))|"
                                                                r"\bper (?:month|request|call)\b|\bapi (?:spend|bill)\b|"
                                                                r"\b(?:cut|reduce|lower) (?:\w+ )?(?:costs?|spend|bills?)\b",
                                                                text, re.I):
@@ -1497,7 +1500,8 @@ def _unit_after(text: str, q: Quantity) -> tuple[str, str]:
     after = text[q.end:q.end + 80].lower()
     after = re.split(r"[.;:!?]|\bbut\b", after)[0]
     words = []
-    for w in re.findall(r"[a-z&][a-z&\-]*", after)[:8]:
+    # the noun comes before the next number: "1,500 curated examples, ~1,200 tokens each" counts examples
+    for w in re.findall(r"[a-z&][a-z&\-]*", re.split(r"\d", after)[0])[:8]:
         if w == "of" and not words:
             continue
         if w in _UNIT_STOP or len(words) == 5:
@@ -1664,9 +1668,16 @@ def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip:
     for i, q in enumerate(quantities[1:], start=1):
         each = re.match(r"^\s*(words?|pages?|tokens?)\s+(?:each|per (?:\w+))\b", text[q.end:q.end + 30], re.I)
         prev = quantities[i - 1]
-        vetted = _unit_after(text, prev)[0].split()[:1]
-        if each and vetted and _VETTED.match(vetted[0]) and asked != "unlabeled_corpus":
-            skip = skip | {q.start}  # "3k approved itineraries, ~600 tokens each": examples, and their length
+        noun = _unit_after(text, prev)[0].split()
+        vetted = noun[:1]
+        examples = any(w in _EXAMPLE_UNITS for w in noun)
+        if not each and examples and re.match(r"^\s*(?:words?|pages?|tokens?)\b", text[q.end:q.end + 12], re.I) and \
+                re.search(r"^[^.;]{0,12}\b(?:of|averaging|avg\.?|at)\s*(?:about |around |roughly |~)?$", text[prev.end:q.start], re.I):
+            each = True  # "2,300 examples of 900 tokens": the examples' length
+        if each and vetted and (_VETTED.match(vetted[0]) or examples) and asked != "unlabeled_corpus":
+            # "3k approved itineraries, ~600 tokens each", "4,200 commit → note pairs, ~600 tokens each": examples,
+            # and their length
+            skip = skip | {q.start}
             continue
         if each and _trained_on(text, prev.start) and asked != "unlabeled_corpus":
             skip = skip | {q.start}  # "fine-tune ... on 6,000 conversations, ~800 tokens each": examples

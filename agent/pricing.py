@@ -73,6 +73,10 @@ class Specs:
     usd_per_gpu_hour: float | None = None
     method: str | None = None  # lora · qlora · full · dpo · pretrain (a stated method wins over the approach's)
     requests_per_day: float | None = None
+    tokens_in: float | None = None  # tokens per request, prompt side ("~800 input + 200 output tokens each")
+    tokens_out: float | None = None  # tokens per request, answer side
+    api_usd_per_m_in: float | None = None  # a hosted API's price per million input tokens
+    api_usd_per_m_out: float | None = None  # … and per million output tokens
     pages: float | None = None
     label_minutes: float | None = None
     label_rate: float | None = None
@@ -80,6 +84,25 @@ class Specs:
 
 def _num(text: str) -> float:
     return float(text.replace(",", ""))
+
+
+_MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "mln": 1e6}
+
+
+def _scaled(number: str, multiplier: str | None = None) -> float:
+    """"15k", "2 million", "2.5k" as a number ("1,200" keeps its thousands separator)."""
+    number = number.strip()
+    tail = re.search(r"(k|m)$", number)
+    if tail:
+        number, multiplier = number[:-1].strip(), multiplier or tail.group(1)
+    return _num(number) * _MULTIPLIERS.get((multiplier or "").strip(), 1)
+
+
+# "2 million requests/month", "15k queries/day", "300 chats a week": traffic, scaled to requests a day
+_VOLUME_RX = re.compile(r"(?P<n>\d[\d,.]*\s*k?)\s*(?P<mult>million|thousand|mln|m\b|k\b)?\s*(?:\w+\s+)?"
+                        r"(?:requests|questions|queries|calls|chats|messages|tickets|conversations|emails|items)"
+                        r"\s*(?:a|per|/|each)\s*(?P<per>day|month|week|hour|year)\b")
+_PER_DAY = {"day": 1, "week": 7, "month": 30, "year": 365, "hour": 1 / 24}
 
 
 def read_specs(texts: Iterable[str]) -> Specs:
@@ -114,8 +137,15 @@ def read_specs(texts: Iterable[str]) -> Specs:
             s.method = "dpo"
         elif re.search(r"\blora\b", t) and s.method is None:
             s.method = "lora"
-        if m := re.search(r"(\d[\d,]*)\s*(?:requests|questions|queries|calls|chats)\s*(?:a|per)\s*day", t):
-            s.requests_per_day = _num(m.group(1))
+        if m := _VOLUME_RX.search(t):
+            s.requests_per_day = _scaled(m.group("n"), m.group("mult")) / _PER_DAY[m.group("per")]
+        if m := re.search(r"(\d[\d,.]*\s*k?)\s*(?:input|prompt|in)(?: tokens?)?\s*(?:\+|and|,|/)\s*(\d[\d,.]*\s*k?)\s*"
+                          r"(?:output|completion|out)\b", t):
+            s.tokens_in, s.tokens_out = _scaled(m.group(1)), _scaled(m.group(2))
+        if m := re.search(r"\$\s?(\d+(?:\.\d+)?)\s*(?:/|per)\s*(?:1\s?m|million|m)\b(?: tokens?)?\s*(?:of )?(?:input|in|prompt)"
+                          r"[^$]{0,20}\$\s?(\d+(?:\.\d+)?)\s*(?:/|per)\s*(?:1\s?m|million|m)\b(?: tokens?)?\s*(?:of )?"
+                          r"(?:output|out|completion)", t):
+            s.api_usd_per_m_in, s.api_usd_per_m_out = float(m.group(1)), float(m.group(2))
         if m := re.search(r"(\d[\d,]*)\s*pages", t):
             s.pages = _num(m.group(1))
         if m := re.search(r"(\d+)\s*min(?:ute)?s?\s*(?:per|an?|each)\s*(?:example|item|note)", t):
@@ -270,7 +300,7 @@ def serving(facts: Mapping[str, Any], specs: Specs) -> Estimate:
     peak_rps = per_day / 86_400 * 3  # traffic is bunched into working hours: ≈ 3× the daily average at peak
     gpus = max(1, math.ceil(peak_rps / REQUESTS_PER_GPU_PER_S))
     params_b = specs.params_b or 7
-    gpu = "A10G" if params_b <= 8 else ("L40S" if params_b <= 20 else "H100")
+    gpu = specs.gpu if specs.gpu in GPUS else ("A10G" if params_b <= 8 else ("L40S" if params_b <= 20 else "H100"))
     price = specs.usd_per_gpu_hour or GPUS[gpu][2]
     monthly = gpus * price * HOURS_PER_MONTH
     e.lines += [f"traffic: {human(per_day)} requests a day ≈ {per_day / 86_400:.2f}/s on average, ≈ {peak_rps:.1f}/s "
@@ -281,6 +311,17 @@ def serving(facts: Mapping[str, Any], specs: Specs) -> Estimate:
     e.assumptions += [f"{gpu} at ${price:.2f}/h", f"a {params_b:g}B model" + ("" if specs.params_b else " (assumed)")]
     e.usd = (monthly, monthly * 1.5)
     e.summary = f"about {money(monthly)}–{money(monthly * 1.5)} a month for {gpus} × {gpu}"
+    if specs.api_usd_per_m_in is not None and specs.tokens_in:
+        # the hosted API on the same traffic, so the two can be compared line by line
+        per_month = per_day * 30
+        api = per_month * (specs.tokens_in * specs.api_usd_per_m_in + (specs.tokens_out or 0) *
+                           (specs.api_usd_per_m_out or specs.api_usd_per_m_in)) / 1e6
+        e.lines.append(f"hosted API: {human(per_month)} requests × ({human(specs.tokens_in)} input tokens × "
+                       f"${specs.api_usd_per_m_in:g}/M + {human(specs.tokens_out or 0)} output × "
+                       f"${(specs.api_usd_per_m_out or specs.api_usd_per_m_in):g}/M) ≈ {money(api)} a month")
+        cheaper = "the hosted API" if api < monthly else "self-hosting"
+        e.lines.append(f"at this volume {cheaper} is cheaper ({money(min(api, monthly))} against "
+                       f"{money(max(api, monthly))} a month), before engineer time for running your own server")
     e.labour = ("cheaper: merge the adapter into the weights and quantise to 8 or 4 bits (a smaller card), batch "
                 "requests, or scale to zero off-hours; budget engineer time for monitoring, latency alarms and "
                 "versioned rollouts")

@@ -171,6 +171,19 @@ def test_labelling_labour_is_minutes_per_example_times_the_count():
     ("what is LoRA?", answers.QUESTION, "lora_finetune"),
     ("can't we skip all that and just fine-tune on the 300?", answers.CHOOSE, "lora_finetune"),
     ("About 600 examples, reviewed by our leads.", None, None),
+    # asked without a question mark, or in the imperative: the grammar of the sentence, not its punctuation
+    ("timing and price of the adapter run please", answers.COST, "lora_finetune"),
+    ("whats the monthly bill if we host it ourselves", answers.COST, None),
+    ("Walk me through how the evaluation would work", answers.QUESTION, None),
+    ("Jump directly to the full fine-tune. We measured prompts for a month.", answers.CHOOSE, "full_finetune"),
+    ("Retrieval is out. We will train the 3B on our transcripts, final.", answers.CHOOSE, "lora_finetune"),
+    ("I get the cost argument, but management insists on our own model from scratch. Plan it.", answers.CHOOSE,
+     "pretrain_from_scratch"),
+    ("No validation set, all rows go into training.", answers.CHOOSE, None),
+    # statements stay answers to the interview: a label, a noun, a plain description
+    ("Plan: two epochs of LoRA on the 900 reviewed rows.", None, None),
+    ("What goes wrong is the tone; it sounds stiff.", None, None),
+    ("Run on our own two A6000s.", None, None),
 ])
 def test_a_turn_is_read_as_why_not_cost_a_choice_or_a_question(text, kind, target):
     intent = answers.classify(text)
@@ -288,3 +301,31 @@ def test_a_refused_route_is_never_replaced_by_a_route_that_contains_it():
 
     assert brain._contains("rag_and_finetune", "rag") and brain._contains("rag", "rag")
     assert not brain._contains("lora_finetune", "rag") and not brain._contains("rag", None)
+
+
+def test_an_hourly_gpu_price_is_a_rate_of_a_rented_card_never_the_budget():
+    from agent.extract import extract
+
+    found = {f.fact: f.value for f in extract("We can get four H100s in the cloud at $2.40/GPU-hour.").findings}
+    assert "budget" not in found
+    assert found["compute"]["access"] == "rent" and found["compute"]["gpus"] == 4
+
+
+def test_the_length_of_each_example_is_not_read_as_a_corpus():
+    from agent.extract import extract
+
+    for text in ("We hold 2,800 reviewed question-answer pairs, roughly 450 tokens each.",
+                 "about 1,900 examples of 700 tokens"):
+        found = {f.fact: f.value for f in extract(text).findings}
+        assert found.get("labeled_examples") in (2_800, 1_900) and "unlabeled_corpus" not in found, (text, found)
+
+
+def test_self_hosting_is_set_against_the_hosted_api_on_the_users_traffic_and_prices():
+    specs = pricing.read_specs(["About 90k calls/day, each ~1,000 input + 300 output tokens. Our own L40S costs "
+                                "$1.10/h; the vendor charges $0.50 per 1M input and $1.50 per 1M output."])
+    assert specs.requests_per_day == 90_000 and (specs.tokens_in, specs.tokens_out) == (1_000, 300)
+    text = pricing.render(pricing.serving({}, specs))
+    # 2.7 M calls a month × (1,000 × $0.50 + 300 × $1.50) / 1 M = $2,565; one L40S × $1.10 × 730 h = $803 (both
+    # shown to three significant figures)
+    assert "L40S" in text and "$800 a month" in text and "$2,560 a month" in text
+    assert "self-hosting is cheaper" in text

@@ -181,6 +181,36 @@ def test_side_question_is_answered_with_a_citation_then_the_pending_question_res
     assert conversations.load(cid).asked.count(pending) == 1
 
 
+def test_a_request_without_a_question_mark_is_answered_before_the_interview_resumes():
+    cid = conversations.create()
+    pending = questions(say(cid, "We want LoRA on a 7B model, 2,000 reviewed examples of 500 tokens, 2 epochs."))
+    events = say(cid, "gpu hours and price for that run pls")
+    answer = messages(events)
+    assert "2,000 examples × 500 tokens × 2 epochs" in answer, answer  # the user's own figures, priced
+    assert not answer.startswith("Noted")
+    resumed = questions(events)
+    assert pending and resumed and resumed[0].text.startswith(prompts.RESUME)
+
+
+def test_a_decision_in_the_imperative_gets_the_plan_with_a_caveat_not_the_next_question(jobs):
+    cid = conversations.create()
+    say(cid, "Our support replies must follow a strict legal checklist. 5,000 approved replies, prompting measured "
+             "at 70% against a 90% target.")
+    events = say(cid, "Don't take us back to prompting. Proceed to the fine-tune.")
+    answer = messages(events)
+    assert "LoRA fine-tuning" in answer and "Plan:" in answer, answer
+    assert not jobs.created  # a plan, never a job: only Approve launches
+
+
+def test_a_question_that_mentions_a_held_fact_does_not_change_it():
+    cid = conversations.create()
+    say(cid, "We rent one A100 80GB by the hour for training.")
+    held = conversations.load(cid).value("compute")
+    events = say(cid, "would a 13B model fit on the A100?")
+    assert conversations.load(cid).value("compute") == held
+    assert "Earlier you said" not in messages(events)
+
+
 def test_what_is_an_approach_opens_with_the_guides_own_answer_cited_to_its_guide():
     from knowledge import faq
 
