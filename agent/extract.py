@@ -668,6 +668,8 @@ def _percent_meets(text: str) -> bool | None:
     if len(found) == 1:
         need = re.search(r"\bneed(?:s)? (\d+(?:\.\d+)?)\b", text)
         found.append(float(need.group(1)))
+    if len(found) < 2:
+        return None  # "we need 3 adapters", no score at all: nothing to meet
     reached, target = found[0], found[1]
     if re.search(r"\b(?:target|bar|threshold|goal|need)\w*\b[^.%]{0,30}" + re.escape(str(int(found[0]))), text):
         reached, target = found[1], found[0]

@@ -308,3 +308,10 @@ def test_a_fifty_thousand_character_message_is_cut_and_still_read():
     result = extract(text)  # only the first MAX_CHARS are read (its speed: tests/bench/bench_advisor.py)
     assert result.truncated and len(text) > MAX_CHARS
     assert result.facts()["labeled_examples"] == 5000
+
+
+def test_a_needed_count_with_no_score_beside_it_is_no_target_and_never_an_error():
+    from agent.extract import _percent_meets
+
+    assert _percent_meets("our LoRA adapters need 2 GPUs each") is None
+    assert extract("We need 4 LoRA adapters, one per region.") is not None

@@ -157,8 +157,18 @@ def test_a_part_too_short_to_match_alone_is_still_answered_through_the_whole_que
     assert "How should I split my data into train, validation and test?" in [p.question for p in pairs]
 
 
-def test_a_pair_naming_the_questions_rarer_words_goes_before_one_that_only_shares_its_sentence_shape():
-    # in our own words; by meaning alone "Can fine-tuning fix reasoning?" came first (0.513 against 0.495)
-    ranked = faq.scored("Can tuning weaken the refusals and safety guardrails the model has?")
+def test_a_pair_naming_the_questions_rarer_words_goes_before_one_that_only_shares_its_sentence_shape(tmp_path):
+    # in our own words; by meaning alone "Can fine-tuning fix reasoning?" came first (0.513 against 0.495). The
+    # guides now answer this question with a pair of its own, so the two guides are read without that pair.
+    for name in ("catastrophic-forgetting.md", "diagnosing-the-gap.md"):
+        text = (faq.GUIDES_DIR / name).read_text(encoding="utf-8")
+        tmp_path.joinpath(name).write_text(text.split("### Can fine-tuning break the model's safety")[0],
+                                           encoding="utf-8")
+    ranked = faq.scored("Can tuning weaken the refusals and safety guardrails the model has?", tmp_path)
     assert ranked[0][1].guide == "catastrophic-forgetting.md"
     assert ranked[0][0] < max(score for score, _ in ranked)  # the score shown stays the meaning score
+
+
+def test_a_question_about_fine_tuning_eroding_safety_finds_the_pair_that_answers_it():
+    pair = faq.match("Could fine-tuning on our data make the model stop refusing harmful requests?")
+    assert pair is not None and "safety" in pair.question, pair
