@@ -77,10 +77,12 @@ _DECIDED = re.compile(r"\bjust (?:train|fine-?tune|launch|ship)\b|\bskip (?:the|
 
 # "no time for evaluation, just ship it", "no test split, every example goes into training": skipping the check, not
 # choosing an approach
+# … of which "no test split, every example goes into training" keeps the examples out of any held-out set
+SKIP_SPLIT = re.compile(r"\bno (?:test|eval\w*|validation|held-?out|hold-?out) (?:split|set|data|examples)\b|"
+                        r"\b(?:every|each|all (?:the |of the )?)(?:single )?(?:example|row|pair|sample)s? (?:should |must |has to |"
+                        r"have to )?(?:go )?in(?:to)? (?:the )?training\b", re.I)
 SKIP_EVALUATION = re.compile(r"\b(?:no time for|skip|without) (?:the )?(?:evaluation|eval|testing)\b|\bjust ship\b|"
-                             r"\bno (?:test|eval\w*|validation|held-?out|hold-?out) (?:split|set|data|examples)\b|"
-                             r"\b(?:every|each|all (?:the |of the )?)(?:single )?(?:example|row|pair|sample)s? (?:should |must |has to |"
-                             r"have to )?(?:go )?in(?:to)? (?:the )?training\b", re.I)
+                             + SKIP_SPLIT.pattern, re.I)
 
 _CHOOSE = re.compile(_DECIDED.pattern + "|" + SKIP_EVALUATION.pattern + r"|\bi (?:still )?want\b|\banyway\b|\blet'?s (?:just )?(?:do|go with|use|try)\b|"
                      r"\bjust (?:train|fine-?tune|launch|ship|use|do|go)\b|\bskip (?:the|all|that|this|it)\b|\bi'?ve (?:already )?decided\b|"

@@ -502,10 +502,12 @@ class OfflineBrain:
                 text: str) -> str:
         """The user decides: the plan for the approach they chose, with the advisor's caveat recorded."""
         if intent.target is None and intent.rejected is None and answers.SKIP_EVALUATION.search(text):
-            count = facts.get("labeled_examples") or 0
+            if not answers.SKIP_SPLIT.search(text):
+                return prompts.SKIP_EVALUATION  # "no time for evaluation, just ship it"
+            count = facts.get("labeled_examples") or 0  # "no test split, every example goes into training"
             held = max(20, min(200, round(count * 0.1))) if count else 0
-            return prompts.SKIP_EVALUATION.format(held=human(held) if count else "a tenth",
-                                                  count=human(count) if count else "examples")
+            return prompts.SKIP_SPLIT.format(held=human(held) if count else "a tenth",
+                                             count=human(count) if count else "examples")
         table = verdicts.verdicts(facts, advice["approach"])
         by_id = {v["approach"]: v for v in table}
         chosen = intent.target

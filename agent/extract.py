@@ -542,12 +542,13 @@ PROMPT_BASIC = _rx(r"\bplain(?:ly)?\b", r"\bwithout (?:a |any )?(?:schema|exampl
                    r"\bzero-?shot\b", r"\bnot much\b", r"\bnothing fancy\b", r"\bcopy-?past\w*\b",
                    r"\b(?:a couple of|a few|some) instructions\b", r"\bjust (?:the|a) (?:task )?description\b",
                    r"\bjust (?:wrote|said|told it|typed)\b", r"\byou are a helpful\b",
+                   r"\b(?:a|one) (?:quick |single )?prompt once\b", r"\bprompt(?:ed|ing)? (?:it )?once\b",
                    r"\banything (?:other|more) than\b", r"\bnothing (?:other|more) than\b", r"\basked (?:it )?nicely\b",
                    r"\bnothing systematic\b", r"\bnot systematic\w*\b", r"\bhalf-?hearted\w*\b", r"\bonly a\b.{0,20}\bprompt\b",
                    r"\bnothing (?:more|else)\b", r"\bonly (?:write|wrote|say|said|put|added|tell|told|asked)\b", r"\bthat'?s (?:it|all)\b",
                    # a prompt measured in a line or two, or one paragraph, is a minimal one
                    r"\b(?:one|a single|two|a couple of|a few|1|2|3) (?:short )?(?:lines?|sentences?|paragraph)\b(?! of (?:examples|rules))")
-PROMPT_TRIED = _rx(r"\bextensive\w*", r"\bweeks (?:on|of)\b", r"\biterat\w*", r"\bstructured (?:system )?prompts?\b",
+PROMPT_TRIED = _rx(r"\bprompt(?:ing|s)? (?:tried|done|attempted|exhausted)\b", r"\bextensive\w*", r"\bweeks (?:on|of)\b", r"\biterat\w*", r"\bstructured (?:system )?prompts?\b",
                    r"\bfew[- ]?shot\b", r"\bexamples in the prompt\b", r"\bchain[- ]of[- ]thought\b", r"\bcot\b",
                    r"\bdetailed\b", r"\bstyle[- ]guides?\b", r"\bprompt(?:ing)? (?:works|worked)\b", r"\brubric\b",
                    r"\bgood prompt\b", r"\bworked examples\b", r"\bschemas?\b", r"\btried (?:everything|hard|a lot)\b",
@@ -1534,6 +1535,10 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
     first = words.split()[:4]
     if _VOLUME_AFTER.search(after) or _MODEL_SIZE_AFTER.search(after):
         return None
+    if re.match(r"^\s*(?:input|output|prompt|completion)\b(?:\s+tokens?)?", after) or re.match(
+            r"^\s*tokens?\s+(?:of\s+)?(?:input|output|in|out)\b|^\s*tokens?\s+(?:per|a|each|every)\s+(?:request|call|query|"
+            r"answer|reply|response|message)\b", after):
+        return None  # "~800 input + 200 output tokens each": the size of one request, not text to train on
     sentence_start = max(text.rfind(".", 0, q.start), text.rfind("\n", 0, q.start)) + 1
     sentence_end = min([i for i in (text.find(".", q.end), text.find("\n", q.end)) if i != -1] or [len(text)])
     sentence = text[sentence_start:sentence_end]

@@ -96,7 +96,12 @@ PRICE_SCOPE = ("This covers GPU compute only. It leaves out data labelling and r
                "hosting, and any vendor's margin — in most projects those cost more than the training run itself.")
 REJECTED = "Understood — no {rejected}."
 GIVES_UP = " What that gives up: {what}."
-SKIP_EVALUATION = ("Your call — you can train on everything and ship it. The risk: with no held-out examples nobody can "
+SKIP_EVALUATION = ("Your call — you can ship it. The risk of shipping unchecked: a fine-tune can overfit, regress on "
+                   "inputs it never saw, or simply be no better than the base model with a good prompt, and you would "
+                   "learn that from users. A minimal check costs an hour: run 50–100 held-out examples through the "
+                   "tuned model and the base model with its best prompt, side by side, and read them. If you accept "
+                   "the risk, ship it and watch the first days of real traffic closely.")
+SKIP_SPLIT = ("Your call — you can train on everything and ship it. The risk: with no held-out examples nobody can "
                    "tell whether the tuned model beats the base model with a good prompt, or whether it overfit and got "
                    "worse on inputs it never saw; you would learn that from users. A middle way that still trains on "
                    "every example: hold out {held} of your {count} for one measured run (the tuned model against the "

@@ -315,3 +315,15 @@ def test_a_needed_count_with_no_score_beside_it_is_no_target_and_never_an_error(
 
     assert _percent_meets("our LoRA adapters need 2 GPUs each") is None
     assert extract("We need 4 LoRA adapters, one per region.") is not None
+
+
+def test_tokens_per_request_are_the_size_of_one_call_not_text_to_train_on():
+    for text in ("Each call is ~1,500 input + 400 output tokens.", "roughly 3,000 tokens per request"):
+        assert "unlabeled_corpus" not in {f.fact for f in extract(text).findings}, text
+
+
+def test_a_prompt_tried_once_is_a_plain_prompt_and_prompting_tried_is_tried():
+    assert {f.fact: f.value for f in extract("We wrote a prompt once; it was so-so.").findings}.get(
+        "prompting_tried") == "basic"
+    assert {f.fact: f.value for f in extract("Prompting done, the structure still drifts.").findings}.get(
+        "prompting_tried") == "tried"
