@@ -535,7 +535,7 @@ PROMPT_NONE = _rx(r"\b(?:have ?n[o']?t|haven't|didn't|did not|never|not yet|no,?
                   r"\b(?:jumped|went) straight to\b",
                   r"\b(?:haven'?t|have not|didn'?t|did not|never) (?:done|tried|changed|touched) (?:anything|much|a thing) "
                   r"(?:to|with|on) (?:the |our |a )?(?:system )?prompt")
-PROMPT_BASIC = _rx(r"\bplain(?:ly)?\b", r"\bwithout (?:a |any )?(?:schema|examples|few[- ]?shot|system prompt)\b",
+PROMPT_BASIC = _rx(r"(?<!-)\bplain(?:ly)?\b(?!-| language| english| text)", r"\bwithout (?:a |any )?(?:schema|examples|few[- ]?shot|system prompt)\b",
                    r"\bno (?:instructions|examples|few[- ]?shot|schema|system prompt)\b",
                    r"\b(?:basic|simple|short|generic|naive|quick) (?:system )?prompt\w*", r"\bone-?line(?:r)?\b", r"\bdefault prompt\b",
                    r"\bjust ask(?:ed)? it\b", r"\bjust a (?:quick|simple|short) prompt\b",
@@ -1106,11 +1106,14 @@ def _novelty(text: str, asked: str | None) -> tuple[Any, str, float] | None:
     return None
 
 
+# research that is not about models: a contract research organisation, a clinical or market research team
+_NOT_ML_RESEARCH = r"(?<!contract )(?<!clinical )(?<!market )(?<!marketing )(?<!medical )(?<!user )(?<!ux )(?<!legal )"
 TEAM_PRETRAIN = _rx(r"\bpre-?train(?:ing|ed)? (?:experience|expertise|background)\b", r"\bhave pre-?trained\b",
-                    r"\b(?:ml|ai) researchers?\b", r"\bresearch (?:team|lab|scientists?)\b", r"\btrained (?:llms?|models) from scratch\b",
+                    r"\b(?:ml|ai) researchers?\b", _NOT_ML_RESEARCH + r"\bresearch (?:team|lab|scientists?)\b", r"\btrained (?:llms?|models) from scratch\b",
                     r"\bfoundation model team\b", r"\bpretraining team\b", r"\bpre-?training\b.{0,20}\bexperience\b",
                     r"\b(?:who(?:'ve| have)?|that have|have) pre-?trained\b", r"\bpre-?trained (?:\w+ )?(?:llms?|models) before\b",
-                    r"\bresearch (?:group|org\w*|lab|department|division)\b", r"\bpre-?training research\b",
+                    _NOT_ML_RESEARCH + r"\bresearch (?:group|org\w*|lab|department|division)\b",
+                    r"\bpre-?training research\b",
                     r"\bresearchers?\b[^.]{0,40}\bpre-?train\w*", r"\b(?:lab|group|team) of (?:\d+ |\w+ )?(?:researchers|phds|scientists)\b",
                     r"\bpublish\w* on (?:llm |model )?pre-?training\b",
                     # having trained a language model from nothing is pretraining experience, however it is named
@@ -1189,7 +1192,7 @@ INFER_TAGS = {
     "on_device": _rx(r"\bon[- ]device\b",
                      # it runs inside a piece of equipment: "runs on the in-cab unit", "on each scanner"
                      r"\bruns? (?:on|inside|in) (?:the|a|an|our|their|each|every) (?:[\w-]+ ){0,2}(?:unit|device|box|terminal|"
-                     r"handset|tablet|laptop|car|truck|vehicle|robot|camera|sensor|kiosk|scanner|drone|console|headset)s?\b", r"\bon (?:a|the|our|their|its) (?:own )?devices?\b", r"\bedge\b", r"(?<!on the )\bphones?\b",
+                     r"handset|tablet|laptop|car|truck|vehicle|robot|camera|sensor|kiosk|scanner|drone|console|headset)s?\b", r"\bon (?:a|the|our|their|its) (?:own )?devices?\b", r"\bedge\b", r"(?<!on the )\bphones?\b(?! (?:numbers?|calls?|lines?|support|agents?)\b)",
                      r"\bhead unit\b", r"\bhandheld\b", r"\bno (?:internet|network|connectivity)\b", r"\bruns? locally\b",
                      r"\blocally on\b", r"\b(?:players?|users?|customers?)'? (?:own )?(?:gpus?|machines|devices|pcs|consoles)\b",
                      r"\binside (?:the|a|our) (?:car|vehicle|device|app|machine)\b", r"\bmobile\b", r"\bedge devices?\b", r"\bembedded\b",
@@ -1477,7 +1480,10 @@ _PREF_WORDS = re.compile(r"\brank(?:s|ed|ing)? (?:\d+ |two |three |four |several
                          r"\b(?:picked|chose|selected|marked) (?:which|the better|the one)\b", re.IGNORECASE)
 _LABEL_WORDS = re.compile(r"\blabell?ed\b|\bannotated\b|\bpaired\b|\bgold\b|\bwritten by\b|\bapproved\b|\breviewed\b|"
                           r"\bexamples?\b|\bpairs?\b|\bsolved\b|\bwith (?:answers|labels|summaries|notes)\b|\binput\b|"
-                          r"\bq&a\b|\bquestion-answer\b|\bcorrect(?:ed)? (?:outputs?|answers?)\b", re.IGNORECASE)
+                          r"\bq&a\b|\bquestion-answer\b|\bcorrect(?:ed)? (?:outputs?|answers?)\b|"
+                          # a quality judgement on each item makes the items examples: "transcripts rated good by QA"
+                          r"\brated\b|\bgraded\b|\baccepted (?:answers?|replies|solutions?)\b|"
+                          r"\bmarked (?:as )?(?:good|correct|resolved)\b", re.IGNORECASE)
 _CORPUS_WORDS = re.compile(r"\btokens?\b|\bcorpus\b|\barchive\b|\bunlabell?ed\b|\braw text\b|\blibrary\b|\btextbooks?\b|"
                            r"\bdocumentation\b|\bfilings\b|\bliterature\b|\bcase reports\b|\bstatutes\b|\bcommentary\b|"
                            r"\bmanuals\b|\bwiki\b|\bhistory of\b|\bdocuments\b", re.IGNORECASE)

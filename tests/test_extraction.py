@@ -327,3 +327,17 @@ def test_a_prompt_tried_once_is_a_plain_prompt_and_prompting_tried_is_tried():
         "prompting_tried") == "basic"
     assert {f.fact: f.value for f in extract("Prompting done, the structure still drifts.").findings}.get(
         "prompting_tried") == "tried"
+
+
+def test_words_that_only_look_like_a_fact_state_none_of_it():
+    said = {f.fact: f.value for f in extract(
+        "We are a contract research organisation; our writers turn consent forms into plain language, and the "
+        "records hold names and phone numbers.").findings}
+    assert said.get("team") != "pretraining"  # research about medicines, not about models
+    assert said.get("prompting_tried") != "basic"  # plain language is the task, not a plain prompt
+    assert "on_device" not in (said.get("inference_constraints") or [])  # a phone number is data, not a device
+
+
+def test_items_with_a_quality_judgement_each_are_examples():
+    said = {f.fact: f.value for f in extract("We have 3,200 call transcripts graded 'good' by our QA team.").findings}
+    assert said.get("labeled_examples") == 3_200 and "unlabeled_corpus" not in said
