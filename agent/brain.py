@@ -218,6 +218,8 @@ class OfflineBrain:
             if found.launch_request and intent.kind == answers.CHOOSE and iv.plan and iv.plan.get("config"):
                 self._launch(iv, cid, out)
                 return
+            if iv.pending and intent.kind == answers.CHOOSE:
+                return  # the user decided: the plan is the reply, not a question about the route they just ruled out
             if iv.pending:  # resume the interview with the question still open: once, then it moves on
                 self._ask_again_or_move_on(iv, cid, out, lead=prompts.RESUME)
                 return
