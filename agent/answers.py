@@ -45,7 +45,10 @@ APPROACH_WORDS: list[tuple[str, re.Pattern]] = [(a, re.compile(p, re.I)) for a, 
     ("prompt_engineering", r"\bprompt(?:ing| engineering| stuff)?\b|\bfew-?shot\b"),
 ]]
 
-_WHY_NOT = re.compile(r"\bwhy (?:not|\w+ and not|don'?t we|wouldn'?t)\b|\bw?h?a?t about\b|\bwht about\b|"
+_WHY_NOT = re.compile(r"\bwhy (?:not|\w+ and not|don'?t we|wouldn'?t)\b|"
+                      # asked for a view on a named route: "X is the 'proper' way. thoughts", "what do you think of X"
+                      r"\bthoughts\b|\bwhat do you think\b|\byour (?:take|view|opinion)\b|\bwdyt\b|"
+                      r"\b(?:proper|right|correct|best|real) way\b|\bw?h?a?t about\b|\bwht about\b|"
                       r"\bshouldn'?t we\b|\bwould it make sense\b|\bcouldn'?t we\b|\bwhat'?s wrong with\b|"
                       r"\bisn'?t \w+ better\b|\bis training even needed\b", re.I)
 _COST = re.compile(r"\bhow much\b|\bcosts?\b|\bprice\b|\bbudget\b|\bhow long\b|\bwhat (?:gpu|hardware)\b|"
@@ -78,9 +81,11 @@ _DECIDED = re.compile(r"\bjust (?:train|fine-?tune|launch|ship)\b|\bskip (?:the|
 # "no time for evaluation, just ship it", "no test split, every example goes into training": skipping the check, not
 # choosing an approach
 # … of which "no test split, every example goes into training" keeps the examples out of any held-out set
-SKIP_SPLIT = re.compile(r"\bno (?:test|eval\w*|validation|held-?out|hold-?out) (?:split|set|data|examples)\b|"
-                        r"\b(?:every|each|all (?:the |of the )?)(?:single )?(?:example|row|pair|sample)s? (?:should |must |has to |"
-                        r"have to )?(?:go )?in(?:to)? (?:the )?training\b", re.I)
+SKIP_SPLIT = re.compile(r"\b(?:no|forget|drop|skip|without|(?:don'?t|do not) (?:want|need)) (?:the |a |any )?(?:test|eval\w*|"
+                        r"validation|held-?out|hold-?out) ?(?:split|set|data|examples)\b|"
+                        r"\b(?:every|each|all)(?: single)?(?: one)?(?: of)?(?: the| our| them| it)?\s*(?:\d[\d,.]*\s*)?"
+                        r"(?:examples?|rows?|pairs?|samples?|records?|entries)?\s*(?:should |must |has to |have to |need to |"
+                        r"needs to )?(?:go |be used )?(?:in|into|for) (?:the )?training\b", re.I)
 SKIP_EVALUATION = re.compile(r"\b(?:no time for|skip|without) (?:the )?(?:evaluation|eval|testing)\b|\bjust ship\b|"
                              + SKIP_SPLIT.pattern, re.I)
 
@@ -110,7 +115,9 @@ _REJECT = re.compile(
 
 
 _VOLITION = re.compile(r"\b(?:i|we) (?:still |really )?(?:want|prefer|insist)\b(?! (?:it|the (?:bot|model|assistant)) to\b)|"
-                       r"\blet'?s\b|\bgo with\b|\banyway\b", re.I)
+                       r"\blet'?s\b|\bgo with\b|"
+                       # "train it anyway" decides; "too expensive at volume anyway" describes the past
+                       r"\b(?:train|do|use|go|launch|fine-?tune|tune|try|want|ship|build)\b[^.;]{0,30}\banyway\b", re.I)
 
 
 def decides(text: str) -> bool:
@@ -142,20 +149,24 @@ _ADVISOR_VERBS = (r"plan|price|estimate|quote|calculate|compute|give|tell|show|e
 # ... not a label ("Plan: 1 epoch", "Price - $2/h") nor a noun ("plan is to", "help desk")
 _IMPERATIVE = re.compile(_LEAD + r"(?:(?:please|pls|plz|just|now|then|ok)\s+)*(?:" + _ADVISOR_VERBS + r")\b"
                          r"(?!\s*[:=\-–]|\s+(?:is|are|was|were|desk|of)\b)", re.I)
-_POLITE = re.compile(r"\b(?:please|pls|plz)\b|\bi(?:'d| would) (?:like|love) (?:to (?:know|see|understand)|an? )|"
+_POLITE = re.compile(r"\b(?:please|pls|plz)\b|\b(?:thoughts|opinions?|wdyt|ideas)\W*$|\bwhat do you think\b|"
+                     r"\byour (?:take|view|opinion)\b|\bi(?:'d| would) (?:like|love) (?:to (?:know|see|understand)|an? )|"
                      r"\b(?:i|we) (?:need|want|would like) to (?:know|understand|see)\b|\b(?:i'?m |we'?re )?"
                      r"(?:wondering|curious)\b|\b(?:can|could|would) you\b|\bany (?:idea|thoughts|estimate|ballpark)\b",
                      re.I)
 _MOOD_SPLIT = re.compile(r"(?<=[.!?;\n])\s+")
+# a question can follow a lead-in: "instead of labelling, can we …", "legal asked two things: is the licence fine …"
+_CLAUSE_LEAD = re.compile(r"[,:]\s+|\s+(?:and|or|but)\s+(?=(?:is|are|can|could|may|might|should|would|will|do|does)\s)")
 
 
 def requests(text: str) -> list[str]:
     """The sentences of `text` that ask the advisor something or tell it what to do (a question, with or without
-    its question mark; an imperative of the advisor's work; a polite request). What the text quotes asks nothing."""
+    its question mark, also after a lead-in clause; an imperative of the advisor's work; a polite request). What the
+    text quotes asks nothing."""
     out = []
     for sentence in pieces(_MOOD_SPLIT, unquoted(" ".join((text or "")[:CLASSIFY_CHARS].split()))):
         if "?" in sentence or _INTERROGATIVE.search(sentence) or _IMPERATIVE.search(sentence) or \
-                _POLITE.search(sentence):
+                _POLITE.search(sentence) or any(_INTERROGATIVE.match(c) for c in pieces(_CLAUSE_LEAD, sentence)[1:]):
             out.append(sentence)
     return out
 

@@ -443,7 +443,7 @@ def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
             continue  # "it used to drop fields … not anymore": a failure of the past
         category = _NAMES_CATEGORY.match(clause) if answering else None
         short = answering and (len(clause.split()) <= _SHORT_ANSWER_WORDS or bool(category))
-        if not (short or inherits or _FAILURE.search(clause) or any(
+        if not (short or inherits or _FAILURE.search(said) or any(
                 p.search(clause) for p in (LANGUAGE_TAG, _SAFETY_FAILING, PROBLEM_TAGS["plateau"], PROBLEM_TAGS["hallucination"]))):
             # (a ceiling, an invented fact, a wrong language or a harmful answer is a failure by its own words)
             if answering:

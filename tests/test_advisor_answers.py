@@ -180,6 +180,12 @@ def test_labelling_labour_is_minutes_per_example_times_the_count():
     ("I get the cost argument, but management insists on our own model from scratch. Plan it.", answers.CHOOSE,
      "pretrain_from_scratch"),
     ("No validation set, all rows go into training.", answers.CHOOSE, None),
+    ("A colleague insists a DPO run is the right way here. Your take", answers.WHY_NOT, "preference_tuning"),
+    ("Procurement wants to know two things: may we resell the tuned weights, and who owns them", answers.QUESTION,
+     None),
+    ("rather than paying annotators, could we let a big model write the training pairs", answers.QUESTION, None),
+    ("Drop the validation set; all of the 1,200 records go into training.", answers.CHOOSE, None),
+    ("The old API was too slow at peak anyway.", None, None),
     # statements stay answers to the interview: a label, a noun, a plain description
     ("Plan: two epochs of LoRA on the 900 reviewed rows.", None, None),
     ("What goes wrong is the tone; it sounds stiff.", None, None),
