@@ -464,10 +464,14 @@ class OfflineBrain:
         if re.search(r"\bhost\w*|\bserv(?:e|ing)\b|\bper month\b|\binference\b", low) and not intent.target:
             estimate = pricing.serving(facts, specs)
         elif re.search(r"\blabel\w*|\bannotat\w*", low):
-            estimate = pricing.Estimate("labelling", summary="", labour=pricing.labour(
-                facts.get("labeled_examples") or 1_000, specs))
-            estimate.assumptions.append(f"{pricing.LABEL_MINUTES[0]}–{pricing.LABEL_MINUTES[1]} minutes per example "
-                                        f"and ${pricing.LABEL_RATE_USD_H}/h for an expert")
+            count = specs.to_label or facts.get("labeled_examples") or 1_000  # "label 5,000 more": those 5,000
+            estimate = pricing.Estimate("labelling", summary="", labour=pricing.labour(count, specs))
+            if not (specs.to_label or facts.get("labeled_examples")):
+                estimate.assumptions.append("1,000 examples to label (say how many you mean)")
+            if not specs.label_minutes:
+                estimate.assumptions.append(f"{pricing.LABEL_MINUTES[0]}–{pricing.LABEL_MINUTES[1]} minutes per example")
+            if not specs.label_rate:
+                estimate.assumptions.append(f"${pricing.LABEL_RATE_USD_H}/h for an expert")
         else:
             approach = intent.target or self._named_earlier(specs) or advice["approach"]
             if re.search(r"\bcheapest\b", low):

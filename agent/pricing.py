@@ -28,6 +28,8 @@ GPUS: dict[str, tuple[float, float, float]] = {
     "H200": (141, 989, 3.80),
     "A100": (80, 312, 1.80),
     "L40S": (48, 362, 1.00),
+    "RTX A6000": (48, 155, 0.80),
+    "A40": (48, 150, 0.70),
     "A10G": (24, 125, 1.00),
     "L4": (24, 121, 0.80),
     "RTX 4090": (24, 165, 0.60),
@@ -57,7 +59,8 @@ HOSTED_USD_PER_M_TOKENS = 0.50
 RAG_TOKENS_PER_QUERY = 2_500  # the question, ≈ 4 retrieved passages and the answer
 
 _GPU_RX = re.compile(r"(?:(?P<n>\d+|one|two|four|eight|sixteen)\s*(?:x|×|\*)?\s*)?(?:nvidia\s+)?"
-                     r"(?P<gpu>h100|h200|a100|l40s|a10g?|l4|(?:rtx\s*)?4090|(?:rtx\s*)?3090|t4)\b", re.I)
+                     r"(?P<gpu>h100|h200|a100|l40s|(?:rtx\s*)?a6000|a40|a10g?|l4|(?:rtx\s*)?4090|(?:rtx\s*)?3090|t4)\b"
+                     r"(?:\s*(?:with\s+)?(?P<mem>\d{2,3})\s?gb)?", re.I)
 _WORDS = {"one": 1, "two": 2, "four": 4, "eight": 8, "sixteen": 16}
 
 
@@ -69,6 +72,7 @@ class Specs:
     tokens_per_example: float | None = None
     epochs: float | None = None
     gpu: str | None = None  # a key of GPUS
+    gpu_memory_gb: float | None = None  # the card's memory when the user names a variant ("A100 40GB")
     gpu_count: int | None = None
     usd_per_gpu_hour: float | None = None
     method: str | None = None  # lora · qlora · full · dpo · pretrain (a stated method wins over the approach's)
@@ -80,6 +84,8 @@ class Specs:
     pages: float | None = None
     label_minutes: float | None = None
     label_rate: float | None = None
+    currency: str = "$"  # the user's currency for people's rates ("€95 per hour")
+    to_label: float | None = None  # how many examples the user asks to have labelled
 
 
 def _num(text: str) -> float:
@@ -115,14 +121,16 @@ def read_specs(texts: Iterable[str]) -> Specs:
         if m := re.search(r"(\d[\d,]*)\s*tokens?\s*(?:each|per (?:example|pair|sample|item))|"
                           r"(?:about|around|roughly|~)?\s*(\d[\d,]*)\s*tokens?\s*(?:each|per)", t):
             s.tokens_per_example = _num(m.group(1) or m.group(2))
-        elif m := re.search(r"examples? (?:of|at) (?:about |around |roughly |~)?(\d[\d,]*)\s*tokens", t):
-            s.tokens_per_example = _num(m.group(1))
+        elif m := re.search(r"examples? (?:of|at) (?:about |around |roughly |~)?(\d[\d,]*)\s*tokens", t) or re.search(
+                r"\b(?:average|avg\.?|on average|mean|typically)\s*(?:of\s*)?(?:maybe |about |around |roughly |~)?(\d[\d,]*)\s*tokens", t):
+            s.tokens_per_example = _num(m.group(1))  # "3 400 dialogues, average maybe 600 tokens"
         if m := re.search(r"(\d+(?:\.\d+)?)\s*epochs?", t):
             s.epochs = float(m.group(1))
         if m := list(_GPU_RX.finditer(t)):
             g = m[-1]
             name = re.sub(r"\s+", "", g.group("gpu")).upper().replace("RTX", "")
-            s.gpu = {"4090": "RTX 4090", "3090": "RTX 3090", "A10": "A10G"}.get(name, name)
+            s.gpu = {"4090": "RTX 4090", "3090": "RTX 3090", "A10": "A10G", "A6000": "RTX A6000"}.get(name, name)
+            s.gpu_memory_gb = float(g.group("mem")) if g.group("mem") else None
             if g.group("n"):
                 s.gpu_count = int(_WORDS.get(g.group("n"), g.group("n")))
             elif s.gpu_count is None:
@@ -148,8 +156,20 @@ def read_specs(texts: Iterable[str]) -> Specs:
             s.api_usd_per_m_in, s.api_usd_per_m_out = float(m.group(1)), float(m.group(2))
         if m := re.search(r"(\d[\d,]*)\s*pages", t):
             s.pages = _num(m.group(1))
-        if m := re.search(r"(\d+)\s*min(?:ute)?s?\s*(?:per|an?|each)\s*(?:example|item|note)", t):
-            s.label_minutes = float(m.group(1))
+        if m := re.search(r"(\d+(?:\.\d+)?)\s*min(?:ute)?s?\s*(?:per|an?|each)\s*(?:example|item|note|case|record|row)", t) or \
+                re.search(r"\b(?:label(?:l?ing)?|coding|cod(?:e|es)|review(?:ing)?|annotat\w*|writ\w+|check\w*) (?:one|a|each|every)"
+                          r" (?:\w+ ){0,2}(?:takes?|took|is|needs?)[^.;]{0,20}?(\d+(?:\.\d+)?)\s*min", t):
+            s.label_minutes = float(m.group(1))  # "coding one case carefully takes them ~6 minutes"
+        people = r"(?:physicians?|doctors?|experts?|annotators?|labell?ers?|reviewers?|staff|people|nurses?|lawyers?|" \
+                 r"analysts?|linguists?|writers?|engineers?|specialists?|coders?|moderators?|agents?|contractors?)"
+        if m := re.search(people + r"[^.;]{0,40}?(?P<cur>[$€£])\s?(?P<n>\d+(?:\.\d+)?)\s*(?:/|per|an?)\s*(?:hour|hr|h)\b|"
+                          r"(?P<cur2>[$€£])\s?(?P<n2>\d+(?:\.\d+)?)\s*(?:/|per|an?)\s*(?:hour|hr|h)\b[^.;]{0,30}?" + people, t):
+            s.label_rate = float(m.group("n") or m.group("n2"))  # what the people who label cost, not a GPU
+            s.currency = m.group("cur") or m.group("cur2")
+            if s.usd_per_gpu_hour == s.label_rate:
+                s.usd_per_gpu_hour = None
+        if m := re.search(r"\blabel(?:l?ing)?\s+(?:another\s+|about\s+|~)?(\d[\d,.]*\s*k?)\s+(?:more\s+)?", t):
+            s.to_label = _scaled(m.group(1))  # "what would it cost to label 5,000 more cases?"
     return s
 
 
@@ -216,8 +236,9 @@ def _gpu(specs: Specs, facts: Mapping[str, Any], method: str, params_b: float) -
 def memory_gb(method: str, params_b: float) -> float:
     """Training memory for weights, gradients and optimizer state, plus ≈ 20% for activations at moderate
     sequence lengths (GB). Bytes per parameter: full with Adam ≈ 16; LoRA on bf16 weights ≈ 2 (+ small adapters);
-    QLoRA on 4-bit weights ≈ 0.55; DPO as LoRA plus a reference pass."""
-    per_param = {"full": 16, "pretrain": 16, "lora": 2.2, "dpo": 2.2, "qlora": 0.7}[method]
+    QLoRA on 4-bit NF4 weights with double quantisation ≈ 0.5 (the QLoRA paper tunes a 65B model on one 48 GB card);
+    DPO as LoRA plus a reference pass."""
+    per_param = {"full": 16, "pretrain": 16, "lora": 2.2, "dpo": 2.2, "qlora": 0.5}[method]
     return params_b * per_param * 1.2 + 2
 
 
@@ -227,9 +248,18 @@ def _training(method: str, facts: Mapping[str, Any], specs: Specs, title: str, t
     params_b = specs.params_b or DEFAULT_PARAMS_B[method]
     if specs.params_b is None:
         e.assumptions.append(f"a {params_b:g}B-parameter model (say the size you mean)")
-    if tokens is None:
-        n = examples if examples is not None else facts.get("preference_data" if method == "dpo" else
-                                                            "labeled_examples")
+    n = examples if examples is not None else facts.get("preference_data" if method == "dpo" else "labeled_examples")
+    corpus = facts.get("unlabeled_corpus")
+    if tokens is None and n is None and corpus and method in ("full", "lora", "qlora"):
+        # no example count, but the text to train on is stated in tokens ("2 epochs over our 200M tokens of
+        # reports"): the fine-tune runs over that text
+        epochs = specs.epochs or DEFAULT_EPOCHS[method]
+        if specs.epochs is None:
+            e.assumptions.append(f"{epochs:g} epoch{'s' if epochs != 1 else ''}")
+        tokens = corpus * epochs
+        e.lines.append(f"data: your {human(corpus)} tokens × {epochs:g} epoch{'s' if epochs != 1 else ''} = "
+                       f"{human(tokens)} training tokens")
+    elif tokens is None:
         if n is None:
             n = 1_000
             e.assumptions.append("1,000 examples (you have not said how many)")
@@ -256,12 +286,22 @@ def _training(method: str, facts: Mapping[str, Any], specs: Specs, title: str, t
                    + (" (plus ⅓ for the reference model)" if method == "dpo" else ""))
     gpu, count, assumed = _gpu(specs, facts, method, params_b)
     mem, peak, price = GPUS[gpu]
+    if specs.gpu == gpu and specs.gpu_memory_gb:
+        mem = specs.gpu_memory_gb  # "8 x A100 40GB": the variant the user has
     if specs.usd_per_gpu_hour is not None:
         price = specs.usd_per_gpu_hour
     need = memory_gb(method, params_b)
     if need > mem * count:
-        e.lines.append(f"memory: {method} of {params_b:g}B needs ≈ {need:.0f} GB; {count} × {gpu} ({mem:g} GB) "
-                       "is not enough — use more cards, or LoRA/QLoRA")
+        line = f"memory: {method} of {params_b:g}B needs ≈ {need:.0f} GB; {count} × {gpu} ({mem:g} GB) is not enough"
+        if method in ("full", "lora", "dpo"):
+            small = memory_gb("qlora", params_b)  # the same model with its frozen weights in 4 bits
+            cards = max(1, math.ceil(small / mem))
+            line += (f" — QLoRA (4-bit base weights) needs ≈ {small:.0f} GB, which fits on "
+                     f"{'one card' if cards == 1 else f'{cards} cards'}" if cards <= count else
+                     f" — even QLoRA needs ≈ {small:.0f} GB; use more cards or a smaller model")
+        else:
+            line += " — use more cards or a smaller model"
+        e.lines.append(line)
     else:
         e.lines.append(f"memory: ≈ {need:.0f} GB needed; {count} × {gpu} has {count * mem:g} GB"
                        + (" (sharded across cards with FSDP)" if count > 1 and need > mem else ""))
@@ -285,10 +325,14 @@ def _training(method: str, facts: Mapping[str, Any], specs: Specs, title: str, t
 def labour(examples: float, specs: Specs) -> str:
     lo_min, hi_min = (specs.label_minutes, specs.label_minutes) if specs.label_minutes else LABEL_MINUTES
     rate = specs.label_rate or LABEL_RATE_USD_H
+    cur = specs.currency if specs.label_rate else "$"
     lo_h, hi_h = examples * lo_min / 60, examples * hi_min / 60
-    return (f"labelling or reviewing {human(examples)} examples at {lo_min:g}–{hi_min:g} min each is "
-            f"{lo_h:,.0f}–{hi_h:,.0f} expert hours ≈ {money(lo_h * rate)}–{money(hi_h * rate)} at ${rate}/h — usually "
-            "more than the GPU bill; label a first batch of 200–300 and check the signal before doing all of them")
+    minutes = f"{lo_min:g}" if lo_min == hi_min else f"{lo_min:g}–{hi_min:g}"
+    hours = f"{lo_h:,.0f}" if lo_h == hi_h else f"{lo_h:,.0f}–{hi_h:,.0f}"
+    cost = (money(lo_h * rate) if lo_h == hi_h else f"{money(lo_h * rate)}–{money(hi_h * rate)}").replace("$", cur)
+    return (f"labelling or reviewing {human(examples)} examples at {minutes} min each is {hours} expert hours "
+            f"≈ {cost} at {cur}{rate:g}/h — usually more than the GPU bill; label a first batch of 200–300 and check "
+            "the signal before doing all of them")
 
 
 def serving(facts: Mapping[str, Any], specs: Specs) -> Estimate:

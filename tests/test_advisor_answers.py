@@ -335,3 +335,28 @@ def test_self_hosting_is_set_against_the_hosted_api_on_the_users_traffic_and_pri
     # shown to three significant figures)
     assert "L40S" in text and "$800 a month" in text and "$2,560 a month" in text
     assert "self-hosting is cheaper" in text
+
+
+def test_labelling_is_priced_with_the_users_rate_minutes_and_count_in_their_currency():
+    specs = pricing.read_specs(["Our reviewing lawyers cost €120 per hour and checking one contract clause takes "
+                                "about 4 minutes. What would it cost to label 3,000 more clauses?"])
+    assert (specs.label_rate, specs.label_minutes, specs.to_label, specs.currency) == (120, 4, 3_000, "€")
+    assert specs.usd_per_gpu_hour is None  # a person's hourly rate is not a GPU's
+    # 3,000 × 4 min = 200 h × €120 = €24,000
+    assert "200 expert hours ≈ €24,000 at €120/h" in pricing.labour(specs.to_label, specs)
+
+
+def test_a_fine_tune_with_no_example_count_is_priced_over_the_users_stated_tokens():
+    specs = pricing.read_specs(["full fine-tune of a 7B on our 50M tokens of notes, 2 epochs, one H100 at $2.50/h"])
+    text = pricing.render(pricing.price("full_finetune", {"unlabeled_corpus": 50_000_000}, specs))
+    assert "your 50 million tokens × 2 epochs = 100 million training tokens" in text
+    assert "you have not said how many" not in text
+
+
+def test_a_card_the_user_names_keeps_its_name_and_memory_and_a_model_too_big_for_lora_is_offered_qlora():
+    specs = pricing.read_specs(["we own 2 x RTX A6000 48GB", "LoRA on a 70B model, 1,000 examples"])
+    text = pricing.render(pricing.price("lora_finetune", {"labeled_examples": 1_000}, specs))
+    assert "2 × RTX A6000" in text and "L40S" not in text
+    # 70B × 2.2 bytes × 1.2 + 2 ≈ 187 GB for LoRA; QLoRA 70B × 0.5 × 1.2 + 2 = 44 GB: one 48 GB card
+    assert "is not enough — QLoRA (4-bit base weights) needs ≈ 44 GB, which fits on one card" in text
+    assert pricing.read_specs(["8 x A100 40GB"]).gpu_memory_gb == 40
