@@ -139,15 +139,20 @@ def test_eval_report_has_every_field_and_files(lora_run):
     assert "| prompt | reference | base + best prompt | tuned |" in (run_dir / "eval" / "report.md").read_text()
 
 
-def test_merged_model_computes_what_base_plus_adapter_computes(lora_run):
+def test_merged_model_computes_what_base_plus_adapter_computes(lora_run, tiny_model_dir):
+    from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
-    run_dir, result, model = lora_run
+    run_dir, result, _ = lora_run
     merged = AutoModelForCausalLM.from_pretrained(run_dir / "merged")
+    assert next(merged.parameters()).dtype == torch.float32  # CPU training keeps fp32 weights, bf16 autocast or not
+    # the base from disk with the saved adapter on top, in fp32: the trained model object itself may still run its
+    # forward under the trainer's bf16 autocast on a CPU with bf16 instructions
+    adapted = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32),
+                                        str(run_dir / "adapter")).eval()
     ids = torch.tensor([[1, 500, 2000, 30000, 7]])
-    model.eval()
     with torch.no_grad():
-        assert torch.allclose(merged(ids).logits, model(input_ids=ids).logits, atol=1e-4)
+        assert torch.allclose(merged(ids).logits, adapted(input_ids=ids).logits, atol=1e-4)
     assert result["merged"] == str(run_dir / "merged")
 
 

@@ -155,7 +155,7 @@ def build_model(config: JobConfig, setup: Setup, notes: list[str]):
     else:
         attention, note = training_setup.attention_implementation(setup)
         notes.append(note)
-        model = load_model(config.model.base, dtype=torch.float32 if not setup.cuda else dtype,
+        model = load_model(config.model.base, dtype=setup.weights_dtype,
                            attn_implementation=attention)
     if method == "full":
         return model
@@ -459,7 +459,7 @@ def run(config: JobConfig, run_dir: Path, resume: bool = False) -> dict[str, Any
     report_phase(run_dir, "writing_report", detail="result.json" + (", merged model" if config.training.merge_adapter
                                                                    else ""))
     if config.training.merge_adapter:
-        merged = merge_adapter(config, run_dir, setup.dtype)
+        merged = merge_adapter(config, run_dir, setup.weights_dtype)
         result["merged"] = str(merged)
         event(f"merged model written to {merged}")
     result["total_seconds"] = round(time.time() - started, 1)

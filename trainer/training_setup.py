@@ -66,6 +66,12 @@ class Setup:
     def cuda(self) -> bool:
         return self.device == "cuda"
 
+    @property
+    def weights_dtype(self) -> torch.dtype:
+        """The weights' dtype: the compute dtype on a GPU; fp32 on the CPU, where bf16 is autocast over fp32 weights
+        (so what is trained, merged and exported there keeps full precision)."""
+        return self.dtype if self.cuda else torch.float32
+
     def precision_flags(self) -> dict[str, bool]:
         """TrainingArguments' mixed-precision flags: bf16 on the CPU is autocast over fp32 weights; fp16 is GPU-only."""
         return {"bf16": self.dtype == torch.bfloat16, "fp16": self.dtype == torch.float16 and self.cuda}
