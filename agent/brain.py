@@ -196,6 +196,8 @@ class OfflineBrain:
             return
         pending = iv.pending
         answered = pending is not None and iv.value(pending) is not None
+        if found.dont_know and intent is not None and intent.kind != answers.CHOOSE and len(text.split()) > 12:
+            found.dont_know = False  # "… honestly I don't know if we're talking 5k or 500k": part of a question asked
         if pending and (found.dont_know or pending in forgotten):
             iv.skip(pending)
             out.append(AssistantMessage(prompts.SKIPPED.format(label=_label(pending))))
@@ -461,7 +463,10 @@ class OfflineBrain:
                     specs: pricing.Specs) -> tuple[str, str]:
         """"How much would it cost?" answered with the user's own figure; also what was priced (its title)."""
         low = text.lower()
-        if re.search(r"\bhost\w*|\bserv(?:e|ing)\b|\bper month\b|\binference\b", low) and not intent.target:
+        monthly = re.search(r"\bper month\b|\ba month\b|\bmonthly\b", low)
+        hosting = re.search(r"\bhost\w*|\bserv(?:e|ing)\b|\binference\b", low)
+        if (hosting or monthly) and not intent.target and (hosting or APPROACHES[advice["approach"]].trains):
+            # hosting a tuned model: asked about, or the monthly bill of an advice that trains one
             estimate = pricing.serving(facts, specs)
         elif re.search(r"\blabel\w*|\bannotat\w*", low):
             count = specs.to_label or facts.get("labeled_examples") or 1_000  # "label 5,000 more": those 5,000

@@ -1255,7 +1255,7 @@ _RENT = _rx(r"\brent\w*", r"\bcloud\b", r"\bon[- ]demand\b", r"\baws\b", r"\bgcp
             r"\brunpod\b", r"\bcolab\b", r"\bsagemaker\b", r"\bvast\.ai\b", r"\bcoreweave\b", r"\bmodal\b")
 _CLUSTER = _rx(r"\bcluster\b", r"\bslurm\b", r"\bsupercomputer\b", r"\bnodes\b", r"\bpods?\b", r"\bhpc\b")
 _NO_GPU = _rx(r"\bno gpus?\b", r"\bno (?:hardware|compute)\b", r"\bcpu[- ]only\b", r"\bjust (?:a |our )?laptops?\b",
-              r"\bonly (?:a |our )?laptops?\b", r"\bnothing\b", r"\bdon'?t have (?:any )?gpus?\b", r"\bzero gpus?\b",
+              r"\bonly (?:a |our )?laptops?\b", r"\bnothing\b", r"\b(?:don'?t|do not) (?:yet )?have (?:any |a |an )?(?:own )?gpus?\b", r"\bzero gpus?\b",
               r"\bwithout (?:a |any )?gpus?\b", r"\blaptops? only\b", r"\bonly (?:have |has |got )?(?:a |our |some )?(?:cpus?|laptops?)\b",
               r"\bcpu (?:servers?|machines?|boxes|nodes)\b", r"\bnada\b", r"\bzilch\b")
 _COMPUTE_TOPIC = _rx(r"\bmacbook\b", r"\blaptops?\b(?= (?:only|for training))|\bonly (?:have )?laptops?\b", r"\bcpus?\b", r"\bmac studio\b", r"\bapple silicon\b", r"\bgpus?\b", r"\bcompute\b", r"\bcluster\b", r"\bcolab\b", r"\b(?:" + _GPU_NAME + r")s?\b")
@@ -1291,10 +1291,14 @@ def _compute(text: str, asked: str | None) -> tuple[Any, str, float] | None:
                 count = _COUNT_WORDS.get(count_text, 0)
         if not count_text and _find(_CLUSTER, low) and not m.group("count2"):
             count = 32  # "our own GPU cluster": dozens of cards, count unstated
+        if count_text in ("a", "an", "one", "any") and re.search(
+                r"\b(?:don'?t|do not|doesn'?t|does not|never) (?:yet )?(?:have|own|got|get)\s*$", low[max(0, m.start() - 25):m.start()]):
+            denied = True  # "we don't have a GPU server yet": none
+            continue
         if count == 0 and not count_text:
             before = low[max(0, m.start() - 25):m.start()].rstrip() + " "  # the match may begin with its space
             if re.search(r"\bno\s*$|\bzero\s*$|\bwithout\s*(?:a|any)?\s*$|\b(?:don'?t|do not|doesn'?t|does not|never) "
-                         r"(?:have|own|got|get) (?:any )?$", before):
+                         r"(?:have|own|got|get) (?:any |a |an |a single )?(?:own )?$", before):
                 denied = True  # "we don't have GPUs": none, said outright
                 continue
             count = 1
@@ -1306,7 +1310,8 @@ def _compute(text: str, asked: str | None) -> tuple[Any, str, float] | None:
         card_mem = float(mem) if mem else card
         if count > gpus or (count == gpus and card_mem and not memory):
             gpus, memory = count, card_mem
-    mem_only = re.search(r"\b(\d+)\s?gb\b(?! of (?:text|data))", low)
+    # "a 24 GB card", "48 GB of VRAM"; not "12 GB of Word files", which is data
+    mem_only = re.search(r"\b(\d+)\s?gb\b(?!\s+of\s+(?!(?:vram|memory|gpu|ram)\b))", low)
     if memory is None and mem_only and gpus:
         memory = float(mem_only.group(1))
     apple = re.search(r"\b(?:m[1-4](?: (?:pro|max|ultra))?|macbook(?: pro)?|mac studio|mac mini|apple silicon)\b", low)
@@ -1596,6 +1601,9 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
     if asked in ("inference_constraints", "compute", "budget", "timeline", "team") and not any(
             w in ("tokens", "token", "words", "pages") for w in first[:3]) and not _LABEL_WORDS.search(clause):
         return None  # "10 million docs a night" answering the serving question is volume, not a corpus
+    if re.match(r"^\s*(?:gb|gigs?)\b", after) and re.search(r"\b(?:" + _GPU_NAME + r"|gpus?|cards?|vram)\b[^.;]{0,20}$",
+                                                          text[max(0, q.start - 30):q.start], re.I):
+        return None  # "one RTX 4090 with 24 GB": the card's memory, not text
     if any(w in _TOKEN_UNITS for w in first[:3]) or re.match(r"^\s*(?:gb|tb|mb|gigs?)\b", after):
         return "unlabeled_corpus"
     if re.match(r"^\s*times\b", after):  # "picked the better draft ~5k times": that many comparisons, or no data
@@ -1606,6 +1614,9 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
     if _PREF_WORDS.search(sentence) and (asked in (None, "preference_data", "problem") or _PREF_WORDS.search(after)):
         if asked != "labeled_examples" or _PREF_WORDS.search(after):
             return "preference_data"
+    if any(w in ("picks", "choices", "selections", "votes") for w in first[:4]) and re.search(
+            r"\b(?:two|2|both|side by side|which one|keeps? one|kept|pick one|a or b|better of)\b", text, re.I):
+        return "preference_data"  # "we show 2 drafts, the user keeps one … ~50k of these picks": each pick is a pair
     if any(w in _EXAMPLE_UNITS for w in first) or any(" ".join(first[i:i + 2]) in _EXAMPLE_UNITS for i in range(3)):
         return "labeled_examples"
     if first and _VETTED.match(first[0]) and len(first) > 1 and asked not in ("unlabeled_corpus", "preference_data"):

@@ -341,3 +341,16 @@ def test_words_that_only_look_like_a_fact_state_none_of_it():
 def test_items_with_a_quality_judgement_each_are_examples():
     said = {f.fact: f.value for f in extract("We have 3,200 call transcripts graded 'good' by our QA team.").findings}
     assert said.get("labeled_examples") == 3_200 and "unlabeled_corpus" not in said
+
+
+def test_gigabytes_of_files_are_data_and_gigabytes_of_a_card_are_its_memory():
+    said = {f.fact: f.value for f in extract("About 20 GB of Word files. We don't have a GPU server yet.").findings}
+    assert said["compute"]["gpus"] == 0 and said["unlabeled_corpus"] > 1e9
+    said = {f.fact: f.value for f in extract("We train on one RTX 3090 with 24 GB.").findings}
+    assert said["compute"]["gpu_memory_gb"] == 24 and "unlabeled_corpus" not in said
+
+
+def test_a_count_of_picks_between_two_shown_drafts_is_preference_data():
+    said = {f.fact: f.value for f in extract("Readers see two headlines and click one; we have logged ~30k of these "
+                                             "picks.").findings}
+    assert said.get("preference_data") == 30_000
