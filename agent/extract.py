@@ -17,7 +17,7 @@ from typing import Any
 
 from agent import prototypes
 from agent.numbers import Quantity, find_quantities
-from agent.text import pieces, unquoted
+from agent.text import QUOTED, pieces, unquoted
 
 MAX_CHARS = 20_000  # longer messages are read up to here (a 50,000-character paste is cut, and the user is told)
 
@@ -418,6 +418,9 @@ _NOTHING_FAILS = re.compile(r"\bnothing (?:is |'s )?(?:really |actually )?(?:fai
 
 
 def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
+    # a quoted example of what users ask ("ask stuff like 'spread for Q3 vs last year'") is data, not a failure; a
+    # quoted term or two ("calls a 'scutch' a 'chisel'") is the evidence of one, and stays
+    text = QUOTED.sub(lambda m: m.group(0) if len(m.group(0).split()) <= 3 else " … ", text)
     tags: set[str] = set()
     answering = asked == "problem"
     if answering and _NOTHING_FAILS.search(text):

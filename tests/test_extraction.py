@@ -354,3 +354,11 @@ def test_a_count_of_picks_between_two_shown_drafts_is_preference_data():
     said = {f.fact: f.value for f in extract("Readers see two headlines and click one; we have logged ~30k of these "
                                              "picks.").findings}
     assert said.get("preference_data") == 30_000
+
+
+def test_a_quoted_example_request_states_no_failure_but_quoted_terms_still_do():
+    said = {f.fact: f.value for f in extract("Staff ask it things like 'what did we pay for road salt last winter "
+                                             "compared with the old contract'.").findings}
+    assert "problem" not in said
+    said = {f.fact: f.value for f in extract("It calls a 'sprocket' a 'gear' all the time.", asked="problem").findings}
+    assert said.get("problem") == ["terminology"]
