@@ -76,7 +76,10 @@ _DECIDED = re.compile(r"\bjust (?:train|fine-?tune|launch|ship)\b|\bskip (?:the|
                       r"\bthat'?s that\b|\b(?:decision|it) is (?:made|final)\b|\bnot (?:up for|open to) (?:debate|discussion)\b|"
                       r"\b(?:the )?(?:board|ceo|cto|boss|management|leadership|founders?|client|customer) (?:wants?|insists?|"
                       r"decided|has decided|requires?)\b|"
-                      r"\b(?:don'?t|do not|never) (?:send|take|push|point|steer) (?:me|us) back\b", re.I)
+                      r"\b(?:don'?t|do not|never) (?:send|take|push|point|steer) (?:me|us) back\b|"
+                      # "can you change the plan to full FT?", "switch us to QLoRA", "we need full fine-tuning"
+                      r"\b(?:change|switch|move|update|turn) (?:the |our |this |my )?plan (?:to|into)\b|\bswitch (?:us |it )?(?:over )?to\b|"
+                      r"\b(?:we|i) (?:really )?need (?:a |an |to do |to use )?(?:full|q?lora|rag|dpo|continued|fine-?tun|pre-?train)", re.I)
 
 # "no time for evaluation, just ship it", "no test split, every example goes into training": skipping the check, not
 # choosing an approach
@@ -223,7 +226,8 @@ def classify(text: str) -> Intent | None:
     pushback = _CHOOSE.search(t) and (names or rejected or _DECIDED.search(t) or SKIP_EVALUATION.search(t))
     if pushback and (rejected or not asks_cost):
         w = re.search(r"\b(?:want|wants|do|go with|use|try|decided:?|(?:go|jump|skip|move|proceed) (?:straight |directly "
-                      r"|right )?(?:to|for|with)|stay(?:ing)? with|stick(?:ing)? (?:with|to)|keep(?:ing)?|we'?ll|we will)"
+                      r"|right )?(?:to|for|with)|stay(?:ing)? with|stick(?:ing)? (?:with|to)|keep(?:ing)?|we'?ll|we will|"
+                      r"plan (?:to|into)|switch (?:us |it )?(?:over )?to|need)"
                       r"\s+(?:a |an |the |our )?(.{0,40})", t, re.I)
         wanted = [n for n in (mentioned(w.group(1)) if w else []) if n != rejected]
         wanted += [n for n in names if n != rejected and n not in wanted]

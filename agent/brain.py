@@ -84,6 +84,26 @@ def _label(fact: str) -> str:
 
 # Words that make "cost" or "slow" about serving (per request, at inference) rather than about the project's price
 SERVING_WORDS = re.compile(r"\bper (?:request|call|query)\b|\bserving\b|\binference\b|\blatency\b|\bms\b", re.I)
+# Personal data in the user's description of their data: what a model trained on it could repeat to someone else
+_PERSONAL = re.compile(r"\b(?:full )?names?\b(?= *(?:,|and|or|of|\)))|\baddress(?:es)?\b|\bphone numbers?\b|"
+                       r"\be-?mail addresses\b|\bbank (?:details|accounts?)\b|\bibans?\b|\bcredit cards?\b|"
+                       r"\bdates? of birth\b|\bsocial security\b|\bpassport\b|\bpatients?'? (?:data|records|notes|names)\b|"
+                       r"\bmedical records\b|\bhealth data\b|\bchildren'?s (?:data|names|messages)\b|\bpii\b|"
+                       r"\bpersonal (?:data|information|details)\b", re.I)
+
+
+def _personal_data(texts: list[str]) -> list[str]:
+    """The kinds of personal data the user said their data holds ("full names, addresses, phone numbers"), in
+    their words, each once."""
+    found: list[str] = []
+    for t in texts:
+        for m in _PERSONAL.finditer(unquoted(t or "")):
+            word = m.group(0).lower()
+            if word not in found:
+                found.append(word)
+    return found[:5]
+
+
 # A held value that already says more than a later, vaguer reading of the same fact: (fact, held) → readings it implies
 IMPLIED_BY = {("prompting_tried", "meets_target"): ("tried",)}
 # Routes that cost more than a LoRA fine-tune: their price is shown beside LoRA's on the same facts
@@ -568,6 +588,9 @@ class OfflineBrain:
             elif advice["approach"] != intent.rejected:
                 caveat = "; ".join(c for c in (caveat, prompts.WHY_ADVISED.format(
                     label=approach_label(advice["approach"]), why=advised["reason"].rstrip("."))) if c)
+        personal = _personal_data(self._said + [text]) if APPROACHES[chosen].trains else []
+        if personal:  # whatever route was chosen, training on people's data is a risk of its own, said every time
+            caveat = "; ".join(c for c in (caveat, prompts.PERSONAL_DATA.format(what=", ".join(personal))) if c)
         if caveat:
             lines.append(prompts.CAVEAT.format(caveat=caveat[0].upper() + caveat[1:]))
         if entry["verdict"] not in fits and entry["fact"] == "labeled_examples" and facts.get("labeled_examples"):

@@ -108,6 +108,10 @@ SKIP_SPLIT = ("Your call — you can train on everything and ship it. The risk: 
                    "base model with its best prompt, side by side), then, once it wins, retrain on all {count} with "
                    "the same settings. If you accept the risk, skip the split and watch the first days of real "
                    "traffic closely.")
+PERSONAL_DATA = ("your data holds personal data ({what}): a model can memorise and repeat its training text, so one "
+                 "person's details could appear in an answer to another; mask or pseudonymise them before training "
+                 "(and check a sample by hand), and have whoever owns data protection (your DPO or legal team) confirm "
+                 "the purpose is covered — consent to your terms does not by itself cover training a model")
 YOUR_CALL = "It's your call, and here is the plan for **{label}**."
 CHOSE_ADVICE = "Agreed — **{label}** is also what I recommend."
 CAVEAT = "My caveat, which I'll record on the job so it stays visible: {caveat}."

@@ -202,6 +202,15 @@ def test_a_decision_in_the_imperative_gets_the_plan_with_a_caveat_not_the_next_q
     assert not jobs.created  # a plan, never a job: only Approve launches
 
 
+def test_a_plan_on_data_with_personal_details_says_to_mask_them_whatever_route_was_chosen(jobs):
+    cid = conversations.create()
+    say(cid, "We keep 30,000 support chats with our replies; they include customer names, home addresses and IBANs.")
+    answer = messages(say(cid, "Customers accepted our terms. Train on the raw chats as they are, we'll fine-tune."))
+    assert "Plan:" in answer and "personal data (names, addresses, ibans)" in answer, answer
+    assert "mask or pseudonymise them before training" in answer
+    assert not jobs.created
+
+
 def test_a_question_that_mentions_a_held_fact_does_not_change_it():
     cid = conversations.create()
     say(cid, "We rent one A100 80GB by the hour for training.")
