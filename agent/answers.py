@@ -241,8 +241,14 @@ def classify(text: str) -> Intent | None:
     if asks_cost:
         return Intent(COST, names[0] if names else None)
     if asks:
-        return Intent(QUESTION, names[0] if names else None)
+        # a model named in passing ("have GPT-4o generate the pairs") is not a question about a stronger base model
+        routes = [n for n in names if n != "stronger_base_model" or _STRONGER_SAID.search(t)]
+        return Intent(QUESTION, routes[0] if routes else None)
     return None
+
+
+_STRONGER_SAID = re.compile(r"\b(?:stronger|bigger|larger|better|biggest|largest|strongest|more capable|most powerful)"
+                            r"\b[^.?!]{0,20}\bmodel\b|\bswitch(?:ing)? (?:to|models)\b|\binstead of (?:tuning|training|fine-?tun)", re.I)
 
 
 # ---- sentence selection --------------------------------------------------------------------------------------

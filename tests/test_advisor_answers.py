@@ -186,6 +186,7 @@ def test_labelling_labour_is_minutes_per_example_times_the_count():
     ("rather than paying annotators, could we let a big model write the training pairs", answers.QUESTION, None),
     ("Drop the validation set; all of the 1,200 records go into training.", answers.CHOOSE, None),
     ("The old API was too slow at peak anyway.", None, None),
+    ("could we have GPT-4o write 5k training pairs for us and fine-tune on those", answers.QUESTION, "lora_finetune"),
     ("My manager insists adapters are second-rate; please change the plan to full fine-tuning.", answers.CHOOSE,
      "full_finetune"),
     # statements stay answers to the interview: a label, a noun, a plain description
