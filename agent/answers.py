@@ -48,7 +48,7 @@ APPROACH_WORDS: list[tuple[str, re.Pattern]] = [(a, re.compile(p, re.I)) for a, 
 _WHY_NOT = re.compile(r"\bwhy (?:not|\w+ and not|don'?t we|wouldn'?t)\b|"
                       # asked for a view on a named route: "X is the 'proper' way. thoughts", "what do you think of X"
                       r"\bthoughts\b|\bwhat do you think\b|\byour (?:take|view|opinion)\b|\bwdyt\b|"
-                      r"\b(?:proper|right|correct|best|real) way\b|\bw?h?a?t about\b|\bwht about\b|"
+                      r"(?<!what )(?<!what's )\b(?:is|are) (?:the |a )?(?:proper|right|correct|best|real) way\b|\bw?h?a?t about\b|\bwht about\b|"
                       r"\bshouldn'?t we\b|\bwould it make sense\b|\bcouldn'?t we\b|\bwhat'?s wrong with\b|"
                       r"\bisn'?t \w+ better\b|\bis training even needed\b", re.I)
 _COST = re.compile(r"\bhow much\b|\bcosts?\b|\bprice\b|\bbudget\b|\bhow long\b|\bwhat (?:gpu|hardware)\b|"
@@ -69,30 +69,36 @@ _DECIDED = re.compile(r"\bjust (?:train|fine-?tune|launch|ship)\b|\bskip (?:the|
                       # a settled intention or an order about the plan, in the user's own grammar: "we'll fine-tune the
                       # local 8B", "we're staying with the prompt", "go straight to fine-tuning", "plan it", "and that's that"
                       r"\bwe(?:'ll| will|'re going to| are going to| shall) (?:just |still |simply )?(?:fine-?tune|train|"
-                      r"stay|stick|keep|go|build|pretrain|launch|run|do|skip|use|ship)\b|"
-                      r"\b(?:we(?:'re| are)|i'?m|i am) (?:staying|sticking|keeping|going) (?:with|to)\b|"
+                      r"pretrain|stay with|stick with|skip|go with|go ahead|ship it|launch)\b|"
+                      r"\b(?:we(?:'re| are)|i'?m|i am) (?:staying|sticking) with\b|"
                       r"(?:^|[.!?,;]\s*)(?:so |then |please |just |ok,? )*(?:go|jump|skip|move|proceed) (?:straight |directly |right )?"
-                      r"(?:to|with|for|ahead with)\b|\b(?:plan|price|set up|schedule) (?:it|that|this)(?: (?:out|up))?\b(?! (?:is|was)\b)|"
-                      r"\bthat'?s that\b|\b(?:decision|it) is (?:made|final)\b|\bnot (?:up for|open to) (?:debate|discussion)\b|"
-                      r"\b(?:the )?(?:board|ceo|cto|boss|management|leadership|founders?|client|customer) (?:wants?|insists?|"
+                      r"(?:to|with|for|ahead with)\b|(?:^|[.!?]\s+)(?:please |so |then |ok,? |just )?(?:plan|price|schedule) (?:it|that|this)"
+                      r"(?: out)?\s*(?:[.!]|$)|"
+                      r"\bthat'?s that\b|\b(?:the )?decision is (?:made|final)\b|\b(?:that|it)'?s final\b|"
+                      r"\bnot (?:up for|open to) (?:debate|discussion)\b|"
+                      r"\b(?:the )?(?:board|ceo|cto|boss|management|leadership|founders?) (?:wants?|insists?|"
                       r"decided|has decided|requires?)\b|"
                       r"\b(?:don'?t|do not|never) (?:send|take|push|point|steer) (?:me|us) back\b|"
                       # "can you change the plan to full FT?", "switch us to QLoRA", "we need full fine-tuning"
-                      r"\b(?:change|switch|move|update|turn) (?:the |our |this |my )?plan (?:to|into)\b|\bswitch (?:us |it )?(?:over )?to\b|"
-                      r"\b(?:we|i) (?:really )?need (?:a |an |to do |to use )?(?:full|q?lora|rag|dpo|continued|fine-?tun|pre-?train)", re.I)
+                      r"\b(?:change|switch|move|update|turn) (?:the |our |this |my )?plan (?:to|into)\b|"
+                      r"\bswitch (?:us|it|the plan|the job|over) to\b|"
+                      r"\b(?:we|i) (?:really )?need (?:a |an |to do |to use )?(?:full(?:[- ]parameter)? (?:fine-?tun\w*|ft)\b|q?lora\b|"
+                      r"rag\b|dpo\b|continued pre-?train|fine-?tun|pre-?train)", re.I)
 
 # "no time for evaluation, just ship it", "no test split, every example goes into training": skipping the check, not
 # choosing an approach
 # … of which "no test split, every example goes into training" keeps the examples out of any held-out set
-SKIP_SPLIT = re.compile(r"\b(?:no|forget|drop|skip|without|(?:don'?t|do not) (?:want|need)) (?:the |a |any )?(?:test|eval\w*|"
-                        r"validation|held-?out|hold-?out) ?(?:split|set|data|examples)\b|"
-                        r"\b(?:every|each|all)(?: single)?(?: one)?(?: of)?(?: the| our| them| it)?\s*(?:\d[\d,.]*\s*)?"
-                        r"(?:examples?|rows?|pairs?|samples?|records?|entries)?\s*(?:should |must |has to |have to |need to |"
-                        r"needs to )?(?:go |be used )?(?:in|into|for) (?:the )?training\b", re.I)
-SKIP_EVALUATION = re.compile(r"\b(?:no time for|skip|without) (?:the )?(?:evaluation|eval|testing)\b|\bjust ship\b|"
-                             + SKIP_SPLIT.pattern, re.I)
+_HELD_OUT = r"(?:the |a |any )?(?:test|eval\w*|validation|held-?out|hold-?out) ?(?:split|set|data|examples)\b"
+SKIPS_SPLIT = re.compile(r"\b(?:forget|drop|skip|(?:don'?t|do not) (?:want|need))\s" + _HELD_OUT + r"|"
+                         r"\bno " + _HELD_OUT + r"(?=[^.]{0,15}\b(?:please|pls|thanks)\b)|"  # "no test split please"
+                         r"\b(?:every|each|all)(?: single)?(?: one)?(?: of)?(?: the| our| them| it)? ?(?:\d[\d,.]{0,12} ?)?"
+                         r"(?:examples?|rows?|pairs?|samples?|records?|entries)? ?(?:(?:should|must|has to|have to|need to|"
+                         r"needs to|will|are going to) (?:go |be used )?|go(?:es)? )(?:in|into|for) (?:the )?training\b|"
+                         r"\bneed (?:every|each|all)\b[^.]{0,40}\bfor training\b", re.I)
+SKIPS_EVALUATION = re.compile(r"\b(?:no time for|skip|without) (?:the )?(?:evaluation|eval|testing)\b|\bjust ship\b|"
+                              + SKIPS_SPLIT.pattern, re.I)
 
-_CHOOSE = re.compile(_DECIDED.pattern + "|" + SKIP_EVALUATION.pattern + r"|\bi (?:still )?want\b|\banyway\b|\blet'?s (?:just )?(?:do|go with|use|try)\b|"
+_CHOOSE = re.compile(_DECIDED.pattern + "|" + SKIPS_EVALUATION.pattern + r"|\bi (?:still )?want\b|\banyway\b|\blet'?s (?:just )?(?:do|go with|use|try)\b|"
                      r"\bjust (?:train|fine-?tune|launch|ship|use|do|go)\b|\bskip (?:the|all|that|this|it)\b|\bi'?ve (?:already )?decided\b|"
                      r"\bend of story\b|\b(?:not|no) (?:boring )?(?:lora|sft|rag)\b|\bi don'?t care\b|"
                      r"\bwe (?:don'?t|do not|not) (?:want|trust)\b|\bdon'?t want to\b|\buse what we have\b|"
@@ -127,7 +133,7 @@ def decides(text: str) -> bool:
     """Does the text take a decision about the plan ("just train it", "we want LoRA", "let's skip RAG"), as
     opposed to describing the situation ("a big prompt was too expensive at our volume")?"""
     t = " ".join((text or "")[:CLASSIFY_CHARS].split())
-    return bool(_DECIDED.search(t) or _VOLITION.search(t) or SKIP_EVALUATION.search(t))
+    return bool(_DECIDED.search(t) or _VOLITION.search(t) or SKIPS_EVALUATION.search(t))
 
 
 # ---- mood: does a sentence ask the advisor something, or tell it what to do? -----------------------------------
@@ -136,7 +142,7 @@ def decides(text: str) -> bool:
 # says so, whatever its subject: an interrogative opening, a verb of the advisor's own work in the imperative, a
 # polite request. A plain statement ("what goes wrong is the tone", "run on our own GPUs") is none of these.
 _LEAD = (r"^\W*(?:(?:so|ok(?:ay)?|and|also|but|then|now|hm+|um+|sorry|honestly|right|well|fine|great|thanks|"
-         r"quick question|one more thing|last thing|btw|and also|oh)\b[,:!.]?\s*)*")
+         r"quick question|one more thing|last thing|btw|oh)\b[,:!.]? ?)*")
 _INTERROGATIVE = re.compile(_LEAD + (
     r"(?:(?:what|which|how|why|when|where|who)(?:'s|s)?\s+(?:is|are|was|were|do|does|did|would|will|should|can|"
     r"could|might|much|many|long|big|fast|about|if|kind|sort|type|exactly|else|happens|gpu|hardware|size|part|"
@@ -150,8 +156,11 @@ _ADVISOR_VERBS = (r"plan|price|estimate|quote|calculate|compute|give|tell|show|e
                   r"help|recommend|suggest|sketch|outline|work out|figure out|clarify|confirm|describe|advise|"
                   r"elaborate|spell out|lay out")
 # ... not a label ("Plan: 1 epoch", "Price - $2/h") nor a noun ("plan is to", "help desk")
-_IMPERATIVE = re.compile(_LEAD + r"(?:(?:please|pls|plz|just|now|then|ok)\s+)*(?:" + _ADVISOR_VERBS + r")\b"
-                         r"(?!\s*[:=\-–]|\s+(?:is|are|was|were|desk|of)\b)", re.I)
+_IMPERATIVE = re.compile(_LEAD + r"(?:(?:please|pls|plz|just|now|then|ok) )*(?:" + _ADVISOR_VERBS + r")\b"
+                         # … with an object: "price it out", "walk me through", "estimate the cost"; not a noun
+                         # ("Compute budget is 5k", "Price per request", "Help center articles")
+                         r" (?:me|us|it|this|that|these|those|the|a|an|out|down|through|what|how|why|which|whether|if|our|"
+                         r"my|your|all|both|each)\b", re.I)
 _POLITE = re.compile(r"\b(?:please|pls|plz)\b|\b(?:thoughts|opinions?|wdyt|ideas)\W*$|\bwhat do you think\b|"
                      r"\byour (?:take|view|opinion)\b|\bi(?:'d| would) (?:like|love) (?:to (?:know|see|understand)|an? )|"
                      r"\b(?:i|we) (?:need|want|would like) to (?:know|understand|see)\b|\b(?:i'?m |we'?re )?"
@@ -159,7 +168,11 @@ _POLITE = re.compile(r"\b(?:please|pls|plz)\b|\b(?:thoughts|opinions?|wdyt|ideas
                      re.I)
 _MOOD_SPLIT = re.compile(r"(?<=[.!?;\n])\s+")
 # a question can follow a lead-in: "instead of labelling, can we …", "legal asked two things: is the licence fine …"
-_CLAUSE_LEAD = re.compile(r"[,:]\s+|\s+(?:and|or|but)\s+(?=(?:is|are|can|could|may|might|should|would|will|do|does)\s)")
+_CLAUSE_LEAD = re.compile(r"[,:] |\s(?:and|or|but) (?=(?:is|are|can|could|may|might|should|would|will|do|does) )")
+# … where the clause opens as a yes/no question with its subject ("may we use …", "is the licence fine …"); not
+# "which is about a year of support" nor "and do the labelling ourselves"
+_AUX_QUESTION = re.compile(r"(?:is|are) (?:the|it|this|that|there|our|my|a|an)\b|"
+                           r"(?:can|could|may|might|should|would|will|do|does) (?:we|i|you|it|they|one|this|that)\b", re.I)
 
 
 def requests(text: str) -> list[str]:
@@ -169,7 +182,7 @@ def requests(text: str) -> list[str]:
     out = []
     for sentence in pieces(_MOOD_SPLIT, unquoted(" ".join((text or "")[:CLASSIFY_CHARS].split()))):
         if "?" in sentence or _INTERROGATIVE.search(sentence) or _IMPERATIVE.search(sentence) or \
-                _POLITE.search(sentence) or any(_INTERROGATIVE.match(c) for c in pieces(_CLAUSE_LEAD, sentence)[1:]):
+                _POLITE.search(sentence) or any(_AUX_QUESTION.match(c) for c in pieces(_CLAUSE_LEAD, sentence)[1:]):
             out.append(sentence)
     return out
 
@@ -223,7 +236,7 @@ def classify(text: str) -> Intent | None:
         rejected = _word_to_id(next(g for g in r.groups() if g))
     elif re.search(r"\bdon'?t want to label\b|\bno more label", t, re.I):
         rejected = "collect_data"
-    pushback = _CHOOSE.search(t) and (names or rejected or _DECIDED.search(t) or SKIP_EVALUATION.search(t))
+    pushback = _CHOOSE.search(t) and (names or rejected or _DECIDED.search(t) or SKIPS_EVALUATION.search(t))
     if pushback and (rejected or not asks_cost):
         w = re.search(r"\b(?:want|wants|do|go with|use|try|decided:?|(?:go|jump|skip|move|proceed) (?:straight |directly "
                       r"|right )?(?:to|for|with)|stay(?:ing)? with|stick(?:ing)? (?:with|to)|keep(?:ing)?|we'?ll|we will|"

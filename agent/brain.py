@@ -85,7 +85,10 @@ def _label(fact: str) -> str:
 # Words that make "cost" or "slow" about serving (per request, at inference) rather than about the project's price
 SERVING_WORDS = re.compile(r"\bper (?:request|call|query)\b|\bserving\b|\binference\b|\blatency\b|\bms\b", re.I)
 # Personal data in the user's description of their data: what a model trained on it could repeat to someone else
-_PERSONAL = re.compile(r"\b(?:full )?names?\b(?= *(?:,|and|or|of|\)))|\baddress(?:es)?\b|\bphone numbers?\b|"
+_PERSONAL = re.compile(r"\b(?:full|customers?'?|clients?'?|patients?'?|users?'?|people'?s|children'?s|kids'?|students?'?|"
+                       r"employees?'?|members?'?|passengers?'?|first|last|family) names?\b|"
+                       r"\b(?:home|postal|street|e-?mail|customers?'?|clients?'?|patients?'?) address(?:es)?\b|"
+                       r"\baddresses\b(?=,| and\b| or\b)|\bphone numbers?\b|"
                        r"\be-?mail addresses\b|\bbank (?:details|accounts?)\b|\bibans?\b|\bcredit cards?\b|"
                        r"\bdates? of birth\b|\bsocial security\b|\bpassport\b|\bpatients?'? (?:data|records|notes|names)\b|"
                        r"\bmedical records\b|\bhealth data\b|\bchildren'?s (?:data|names|messages)\b|\bpii\b|"
@@ -130,7 +133,7 @@ def best_passage(question: str, passages: list[dict]) -> dict:
 class OfflineBrain:
     """The default brain: no model, deterministic, fast (< 200 ms a turn with retrieval)."""
 
-    _said: tuple[str, ...] = ()  # the user's earlier messages in this conversation (set per answer)
+    _said: "list[str] | tuple[str, ...]" = ()  # the user's earlier messages in this conversation (set per answer)
 
     def turn(self, conversation_id: str, user_text: str, attachments: list[str] | None = None) -> Iterator[Event]:
         interview = conversations.load(conversation_id)
@@ -483,7 +486,7 @@ class OfflineBrain:
                     specs: pricing.Specs) -> tuple[str, str]:
         """"How much would it cost?" answered with the user's own figure; also what was priced (its title)."""
         low = text.lower()
-        monthly = re.search(r"\bper month\b|\ba month\b|\bmonthly\b", low)
+        monthly = re.search(r"\bper month\b|\bmonthly\b|/\s?mo(?:nth)?\b", low)  # not "we can spend a month on it"
         hosting = re.search(r"\bhost\w*|\bserv(?:e|ing)\b|\binference\b", low)
         if (hosting or monthly) and not intent.target and (hosting or APPROACHES[advice["approach"]].trains):
             # hosting a tuned model: asked about, or the monthly bill of an advice that trains one
@@ -532,11 +535,13 @@ class OfflineBrain:
     def _choose(self, iv: Interview, intent: answers.Intent, advice: dict, facts: dict, specs: pricing.Specs,
                 text: str) -> str:
         """The user decides: the plan for the approach they chose, with the advisor's caveat recorded."""
-        if intent.target is None and intent.rejected is None and answers.SKIP_EVALUATION.search(text):
-            if not answers.SKIP_SPLIT.search(text):
+        said = " ".join(text[:answers.CLASSIFY_CHARS].split())  # the patterns read the message as classify() does
+        if intent.target is None and intent.rejected is None and answers.SKIPS_EVALUATION.search(said):
+            if not answers.SKIPS_SPLIT.search(said):
                 return prompts.SKIP_EVALUATION  # "no time for evaluation, just ship it"
             count = facts.get("labeled_examples") or 0  # "no test split, every example goes into training"
-            held = max(20, min(200, round(count * 0.1))) if count else 0
+            # a tenth, at least 20 and at most 200, and never more than a fifth of what there is
+            held = max(1, min(200, max(20, round(count * 0.1)), count // 5)) if count else 0
             return prompts.SKIP_SPLIT.format(held=human(held) if count else "a tenth",
                                              count=human(count) if count else "examples")
         table = verdicts.verdicts(facts, advice["approach"])
@@ -588,7 +593,7 @@ class OfflineBrain:
             elif advice["approach"] != intent.rejected:
                 caveat = "; ".join(c for c in (caveat, prompts.WHY_ADVISED.format(
                     label=approach_label(advice["approach"]), why=advised["reason"].rstrip("."))) if c)
-        personal = _personal_data(self._said + [text]) if APPROACHES[chosen].trains else []
+        personal = _personal_data(list(self._said) + [text]) if APPROACHES[chosen].trains else []
         if personal:  # whatever route was chosen, training on people's data is a risk of its own, said every time
             caveat = "; ".join(c for c in (caveat, prompts.PERSONAL_DATA.format(what=", ".join(personal))) if c)
         if caveat:

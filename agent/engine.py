@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from agent.numbers import human
-from trainer.state.vocabulary import APPROACHES, FACT_LABELS, FACTS, approach_label
+from trainer.state.vocabulary import APPROACHES, FACT_LABELS, FACTS, Choice, Tags, approach_label
 
 # ---- thresholds, each from the source articles ------------------------------------------------------------------
 # "fewer than 50–100 high-quality pairs will rarely produce meaningful gains"; "early signal with 200–300 good
@@ -66,7 +66,8 @@ def _value_words(fact: str, value: str) -> str:
     that is not a word ("meets_target", "base_model_gap"), the value itself when it is a plain word ("tone")."""
     if value in VALUE_WORDS:
         return VALUE_WORDS[value]
-    members = getattr(FACTS[fact].type, "members", {}) if fact in FACTS else {}
+    kind = FACTS[fact].type if fact in FACTS else None
+    members = kind.members if isinstance(kind, (Choice, Tags)) else {}
     return members.get(value, value) if "_" in value else value
 
 

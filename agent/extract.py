@@ -1253,7 +1253,10 @@ _COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "a single": 1, "single": 1, "two": 2,
                 "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "sixteen": 16, "several": 4,
                 "a few": 3, "a couple of": 2, "a couple": 2, "a pair of": 2, "multiple": 3, "many": 8,
                 "dozens of": 36, "hundreds of": 300, "thousands of": 3000}
-_HOURLY_PRICE = re.compile(r"(?:\$|€|£|\busd ?)\s?\d[\d.,]*\s*(?:/|per\b|an?\b)\s*(?:gpu[- ]?|node[- ]?|card[- ]?)?(?:h|hr|hour)\b")
+# a GPU's hourly price: "$3/GPU-h", or an hourly price said of a card ("an A100 at $1.80/h"); not a person's rate
+_HOURLY_PRICE = re.compile(r"(?:\$|€|£|\busd ?) ?\d[\d.,]{0,12} ?(?:/|per\b|an?\b) ?(?:gpu|node|card)[- ]?(?:h|hr|hour)\b|"
+                           r"\b(?:" + _GPU_NAME + r"|gpus?|cards?|nodes?|instances?)\b[^.;$€£]{0,30}(?:\$|€|£|\busd ?) ?"
+                           r"\d[\d.,]{0,12} ?(?:/|per\b|an?\b) ?(?:h|hr|hour)\b", re.I)
 _RENT = _rx(r"\brent\w*", r"\bcloud\b", r"\bon[- ]demand\b", r"\baws\b", r"\bgcp\b", r"\bazure\b", r"\blambda\b",
             r"\brunpod\b", r"\bcolab\b", r"\bsagemaker\b", r"\bvast\.ai\b", r"\bcoreweave\b", r"\bmodal\b")
 _CLUSTER = _rx(r"\bcluster\b", r"\bslurm\b", r"\bsupercomputer\b", r"\bnodes\b", r"\bpods?\b", r"\bhpc\b")

@@ -38,6 +38,8 @@ GPUS: dict[str, tuple[float, float, float]] = {
 }
 # Model FLOPs utilisation: the share of peak a typical open-source trainer reaches (Hugging Face Trainer/PEFT,
 # FSDP). Large hand-tuned runs reach 40–50%; these are deliberately middle-of-the-road.
+METHOD_WORDS = {"full": "full fine-tuning", "lora": "LoRA", "qlora": "QLoRA (4-bit base weights)", "dpo": "DPO",
+                "pretrain": "pretraining"}
 MFU = {"full": 0.35, "lora": 0.25, "qlora": 0.15, "dpo": 0.25, "pretrain": 0.40}
 # Each run also spends time outside the loop: loading the model, evaluation, checkpoints (GPU-hours per run).
 RUN_OVERHEAD_GPU_H = 0.5
@@ -61,6 +63,7 @@ RAG_TOKENS_PER_QUERY = 2_500  # the question, ≈ 4 retrieved passages and the a
 _GPU_RX = re.compile(r"(?:(?P<n>\d+|one|two|four|eight|sixteen)\s*(?:x|×|\*)?\s*)?(?:nvidia\s+)?"
                      r"(?P<gpu>h100|h200|a100|l40s|(?:rtx\s*)?a6000|a40|a10g?|l4|(?:rtx\s*)?4090|(?:rtx\s*)?3090|t4)\b"
                      r"(?:\s*(?:with\s+)?(?P<mem>\d{2,3})\s?gb)?", re.I)
+_GPU_PRICE = re.compile(r"\$ ?(\d+(?:\.\d+)?) ?(?:/|per |an? ) ?(?:gpu[- ]?)?(?:hour|hr|h)\b")
 _WORDS = {"one": 1, "two": 2, "four": 4, "eight": 8, "sixteen": 16}
 
 
@@ -89,7 +92,14 @@ class Specs:
 
 
 def _num(text: str) -> float:
-    return float(text.replace(",", ""))
+    """A number as users write it: "1,200", "1.200" or "1 200" (thousands), "2.5"; 0 for what is not one."""
+    t = text.strip()
+    if re.fullmatch(r"\d{1,3}(?:([.,\s])\d{3})(?:\1\d{3})*", t):
+        return float(re.sub(r"[.,\s]", "", t))  # "1.000.000 requests": thousands separators of any locale
+    try:
+        return float(t.replace(",", ""))
+    except ValueError:
+        return 0.0
 
 
 _MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "mln": 1e6}
@@ -105,7 +115,7 @@ def _scaled(number: str, multiplier: str | None = None) -> float:
 
 
 # "2 million requests/month", "15k queries/day", "300 chats a week": traffic, scaled to requests a day
-_VOLUME_RX = re.compile(r"(?P<n>\d[\d,.]*\s*k?)\s*(?P<mult>million|thousand|mln|m\b|k\b)?\s*(?:\w+\s+)?"
+_VOLUME_RX = re.compile(r"(?P<n>\d[\d,.]{0,15}) ?(?P<mult>million|thousand|mln|m\b|k\b)? ?(?:[a-z]+ )?"
                         r"(?:requests|questions|queries|calls|chats|messages|tickets|conversations|emails|items)"
                         r"\s*(?:a|per|/|each)\s*(?P<per>day|month|week|hour|year)\b")
 _PER_DAY = {"day": 1, "week": 7, "month": 30, "year": 365, "hour": 1 / 24}
@@ -118,11 +128,11 @@ def read_specs(texts: Iterable[str]) -> Specs:
         t = " " + (raw or "").lower() + " "
         if m := re.findall(r"(\d+(?:\.\d+)?)\s?b\b(?!\s*tokens)(?![- ]?(?:token|tok))", t):
             s.params_b = float(m[-1])
-        if m := re.search(r"(\d[\d,]*)\s*tokens?\s*(?:each|per (?:example|pair|sample|item))|"
-                          r"(?:about|around|roughly|~)?\s*(\d[\d,]*)\s*tokens?\s*(?:each|per)", t):
+        if m := re.search(r"(\d[\d,]{0,15})\s*tokens?\s*(?:each|per (?:example|pair|sample|item))|"
+                          r"(?:about|around|roughly|~)?\s*(\d[\d,]{0,15})\s*tokens?\s*(?:each|per)", t):
             s.tokens_per_example = _num(m.group(1) or m.group(2))
-        elif m := re.search(r"examples? (?:of|at) (?:about |around |roughly |~)?(\d[\d,]*)\s*tokens", t) or re.search(
-                r"\b(?:average|avg\.?|on average|mean|typically)\s*(?:of\s*)?(?:maybe |about |around |roughly |~)?(\d[\d,]*)\s*tokens", t):
+        elif m := re.search(r"examples? (?:of|at) (?:about |around |roughly |~)?(\d[\d,]{0,15})\s*tokens", t) or re.search(
+                r"\b(?:average|avg\.?|on average|mean|typically)\s*(?:of\s*)?(?:maybe |about |around |roughly |~)?(\d[\d,]{0,15})\s*tokens", t):
             s.tokens_per_example = _num(m.group(1))  # "3 400 dialogues, average maybe 600 tokens"
         if m := re.search(r"(\d+(?:\.\d+)?)\s*epochs?", t):
             s.epochs = float(m.group(1))
@@ -135,7 +145,8 @@ def read_specs(texts: Iterable[str]) -> Specs:
                 s.gpu_count = int(_WORDS.get(g.group("n"), g.group("n")))
             elif s.gpu_count is None:
                 s.gpu_count = 1
-        if m := re.search(r"\$\s?(\d+(?:\.\d+)?)\s*(?:/|per |an? )\s*(?:gpu[- ]?)?(?:hour|hr|h)\b", t):
+        gpu_before = s.usd_per_gpu_hour
+        if m := _GPU_PRICE.search(t):
             s.usd_per_gpu_hour = float(m.group(1))
         if re.search(r"\bqlora\b", t):
             s.method = "qlora"
@@ -147,28 +158,30 @@ def read_specs(texts: Iterable[str]) -> Specs:
             s.method = "lora"
         if m := _VOLUME_RX.search(t):
             s.requests_per_day = _scaled(m.group("n"), m.group("mult")) / _PER_DAY[m.group("per")]
-        if m := re.search(r"(\d[\d,.]*\s*k?)\s*(?:input|prompt|in)(?: tokens?)?\s*(?:\+|and|,|/)\s*(\d[\d,.]*\s*k?)\s*"
+        if m := re.search(r"(\d[\d,.]{0,15} ?k?) ?(?:input|prompt|in)(?: tokens?)? ?(?:\+|and|,|/) ?(\d[\d,.]{0,15} ?k?) ?"
                           r"(?:output|completion|out)\b", t):
             s.tokens_in, s.tokens_out = _scaled(m.group(1)), _scaled(m.group(2))
         if m := re.search(r"\$\s?(\d+(?:\.\d+)?)\s*(?:/|per)\s*(?:1\s?m|million|m)\b(?: tokens?)?\s*(?:of )?(?:input|in|prompt)"
                           r"[^$]{0,20}\$\s?(\d+(?:\.\d+)?)\s*(?:/|per)\s*(?:1\s?m|million|m)\b(?: tokens?)?\s*(?:of )?"
                           r"(?:output|out|completion)", t):
             s.api_usd_per_m_in, s.api_usd_per_m_out = float(m.group(1)), float(m.group(2))
-        if m := re.search(r"(\d[\d,]*)\s*pages", t):
+        if m := re.search(r"(\d[\d,]{0,15})\s*pages", t):
             s.pages = _num(m.group(1))
         if m := re.search(r"(\d+(?:\.\d+)?)\s*min(?:ute)?s?\s*(?:per|an?|each)\s*(?:example|item|note|case|record|row)", t) or \
                 re.search(r"\b(?:label(?:l?ing)?|coding|cod(?:e|es)|review(?:ing)?|annotat\w*|writ\w+|check\w*) (?:one|a|each|every)"
                           r" (?:\w+ ){0,2}(?:takes?|took|is|needs?)[^.;]{0,20}?(\d+(?:\.\d+)?)\s*min", t):
             s.label_minutes = float(m.group(1))  # "coding one case carefully takes them ~6 minutes"
-        people = r"(?:physicians?|doctors?|experts?|annotators?|labell?ers?|reviewers?|staff|people|nurses?|lawyers?|" \
-                 r"analysts?|linguists?|writers?|engineers?|specialists?|coders?|moderators?|agents?|contractors?)"
+        people = r"(?:physicians?|doctors?|experts?|annotators?|labell?ers?|reviewers?|nurses?|lawyers?|linguists?|" \
+                 r"specialists?|coders?|translators?|clinicians?|pharmacists?|paralegals?)"  # who labels, not who builds
         if m := re.search(people + r"[^.;]{0,40}?(?P<cur>[$€£])\s?(?P<n>\d+(?:\.\d+)?)\s*(?:/|per|an?)\s*(?:hour|hr|h)\b|"
                           r"(?P<cur2>[$€£])\s?(?P<n2>\d+(?:\.\d+)?)\s*(?:/|per|an?)\s*(?:hour|hr|h)\b[^.;]{0,30}?" + people, t):
             s.label_rate = float(m.group("n") or m.group("n2"))  # what the people who label cost, not a GPU
             s.currency = m.group("cur") or m.group("cur2")
-            if s.usd_per_gpu_hour == s.label_rate:
-                s.usd_per_gpu_hour = None
-        if m := re.search(r"\blabel(?:l?ing)?\s+(?:another\s+|about\s+|~)?(\d[\d,.]*\s*k?)\s+(?:more\s+)?", t):
+            if (gpu := _GPU_PRICE.search(t[:m.start()] + " " + t[m.end():])) is not None:
+                s.usd_per_gpu_hour = float(gpu.group(1))  # the GPU price is another figure of the message
+            elif _GPU_PRICE.search(t):
+                s.usd_per_gpu_hour = gpu_before  # the only hourly price here was the people's
+        if m := re.search(r"\blabel(?:l?ing)?\s+(?:another\s+|about\s+|~)?(\d[\d,.]{0,15}\s*k?)\s+(?:more\s+)?", t):
             s.to_label = _scaled(m.group(1))  # "what would it cost to label 5,000 more cases?"
     return s
 
@@ -292,13 +305,16 @@ def _training(method: str, facts: Mapping[str, Any], specs: Specs, title: str, t
         price = specs.usd_per_gpu_hour
     need = memory_gb(method, params_b)
     if need > mem * count:
-        line = f"memory: {method} of {params_b:g}B needs ≈ {need:.0f} GB; {count} × {gpu} ({mem:g} GB) is not enough"
-        if method in ("full", "lora", "dpo"):
-            small = memory_gb("qlora", params_b)  # the same model with its frozen weights in 4 bits
+        line = (f"memory: {METHOD_WORDS[method]} of a {params_b:g}B model needs ≈ {need:.0f} GB; {count} × {gpu} "
+                f"({mem:g} GB) is not enough")
+        # the lighter methods on the same cards, lightest last: LoRA on 16-bit weights, then QLoRA on 4-bit ones
+        lighter = {"full": ["lora", "qlora"], "dpo": ["qlora"], "lora": ["qlora"]}.get(method, [])
+        fitting = next((m for m in lighter if memory_gb(m, params_b) <= mem * count), None)
+        if fitting:
+            small = memory_gb(fitting, params_b)
             cards = max(1, math.ceil(small / mem))
-            line += (f" — QLoRA (4-bit base weights) needs ≈ {small:.0f} GB, which fits on "
-                     f"{'one card' if cards == 1 else f'{cards} cards'}" if cards <= count else
-                     f" — even QLoRA needs ≈ {small:.0f} GB; use more cards or a smaller model")
+            line += (f" — {METHOD_WORDS[fitting]} needs ≈ {small:.0f} GB, which fits on "
+                     f"{'one card' if cards == 1 else f'{cards} cards'}")
         else:
             line += " — use more cards or a smaller model"
         e.lines.append(line)
@@ -344,7 +360,9 @@ def serving(facts: Mapping[str, Any], specs: Specs) -> Estimate:
     peak_rps = per_day / 86_400 * 3  # traffic is bunched into working hours: ≈ 3× the daily average at peak
     gpus = max(1, math.ceil(peak_rps / REQUESTS_PER_GPU_PER_S))
     params_b = specs.params_b or 7
-    gpu = specs.gpu if specs.gpu in GPUS else ("A10G" if params_b <= 8 else ("L40S" if params_b <= 20 else "H100"))
+    default = "A10G" if params_b <= 8 else ("L40S" if params_b <= 20 else "H100")
+    serve_gb = params_b * 2 * 1.2  # 16-bit weights plus ≈ 20% for the KV cache of a modest batch
+    gpu = specs.gpu if specs.gpu in GPUS and GPUS[specs.gpu][0] >= serve_gb else default  # the user's card, if it holds it
     price = specs.usd_per_gpu_hour or GPUS[gpu][2]
     monthly = gpus * price * HOURS_PER_MONTH
     e.lines += [f"traffic: {human(per_day)} requests a day ≈ {per_day / 86_400:.2f}/s on average, ≈ {peak_rps:.1f}/s "

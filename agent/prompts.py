@@ -101,17 +101,16 @@ SKIP_EVALUATION = ("Your call — you can ship it. The risk of shipping unchecke
                    "learn that from users. A minimal check costs an hour: run 50–100 held-out examples through the "
                    "tuned model and the base model with its best prompt, side by side, and read them. If you accept "
                    "the risk, ship it and watch the first days of real traffic closely.")
-SKIP_SPLIT = ("Your call — you can train on everything and ship it. The risk: with no held-out examples nobody can "
-                   "tell whether the tuned model beats the base model with a good prompt, or whether it overfit and got "
-                   "worse on inputs it never saw; you would learn that from users. A middle way that still trains on "
-                   "every example: hold out {held} of your {count} for one measured run (the tuned model against the "
-                   "base model with its best prompt, side by side), then, once it wins, retrain on all {count} with "
-                   "the same settings. If you accept the risk, skip the split and watch the first days of real "
-                   "traffic closely.")
+SKIP_SPLIT = ("Your call — you can train on everything and ship it. The risk: with no held-out examples nobody can tell "
+              "whether the tuned model beats the base model with a good prompt, or whether it overfit and got worse on "
+              "inputs it never saw; you would learn that from users. A middle way that still trains on every example: "
+              "hold out {held} of your {count} for one measured run (the tuned model against the base model with its "
+              "best prompt, side by side), then, once it wins, retrain on all {count} with the same settings. If you "
+              "accept the risk, skip the split and watch the first days of real traffic closely.")
 PERSONAL_DATA = ("your data holds personal data ({what}): a model can memorise and repeat its training text, so one "
                  "person's details could appear in an answer to another; mask or pseudonymise them before training "
-                 "(and check a sample by hand), and have whoever owns data protection (your DPO or legal team) confirm "
-                 "the purpose is covered — consent to your terms does not by itself cover training a model")
+                 "(and check a sample by hand), and have whoever owns data protection (your data protection officer "
+                 "or legal team) confirm the purpose is covered — consent to your terms may not cover training a model")
 YOUR_CALL = "It's your call, and here is the plan for **{label}**."
 CHOSE_ADVICE = "Agreed — **{label}** is also what I recommend."
 CAVEAT = "My caveat, which I'll record on the job so it stays visible: {caveat}."

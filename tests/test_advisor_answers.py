@@ -189,7 +189,18 @@ def test_labelling_labour_is_minutes_per_example_times_the_count():
     ("could we have GPT-4o write 5k training pairs for us and fine-tune on those", answers.QUESTION, "lora_finetune"),
     ("My manager insists adapters are second-rate; please change the plan to full fine-tuning.", answers.CHOOSE,
      "full_finetune"),
-    # statements stay answers to the interview: a label, a noun, a plain description
+    # statements stay answers to the interview: a label, a noun, a plain description (these came from a review)
+    ("The customer wants answers in under 2 seconds.", None, None),
+    ("We are going to use it for internal support only.", None, None),
+    ("We will run it on our own servers.", None, None),
+    ("Users often switch to English mid-conversation.", None, None),
+    ("We need a full audit trail for every answer.", None, None),
+    ("We set up this pipeline last year.", None, None),
+    ("No eval set yet, we never built one.", None, None),
+    ("Each example for training was checked by two reviewers.", None, None),
+    ("Compute budget is about 5k a month.", None, None),
+    ("Help center articles, about 3,000 of them.", None, None),
+    ("We have 3,000 labelled tickets, which is about a year of support.", None, None),
     ("Plan: two epochs of LoRA on the 900 reviewed rows.", None, None),
     ("What goes wrong is the tone; it sounds stiff.", None, None),
     ("Run on our own two A6000s.", None, None),
@@ -363,3 +374,22 @@ def test_a_card_the_user_names_keeps_its_name_and_memory_and_a_model_too_big_for
     # 70B × 2.2 bytes × 1.2 + 2 ≈ 187 GB for LoRA; QLoRA 70B × 0.5 × 1.2 + 2 = 44 GB: one 48 GB card
     assert "is not enough — QLoRA (4-bit base weights) needs ≈ 44 GB, which fits on one card" in text
     assert pricing.read_specs(["8 x A100 40GB"]).gpu_memory_gb == 40
+
+
+def test_numbers_in_any_locale_and_long_runs_of_digits_are_read_without_an_error():
+    specs = pricing.read_specs(["About 1.000.000 requests per month.", "1.200 input + 300 output tokens each",
+                                "1," * 5000])
+    assert specs.requests_per_day == pytest.approx(1_000_000 / 30) and specs.tokens_in == 1_200
+
+
+def test_a_person_beside_a_gpu_price_is_not_a_labelling_rate():
+    specs = pricing.read_specs(["We have 3 engineers and rent an A100 at $1.80/h."])
+    assert specs.usd_per_gpu_hour == 1.8 and specs.label_rate is None
+    specs = pricing.read_specs(["A100 at $2/h; our doctors cost $120/h to label"])
+    assert (specs.usd_per_gpu_hour, specs.label_rate) == (2.0, 120.0)
+
+
+def test_a_full_fine_tune_that_does_not_fit_is_offered_lora_before_qlora_in_words():
+    specs = pricing.read_specs(["one A100 80GB", "full fine-tune of a 7B model"])
+    text = pricing.render(pricing.price("full_finetune", {"labeled_examples": 2_000}, specs))
+    assert "full fine-tuning of a 7B model needs ≈ 136 GB" in text and "LoRA needs ≈ 20 GB, which fits on one card" in text

@@ -206,9 +206,15 @@ def test_a_plan_on_data_with_personal_details_says_to_mask_them_whatever_route_w
     cid = conversations.create()
     say(cid, "We keep 30,000 support chats with our replies; they include customer names, home addresses and IBANs.")
     answer = messages(say(cid, "Customers accepted our terms. Train on the raw chats as they are, we'll fine-tune."))
-    assert "Plan:" in answer and "personal data (names, addresses, ibans)" in answer, answer
+    assert "Plan:" in answer and "personal data (customer names, home addresses, ibans)" in answer, answer
     assert "mask or pseudonymise them before training" in answer
     assert not jobs.created
+
+
+def test_words_that_only_look_like_personal_data_add_no_caveat(jobs):
+    cid = conversations.create()
+    say(cid, "We have 4,000 reviewed SQL examples over our column names and table names; the bot addresses billing.")
+    assert "personal data" not in messages(say(cid, "We'll fine-tune on those, that's that."))
 
 
 def test_a_question_that_mentions_a_held_fact_does_not_change_it():
