@@ -89,7 +89,7 @@ _PERSONAL = re.compile(r"\b(?:full|customers?'?|clients?'?|patients?'?|users?'?|
                        r"employees?'?|members?'?|passengers?'?|first|last|family) names?\b|"
                        r"\b(?:home|postal|street|e-?mail|customers?'?|clients?'?|patients?'?) address(?:es)?\b|"
                        r"\baddresses\b(?=,| and\b| or\b)|\bphone numbers?\b|"
-                       r"\be-?mail addresses\b|\bbank (?:details|accounts?)\b|\bibans?\b|\bcredit cards?\b|"
+                       r"\bbank (?:details|accounts?)\b|\bibans?\b|\bcredit cards?\b|"
                        r"\bdates? of birth\b|\bsocial security\b|\bpassport\b|\bpatients?'? (?:data|records|notes|names)\b|"
                        r"\bmedical records\b|\bhealth data\b|\bchildren'?s (?:data|names|messages)\b|\bpii\b|"
                        r"\bpersonal (?:data|information|details)\b", re.I)
@@ -516,7 +516,7 @@ class OfflineBrain:
                 # the cheaper neighbour, priced on the same facts, so the user sees what the extra buys
                 tune = pricing.price("lora_finetune", facts, replace(specs, method=None, gpu=None, gpu_count=None))
                 estimate.lines.append(f"for comparison, a LoRA fine-tune on the same examples: {tune.summary}")
-        if estimate.hours and re.search(r"\bhost\w*|\bserv(?:e|ing)\b|\binference\b", low):
+        if estimate.hours and hosting:
             # "what's the bill for training? and does serving it change the picture": both halves answered
             estimate.lines.append(f"serving it afterwards: {pricing.serving(facts, specs).summary}, always on "
                                   "(merging the adapter and quantising to 4 bits fits a smaller card)")
@@ -593,7 +593,7 @@ class OfflineBrain:
             elif advice["approach"] != intent.rejected:
                 caveat = "; ".join(c for c in (caveat, prompts.WHY_ADVISED.format(
                     label=approach_label(advice["approach"]), why=advised["reason"].rstrip("."))) if c)
-        personal = _personal_data(list(self._said) + [text]) if APPROACHES[chosen].trains else []
+        personal = _personal_data([*self._said, text]) if APPROACHES[chosen].trains else []
         if personal:  # whatever route was chosen, training on people's data is a risk of its own, said every time
             caveat = "; ".join(c for c in (caveat, prompts.PERSONAL_DATA.format(what=", ".join(personal))) if c)
         if caveat:

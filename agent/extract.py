@@ -1304,7 +1304,7 @@ def _compute(text: str, asked: str | None) -> tuple[Any, str, float] | None:
         if count == 0 and not count_text:
             before = low[max(0, m.start() - 25):m.start()].rstrip() + " "  # the match may begin with its space
             if re.search(r"\bno\s*$|\bzero\s*$|\bwithout\s*(?:a|any)?\s*$|\b(?:don'?t|do not|doesn'?t|does not|never) "
-                         r"(?:have|own|got|get) (?:any |a |an |a single )?(?:own )?$", before):
+                         r"(?:have|own|got|get) (?:any )?(?:own )?$", before):  # (a count word is the match's own)
                 denied = True  # "we don't have GPUs": none, said outright
                 continue
             count = 1

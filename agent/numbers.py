@@ -122,8 +122,9 @@ def masked_names(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _NAMES.finditer(text) if re.search(r"\d", m.group(0))]
 
 
-def _number(raw: str) -> float:
-    """A numeral in any of the conventions of the module docstring."""
+def number(raw: str) -> float:
+    """A numeral in any of the conventions of the module docstring ("1.800", "150 000", "1,2", "12,000").
+    Raises ValueError for what is not one."""
     raw = raw.replace("\u00a0", " ").replace("\u202f", " ")
     if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", raw) or re.fullmatch(r"\d{1,3}(?: \d{3})+", raw):
         return float(raw.replace(".", "").replace(" ", ""))  # "1.800", "150 000": thousands
@@ -142,7 +143,7 @@ def find_quantities(text: str) -> list[Quantity]:
     while i < len(tokens):
         m = tokens[i]
         if m.group("num"):
-            value = _number(m.group("num"))
+            value = number(m.group("num"))
             suf = (m.group("suf") or "").lower()
             end = m.end()
             if suf:

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
-from agent.numbers import human
+from agent.numbers import SCALES, SUFFIX, human, number
 
 # GPU class → (memory GB per card, dense bf16 peak TFLOP/s from the vendor's data sheet, typical on-demand rental
 # US$/hour per card in 2025 cloud price lists). The price is an assumption the user can override.
@@ -36,10 +36,11 @@ GPUS: dict[str, tuple[float, float, float]] = {
     "RTX 3090": (24, 71, 0.30),
     "T4": (16, 65, 0.35),
 }
-# Model FLOPs utilisation: the share of peak a typical open-source trainer reaches (Hugging Face Trainer/PEFT,
-# FSDP). Large hand-tuned runs reach 40–50%; these are deliberately middle-of-the-road.
+# How a training method is named on screen
 METHOD_WORDS = {"full": "full fine-tuning", "lora": "LoRA", "qlora": "QLoRA (4-bit base weights)", "dpo": "DPO",
                 "pretrain": "pretraining"}
+# Model FLOPs utilisation: the share of peak a typical open-source trainer reaches (Hugging Face Trainer/PEFT,
+# FSDP). Large hand-tuned runs reach 40–50%; these are deliberately middle-of-the-road.
 MFU = {"full": 0.35, "lora": 0.25, "qlora": 0.15, "dpo": 0.25, "pretrain": 0.40}
 # Each run also spends time outside the loop: loading the model, evaluation, checkpoints (GPU-hours per run).
 RUN_OVERHEAD_GPU_H = 0.5
@@ -92,17 +93,15 @@ class Specs:
 
 
 def _num(text: str) -> float:
-    """A number as users write it: "1,200", "1.200" or "1 200" (thousands), "2.5"; 0 for what is not one."""
-    t = text.strip()
-    if re.fullmatch(r"\d{1,3}(?:([.,\s])\d{3})(?:\1\d{3})*", t):
-        return float(re.sub(r"[.,\s]", "", t))  # "1.000.000 requests": thousands separators of any locale
+    """A number as users write it, in any locale ("1,200", "1.000.000", "1 200": agent.numbers); 0 for what is not
+    one (a run of separators)."""
     try:
-        return float(t.replace(",", ""))
+        return number(text.strip())
     except ValueError:
         return 0.0
 
 
-_MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "mln": 1e6}
+_MULTIPLIERS = {**SUFFIX, **SCALES, "mln": 1e6}  # "15k", "2 million", "3 mln"
 
 
 def _scaled(number: str, multiplier: str | None = None) -> float:
@@ -255,6 +254,19 @@ def memory_gb(method: str, params_b: float) -> float:
     return params_b * per_param * 1.2 + 2
 
 
+def _counted(n: float, one: str, many: str | None = None) -> str:
+    """"1 epoch", "2 epochs", "1.5 passes"."""
+    return f"{n:g} {one if n == 1 else many or one + 's'}"
+
+
+def _epochs(specs: Specs, method: str, e: Estimate) -> float:
+    """The epochs a run makes: the user's, else the method's default, which is then listed as an assumption."""
+    epochs = specs.epochs or DEFAULT_EPOCHS[method]
+    if specs.epochs is None:
+        e.assumptions.append(_counted(epochs, "epoch"))
+    return epochs
+
+
 def _training(method: str, facts: Mapping[str, Any], specs: Specs, title: str, tokens: float | None = None,
               examples: float | None = None) -> Estimate:
     e = Estimate(title)
@@ -266,12 +278,10 @@ def _training(method: str, facts: Mapping[str, Any], specs: Specs, title: str, t
     if tokens is None and n is None and corpus and method in ("full", "lora", "qlora"):
         # no example count, but the text to train on is stated in tokens ("2 epochs over our 200M tokens of
         # reports"): the fine-tune runs over that text
-        epochs = specs.epochs or DEFAULT_EPOCHS[method]
-        if specs.epochs is None:
-            e.assumptions.append(f"{epochs:g} epoch{'s' if epochs != 1 else ''}")
+        epochs = _epochs(specs, method, e)
         tokens = corpus * epochs
-        e.lines.append(f"data: your {human(corpus)} tokens × {epochs:g} epoch{'s' if epochs != 1 else ''} = "
-                       f"{human(tokens)} training tokens")
+        e.lines.append(f"data: your {human(corpus)} tokens × {_counted(epochs, 'epoch')} = {human(tokens)} training "
+                       "tokens")
     elif tokens is None:
         if n is None:
             n = 1_000
@@ -279,19 +289,16 @@ def _training(method: str, facts: Mapping[str, Any], specs: Specs, title: str, t
         per = specs.tokens_per_example or DEFAULT_TOKENS_PER_EXAMPLE
         if specs.tokens_per_example is None:
             e.assumptions.append(f"{per:,.0f} tokens per example (prompt and answer)")
-        epochs = specs.epochs or DEFAULT_EPOCHS[method]
-        if specs.epochs is None:
-            e.assumptions.append(f"{epochs:g} epoch{'s' if epochs != 1 else ''}")
+        epochs = _epochs(specs, method, e)
         if method == "dpo":
             per *= 2  # a pair carries two answers to the same prompt
         tokens = n * per * epochs
         e.lines.append(f"data: {human(n)} {'pairs (two answers each)' if method == 'dpo' else 'examples'} × "
-                       f"{human(per)} tokens × {epochs:g} epoch{'s' if epochs != 1 else ''} = {human(tokens)} "
-                       "training tokens")
+                       f"{human(per)} tokens × {_counted(epochs, 'epoch')} = {human(tokens)} training tokens")
     else:
         epochs = specs.epochs or 1.0
         tokens = tokens * epochs
-        e.lines.append(f"data: {human(tokens)} tokens × {epochs:g} pass{'es' if epochs != 1 else ''}")
+        e.lines.append(f"data: {human(tokens)} tokens × {_counted(epochs, 'pass', 'passes')}")
     flops = 6 * params_b * 1e9 * tokens
     if method == "dpo":
         flops *= 4 / 3  # the frozen reference model's forward pass on both answers adds ≈ 2·N·D of the 6·N·D
@@ -376,11 +383,10 @@ def serving(facts: Mapping[str, Any], specs: Specs) -> Estimate:
     if specs.api_usd_per_m_in is not None and specs.tokens_in:
         # the hosted API on the same traffic, so the two can be compared line by line
         per_month = per_day * 30
-        api = per_month * (specs.tokens_in * specs.api_usd_per_m_in + (specs.tokens_out or 0) *
-                           (specs.api_usd_per_m_out or specs.api_usd_per_m_in)) / 1e6
+        usd_in, usd_out = specs.api_usd_per_m_in, specs.api_usd_per_m_out or specs.api_usd_per_m_in
+        api = per_month * (specs.tokens_in * usd_in + (specs.tokens_out or 0) * usd_out) / 1e6
         e.lines.append(f"hosted API: {human(per_month)} requests × ({human(specs.tokens_in)} input tokens × "
-                       f"${specs.api_usd_per_m_in:g}/M + {human(specs.tokens_out or 0)} output × "
-                       f"${(specs.api_usd_per_m_out or specs.api_usd_per_m_in):g}/M) ≈ {money(api)} a month")
+                       f"${usd_in:g}/M + {human(specs.tokens_out or 0)} output × ${usd_out:g}/M) ≈ {money(api)} a month")
         cheaper = "the hosted API" if api < monthly else "self-hosting"
         e.lines.append(f"at this volume {cheaper} is cheaper ({money(min(api, monthly))} against "
                        f"{money(max(api, monthly))} a month), before engineer time for running your own server")
