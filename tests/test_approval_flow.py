@@ -32,9 +32,10 @@ def fake_guidance(monkeypatch):
          "text": "LoRA trains small adapters."}])
 
 
-def tiny_plans(monkeypatch, tiny_model_dir: Path) -> None:
-    """The advisor's own plans, on the tiny random model and cut to 4 optimizer steps and 4 evaluation answers
-    of 16 tokens, so a whole job (training, evaluation, report) takes seconds on a shared 2-core CPU."""
+def tiny_plans(monkeypatch, tiny_model_dir: Path, max_steps: int = 4) -> None:
+    """The advisor's own plans, on the tiny random model and cut to `max_steps` optimizer steps (4) and 4
+    evaluation answers of 16 tokens, so a whole job (training, evaluation, report) takes seconds on a shared 2-core
+    CPU."""
     real = brain.build_plan
 
     def tiny(recommendation, facts, data_path=None):
@@ -42,7 +43,7 @@ def tiny_plans(monkeypatch, tiny_model_dir: Path) -> None:
         if built.get("config"):
             config = built["config"]
             config["model"] = {**config["model"], "base": str(tiny_model_dir), "max_seq_len": 128}
-            config["training"] = {**config["training"], "max_steps": 4}
+            config["training"] = {**config["training"], "max_steps": max_steps}
             config["eval"] = {**config["eval"], "max_examples": 4, "max_new_tokens": 16}
         return built
 

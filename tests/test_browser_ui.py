@@ -204,7 +204,9 @@ def test_a_newcomer_launches_from_the_recommendation_and_finds_approve_without_p
     from tests.test_approval_flow import tiny_plans
     from trainer import jobs
 
-    tiny_plans(monkeypatch, tiny_model_dir)
+    # 40 steps, not 4: four finished between two of the panel's 1 s refreshes on CI's machine, and the panel never
+    # showed a training step to see
+    tiny_plans(monkeypatch, tiny_model_dir, max_steps=40)
     monkeypatch.setenv("TUNEWISE_PREFLIGHT", "on")  # read when a job is created: the app's default
     shots = Shots(tmp_path)
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
