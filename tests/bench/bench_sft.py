@@ -7,7 +7,7 @@ would, on the bundled model (run by hand, not in CI).
     .venv/bin/python tests/bench/bench_sft.py --variants tunewise --tunewise-batching pad_to_longest  # random batches
 
 Variants (same model, data, seed, LoRA r 16 / alpha 32 on the seven projections, AdamW, cosine, 3 % warm-up,
-learning rate, effective batch 8, one epoch, fp32 on the CPU, gradient checkpointing off, same torch threads):
+learning rate, effective batch 8, one epoch, the same precision, gradient checkpointing off, same torch threads):
 
     tunewise      trainer/sft.py as a job runs it: length-grouped batches, loss (and logits) only where trained
     hf_grouped    the plain `Trainer` + peft with what a competent user picks: dynamic padding to the longest row of
@@ -15,7 +15,11 @@ learning rate, effective batch 8, one epoch, fp32 on the CPU, gradient checkpoin
     trl_padfree   TRL `SFTTrainer` at its best on this data: `padding_free=True` (rows flattened into one sequence
                   with position ids, no padding at all) and completion-only loss
     trl_default   TRL `SFTTrainer` with its defaults (gradient checkpointing on, padding to the longest row of a
-                  batch, completion-only loss on prompt/completion data), bf16 off for an fp32 CPU comparison
+                  batch, completion-only loss on prompt/completion data)
+
+Precision (`--precision`, the same for every variant): bf16 autocast over fp32 weights where this CPU has bf16
+matrix instructions (AMX, AVX512-BF16), which is what tunewise's `model.dtype: auto` and TRL's default (`bf16=True`)
+both pick there; fp32 elsewhere. `--precision fp32` compares everyone in fp32.
 
 Data: real English (sentences of trainer/data/general_text.txt) in a task the model has to learn — "rewrite this
 passage with every word capitalised" — so eval loss falls from the base model's and says whether a variant learned.
@@ -123,6 +127,7 @@ def shared_args(lr: float, seed: int) -> dict:
 
 
 TUNEWISE_BATCHING = "auto"  # training.batching of the tunewise variant (--tunewise-batching)
+PRECISION = "fp32"  # every variant's compute precision (--precision, resolved): fp32 or bf16 (autocast on the CPU)
 
 
 def run_tunewise(folder: Path, out: Path, lr: float, dropout: float, seed: int):
@@ -130,7 +135,7 @@ def run_tunewise(folder: Path, out: Path, lr: float, dropout: float, seed: int):
     from trainer.config import parse_config
 
     config = parse_config({
-        "kind": "sft", "model": {"base": model_path(folder), "max_seq_len": 1024},
+        "kind": "sft", "model": {"base": model_path(folder), "max_seq_len": 1024, "dtype": PRECISION},
         "data": {"train": str(folder / "train.jsonl"), "split": [1.0, 0.0, 0.0]},
         "lora": {"method": "lora", "r": RANK, "alpha": ALPHA, "dropout": dropout, "target_modules": TARGETS},
         "training": {"epochs": 1, "learning_rate": lr, "batch_size": BATCH, "warmup_ratio": 0.03,
@@ -153,7 +158,8 @@ def run_hf_grouped(folder: Path, out: Path, lr: float, dropout: float, seed: int
     model = get_peft_model(AutoModelForCausalLM.from_pretrained(model_path(folder), dtype=torch.float32),
                            lora_config(dropout))
     args = TrainingArguments(output_dir=str(out / "checkpoints"), remove_unused_columns=False,
-                             train_sampling_strategy="group_by_length", **shared_args(lr, seed))
+                             train_sampling_strategy="group_by_length", bf16=PRECISION == "bf16",
+                             **shared_args(lr, seed))
     # the sampler reads each row's input_ids length itself (a list has no length column)
     trainer = Trainer(model=model, args=args, train_dataset=features(train),
                       data_collator=Collator(tokenizer.pad_token_id))  # pads each batch to its own longest row
@@ -176,7 +182,7 @@ def run_trl(folder: Path, out: Path, lr: float, dropout: float, seed: int, best:
     # padding-free rows are not truncated by TRL (max_length None); every row here is under 1024 tokens anyway
     tuned = dict(padding_free=True, completion_only_loss=True, gradient_checkpointing=False,
                  max_length=None) if best else dict(max_length=1024)
-    args = SFTConfig(output_dir=str(out / "checkpoints"), bf16=False, **tuned,
+    args = SFTConfig(output_dir=str(out / "checkpoints"), bf16=PRECISION == "bf16", **tuned,
                      **shared_args(lr, seed))
     trainer = SFTTrainer(model=model, args=args, train_dataset=data, processing_class=tokenizer,
                          peft_config=lora_config(dropout))
@@ -247,7 +253,8 @@ def child(variant: str, folder: Path, out: Path, args) -> dict:
     subprocess.run(["rm", "-rf", str(out)], check=True)
     proc = subprocess.run([sys.executable, __file__, "--one", variant, "--workdir", args.workdir, "--out", str(out),
                            "--model", args.model, "--seed", str(args.seed), "--lr", str(args.lr), "--dropout", str(args.dropout),
-                           "--threads", str(args.threads), "--tunewise-batching", args.tunewise_batching],
+                           "--threads", str(args.threads), "--tunewise-batching", args.tunewise_batching,
+                           "--precision", args.precision],
                           capture_output=True, text=True, env={**os.environ, "TUNEWISE_HOME": str(folder / "home"),
                                # the same threads for every variant: tunewise's own measured choice is off here
                                "OMP_NUM_THREADS": str(args.threads)})
@@ -269,13 +276,20 @@ def main() -> None:
     parser.add_argument("--workdir", default="/tmp/tunewise-bench-sft")
     parser.add_argument("--tunewise-batching", default="auto", help="training.batching of the tunewise variant "
                         "(auto: group_by_length on the CPU; pad_to_longest: random batches, still cut into passes)")
+    parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
+                        help="every variant's precision (auto: bf16 autocast where the CPU has bf16 matrix "
+                        "instructions, else fp32)")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one variant, print its JSON
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     folder = Path(args.workdir) / args.model
-    global TUNEWISE_BATCHING
+    global TUNEWISE_BATCHING, PRECISION
     TUNEWISE_BATCHING = args.tunewise_batching
+    if args.precision == "auto":
+        from trainer import cpu
+        args.precision = "bf16" if cpu.fast_bf16() else "fp32"
+    PRECISION = args.precision
     if args.one:
         row = one_run(args.one, folder, Path(args.out), args.seed, args.lr, args.dropout, args.threads)
         print("RESULT " + json.dumps(row), flush=True)
@@ -296,7 +310,7 @@ def main() -> None:
     keys = ("loss_tok_s", "tok_s", "peak_rss_mb", "eval_loss", "train_s")
     median = {v: {k: statistics.median(r[k] for r in rows) for k in keys} for v, rows in results.items()}
     ours = median[variants[0]]
-    print(f"\nmedians over {args.repeats} repeats, {args.threads} threads; speed-up = {NAMES[variants[0]]} / variant "
+    print(f"\nmedians over {args.repeats} repeats, {args.threads} threads, {args.precision}; speed-up = {NAMES[variants[0]]} / variant "
           f"(loss-bearing tokens/s); RSS ratio = {NAMES[variants[0]]} peak RSS / variant peak RSS")
     print(f"{'variant':28s} {'loss tok/s':>10s} {'speed-up':>9s} {'real tok/s':>10s} {'peak RSS MB':>12s} "
           f"{'RSS ratio':>10s} {'eval loss':>10s}")
