@@ -680,7 +680,19 @@ def _percent_meets(text: str) -> bool | None:
     return met(reached, target)
 
 
+# "Nobody here has tried any AI on this yet", "we haven't used ChatGPT or anything": no model was ever asked, so no
+# prompt was either
+_NO_AI_YET = re.compile(r"\b(?:nobody|no one|none of us)\b[^.;!?]{0,20}?\b(?:has|have|had)?\s*(?:ever\s+|yet\s+|really\s+)?"
+                        r"(?:tried|used|touched|played with)\s+(?:any\s+|an?\s+)?(?:ai|llms?|chat-?gpt|gpt[\w.-]*|"
+                        r"(?:large )?language models?|generative ai)\b|"
+                        r"\b(?:have ?n[o']?t|haven't|never|not yet|didn't|did not)\s+(?:\w+\s+)?(?:tried|used|touched)\s+"
+                        r"(?:any\s+|an?\s+)?(?:ai|llms?|chat-?gpt|gpt[\w.-]*|(?:large )?language models?|generative ai)\b"
+                        r"(?![^.;!?]{0,30}\b(?:but|except|until)\b)", re.I)
+
+
 def _prompting(text: str, asked: str | None) -> tuple[Any, str, float] | None:
+    if _NO_AI_YET.search(text) and not _any(PROMPT_TRIED, text):
+        return "none", text, 0.9 if asked == "prompting_tried" else 0.7
     on_topic = asked == "prompting_tried" or bool(_PROMPT_TOPIC.search(text))
     if not on_topic and not (PROMPT_MEETS.search(text) and re.search(r"\bprompt\w*|\bfew[- ]?shot\b", text, re.I)):
         return None
@@ -1470,7 +1482,8 @@ _TOKEN_UNITS = {"tokens": 1, "token": 1, "words": 1.3, "word": 1.3, "pages": 650
 _DOC_UNITS = {"documents", "docs", "files", "articles", "drafts", "reports", "papers", "filings", "contracts", "manuals",
               "transcripts", "emails", "posts", "pdfs", "records", "notes", "case reports", "statutes", "letters",
               "patents", "wiki pages", "web pages", "chapters", "memos", "policies", "tweets", "captions", "headlines",
-              "snippets", "abstracts", "comments", "stories", "essays", "newsletters", "letters"}
+              "snippets", "abstracts", "comments", "stories", "essays", "newsletters", "letters", "sops", "procedures",
+              "specifications", "specs", "sheets", "datasheets", "brochures", "handbooks", "guidelines"}
 # Documents that are the finished output of a writing task (comments, emails, posts…): examples to imitate, unless
 # the sentence calls them a corpus or raw text.
 _OUTPUT_UNITS = {"comments", "emails", "posts", "tweets", "captions", "headlines", "letters", "memos", "newsletters",
@@ -1520,8 +1533,10 @@ def _unit_after(text: str, q: Quantity) -> tuple[str, str]:
     after = text[q.end:q.end + 80].lower()
     after = re.split(r"[.;:!?]|\bbut\b", after)[0]
     words = []
+    # "~600 SOPs (Word exported to PDF)": the aside names no unit of the count
+    counted = re.split(r"\d|\(", after)[0]
     # the noun comes before the next number: "1,500 curated examples, ~1,200 tokens each" counts examples
-    for w in re.findall(r"[a-z&][a-z&\-]*", re.split(r"\d", after)[0])[:8]:
+    for w in re.findall(r"[a-z&][a-z&\-]*", counted)[:8]:
         if w == "of" and not words:
             continue
         if w in _UNIT_STOP or len(words) == 5:
@@ -1535,6 +1550,23 @@ def _clause_at(text: str, position: int) -> str:
     start = max([m.end() for m in _CLAUSE_SPLIT.finditer(text, 0, position) if m.end() <= position] or [0])
     following = next((m.start() for m in _CLAUSE_SPLIT.finditer(text, position)), len(text))
     return text[start:following]
+
+
+# A length said of one item, before the count ("average maybe 600 tokens", "each story ~300 tokens", "prompt ~500
+# tokens") or after it ("600 tokens each", "300 words on average", "800 tokens long")
+_ITEM_LENGTH_BEFORE = re.compile(
+    r"(?:\b(?:average|avg\.?|averaging|on average|mean|median|typical(?:ly)?|usually|each|every|per|apiece)|"
+    r"\(\s*(?:the\s+)?(?:prompts?|inputs?|outputs?|answers?|stories|story|replies|reply|responses?)|"
+    r"\b(?:each|every|one|a single|per) (?:[\w-]+ ){0,2}(?:is |of |runs |at )?)"
+    r"\s*(?:length\s+|size\s+)?(?:is\s+|of\s+)?(?:maybe\s+|about\s+|around\s+|roughly\s+|approx\.?\s*|~\s*|≈\s*|some\s+)*$", re.I)
+_ITEM_LENGTH_AFTER = re.compile(r"^\s*(?:tokens?|words?)\s+(?:each|apiece|a piece|on average|long|in length|per [a-z]+|"
+                                r"(?:average|avg)\b)", re.I)
+# "600k ads with final labels", "2,000 tickets and their categories": items that carry their answer
+_LABELLED_WITH = re.compile(r"^\s*(?:[\w-]+\s+){1,3}(?:with|and) (?:their |its |the |a )?(?:final |human |gold |correct |"
+                            r"moderator |agent |expert )?(?:labels?|categories|category|classes|codes|verdicts?|"
+                            r"outcomes?|decisions?|tags?)\b", re.I)
+_MADE_N_OF_THESE = re.compile(r"\b(?:wrote|written|have written|drafted|made|created|produced|labell?ed|annotated|"
+                              r"collected|have|'ve got|got)\s+(?:about |around |roughly |over |some |~\s*)?$", re.I)
 
 
 _VETTED = re.compile(r"^(?:approved|reviewed|accepted|signed[- ]?off|gold|labell?ed|annotated|graded|corrected|"
@@ -1552,6 +1584,14 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
     first = words.split()[:4]
     if _VOLUME_AFTER.search(after) or _MODEL_SIZE_AFTER.search(after):
         return None
+    before = text[max(0, q.start - 40):q.start]
+    if any(w in ("tokens", "token", "words", "word") for w in first[:1]) and (
+            _ITEM_LENGTH_BEFORE.search(before) or _ITEM_LENGTH_AFTER.match(after)):
+        return None  # "average maybe 600 tokens", "each story ~300 tokens": the length of one item, not a corpus
+    if _LABELLED_WITH.match(after) and asked not in ("unlabeled_corpus", "preference_data"):
+        return "labeled_examples"  # "600k ads with final labels": each item with its answer is an example
+    if _MADE_N_OF_THESE.search(before) and re.match(r"^\s*of (?:these|those|them|such)\b", text[q.end:q.end + 20], re.I):
+        return "labeled_examples"  # "our coaches wrote 7,800 of these": finished outputs of the task just described
     if re.match(r"^\s*(?:input|output|prompt|completion)\b(?:\s+tokens?)?", after) or re.match(
             r"^\s*tokens?\s+(?:of\s+)?(?:input|output|in|out)\b|^\s*tokens?\s+(?:per|a|each|every)\s+(?:request|call|query|"
             r"answer|reply|response|message)\b", after):
@@ -1698,6 +1738,9 @@ def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip:
     for i, q in enumerate(quantities[1:], start=1):
         each = re.match(r"^\s*(words?|pages?|tokens?)\s+(?:each|per (?:\w+))\b", text[q.end:q.end + 30], re.I)
         prev = quantities[i - 1]
+        if not each and re.search(r"\beach\s+(?:[\w-]+\s+)?(?:has|is|with|comes with|gets|runs(?: to)?)\s+"
+                                  r"(?:a |an |about |around |roughly |~\s*)?$", text[prev.end:q.start], re.I):
+            each = re.match(r"^[\s-]*(words?|pages?|tokens?)\b", text[q.end:q.end + 12], re.I)  # "each has a one-page sheet"
         noun = _unit_after(text, prev)[0].split()
         vetted = noun[:1]
         examples = any(w in _EXAMPLE_UNITS for w in noun)

@@ -362,3 +362,38 @@ def test_a_quoted_example_request_states_no_failure_but_quoted_terms_still_do():
     assert "problem" not in said
     said = {f.fact: f.value for f in extract("It calls a 'sprocket' a 'gear' all the time.", asked="problem").findings}
     assert said.get("problem") == ["terminology"]
+
+
+def said_in(text: str, asked: str | None = None) -> dict:
+    return {f.fact: f.value for f in extract(text, asked=asked).findings}
+
+
+def test_the_length_of_one_item_is_not_a_corpus():
+    said = said_in("We have 3 400 dialogues from our chat, average maybe 600 tokens.")
+    assert said.get("labeled_examples") == 3_400 and "unlabeled_corpus" not in said
+    said = said_in("Parents rate two versions and we have 25k pairs (prompt ~500 tokens, each story ~300 tokens).")
+    assert "unlabeled_corpus" not in said
+    assert said_in("We have a corpus of 40 million tokens.")["unlabeled_corpus"] == 40_000_000  # a corpus still is
+
+
+def test_items_that_each_have_a_page_multiply_out_to_a_corpus():
+    assert said_in("About 1.800 wines, each has a one page sheet (grape, region, price).")["unlabeled_corpus"] \
+        == 1_800 * 650  # 650 tokens a page, the module's stated factor
+
+
+def test_an_aside_after_a_count_names_no_unit_of_it():
+    # "(Word exported to PDF)": the word "Word" is a file format here, not 600 words
+    assert said_in("~600 SOPs (Word exported to PDF), lots of numbered steps.")["unlabeled_corpus"] == 600 * 1_500
+
+
+def test_items_with_their_labels_and_outputs_people_wrote_are_examples():
+    assert said_in("We have ~2 years of moderator decisions, maybe 600k ads with final labels.")[
+        "labeled_examples"] == 600_000
+    assert said_in("Our coaches wrote 7,800 of these. Lots of positions repeat.")["labeled_examples"] == 7_800
+    assert "labeled_examples" not in said_in("We get 7,800 of these a day.")  # a volume, not what they hold
+
+
+def test_nobody_having_tried_any_ai_means_no_prompt_was_tried():
+    assert said_in("Nobody here has tried any AI on this yet.")["prompting_tried"] == "none"
+    assert said_in("We haven't used ChatGPT or anything like it.").get("prompting_tried") == "none"
+    assert said_in("Our agency tried GPT-4 with few-shot examples and a schema.").get("prompting_tried") == "tried"
