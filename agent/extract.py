@@ -417,6 +417,12 @@ _NOTHING_FAILS = re.compile(r"\bnothing (?:is |'s )?(?:really |actually )?(?:fai
                             re.IGNORECASE)
 
 
+# A serving requirement, said in answer to the problem question ("it has to be cheap to run and fast"): the question
+# asks a user who has tried no model yet what it must get right. Elsewhere these words are the serving constraints.
+_REQUIRED_SERVING = {"cost": _rx(r"\bcheap(?:er)? to (?:run|serve|host|operate)\b"),
+                     "latency": _rx(r"\b(?:be|stay|answer|reply|respond) (?:fast|quick(?:ly)?)\b(?! to\b)")}
+
+
 def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
     # a quoted example of what users ask ("ask stuff like 'spread for Q3 vs last year'") is data, not a failure; a
     # quoted term or two ("calls a 'scutch' a 'chisel'") is the evidence of one, and stays
@@ -460,6 +466,10 @@ def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
             for word in _CATEGORY_WORD.findall(lead.lower()):
                 tags.add("format" if word.startswith("format") else _CATEGORY_TAG[word])
             hit = True
+        for tag, pattern in (_REQUIRED_SERVING if answering else {}).items():
+            if pattern.search(clause):
+                tags.add(tag)
+                hit = True
         for tag, pattern in patterns.items():
             for m in pattern.finditer(clause):
                 before = clause[max(0, m.start() - 20):m.start()].lower()
@@ -682,12 +692,17 @@ def _percent_meets(text: str) -> bool | None:
 
 # "Nobody here has tried any AI on this yet", "we haven't used ChatGPT or anything": no model was ever asked, so no
 # prompt was either
-_NO_AI_YET = re.compile(r"\b(?:nobody|no one|none of us)\b[^.;!?]{0,20}?\b(?:has|have|had)?\s*(?:ever\s+|yet\s+|really\s+)?"
-                        r"(?:tried|used|touched|played with)\s+(?:any\s+|an?\s+)?(?:ai|llms?|chat-?gpt|gpt[\w.-]*|"
-                        r"(?:large )?language models?|generative ai)\b|"
-                        r"\b(?:have ?n[o']?t|haven't|never|not yet|didn't|did not)\s+(?:\w+\s+)?(?:tried|used|touched)\s+"
-                        r"(?:any\s+|an?\s+)?(?:ai|llms?|chat-?gpt|gpt[\w.-]*|(?:large )?language models?|generative ai)\b"
-                        r"(?![^.;!?]{0,30}\b(?:but|except|until)\b)", re.I)
+_AI = r"(?:ai(?!-)|llms?|chat-?gpt|gpt[\w.-]*|(?:large )?language models?|generative ai)\b"  # not "AI-generated"
+_NO_AI_YET = re.compile(
+    r"(?:\b(?:nobody|no one|none of us)\b[^.;!?]{0,20}?\b(?:has|have|had)?\s*(?:ever\s+|yet\s+|really\s+)?"
+    r"(?:tried|used|touched|played with)\s+(?:any\s+|an?\s+)?" + _AI + r"|"
+    # the user or their team is the subject: "our customers have never used AI" says nothing about a prompt
+    r"\b(?:we|i|our team|the team)(?:'ve| have| had)?\s+(?:n[o']?t|never|not yet|yet to)\s+(?:\w+\s+)?"
+    r"(?:tried|used|touched|try|use)\s+(?:any\s+|an?\s+)?" + _AI + r"|"
+    r"\b(?:we|i|our team|the team)\s+(?:haven'?t|have not|hasn'?t|didn'?t|did not|never)\s+(?:\w+\s+)?"
+    r"(?:tried|used|touched)\s+(?:any\s+|an?\s+)?" + _AI + r")"
+    # "… except our intern, who tried a few prompts", "… only Claude with a short prompt": something was tried
+    r"(?![^.;!?]{0,40}\b(?:but|except|until|only|besides|other than|apart from)\b)", re.I)
 
 
 def _prompting(text: str, asked: str | None) -> tuple[Any, str, float] | None:
@@ -1483,7 +1498,7 @@ _DOC_UNITS = {"documents", "docs", "files", "articles", "drafts", "reports", "pa
               "transcripts", "emails", "posts", "pdfs", "records", "notes", "case reports", "statutes", "letters",
               "patents", "wiki pages", "web pages", "chapters", "memos", "policies", "tweets", "captions", "headlines",
               "snippets", "abstracts", "comments", "stories", "essays", "newsletters", "letters", "sops", "procedures",
-              "specifications", "specs", "sheets", "datasheets", "brochures", "handbooks", "guidelines"}
+              "specifications", "specs", "datasheets", "brochures", "handbooks", "guidelines"}
 # Documents that are the finished output of a writing task (comments, emails, posts…): examples to imitate, unless
 # the sentence calls them a corpus or raw text.
 _OUTPUT_UNITS = {"comments", "emails", "posts", "tweets", "captions", "headlines", "letters", "memos", "newsletters",
@@ -1534,7 +1549,7 @@ def _unit_after(text: str, q: Quantity) -> tuple[str, str]:
     after = re.split(r"[.;:!?]|\bbut\b", after)[0]
     words = []
     # "~600 SOPs (Word exported to PDF)": the aside names no unit of the count
-    counted = re.split(r"\d|\(", after)[0]
+    counted = re.split(r"\d|\(", re.sub(r"\([^)]*\)", " ", after))[0]
     # the noun comes before the next number: "1,500 curated examples, ~1,200 tokens each" counts examples
     for w in re.findall(r"[a-z&][a-z&\-]*", counted)[:8]:
         if w == "of" and not words:
@@ -1554,19 +1569,22 @@ def _clause_at(text: str, position: int) -> str:
 
 # A length said of one item, before the count ("average maybe 600 tokens", "each story ~300 tokens", "prompt ~500
 # tokens") or after it ("600 tokens each", "300 words on average", "800 tokens long")
+_ITEM = (r"(?:prompts?|inputs?|outputs?|answers?|stor(?:y|ies)|repl(?:y|ies)|responses?|items?|examples?|rows?|"
+         r"documents?|docs?|tickets?|dialog(?:ue)?s?|conversations?|chats?|messages?|e-?mails?|letters?|reports?|"
+         r"articles?|posts?|entr(?:y|ies)|records?|pairs?|samples?|descriptions?|summar(?:y|ies)|transcripts?|calls?)")
 _ITEM_LENGTH_BEFORE = re.compile(
-    r"(?:\b(?:average|avg\.?|averaging|on average|mean|median|typical(?:ly)?|usually|each|every|per|apiece)|"
-    r"\(\s*(?:the\s+)?(?:prompts?|inputs?|outputs?|answers?|stories|story|replies|reply|responses?)|"
-    r"\b(?:each|every|one|a single|per) (?:[\w-]+ ){0,2}(?:is |of |runs |at )?)"
+    r"(?:\b(?:average|avg\.?|averaging|on average|mean (?:of|length)|median|typical(?:ly)?|usually|apiece|each|every|"
+    r"per)|\(\s*(?:the\s+)?" + _ITEM + r"|\b(?:each|every|per|one|a single) (?:[\w-]+ )?" + _ITEM +
+    r"(?: is| of| runs| at| has)?)"
     r"\s*(?:length\s+|size\s+)?(?:is\s+|of\s+)?(?:maybe\s+|about\s+|around\s+|roughly\s+|approx\.?\s*|~\s*|≈\s*|some\s+)*$", re.I)
-_ITEM_LENGTH_AFTER = re.compile(r"^\s*(?:tokens?|words?)\s+(?:each|apiece|a piece|on average|long|in length|per [a-z]+|"
-                                r"(?:average|avg)\b)", re.I)
+_ITEM_LENGTH_AFTER = re.compile(r"^\s*(?:tokens?|words?)\s+(?:each|apiece|a piece|on average|long|in length|"
+                                r"(?:per|a|an) " + _ITEM + r"\b|(?:average|avg)\b)", re.I)
 # "600k ads with final labels", "2,000 tickets and their categories": items that carry their answer
-_LABELLED_WITH = re.compile(r"^\s*(?:[\w-]+\s+){1,3}(?:with|and) (?:their |its |the |a )?(?:final |human |gold |correct |"
+_LABELLED_WITH = re.compile(r"^\s*(?:[\w-]+\s+){1,3}(?:with (?:their |its |the |a )?|and (?:their|its) )(?:final |human |gold |correct |"
                             r"moderator |agent |expert )?(?:labels?|categories|category|classes|codes|verdicts?|"
                             r"outcomes?|decisions?|tags?)\b", re.I)
-_MADE_N_OF_THESE = re.compile(r"\b(?:wrote|written|have written|drafted|made|created|produced|labell?ed|annotated|"
-                              r"collected|have|'ve got|got)\s+(?:about |around |roughly |over |some |~\s*)?$", re.I)
+_MADE_N_OF_THESE = re.compile(r"\b(?:wrote|written|drafted|made|created|produced|labell?ed|annotated|graded|"
+                              r"corrected)\s+(?:about |around |roughly |over |some |~\s*)?$", re.I)
 
 
 _VETTED = re.compile(r"^(?:approved|reviewed|accepted|signed[- ]?off|gold|labell?ed|annotated|graded|corrected|"
@@ -1588,10 +1606,6 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
     if any(w in ("tokens", "token", "words", "word") for w in first[:1]) and (
             _ITEM_LENGTH_BEFORE.search(before) or _ITEM_LENGTH_AFTER.match(after)):
         return None  # "average maybe 600 tokens", "each story ~300 tokens": the length of one item, not a corpus
-    if _LABELLED_WITH.match(after) and asked not in ("unlabeled_corpus", "preference_data"):
-        return "labeled_examples"  # "600k ads with final labels": each item with its answer is an example
-    if _MADE_N_OF_THESE.search(before) and re.match(r"^\s*of (?:these|those|them|such)\b", text[q.end:q.end + 20], re.I):
-        return "labeled_examples"  # "our coaches wrote 7,800 of these": finished outputs of the task just described
     if re.match(r"^\s*(?:input|output|prompt|completion)\b(?:\s+tokens?)?", after) or re.match(
             r"^\s*tokens?\s+(?:of\s+)?(?:input|output|in|out)\b|^\s*tokens?\s+(?:per|a|each|every)\s+(?:request|call|query|"
             r"answer|reply|response|message)\b", after):
@@ -1663,6 +1677,14 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
     if any(w in ("picks", "choices", "selections", "votes") for w in first[:4]) and re.search(
             r"\b(?:two|2|both|side by side|which one|keeps? one|kept|pick one|a or b|better of)\b", text, re.I):
         return "preference_data"  # "we show 2 drafts, the user keeps one … ~50k of these picks": each pick is a pair
+    if _LABELLED_WITH.match(after) and asked not in ("unlabeled_corpus", "preference_data"):
+        return "labeled_examples"  # "600k ads with final labels": each item with its answer is an example
+    if re.match(r"^\s*of (?:these|those|them|such)\b", text[q.end:q.end + 20], re.I) and (
+            _MADE_N_OF_THESE.search(before) or asked in ("labeled_examples", "data_quality") and re.search(
+                r"\b(?:have|'ve got|got)\s+(?:only\s+)?(?:about |around |roughly |some |~\s*)?$", before, re.I)):
+        # "our coaches wrote 7,800 of these": finished outputs of the task just described; "we only have 50 of
+        # them" while the talk is of examples: the examples
+        return "labeled_examples"
     if any(w in _EXAMPLE_UNITS for w in first) or any(" ".join(first[i:i + 2]) in _EXAMPLE_UNITS for i in range(3)):
         return "labeled_examples"
     if first and _VETTED.match(first[0]) and len(first) > 1 and asked not in ("unlabeled_corpus", "preference_data"):
@@ -1741,6 +1763,10 @@ def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip:
         if not each and re.search(r"\beach\s+(?:[\w-]+\s+)?(?:has|is|with|comes with|gets|runs(?: to)?)\s+"
                                   r"(?:a |an |about |around |roughly |~\s*)?$", text[prev.end:q.start], re.I):
             each = re.match(r"^[\s-]*(words?|pages?|tokens?)\b", text[q.end:q.end + 12], re.I)  # "each has a one-page sheet"
+            sentence_start = max(text.rfind(c, 0, q.start) for c in ".!?\n") + 1
+            earlier = [x for x in quantities[:i] if x.start >= sentence_start]
+            if each and earlier:  # "1,800 wines from 12 regions, each has …": each of the items, the sentence's largest count
+                prev = max(earlier, key=lambda x: x.value)
         noun = _unit_after(text, prev)[0].split()
         vetted = noun[:1]
         examples = any(w in _EXAMPLE_UNITS for w in noun)

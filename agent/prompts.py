@@ -5,8 +5,10 @@ from __future__ import annotations
 
 # One question per fact (the keys of trainer.state.vocabulary.FACTS, whose labels name the facts). Each can be answered in plain words; "I don't know" skips it.
 QUESTIONS: dict[str, str] = {
-    "problem": "What exactly is going wrong today — wrong or outdated facts, output format, tone or style, "
-    "domain terminology, reasoning, or serving cost and speed?",
+    # asked of users who have tried a model and of those who have not: "what is going wrong" alone has no answer
+    # for someone who is only planning ("nobody here has tried any AI yet")
+    "problem": "What must the model get right — current facts, an output format, a tone or style, domain "
+    "terminology, multi-step reasoning, or low serving cost and speed? If you have tried one, what goes wrong?",
     "prompting_tried": "Have you already tried serious prompt engineering — a structured system prompt, an output "
     "schema, few-shot examples — and how far did it get you?",
     "labeled_examples": "How many good input → output examples do you have (or could you produce) for this task?",
@@ -71,8 +73,8 @@ PASTE_NOTED = ("Part of that looks like pasted text (an e-mail, a log or a signa
                "aside.")
 
 
-GREETING = ("Tell me what you want a model to do and what is going wrong today. I'll ask a few questions — only "
-            "the ones that could change my advice — and then recommend whether to prompt, retrieve, fine-tune or "
+GREETING = ("Tell me what you want a model to do and, if you have tried one, what goes wrong. I'll ask a few "
+            "questions — only the ones that could change my advice — and then recommend whether to prompt, retrieve, fine-tune or "
             "pretrain. Say \"I don't know\" or \"skip\" to any question.")
 EMPTY = "I didn't get any text. " + GREETING
 GIBBERISH = "Sorry, I couldn't make sense of that."

@@ -373,17 +373,28 @@ def test_the_length_of_one_item_is_not_a_corpus():
     assert said.get("labeled_examples") == 3_400 and "unlabeled_corpus" not in said
     said = said_in("Parents rate two versions and we have 25k pairs (prompt ~500 tokens, each story ~300 tokens).")
     assert "unlabeled_corpus" not in said
-    assert said_in("We have a corpus of 40 million tokens.")["unlabeled_corpus"] == 40_000_000  # a corpus still is
+    # a corpus still is one, whatever is said around it
+    assert said_in("We have a corpus of 40 million tokens.")["unlabeled_corpus"] == 40_000_000
+    assert said_in("We have one corpus of 40 million tokens.")["unlabeled_corpus"] == 40_000_000
+    assert said_in("A single archive of 2 billion tokens, all our filings.")["unlabeled_corpus"] == 2e9
+    assert said_in("Sorry, I mean 40 million tokens, not 40 thousand.", "unlabeled_corpus")["unlabeled_corpus"] \
+        == 40_000_000
+    assert said_in("We have 2 billion tokens per language across 5 languages.")["unlabeled_corpus"] == 2e9
 
 
 def test_items_that_each_have_a_page_multiply_out_to_a_corpus():
     assert said_in("About 1.800 wines, each has a one page sheet (grape, region, price).")["unlabeled_corpus"] \
         == 1_800 * 650  # 650 tokens a page, the module's stated factor
+    # each of the items, not of the count said just before "each"
+    assert said_in("About 1,800 wines from 12 regions, each has a one page sheet.")["unlabeled_corpus"] == 1_800 * 650
+    assert "unlabeled_corpus" not in said_in("It's an Excel file with 12 sheets, about 4,000 rows.")  # tabs, not pages
 
 
 def test_an_aside_after_a_count_names_no_unit_of_it():
     # "(Word exported to PDF)": the word "Word" is a file format here, not 600 words
     assert said_in("~600 SOPs (Word exported to PDF), lots of numbered steps.")["unlabeled_corpus"] == 600 * 1_500
+    # and the unit after an aside still counts
+    assert said_in("We have about 4,000 (maybe more) support tickets with answers.")["labeled_examples"] == 4_000
 
 
 def test_items_with_their_labels_and_outputs_people_wrote_are_examples():
@@ -391,9 +402,33 @@ def test_items_with_their_labels_and_outputs_people_wrote_are_examples():
         "labeled_examples"] == 600_000
     assert said_in("Our coaches wrote 7,800 of these. Lots of positions repeat.")["labeled_examples"] == 7_800
     assert "labeled_examples" not in said_in("We get 7,800 of these a day.")  # a volume, not what they hold
+    # what might be labelled later, a question, a possession that is no output of the task: no examples
+    for text in ("Our agents could tag maybe 3,000 tickets with categories next month.",
+                 "Would 5,000 tickets with their categories be enough?",
+                 "We sell 300 products and the categories are a mess.",
+                 "The manuals are PDFs. We have about 600 of those."):
+        assert "labeled_examples" not in said_in(text), text
 
 
 def test_nobody_having_tried_any_ai_means_no_prompt_was_tried():
     assert said_in("Nobody here has tried any AI on this yet.")["prompting_tried"] == "none"
     assert said_in("We haven't used ChatGPT or anything like it.").get("prompting_tried") == "none"
     assert said_in("Our agency tried GPT-4 with few-shot examples and a schema.").get("prompting_tried") == "tried"
+    assert said_in("We haven't used ChatGPT, but our agency tried GPT-4 with few-shot prompts.")[
+        "prompting_tried"] == "tried"
+    assert said_in("We haven't used ChatGPT, only Claude with a short system prompt.")["prompting_tried"] == "basic"
+    # someone else never having used AI, AI-made data, or an exception that was tried: not "none"
+    assert "prompting_tried" not in said_in("Nobody has used AI for this except our intern, who tried a few prompts "
+                                            "in ChatGPT.")
+    assert "prompting_tried" not in said_in("Our customers have never used AI, so the tone must be plain.", "problem")
+    assert "prompting_tried" not in said_in("We haven't used any AI-generated text in our training data.")
+
+
+def test_a_requirement_answers_the_problem_question_for_a_user_who_tried_no_model():
+    assert said_in("Nothing tried yet. It has to be cheap to run and get our terminology right.", "problem")[
+        "problem"] == ["cost", "terminology"]
+    assert said_in("It has to be fast and cheap to run.", "problem")["problem"] == ["cost", "latency"]
+    assert "latency" not in (said_in("The answer is quick to write but wrong.", "problem").get("problem") or [])
+    # the same words answering the serving question are serving constraints, not a failure
+    said = said_in("must be fast and cheap", "inference_constraints")
+    assert "problem" not in said and said["inference_constraints"] == ["cost", "latency"]

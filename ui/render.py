@@ -27,8 +27,8 @@ from trainer.state.vocabulary import APPROACH_IDS, JOB_STATE_LABELS, JobState, a
 
 WELCOME = (
     "### Hi, I'm tunewise.\n"
-    "Tell me what you want a model to do and what goes wrong today. I'll ask only the questions that could change "
-    "my advice, then recommend **prompting, retrieval (RAG), fine-tuning or pretraining** — with reasons, costs "
+    "Tell me what you want a model to do and, if you have tried one, what goes wrong. I'll ask only the questions "
+    "that could change my advice, then recommend **prompting, retrieval (RAG), fine-tuning or pretraining** — with reasons, costs "
     "and sources. If training is worth it, drop your data file here, review the plan, press **Approve**, and watch "
     "the run and its honest evaluation right in this chat.\n\n"
     "Pick an example to start, or write your own:"

@@ -139,7 +139,8 @@ def run_tunewise(folder: Path, out: Path, lr: float, dropout: float, seed: int):
         "data": {"train": str(folder / "train.jsonl"), "split": [1.0, 0.0, 0.0]},
         "lora": {"method": "lora", "r": RANK, "alpha": ALPHA, "dropout": dropout, "target_modules": TARGETS},
         "training": {"epochs": 1, "learning_rate": lr, "batch_size": BATCH, "warmup_ratio": 0.03,
-                     "lr_scheduler": "cosine", "seed": seed, "logging_every": 5, "batching": TUNEWISE_BATCHING},
+                     "lr_scheduler": "cosine", "seed": seed, "logging_every": 5, "batching": TUNEWISE_BATCHING,
+                     "device": "cpu"},  # like every other variant (use_cpu=True), even where a GPU is
         "eval": {"enabled": False},
     })
     result = sft.run(config, out)
@@ -286,9 +287,12 @@ def main() -> None:
     folder = Path(args.workdir) / args.model
     global TUNEWISE_BATCHING, PRECISION
     TUNEWISE_BATCHING = args.tunewise_batching
+    from trainer import cpu
     if args.precision == "auto":
-        from trainer import cpu
         args.precision = "bf16" if cpu.fast_bf16() else "fp32"
+    elif args.precision == "bf16" and not cpu.fast_bf16():
+        # tunewise refuses bf16 here (it would run slower than fp32) while the others would run it: no comparison
+        parser.error("--precision bf16: this CPU has no bf16 matrix instructions; use fp32 or auto")
     PRECISION = args.precision
     if args.one:
         row = one_run(args.one, folder, Path(args.out), args.seed, args.lr, args.dropout, args.threads)
