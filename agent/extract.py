@@ -466,10 +466,11 @@ def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
             for word in _CATEGORY_WORD.findall(lead.lower()):
                 tags.add("format" if word.startswith("format") else _CATEGORY_TAG[word])
             hit = True
-        for tag, pattern in (_REQUIRED_SERVING if answering else {}).items():
-            if pattern.search(clause):
-                tags.add(tag)
-                hit = True
+        if answering:
+            for tag, pattern in _REQUIRED_SERVING.items():
+                if pattern.search(clause):
+                    tags.add(tag)
+                    hit = True
         for tag, pattern in patterns.items():
             for m in pattern.finditer(clause):
                 before = clause[max(0, m.start() - 20):m.start()].lower()
@@ -697,10 +698,9 @@ _NO_AI_YET = re.compile(
     r"(?:\b(?:nobody|no one|none of us)\b[^.;!?]{0,20}?\b(?:has|have|had)?\s*(?:ever\s+|yet\s+|really\s+)?"
     r"(?:tried|used|touched|played with)\s+(?:any\s+|an?\s+)?" + _AI + r"|"
     # the user or their team is the subject: "our customers have never used AI" says nothing about a prompt
-    r"\b(?:we|i|our team|the team)(?:'ve| have| had)?\s+(?:n[o']?t|never|not yet|yet to)\s+(?:\w+\s+)?"
-    r"(?:tried|used|touched|try|use)\s+(?:any\s+|an?\s+)?" + _AI + r"|"
-    r"\b(?:we|i|our team|the team)\s+(?:haven'?t|have not|hasn'?t|didn'?t|did not|never)\s+(?:\w+\s+)?"
-    r"(?:tried|used|touched)\s+(?:any\s+|an?\s+)?" + _AI + r")"
+    r"\b(?:we|i|our team|the team)(?:(?:'ve| have| had)?\s+(?:n[o']?t|never|not yet|yet to)\s+(?:\w+\s+)?"
+    r"(?:tried|used|touched|try|use)|\s+(?:haven'?t|have not|hasn'?t|didn'?t|did not|never)\s+(?:\w+\s+)?"
+    r"(?:tried|used|touched))\s+(?:any\s+|an?\s+)?" + _AI + r")"
     # "… except our intern, who tried a few prompts", "… only Claude with a short prompt": something was tried
     r"(?![^.;!?]{0,40}\b(?:but|except|until|only|besides|other than|apart from)\b)", re.I)
 
@@ -1571,14 +1571,15 @@ def _clause_at(text: str, position: int) -> str:
 # tokens") or after it ("600 tokens each", "300 words on average", "800 tokens long")
 _ITEM = (r"(?:prompts?|inputs?|outputs?|answers?|stor(?:y|ies)|repl(?:y|ies)|responses?|items?|examples?|rows?|"
          r"documents?|docs?|tickets?|dialog(?:ue)?s?|conversations?|chats?|messages?|e-?mails?|letters?|reports?|"
-         r"articles?|posts?|entr(?:y|ies)|records?|pairs?|samples?|descriptions?|summar(?:y|ies)|transcripts?|calls?)")
+         r"articles?|posts?|entr(?:y|ies)|records?|pairs?|samples?|descriptions?|summar(?:y|ies)|transcripts?|calls?|"
+         r"requests?|quer(?:y|ies))")
 _ITEM_LENGTH_BEFORE = re.compile(
     r"(?:\b(?:average|avg\.?|averaging|on average|mean (?:of|length)|median|typical(?:ly)?|usually|apiece|each|every|"
     r"per)|\(\s*(?:the\s+)?" + _ITEM + r"|\b(?:each|every|per|one|a single) (?:[\w-]+ )?" + _ITEM +
     r"(?: is| of| runs| at| has)?)"
     r"\s*(?:length\s+|size\s+)?(?:is\s+|of\s+)?(?:maybe\s+|about\s+|around\s+|roughly\s+|approx\.?\s*|~\s*|≈\s*|some\s+)*$", re.I)
 _ITEM_LENGTH_AFTER = re.compile(r"^\s*(?:tokens?|words?)\s+(?:each|apiece|a piece|on average|long|in length|"
-                                r"(?:per|a|an) " + _ITEM + r"\b|(?:average|avg)\b)", re.I)
+                                r"(?:per|a|an|every) " + _ITEM + r"\b|(?:average|avg)\b)", re.I)
 # "600k ads with final labels", "2,000 tickets and their categories": items that carry their answer
 _LABELLED_WITH = re.compile(r"^\s*(?:[\w-]+\s+){1,3}(?:with (?:their |its |the |a )?|and (?:their|its) )(?:final |human |gold |correct |"
                             r"moderator |agent |expert )?(?:labels?|categories|category|classes|codes|verdicts?|"
@@ -1607,8 +1608,7 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
             _ITEM_LENGTH_BEFORE.search(before) or _ITEM_LENGTH_AFTER.match(after)):
         return None  # "average maybe 600 tokens", "each story ~300 tokens": the length of one item, not a corpus
     if re.match(r"^\s*(?:input|output|prompt|completion)\b(?:\s+tokens?)?", after) or re.match(
-            r"^\s*tokens?\s+(?:of\s+)?(?:input|output|in|out)\b|^\s*tokens?\s+(?:per|a|each|every)\s+(?:request|call|query|"
-            r"answer|reply|response|message)\b", after):
+            r"^\s*tokens?\s+(?:of\s+)?(?:input|output|in|out)\b", after):
         return None  # "~800 input + 200 output tokens each": the size of one request, not text to train on
     sentence_start = max(text.rfind(".", 0, q.start), text.rfind("\n", 0, q.start)) + 1
     sentence_end = min([i for i in (text.find(".", q.end), text.find("\n", q.end)) if i != -1] or [len(text)])
@@ -1622,7 +1622,7 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
             r"^\s*(?:-\s*)?(?:page|line|paragraph|word|sentence|shot|example|k|token)s?\b", after):
         return None  # "a 3-page system prompt", "a 5-shot prompt": the size of the prompt, not a dataset
     if re.search(r"\b(?:could|would|might|will|plan(?:s|ning)? to|hope to|intend to|aim to)\s+(?:\w+\s+){0,3}"
-                 r"(?:about |around |maybe |perhaps |another |a )?$", text[max(0, q.start - 40):q.start], re.I):
+                 r"(?:about |around |maybe |perhaps |another |a )?$", before, re.I):
         return None  # "reviewers could do a few thousand": what might be collected later is not data held now
     if re.match(r"^\s*(?:out of|/|of (?:the|every|each))\s*\d", after) or re.search(
             r"\b(?:out of|in every|in each)\s*$|/\s*$", text[max(0, q.start - 12):q.start], re.I):
@@ -1630,7 +1630,7 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
     question = sentence.rstrip().endswith("?") or text[q.end:].split("\n")[0].find("?") != -1 and not re.search(
         r"[.!;]", text[q.end:].split("?")[0])
     owned = re.search(r"\b(?:our|my|we(?: already)? have|we've got|i have)\s+(?:[\w-]+\s+){0,2}"
-                      r"(?:about |around |roughly |some |~)?$", text[max(0, q.start - 40):q.start], re.I)
+                      r"(?:about |around |roughly |some |~)?$", before, re.I)
     if question and len(sentence.split()) >= 5 and not owned and not re.search(
             r"\b(?:maybe|perhaps|about|around|roughly|like|~)\s*$", text[max(0, q.start - 12):q.start], re.I):
         # a count inside a question ("the docs say 50 examples minimum, right?") is no answer; the user's own
@@ -1736,9 +1736,14 @@ _IMAGINED = re.compile(r"\bif (?:we|i|you) (?:had|got|collected|labell?ed|gather
                        r"\bsynthetic\b|\bgenerat(?:e|ed|ing)\b|\bcould (?:we )?(?:get|make|create|collect)\b", re.I)
 
 
+def _sentence_start(text: str, position: int) -> int:
+    """Where the sentence (ended by . ! ? or a new line) that holds `position` begins."""
+    return max(text.rfind(m, 0, position) for m in (".", "!", "?", "\n")) + 1
+
+
 def _imagined(text: str, q: Quantity) -> bool:
     """Is the count in a sentence that imagines data (see _IMAGINED) and states none the user has?"""
-    start = max(text.rfind(m, 0, q.start) for m in (".", "!", "?", "\n")) + 1
+    start = _sentence_start(text, q.start)
     ends = [i for i in (text.find(m, q.end) for m in (".", "!", "?", "\n")) if i != -1]
     sentence = text[start:(min(ends) + 1 if ends else len(text))]
     if not _IMAGINED.search(sentence):
@@ -1763,8 +1768,7 @@ def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip:
         if not each and re.search(r"\beach\s+(?:[\w-]+\s+)?(?:has|is|with|comes with|gets|runs(?: to)?)\s+"
                                   r"(?:a |an |about |around |roughly |~\s*)?$", text[prev.end:q.start], re.I):
             each = re.match(r"^[\s-]*(words?|pages?|tokens?)\b", text[q.end:q.end + 12], re.I)  # "each has a one-page sheet"
-            sentence_start = max(text.rfind(c, 0, q.start) for c in ".!?\n") + 1
-            earlier = [x for x in quantities[:i] if x.start >= sentence_start]
+            earlier = [x for x in quantities[:i] if x.start >= _sentence_start(text, q.start)]
             if each and earlier:  # "1,800 wines from 12 regions, each has …": each of the items, the sentence's largest count
                 prev = max(earlier, key=lambda x: x.value)
         noun = _unit_after(text, prev)[0].split()

@@ -74,8 +74,8 @@ PASTE_NOTED = ("Part of that looks like pasted text (an e-mail, a log or a signa
 
 
 GREETING = ("Tell me what you want a model to do and, if you have tried one, what goes wrong. I'll ask a few "
-            "questions — only the ones that could change my advice — and then recommend whether to prompt, retrieve, fine-tune or "
-            "pretrain. Say \"I don't know\" or \"skip\" to any question.")
+            "questions — only the ones that could change my advice — and then recommend whether to prompt, retrieve, "
+            "fine-tune or pretrain. Say \"I don't know\" or \"skip\" to any question.")
 EMPTY = "I didn't get any text. " + GREETING
 GIBBERISH = "Sorry, I couldn't make sense of that."
 TRUNCATED = ("That message is very long ({chars:,} characters); I read the first {limit:,}. If the key facts are "
