@@ -29,9 +29,10 @@ APPROACH_WORDS: list[tuple[str, re.Pattern]] = [(a, re.compile(p, re.I)) for a, 
     ("rag_and_finetune", r"\b(?:rag|retrieval)\s*(?:\+|and|plus|&)\s*(?:a\s+)?(?:lora|fine-?tun\w*|training)\b|"
                          r"\bboth,? rag and fine-?tun\w*|\bdo both\b"),
     ("continued_pretraining", r"\bcontinued[- ]?pre-?train\w*|\bdomain[- ]adaptive pre-?train\w*|\bcpt\b"),
-    ("pretrain_from_scratch", r"\bfrom (?:scratch|zero)\b|\bown model\b|\bpre-?train(?:ing)? our own\b|"
+    # "our own model" says who owns it, not how it is made: a fine-tune of an open model is as much theirs (the
+    # seed rule: ownership and residency do not require pretraining), so only the method's own words name it
+    ("pretrain_from_scratch", r"\bfrom (?:scratch|zero)\b|\bpre-?train(?:ing)? our own\b|"
                               r"\b(?:want|need|build|train|create|develop|like)\b[^.?!]{0,30}\bfoundation model\b|"
-                              r"\btrain (?:our|one of our) own\b|\bbuild (?:one|our own)\b(?! (?:rag|retriev\w*|index|pipeline))|"
                               r"\bpretrain\w*(?! (?:on the|then))"),
     ("preference_tuning", r"\bdpo\b|\brlhf\b|\bpreference[- ]tun\w*|\bpreference optimi[sz]ation\b"),
     ("full_finetune", r"\bfull(?:[- ]parameter)?(?: fine-?tun\w*| ft\b|,? not lora)|\ball (?:the )?weights\b|"
@@ -65,7 +66,10 @@ _DECIDED = re.compile(r"\bjust (?:train|fine-?tune|launch|ship)\b|\bskip (?:the|
                       r"\btrain (?:it |them )?on (?:what we have|all (?:of )?(?:it|them)|everything)\b|\buse all\b|"
                       r"\bdon'?t argue\b|\bwho cares\b|\bno time for\b|\bdon'?t have time for\b|"
                       r"\bjust (?:give|get|use) (?:us|me|the)\b|\bwe(?:'ll| will) (?:just )?(?:upload|use|train|ship|go with|do)\b|"
-                      r"\bwe (?:only|just) want\b|\bwe want (?:the|a|an|to) (?:\w+[ -])?(?:fine-?tun\w*|lora|model|train\w*)\b|"
+                      r"\bwe (?:only|just) want\b|\bwe want (?:the|a|an|to|our own) (?:\w+[ -])?(?:fine-?tun\w*|lora|model|train\w*)\b|"
+                      # an order or a closed debate: "do it.", "just do that", "my call, no debate", "I know what I'm doing"
+                      r"(?:^|[.!?,;]\s*)(?:just |so |then |please |now )*do (?:it|that|this)(?: now| then| please)?\s*(?:[.!]|$)|"
+                      r"\bno (?:debate|discussion|arguing|arguments?)\b|\bmy call\b|\bi know what i'?m doing\b|"
                       # a settled intention or an order about the plan, in the user's own grammar: "we'll fine-tune the
                       # local 8B", "we're staying with the prompt", "go straight to fine-tuning", "plan it", "and that's that"
                       r"\bwe(?:'ll| will|'re going to| are going to| shall) (?:just |still |simply )?(?:fine-?tune|train|"
@@ -77,7 +81,10 @@ _DECIDED = re.compile(r"\bjust (?:train|fine-?tune|launch|ship)\b|\bskip (?:the|
                       r"\bthat'?s that\b|\b(?:the )?decision is (?:made|final)\b|\b(?:that|it)'?s final\b|"
                       r"\bnot (?:up for|open to) (?:debate|discussion)\b|"
                       r"\b(?:the )?(?:board|ceo|cto|boss|management|leadership|founders?) (?:wants?|insists?|"
-                      r"decided|has decided|requires?)\b|"
+                      r"decided|has decided|requires?)\b"
+                      # … a route or a plan, not an answer: "management wants a yes or no", "the CEO wants to know"
+                      r"(?! (?:a |an |the |clear |some )?(?:yes\b|no\b|answer|decision|number|figure|estimate|report|"
+                      r"update|recommendation|to (?:know|see|understand|hear)|clarity|numbers|figures))|"
                       r"\b(?:don'?t|do not|never) (?:send|take|push|point|steer) (?:me|us) back\b|"
                       # "can you change the plan to full FT?", "switch us to QLoRA", "we need full fine-tuning"
                       r"\b(?:change|switch|move|update|turn) (?:the |our |this |my )?plan (?:to|into)\b|"
@@ -98,12 +105,15 @@ SKIPS_SPLIT = re.compile(r"\b(?:forget|drop|skip|(?:don'?t|do not) (?:want|need)
 SKIPS_EVALUATION = re.compile(r"\b(?:no time for|skip|without) (?:the )?(?:evaluation|eval|testing)\b|\bjust ship\b|"
                               + SKIPS_SPLIT.pattern, re.I)
 
-_CHOOSE = re.compile(_DECIDED.pattern + "|" + SKIPS_EVALUATION.pattern + r"|\bi (?:still )?want\b|\banyway\b|\blet'?s (?:just )?(?:do|go with|use|try)\b|"
+_CHOOSE = re.compile(_DECIDED.pattern + "|" + SKIPS_EVALUATION.pattern + r"|\bi (?:still )?want\b|"
+                     r"\b(?:i|we)(?:'d| would) (?:like|prefer)\b(?! to (?:know|see|understand|ask|hear))|\banyway\b|\blet'?s (?:just )?(?:do|go with|use|try)\b|"
                      r"\bjust (?:train|fine-?tune|launch|ship|use|do|go)\b|\bskip (?:the|all|that|this|it)\b|\bi'?ve (?:already )?decided\b|"
                      r"\bend of story\b|\b(?:not|no) (?:boring )?(?:lora|sft|rag)\b|\bi don'?t care\b|"
                      r"\bwe (?:don'?t|do not|not) (?:want|trust)\b|\bdon'?t want to\b|\buse what we have\b|"
                      r"\byour advice is wrong\b|\btoo expensive\b|\bi don'?t trust\b|\bwill fix it\b|"
-                     r"\bforget (?:about )?(?:fine-?tuning|rag|it)\b|\bno\. \b", re.I)
+                     r"\bforget (?:about )?(?:fine-?tuning|rag|it)\b|\bno\. \b|"
+                     r"\b(?:drop|remove|cut|ditch|scrap|leave out) (?:the |that |this |all )?(?:rag|retrieval|lora|prompt\w*|"
+                     r"fine-?tun\w*|label\w*)\b", re.I)
 _DISTRUST_NUMBERS = re.compile(r"\b(?:don'?t|do not) (?:trust|believe) (?:these|your|the|those) (?:numbers|figures|"
                                r"estimates?|prices?|costs?)\b", re.I)
 _REJECT = re.compile(
@@ -115,6 +125,8 @@ _REJECT = re.compile(
     r"|\b(?:don'?t|do not|not) (?:want|trust|like)\s+(?:\w+\s+){0,2}?(?P<what>rag|retrieval|lora|prompt\w*|fine-?tun\w*)"
     r"|\b(?P<what2>rag|retrieval)\b[^.?!]{0,40}\?\s*no\b"
     r"|\b(?P<what3>continued pretraining|rag|lora)[^.!]{0,40}\btoo expensive\b"  # "X then Y? too expensive"
+    r"|\b(?:drop|remove|cut|ditch|scrap|lose|leave out) (?:the |that |this |all (?:the |that )?)?(?P<drop>rag|retrieval|lora|"
+    r"prompt\w*|fine-?tun\w*|label\w*|data collection)\b"
     r"|\b(?P<out>rag|retrieval|lora|prompt\w*|fine-?tun\w*) (?:is|are) (?:out|off the table|not an option|a no-go|"
     r"ruled out)\b"
     r"|\b(?:send|take|push|point|steer) (?:me|us) back (?:to|into) (?:the )?(?P<back>prompt\w*|rag|retrieval|lora|"
@@ -246,7 +258,7 @@ def classify(text: str) -> Intent | None:
         wanted += [n for n in names if n != rejected and n not in wanted]
         target = wanted[0] if wanted else None
         if re.search(r"\bjust train\b|\bskip the prompt|\buse what we have\b|\btrain anyway\b|\btrain (?:it |them )?on "
-                     r"(?:what we have|them|it)\b|\btrain (?:our|the) (?:own )?model\b|\b(?:we(?:'ll| will)|going to) (?:just )?train\b",
+                     r"(?:what we have|them|it)\b|\btrain (?:our|the) (?:own )?model\b|\bown model\b|\b(?:we(?:'ll| will)|going to) (?:just )?train\b",
                      t, re.I) and \
                 target in (None, "prompt_engineering", "collect_data"):
             target = "lora_finetune"

@@ -29,7 +29,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
-from agent import answers, conversations, engine, objections, plan_edits, policy, pricing, prompts, verdicts
+from agent import (answers, conversations, engine, objections, plan_edits, policy, pricing, prompts, significance,
+                   verdicts)
 from agent.citations import citation_query, citations_of, search_passages, warm
 from agent.events import (AssistantMessage, ApprovalRequest, Event, JobUpdate, Question, RecommendationEvent,
                           ToolStep, UserMessage)
@@ -38,7 +39,7 @@ from agent.facts import FACT_KEYS, Fact, Interview
 from agent.milestones import milestone_key, replaced_updates
 from agent.numbers import human
 from agent.text import unquoted
-from agent.plan import build_plan, reapply_edits, revise_plan
+from agent.plan import build_plan, reapply_edits, revise_plan, watch_outs
 from knowledge import faq
 from tools._log import log as tool_log, short
 from tools.data import inspect_dataset, summarize
@@ -417,6 +418,9 @@ class OfflineBrain:
             lead.append(self._choose(iv, intent, advice, facts, specs, text))
             if iv.plan and iv.plan.get("approach"):  # the guides back the caveat given with the chosen plan
                 focus = f"{approach_label(iv.plan['approach'])}: {iv.plan.get('caveat') or ''}".rstrip(": ")
+        elif compared := significance.compare(self._said, text):
+            lead.append(compared)  # "so the fine-tune wins by 3 points?": the user's own scores against the noise
+            focus = "test set size and the noise in a score"
         else:
             if intent.target and "define" in answers.asks(text) and not pairs:
                 # "what is LoRA?": the vocabulary's one-clause meaning first; the guides then add what it implies
@@ -512,7 +516,8 @@ class OfflineBrain:
                     r"\bcheapest\b|\brealistically\b", low):
                 tune = pricing.price("lora_finetune", facts, specs)
                 estimate.lines.append(f"if prompting falls short, a LoRA fine-tune: {tune.summary}")
-            elif approach in HEAVIER_THAN_LORA:
+            elif approach in HEAVIER_THAN_LORA and (approach == "full_finetune" or facts.get("labeled_examples")):
+                # (preference pairs or raw text alone are no examples for a LoRA fine-tune to be priced on)
                 # the cheaper neighbour, priced on the same facts, so the user sees what the extra buys
                 tune = pricing.price("lora_finetune", facts, replace(specs, method=None, gpu=None, gpu_count=None))
                 estimate.lines.append(f"for comparison, a LoRA fine-tune on the same examples: {tune.summary}")
@@ -547,10 +552,15 @@ class OfflineBrain:
         table = verdicts.verdicts(facts, advice["approach"])
         by_id = {v["approach"]: v for v in table}
         chosen = intent.target
+        settings = plan_edits.find_edits(said)  # "set rank 256, lr 1e-3, 10 epochs. don't argue"
+        if chosen is None and settings:
+            chosen = self._configured_route(iv, settings)
         if chosen is None or chosen == intent.rejected:
             # "we don't want X": the best remaining route that fits — the advice's own alternatives first, then the
             # vocabulary's order — and never one that contains the refused route (RAG inside RAG + fine-tune)
-            order = list(dict.fromkeys(advice["alternatives"] + [v["approach"] for v in table]))
+            # (the advice itself first, when it does not contain the refused route: "drop the RAG part" of a plan
+            # that never needed it leaves the advice standing)
+            order = list(dict.fromkeys([advice["approach"]] + advice["alternatives"] + [v["approach"] for v in table]))
             fitting = [a for a in order if by_id[a]["verdict"] in (verdicts.RECOMMENDED, verdicts.FITS)
                        and not _contains(a, intent.rejected)]
             chosen = fitting[0] if fitting else next((a for a in advice["alternatives"] if a != intent.rejected),
@@ -573,6 +583,10 @@ class OfflineBrain:
         answered_refusal = bool(kind) and (kind, intent.rejected) in objections.ANSWERS
         if intent.rejected and intent.rejected != chosen and answered_refusal:
             lines.append(prompts.REJECTED.format(rejected=approach_label(intent.rejected)))  # its cost said above
+        elif intent.rejected and intent.rejected != chosen and by_id[intent.rejected]["verdict"] == verdicts.NO:
+            # the refused route does not fit this case anyway: the user is right, and says so first
+            why = by_id[intent.rejected]["reason"].rstrip(".")
+            lines.append(prompts.REJECTED_RIGHTLY.format(rejected=approach_label(intent.rejected), why=why))
         elif intent.rejected and intent.rejected != chosen:
             dropped = by_id[intent.rejected]
             # what the refused route would have bought, unless it did not fit this case anyway
@@ -601,6 +615,16 @@ class OfflineBrain:
         if entry["verdict"] not in fits and entry["fact"] == "labeled_examples" and facts.get("labeled_examples"):
             lines.append(prompts.MORE_DATA_CHEAPLY)
         plan = build_plan({"approach": chosen}, facts, iv.data_path)
+        if iv.plan and iv.plan.get("approach") == chosen:
+            plan = reapply_edits(plan, iv.plan)  # the settings already asked for stay
+        settings_lines = []
+        if settings and plan.get("config"):
+            plan, changes = revise_plan(plan, settings)
+            if changes:
+                settings_lines.append(prompts.SETTINGS_TAKEN.format(changes="; ".join(changes)))
+            watch = watch_outs(plan["config"], facts.get("labeled_examples"))
+            if watch:
+                settings_lines.append(prompts.SETTINGS_WATCH.format(items="; ".join(watch)))
         plan["chosen_by_user"] = chosen != advice["approach"]
         plan["advised"] = advice["approach"]
         plan["caveat"] = caveat
@@ -615,12 +639,27 @@ class OfflineBrain:
         cost = estimate.summary or "—"
         if estimate.labour and estimate.summary:  # what the compute figure leaves out, for this route
             cost += f" ({estimate.labour})"
+        if estimate.sharded:  # more cards than the user said they have, and how to make do with theirs
+            cost += f"; {estimate.sharded}"
         if kind == objections.COST:  # the price set against what the user said they can spend
             cost = "; ".join([cost] + pricing.against_means(estimate, facts))
         lines.append(prompts.CHOSEN_PLAN.format(steps=steps, cost=cost))
+        lines += settings_lines
         if plan.get("config"):
             lines.append(prompts.CHOSEN_LAUNCH)
         return "\n\n".join(lines)
+
+    @staticmethod
+    def _configured_route(iv: Interview, settings: list) -> str:
+        """The training route that settings with no route named configure: the method they name, else the plan
+        already made, else the training route the user raised last ("fine-tuning qwen 7b with lora"), else LoRA."""
+        method = next((e.value for e in settings if e.setting == "method"), None)
+        if method:
+            return "full_finetune" if method == "full" else "lora_finetune"
+        if iv.plan and APPROACHES[iv.plan.get("approach") or "prompt_engineering"].trains:
+            return iv.plan["approach"]
+        raised = [a for a in iv.named if APPROACHES[a].trains]
+        return raised[-1] if raised else "lora_finetune"
 
     def _ask_or_recommend(self, iv: Interview, cid: str, out: list[Event], repeat_pending: bool = False,
                           changed: bool = False) -> None:

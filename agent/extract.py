@@ -619,7 +619,11 @@ PROMPT_MEETS = _rx(r"\b(?:already |now )?(?:meets?|meeting|hits?|hitting|reach(?
                    r"\bdoes everything we need\b", r"\bno (?:quality )?(?:problem|issue)s? with (?:the )?(?:quality|output|answers)\b",
                    r"\b(?:hits?|meets?|reach\w*|achiev\w*|gets?) (?:the )?(?:accuracy|quality|score|numbers?|metrics?) (?:we|our|the "
                    r"client|they)\b", r"\bpass(?:es|ed|ing)? (?:all |every |each )?(?:of )?(?:our |the )?(?:[\w-]+ )?(?:checks?|tests?|evals?)\b",
-                   r"\b(?:basically|essentially|almost|nearly) perfect\b")
+                   r"\b(?:basically|essentially|almost|nearly) perfect\b",
+                   # nine in ten outputs or more used as they are: "editors accept 92% without edits"
+                   r"\b(?:accept|approv|use|ship|publish|send|keep)\w* (?:about |around |roughly |~\s?)?(?:9\d|100)(?:\.\d+)?\s?% "
+                   r"(?:of (?:them|it|the \w+) )?(?:without (?:any )?(?:edits?|editing|changes?|corrections?|rewrites?)|"
+                   r"as[- ]is|unedited|unchanged)")
 
 
 _TARGET_NUMBER = re.compile(r"\b(?:target|bar|threshold|goal|need|needs|required|requirement|sla)\w*\s*(?:is|of|at|=|:)?\s*"
@@ -1516,7 +1520,11 @@ _PREF_WORDS = re.compile(r"\brank(?:s|ed|ing)? (?:\d+ |two |three |four |several
                          r"accepted|preferred)\b|\b(?:chosen|rejected)[ /-]+pairs?\b|\bchosen\b(?=[^.]{0,30}\bpairs?\b)|"
                          r"\bthumbs\b|\bvotes?\b|\bbetter one\b|\bwhich (?:one )?(?:is|was) better\b|\bupvote\w*|\bratings?\b|"
                          r"\bdpo\b|\brlhf\b|\ba/b\b|\bwhich of (?:the )?two\b|\b(?:liked|prefer\w*) (?:it )?(?:more|better)\b|"
-                         r"\b(?:picked|chose|selected|marked) (?:which|the better|the one)\b", re.IGNORECASE)
+                         r"\b(?:picked|chose|selected|marked) (?:which|the better|the one)\b|"
+                         # a judgement between two outputs of one request: "parents rate two story versions per request"
+                         r"\b(?:rat|rank|pick|choos|compar|judg|vot|grad|scor)\w*\b[^.;]{0,20}\b(?:two|2|both|a pair of)\b "
+                         r"(?:\w+ ){0,2}(?:versions|variants|drafts|candidates|outputs|answers|responses|completions|"
+                         r"options|replies|generations)\b", re.IGNORECASE)
 _LABEL_WORDS = re.compile(r"\blabell?ed\b|\bannotated\b|\bpaired\b|\bgold\b|\bwritten by\b|\bapproved\b|\breviewed\b|"
                           r"\bexamples?\b|\bpairs?\b|\bsolved\b|\bwith (?:answers|labels|summaries|notes)\b|\binput\b|"
                           r"\bq&a\b|\bquestion-answer\b|\bcorrect(?:ed)? (?:outputs?|answers?)\b|"
@@ -1589,7 +1597,9 @@ _MADE_N_OF_THESE = re.compile(r"\b(?:wrote|written|drafted|made|created|produced
 
 
 _VETTED = re.compile(r"^(?:approved|reviewed|accepted|signed[- ]?off|gold|labell?ed|annotated|graded|corrected|"
-                     r"vetted|curated|validated|verified|hand-?written|hand-?checked)$", re.I)
+                     r"vetted|curated|validated|verified|hand-?written|hand-?checked|"
+                     # coding is labelling in medicine, surveys and audits: "3,200 coded reports", "hand-coded"
+                     r"(?:hand-?|manually-?|expert-?)?coded|tagged|hand-?tagged|hand-?labell?ed)$", re.I)
 
 
 _MADE_BY_PEOPLE = re.compile(r"^\s*(?:[\w-]+\s+){1,3}(?:written|drafted|approved|reviewed|labell?ed|annotated|corrected|"
@@ -1624,6 +1634,10 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
     if re.search(r"\b(?:could|would|might|will|plan(?:s|ning)? to|hope to|intend to|aim to)\s+(?:\w+\s+){0,3}"
                  r"(?:about |around |maybe |perhaps |another |a )?$", before, re.I):
         return None  # "reviewers could do a few thousand": what might be collected later is not data held now
+    if re.match(r"^\s*held[- ]?out\b", after) or re.search(
+            r"\b(?:measured|scored|evaluated|tested|benchmarked)\s+(?:it\s+|them\s+|both\s+)?(?:on|over|against)\s+"
+            r"(?:a |an |the |our )?(?:set of |sample of )?$", before, re.I):
+        return None  # "measured on 200 held-out reports": the test set a score was taken on, not data to train on
     if re.match(r"^\s*(?:out of|/|of (?:the|every|each))\s*\d", after) or re.search(
             r"\b(?:out of|in every|in each)\s*$|/\s*$", text[max(0, q.start - 12):q.start], re.I):
         return None  # "7 out of 10 wrong": a ratio, not a count of anything the user has

@@ -19,7 +19,9 @@ _KINDS: list[tuple[str, re.Pattern]] = [(k, re.compile(p, re.I)) for k, p in [
     (DISTRUST, r"\b(?:don'?t|do not|never) (?:trust|believe in)\b|\b(?:returned|gave|got|picked) the wrong\b|"
                r"\bdidn'?t work\b|\bdid not work\b|\bfailed (?:us|before|last time)\b|\blast (?:vendor|time|attempt)\b|"
                r"\bburned\b|\bbad experience\b|\bhalf the time\b"),
-    (COST, r"\btoo expensive\b|\bexpensive\b|\bcan'?t afford\b|\bbudget\b|\bcheaper\b|\$\s?\d|\bcosts? too much\b"),
+    # a price alone is no objection ("$40 a month is nothing"); too much, or more than the means, is
+    (COST, r"\btoo expensive\b|\bexpensive\b|\bcan'?t afford\b|\bbudget\b|\bcheaper\b|\bcosts? too much\b|"
+           r"\bmore than (?:we|i) (?:can|could) (?:afford|spend|pay)\b|\b(?:can|could) only (?:afford|spend|pay)\b"),
     (EVIDENCE, r"\byour advice is wrong\b|\byou'?re wrong\b|\b(?:the )?(?:articles?|papers?|docs|guides?|sources?) "
                r"(?:literally )?(?:say|said|says)\b|\beveryone says\b"),
     (INSISTS, r"\bend of story\b|\b(?:i'?ve|we'?ve|i have|we have) (?:already )?decided\b|\bceo\b|\bboss\b|\bboard\b|\bthat'?s that\b|"
@@ -78,7 +80,13 @@ ANSWERS = {
 }
 
 
+# A budget that is there is no objection to the cost: "the boss approved the GPU budget already"
+_BUDGET_GRANTED = re.compile(r"\b(?:approved|signed off|allocated|secured|granted|got|have|has)\b(?: \w+){0,3} budget\b"
+                             r"(?! (?:is|was) (?:tight|small|limited|low|gone))|\bbudget (?:is|was|has been) "
+                             r"(?:approved|signed off|allocated|secured|granted|there|not (?:an|the) (?:issue|problem))\b", re.I)
+
+
 def objection(text: str) -> str | None:
     """The kind of objection the push back states, or None."""
-    t = " ".join((text or "").split())
+    t = _BUDGET_GRANTED.sub(" ", " ".join((text or "").split()))
     return next((kind for kind, pattern in _KINDS if pattern.search(t)), None)

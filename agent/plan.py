@@ -16,6 +16,7 @@ import copy
 from dataclasses import asdict
 from typing import Any, Iterable, Mapping
 
+from agent.engine import MIN_SFT_EXAMPLES
 from agent.numbers import human
 from agent.plan_edits import LABELS, SETTINGS, PlanEdit
 from trainer.config import parse_config
@@ -75,6 +76,14 @@ def _epochs(n: int | None) -> float:
     return 2.0 if n < 10_000 else 1.0
 
 
+# A prompt that already reaches the target is kept, and kept honest: the upkeep that notices when it stops
+KEEP_THE_PROMPT = ("keep the prompt you have: it reaches your target, so training could only add cost",
+                   "keep 50-100 real inputs with accepted outputs as a re-check set, and rerun it whenever the model, "
+                   "the provider or the prompt changes",
+                   "read the outputs that still get edited: they are where a prompt fix pays",
+                   "revisit when volume grows a lot, the acceptance rate drops, or the provider retires the model")
+
+
 def build_plan(recommendation: Mapping[str, Any], facts: Mapping[str, Any], data_path: str | None = None) -> dict:
     """A plan dict: {approach, trains, kind, steps, scale_up, evaluation, split, config (training only), summary}."""
     approach = recommendation["approach"]
@@ -84,6 +93,12 @@ def build_plan(recommendation: Mapping[str, Any], facts: Mapping[str, Any], data
     steps = list(rule.steps)
     plan: dict[str, Any] = {"approach": approach, "trains": rule.trains, "steps": steps, "split": list(SPLIT)}
     if rule.recipe is None:
+        if approach == "prompt_engineering" and facts.get("prompting_tried") == "meets_target":
+            steps = plan["steps"] = list(KEEP_THE_PROMPT)  # nothing to build: keep it working
+        elif approach == "prompt_engineering" and labeled and labeled >= MIN_SFT_EXAMPLES:
+            # the examples wait for the next rung, with the prompt's score as the bar
+            steps.append(f"if it falls short on held-out cases, LoRA fine-tune on your {human(labeled)} examples "
+                         "and keep it only if it beats that score")
         plan["summary"] = f"no training: {steps[0]}"
         return plan
 
@@ -212,6 +227,35 @@ def revise_plan(plan: Mapping[str, Any], edits: Iterable[PlanEdit]) -> tuple[dic
         plan["edits"] = list(plan.get("edits") or []) + [asdict(e) for e in edits]
     plan["summary"] = plan_summary(plan)
     return plan, changes
+
+
+# Where a setting the user chose is past the range practitioners start from, what to watch (and what the job
+# already does about it). LoRA's usual rates are 1e-4–2e-4 (the LoRA paper, PEFT's examples); full fine-tuning's
+# 1e-5–5e-5; past 3–5 epochs a narrow data set is memorised rather than learned.
+LORA_LR_HIGH, FULL_LR_HIGH, EPOCHS_HIGH, RANK_HIGH = 5e-4, 1e-4, 5, 128
+
+
+def watch_outs(config: Mapping[str, Any], examples: int | None = None) -> list[str]:
+    """What to watch in a run with these settings: said once, never changing them (the user chose them)."""
+    training, lora = config.get("training") or {}, config.get("lora") or {}
+    full = lora.get("method") == "full"
+    out = []
+    lr = training.get("learning_rate")
+    if lr and lr > (FULL_LR_HIGH if full else LORA_LR_HIGH):
+        usual = "1e-5–5e-5 for full fine-tuning" if full else "1e-4–2e-4 for LoRA"
+        out.append(f"a learning rate of {lr:g} is well above the usual {usual}: such runs can diverge, so watch the "
+                   "training loss in the first few hundred steps (a sudden jump or NaN means stop and lower it)")
+    epochs = training.get("epochs")
+    if epochs and epochs > EPOCHS_HIGH and not training.get("max_steps"):
+        over = f" over {human(examples)} examples" if examples else ""
+        out.append(f"{epochs:g} epochs{over} is likely to memorise them rather than generalise: the validation "
+                   "split is scored every epoch and the checkpoint with the lowest validation loss is the one "
+                   "exported, so a late rise costs time, not quality")
+    r = lora.get("r")
+    if r and r >= RANK_HIGH and not full:
+        out.append(f"rank {r} trains {r // 16}× the adapter parameters of rank 16: more memory and time, and on a "
+                   "narrow task seldom more quality")
+    return out
 
 
 def reapply_edits(plan: dict, previous: Mapping[str, Any] | None) -> dict:

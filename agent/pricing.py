@@ -133,6 +133,12 @@ def read_specs(texts: Iterable[str]) -> Specs:
         elif m := re.search(r"examples? (?:of|at) (?:about |around |roughly |~)?(\d[\d,]{0,15})\s*tokens", t) or re.search(
                 r"\b(?:average|avg\.?|on average|mean|typically)\s*(?:of\s*)?(?:maybe |about |around |roughly |~)?(\d[\d,]{0,15})\s*tokens", t):
             s.tokens_per_example = _num(m.group(1))  # "3 400 dialogues, average maybe 600 tokens"
+        prompt = re.search(r"\bprompts?\b\W{0,3}(?:is |are |of |at )?(?:about |around |roughly |~\s?)?(\d[\d,]{0,9})\s*tokens", t)
+        answer = re.search(r"\b(?:answers?|stor(?:y|ies)|responses?|replies|reply|outputs?|completions?|summar(?:y|ies)|"
+                           r"drafts?|versions?)\b\W{0,3}(?:is |are |of |at )?(?:about |around |roughly |~\s?)?(\d[\d,]{0,9})"
+                           r"\s*tokens", t)
+        if prompt and answer:  # "prompt ~500 tokens, each story ~300 tokens": an example is both
+            s.tokens_per_example = _num(prompt.group(1)) + _num(answer.group(1))
         if m := re.search(r"(\d+(?:\.\d+)?)\s*epochs?", t):
             s.epochs = float(m.group(1))
         if m := list(_GPU_RX.finditer(t)):
@@ -202,11 +208,12 @@ class Estimate:
     hours: tuple[float, float] | None = None  # wall-clock hours of training, low–high
     labour: str = ""  # data-preparation labour, when it applies
     summary: str = ""  # one sentence
+    sharded: str = ""  # when the stated cards cannot hold the run: the cards it is priced on, and how to fit fewer
 
     def as_dict(self) -> dict:
         return {"title": self.title, "lines": self.lines, "assumptions": self.assumptions,
                 "usd": list(self.usd) if self.usd else None, "hours": list(self.hours) if self.hours else None,
-                "labour": self.labour, "summary": self.summary}
+                "labour": self.labour, "summary": self.summary, "sharded": self.sharded}
 
 
 def money(usd: float) -> str:
@@ -311,6 +318,7 @@ def _training(method: str, facts: Mapping[str, Any], specs: Specs, title: str, t
     if specs.usd_per_gpu_hour is not None:
         price = specs.usd_per_gpu_hour
     need = memory_gb(method, params_b)
+    short_of = ""
     if need > mem * count:
         line = (f"memory: {METHOD_WORDS[method]} of a {params_b:g}B model needs ≈ {need:.0f} GB; {count} × {gpu} "
                 f"({mem:g} GB) is not enough")
@@ -325,6 +333,16 @@ def _training(method: str, facts: Mapping[str, Any], specs: Specs, title: str, t
         else:
             line += " — use more cards or a smaller model"
         e.lines.append(line)
+        # the run is priced on as many of these cards as hold it, never as if it fitted the ones it does not
+        cards = math.ceil(need / mem)
+        fit_here = ("an 8-bit optimizer with its state offloaded to CPU memory (DeepSpeed ZeRO-Offload), slower, "
+                    "or a smaller model" if method in ("full", "pretrain") else "a smaller model")
+        e.sharded = (f"priced on {cards} × {gpu}, sharded with FSDP or DeepSpeed ZeRO-3"
+                     + (f" ({cards - count} more than you have)" if not assumed else "")
+                     + f"; to stay on {'your' if not assumed else 'the'} {_counted(count, 'card')}: {fit_here}")
+        e.lines.append(e.sharded)
+        short_of = f" ({count} × {gpu} is not enough memory)"
+        count = cards
     else:
         e.lines.append(f"memory: ≈ {need:.0f} GB needed; {count} × {gpu} has {count * mem:g} GB"
                        + (" (sharded across cards with FSDP)" if count > 1 and need > mem else ""))
@@ -341,7 +359,7 @@ def _training(method: str, facts: Mapping[str, Any], specs: Specs, title: str, t
     e.assumptions.append(f"${price:.2f} per GPU-hour" + (" (typical on-demand price)" if specs.usd_per_gpu_hour is None
                                                           else ""))
     e.usd, e.hours = (lo, hi), (hours, hours * 2)
-    e.summary = (f"about {duration(hours)} on {count} × {gpu}, {money(lo)}–{money(hi)} of compute")
+    e.summary = (f"about {duration(hours)} on {count} × {gpu}{short_of}, {money(lo)}–{money(hi)} of compute")
     return e
 
 
@@ -480,9 +498,12 @@ def price(approach: str, facts: Mapping[str, Any], specs: Specs | None = None) -
         # optimal count instead and say the gap must be filled with other (public) text
         tokens = max(corpus or 0, optimal)
         e = _training("pretrain", facts, replace(specs, params_b=params_b), "pretraining from scratch", tokens=tokens)
+        # the summary travels alone (into a chosen plan, a comparison line): it carries what was sized
+        e.summary += f" for a {params_b:g}B model on {human(tokens)} tokens"
         if corpus and corpus < optimal:
             e.assumptions.append(f"{human(optimal)} tokens: your {human(corpus)} plus about {human(optimal - corpus)} "
                                  "of other text, since a smaller corpus trains a model too weak to use")
+            e.summary += f" (your {human(corpus)} plus {human(optimal - corpus)} of other text)"
         e.lines.append(f"scale: the compute-optimal rule of thumb is ≈ 20 tokens per parameter (Hoffmann et al. "
                        f"2022, 'Chinchilla') → a {params_b:g}B model wants ≈ {human(params_b * 20e9)} tokens; current "
                        "open models of that size are trained on hundreds of times more than that, so a model built on less "

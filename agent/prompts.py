@@ -97,6 +97,7 @@ FOR_YOU = "For you: "
 PRICE_SCOPE = ("This covers GPU compute only. It leaves out data labelling and review, engineering time, evaluation, "
                "hosting, and any vendor's margin — in most projects those cost more than the training run itself.")
 REJECTED = "Understood — no {rejected}."
+REJECTED_RIGHTLY = "You're right to leave out {rejected}: it does not fit your case — {why}."
 GIVES_UP = " What that gives up: {what}."
 SKIP_EVALUATION = ("Your call — you can ship it. The risk of shipping unchecked: a fine-tune can overfit, regress on "
                    "inputs it never saw, or simply be no better than the base model with a good prompt, and you would "
@@ -123,6 +124,10 @@ MORE_DATA_CHEAPLY = ("A cheap way to grow the set while you go: log the model's 
                      "reviewer correct them — each corrected output is a new example, and a minute or two of review "
                      "per example is far cheaper than writing answers from scratch; retrain when the set has doubled.")
 CHOSEN_PLAN = "Plan: {steps}. Estimated cost: {cost}."
+SETTINGS_TAKEN = "Your settings are in the plan as given: {changes}."
+SETTINGS_WATCH = ("What to watch, without changing them: {items}. If you'd like a yardstick, a short control run at "
+                  "the usual settings (learning rate 2e-4, 2–3 epochs) on the same split shows what yours bought; say "
+                  "so and I'll plan it beside this one.")
 CHOSEN_LAUNCH = ("Attach your training data and say \"launch\": you'll review the plan, its estimate and this caveat, "
                  "and nothing runs until you press Approve. Keep the best-prompt baseline in the evaluation, so you "
                  "can see whether training paid off.")

@@ -273,7 +273,12 @@ def _scratch(v: _View) -> dict:
     a, corpus, floor = "pretrain_from_scratch", v.corpus, engine.MIN_SCRATCH_TOKENS
     gaps = []
     if corpus is None or corpus < floor:
-        gaps.append(f"you have {_tokens(corpus)}; a useful model from scratch needs about {human(floor)}+ tokens")
+        gap = f"you have {_tokens(corpus)}; a useful model from scratch needs about {human(floor)}+ tokens"
+        if corpus and floor / corpus >= 100:
+            # so far below that the run would not even learn the language: said plainly, not only as a threshold
+            gap += (f", {human(floor / corpus)} times more: a model trained on yours alone would not write fluent "
+                    "text, let alone answer correctly")
+        gaps.append(gap)
     if v.budget is not None and v.budget < engine.MIN_SCRATCH_BUDGET:
         gaps.append(f"your budget is ${human(v.budget)}; a 7B-class run costs about "
                     f"${human(engine.MIN_SCRATCH_BUDGET)}–$2M")

@@ -297,7 +297,6 @@ _FACTS: tuple[FactSpec, ...] = (
     FactSpec("prompting_tried", "prompting tried", Choice({
         "none": "not at all", "basic": "plain asks, no schema or examples",
         "tried": "serious prompting: a system prompt, examples, iterations",
-        "meets_target": "serious prompting that already reaches the target",
         "meets_target": "serious prompting, and it already reaches the target",
     })),
     FactSpec("labeled_examples", "labeled examples", Number("input→output examples", integer=True)),

@@ -1,0 +1,142 @@
+"""The user decides, and the plan they get is the one they asked for, sized honestly: ownership words are not a
+method, settings the user chose are kept (with what to watch), a run too big for the user's cards is priced on the
+cards that hold it, a corpus far too small for a model from scratch is said to be so, and preference pairs are
+priced as pairs. Causes found in blind question set v4's pushback and cost turns; each test is a new phrasing."""
+
+from __future__ import annotations
+
+import pytest
+
+import knowledge
+from agent import answers, brain, conversations, objections, pricing, verdicts
+from agent.events import AssistantMessage
+from agent.extract import extract
+from agent.plan import watch_outs
+
+
+def _no_guides(query, k=3, approach=None, topic=None):
+    return []  # the plan, the caveat and the price come from the user's facts, not from the guides
+
+
+@pytest.fixture(autouse=True)
+def no_guides(monkeypatch):
+    monkeypatch.setattr(knowledge, "search", _no_guides)
+
+
+def reply(opening: str, turn: str) -> tuple[str, dict]:
+    cid = conversations.create(owner="pushback-test")
+    list(brain.turn(cid, opening))
+    events = list(brain.turn(cid, turn))
+    return "\n".join(e.text for e in events if isinstance(e, AssistantMessage)), conversations.load(cid).plan or {}
+
+
+@pytest.mark.parametrize("text, target", [
+    ("We want our own model, trained on our 900 support chats. Do it.", "lora_finetune"),
+    ("forget the docs-in-the-prompt idea, I'd like our own model trained on the call notes", "lora_finetune"),
+    ("Legal insists on our own model, built from scratch. Plan it.", "pretrain_from_scratch"),
+])
+def test_our_own_model_names_who_owns_it_and_only_from_scratch_names_pretraining(text, target):
+    intent = answers.classify(text)
+    assert intent is not None and intent.kind == answers.CHOOSE and intent.target == target
+
+
+def test_a_budget_already_granted_is_no_objection_to_the_cost():
+    assert objections.objection("The CFO signed off the compute budget last week, so just train it.") != objections.COST
+    assert objections.objection("Our budget is tight, that run is too expensive") == objections.COST
+
+
+def test_settings_with_no_route_named_configure_the_route_the_user_is_on_and_are_kept_with_what_to_watch():
+    text, plan = reply("museum audio-guide scripts. 12k script/exhibit pairs. we fine-tune mistral 7b with lora",
+                       "use rank 128, learning rate 2e-3 and 12 epochs. my call, no debate")
+    assert plan["approach"] == "lora_finetune"
+    config = plan["config"]
+    assert config["lora"]["r"] == 128 and config["training"]["learning_rate"] == 2e-3
+    assert config["training"]["epochs"] == 12
+    assert "Your settings are in the plan as given" in text
+    assert "can diverge" in text and "likely to memorise" in text and "lowest validation loss" in text
+    assert "prompt engineering" not in text.split("Plan:")[0].lower().replace("structured prompt", "")
+
+
+def test_usual_settings_draw_no_warning():
+    assert watch_outs({"training": {"learning_rate": 2e-4, "epochs": 3}, "lora": {"method": "lora", "r": 16}}) == []
+    full = watch_outs({"training": {"learning_rate": 2e-4, "epochs": 2}, "lora": {"method": "full"}})
+    assert len(full) == 1 and "1e-5–5e-5 for full fine-tuning" in full[0]
+
+
+def test_a_full_fine_tune_too_big_for_the_users_card_is_priced_on_the_cards_that_hold_it():
+    facts = {"labeled_examples": 20_000, "compute": {"gpus": 1, "gpu_memory_gb": 80.0, "access": "own"}}
+    estimate = pricing.price("full_finetune", facts, pricing.read_specs(["full fine-tune of a 7B model"]))
+    # 7B × 16 bytes × 1.2 + 2 ≈ 136 GB: two 80 GB cards
+    assert "on 2 × H100" in estimate.summary and "1 × H100 is not enough memory" in estimate.summary
+    assert "priced on 2 × H100, sharded" in estimate.sharded and "(1 more than you have)" in estimate.sharded
+    assert "ZeRO-Offload" in estimate.sharded
+    fitting = pricing.price("lora_finetune", facts, pricing.read_specs(["LoRA on a 7B model"]))
+    assert fitting.sharded == "" and "on 1 × H100," in fitting.summary
+
+
+def test_full_fine_tuning_chosen_on_one_card_gets_a_plan_that_says_how_it_fits():
+    text, plan = reply("Legal-clause tagging for a notary office. 20k tagged clauses, one H100 80GB of our own, "
+                       "plan was LoRA on an 8B model.",
+                       "Adapters are a half measure. Let's do full fine-tuning, set it up please.")
+    assert plan["approach"] == "full_finetune"
+    assert "2 × H100" in text and "is not enough memory" in text and "sharded with FSDP" in text
+
+
+def test_pretraining_on_a_corpus_thousands_of_times_too_small_is_said_plainly():
+    reason = verdicts.why_not("pretrain_from_scratch", {"unlabeled_corpus": 300_000}, "rag")
+    assert "would not write fluent text" in reason
+    near = verdicts.why_not("pretrain_from_scratch", {"unlabeled_corpus": 2_000_000_000}, "rag")
+    assert "fluent" not in near  # 5× short is a threshold, not a hopeless run
+    summary = pricing.price("pretrain_from_scratch", {"unlabeled_corpus": 300_000}).summary
+    assert "for a 1B model on 20 billion tokens" in summary and "your 300,000 plus" in summary
+
+
+@pytest.mark.parametrize("opening, pairs", [
+    ("Recipe app. Cooks judge two generated versions of each recipe side by side; we have 18k pairs so far.", 18_000),
+    ("Users compare 2 candidate replies per chat and keep one. About 9,500 pairs logged.", 9_500),
+])
+def test_two_versions_judged_against_each_other_make_preference_pairs(opening, pairs):
+    held = {f.fact: f.value for f in extract(opening).findings}
+    assert held.get("preference_data") == pairs and "labeled_examples" not in held
+
+
+def test_a_pair_is_priced_on_the_prompt_and_answer_lengths_the_user_gave():
+    specs = pricing.read_specs(["the prompt is ~400 tokens and each reply ~250 tokens", "DPO, 1 epoch"])
+    assert specs.tokens_per_example == 650
+    text = pricing.render(pricing.price("preference_tuning", {"preference_data": 10_000}, specs))
+    assert "10,000 pairs (two answers each) × 1,300 tokens" in text
+    assert "a LoRA fine-tune on the same examples" not in text
+
+
+def test_a_route_refused_that_does_not_fit_anyway_is_agreed_to_and_the_advice_stands():
+    text, plan = reply("Lab-report coding for a vet chain: the model keeps breaking our 14-field JSON format. "
+                       "3,200 coded reports. Each report holds everything needed.",
+                       "there's nothing to look up, the report is all the model needs. cut the retrieval bit")
+    assert text.startswith("You're right to leave out retrieval-augmented generation (RAG)")
+    assert plan["approach"] != "rag" and "rag" not in plan["approach"]
+
+
+def test_a_prompt_plan_keeps_the_examples_for_the_next_rung():
+    from agent.plan import build_plan
+
+    steps = build_plan({"approach": "prompt_engineering"}, {"labeled_examples": 3_200})["steps"]
+    assert steps[-1].startswith("if it falls short on held-out cases, LoRA fine-tune on your 3,200 examples")
+    assert not any("LoRA" in s for s in build_plan({"approach": "prompt_engineering"}, {"labeled_examples": 40})["steps"])
+
+
+def test_outputs_used_unedited_nine_times_in_ten_mean_the_prompt_works_and_the_plan_is_upkeep():
+    from agent.plan import build_plan
+
+    held = {f.fact: f.value for f in extract(
+        "We draft grant summaries with a prompt on GPT-4o; reviewers approve 95% of them as-is.").findings}
+    assert held.get("prompting_tried") == "meets_target"
+    low = {f.fact: f.value for f in extract(
+        "We draft grant summaries with a prompt on GPT-4o; reviewers approve 60% of them as-is.").findings}
+    assert low.get("prompting_tried") != "meets_target"
+    steps = build_plan({"approach": "prompt_engineering"}, {"prompting_tried": "meets_target"})["steps"]
+    assert steps[0].startswith("keep the prompt you have") and any("re-check set" in s for s in steps)
+
+
+def test_a_price_alone_is_no_objection_to_the_cost():
+    assert objections.objection("we stay with the prompt, $40 a month is nothing") is None
+    assert objections.objection("a continued pretraining run is more than we can afford, we have $300") == objections.COST
