@@ -43,7 +43,9 @@ APPROACH_WORDS: list[tuple[str, re.Pattern]] = [(a, re.compile(p, re.I)) for a, 
     ("collect_data", r"\bcollect(?:ing)? (?:more )?data\b|\blabel(?:l?ing)? more\b|\bmore data\b|"
                      r"\bmore examples\b"),
     ("rag", r"\brag\b|\bretriev\w*|\bvector (?:database|store|db)\b"),
-    ("prompt_engineering", r"\bprompt(?:ing| engineering| stuff)?\b|\bfew-?shot\b"),
+    # … or said by what it does: "give a good model 20 of our clues as examples", "in-context examples"
+    ("prompt_engineering", r"\bprompt(?:ing| engineering| stuff)?\b|\bfew-?shot\b|\bin-?context\b|"
+                           r"\b(?:give|show|feed|hand)\b[^.?!]{0,40}\bas (?:worked )?examples\b"),
 ]]
 
 _WHY_NOT = re.compile(r"\bwhy (?:not|\w+ and not|don'?t we|wouldn'?t)\b|"
@@ -51,11 +53,15 @@ _WHY_NOT = re.compile(r"\bwhy (?:not|\w+ and not|don'?t we|wouldn'?t)\b|"
                       r"\bthoughts\b|\bwhat do you think\b|\byour (?:take|view|opinion)\b|\bwdyt\b|"
                       r"(?<!what )(?<!what's )\b(?:is|are) (?:the |a )?(?:proper|right|correct|best|real) way\b|\bw?h?a?t about\b|\bwht about\b|"
                       r"\bshouldn'?t we\b|\bwould it make sense\b|\bcouldn'?t we\b|\bwhat'?s wrong with\b|"
-                      r"\bisn'?t \w+ better\b|\bis training even needed\b", re.I)
+                      r"\bisn'?t \w+ better\b|\bis training even needed\b|"
+                      r"\bwould(?:n'?t it| it not) be (?:wiser|better|smarter|cheaper|easier|simpler|enough)\b|"
+                      r"\bisn'?t it (?:wiser|better|smarter|cheaper|easier|simpler|enough) to\b", re.I)
 _COST = re.compile(r"\bhow much\b|\bcosts?\b|\bprice\b|\bbudget\b|\bhow long\b|\bwhat (?:gpu|hardware)\b|"
                    r"\bper (?:month|hour)\b|\bexpensive\b|\bcheapest\b|\bhow many (?:weeks|days|hours|gpu)|"
                    r"\bballpark\b|\brealistically do with\b|\btimeline\b|\bgpu time\b|\brent\b|\bbill\b|\bspend\b|"
-                   r"\bfits? (?:on|in|into)\b|\bvram\b|\bgpu memory\b|\bhow many gpus\b|\bwall[- ]?clock\b", re.I)
+                   r"\bfits? (?:on|in|into)\b|\bvram\b|\bgpu memory\b|\bhow many gpus\b|\bwall[- ]?clock\b|"
+                   r"\bdo the (?:math|maths|numbers|sums)\b|\bcrunch the numbers\b|\bbreak[- ]?even\b|"
+                   r"\$\s?\d+(?:\.\d+)?\s?(?:/|per |an? )\s?(?:h|hr|hour|month|mo)\b", re.I)
 # Pushback that names no approach but is still a decision about the plan
 _DECIDED = re.compile(r"\bjust (?:train|fine-?tune|launch|ship)\b|\bskip (?:the|all|that|this|it)\b|\buse what we have\b|\bi'?ve (?:already )?decided\b|"
                       r"\bdon'?t trust\b|\bdon'?t want to label\b|\byour advice is wrong\b|\bend of story\b|"

@@ -192,6 +192,8 @@ class OfflineBrain:
                 if f.fact in ("problem", "inference_constraints") and isinstance(f.value, list):
                     f.value = [v for v in f.value if v not in ("cost", "latency")]
             found.findings = [f for f in found.findings if not (isinstance(f.value, list) and not f.value)]
+        if intent is not None and intent.kind != answers.CHOOSE and any(f.fact == "problem" for f in found.findings):
+            self._problem_outside_requests(text, found, confirming or iv.pending)
         if edits and intent is not None and intent.kind == answers.QUESTION:
             intent = None  # "at most 500 examples please": a request, and the request is the plan change itself
         if intent is not None and intent.kind != answers.CHOOSE:
@@ -273,6 +275,22 @@ class OfflineBrain:
         if notes and not found.side_question:
             out.append(AssistantMessage(prompts.NOTED.format(items="; ".join(notes))))
         self._ask_or_recommend(iv, cid, out, changed=bool(notes) or any(from_files) or bool(forgotten))
+
+    @staticmethod
+    def _problem_outside_requests(text: str, found: Extraction, asked: str | None) -> None:
+        """What the user asks for is no failure they report: "do the math pls" names no reasoning gap, "explain the
+        format" no format gap. The problem is read again from the sentences that do not ask, and keeps only what
+        they say."""
+        said = " ".join(text[:answers.CLASSIFY_CHARS].split())
+        told = said
+        for sentence in answers.requests(said):
+            told = told.replace(sentence, " ")
+        kept = {tag for f in (extract(told, asked=asked).findings if told.strip() else [])
+                if f.fact == "problem" for tag in f.value}
+        for f in found.findings:
+            if f.fact == "problem":
+                f.value = [v for v in f.value if v in kept]
+        found.findings = [f for f in found.findings if not (f.fact == "problem" and not f.value)]
 
     def _ask_again_or_move_on(self, iv: Interview, cid: str, out: list[Event], lead: str = "") -> None:
         """The open question was not answered: the answer could not be read at all (no words, or a language the

@@ -60,6 +60,9 @@ REQUESTS_PER_GPU_PER_S = 5.0  # sustained, short prompts, batched; conservative
 # Hosted inference price per million tokens of a mid-size model (assumption), for RAG's running cost.
 HOSTED_USD_PER_M_TOKENS = 0.50
 RAG_TOKENS_PER_QUERY = 2_500  # the question, ≈ 4 retrieved passages and the answer
+PROMPT_TOKENS_PER_REQUEST = 3_000  # a structured prompt with few-shot examples, the input and the answer
+# Hosted prices per million tokens, small (GPT-4o-mini class) to large (frontier class), blended input and output
+HOSTED_USD_PER_M_TOKENS_BAND = (0.15, 5.0)
 
 _GPU_RX = re.compile(r"(?:(?P<n>\d+|one|two|four|eight|sixteen)\s*(?:x|×|\*)?\s*)?(?:nvidia\s+)?"
                      r"(?P<gpu>h100|h200|a100|l40s|(?:rtx\s*)?a6000|a40|a10g?|l4|(?:rtx\s*)?4090|(?:rtx\s*)?3090|t4)\b"
@@ -163,13 +166,15 @@ def read_specs(texts: Iterable[str]) -> Specs:
             s.method = "lora"
         if m := _VOLUME_RX.search(t):
             s.requests_per_day = _scaled(m.group("n"), m.group("mult")) / _PER_DAY[m.group("per")]
-        if m := re.search(r"(\d[\d,.]{0,15} ?k?) ?(?:input|prompt|in)(?: tokens?)? ?(?:\+|and|,|/) ?(\d[\d,.]{0,15} ?k?) ?"
-                          r"(?:output|completion|out)\b", t):
+        if m := re.search(r"(\d[\d,.]{0,15} ?k?) ?(?:tokens? )?(?:input|prompt|in)(?: tokens?)? ?(?:\+|and|,|/) ?"
+                          r"(\d[\d,.]{0,15} ?k?) ?(?:tokens? )?(?:output|completion|out)\b", t):  # "1,500 tokens in and 250 out"
             s.tokens_in, s.tokens_out = _scaled(m.group(1)), _scaled(m.group(2))
         if m := re.search(r"\$\s?(\d+(?:\.\d+)?)\s*(?:/|per)\s*(?:1\s?m|million|m)\b(?: tokens?)?\s*(?:of )?(?:input|in|prompt)"
                           r"[^$]{0,20}\$\s?(\d+(?:\.\d+)?)\s*(?:/|per)\s*(?:1\s?m|million|m)\b(?: tokens?)?\s*(?:of )?"
                           r"(?:output|out|completion)", t):
             s.api_usd_per_m_in, s.api_usd_per_m_out = float(m.group(1)), float(m.group(2))
+        elif m := re.search(r"\$\s?(\d+(?:\.\d+)?)\s*(?:/|per|a)\s*(?:1\s?m\b|million\b|m\b)(?: tokens?)?", t):
+            s.api_usd_per_m_in = s.api_usd_per_m_out = float(m.group(1))  # one price for every token
         if m := re.search(r"(\d[\d,]{0,15})\s*pages", t):
             s.pages = _num(m.group(1))
         if m := re.search(r"(\d+(?:\.\d+)?)\s*min(?:ute)?s?\s*(?:per|an?|each)\s*(?:example|item|note|case|record|row)", t) or \
@@ -261,6 +266,13 @@ def memory_gb(method: str, params_b: float) -> float:
     return params_b * per_param * 1.2 + 2
 
 
+def _size(params_b: float) -> str:
+    """"a 7B", "an 8B", "an 11B": the article goes by how the figure is read aloud."""
+    figure = f"{params_b:g}"
+    article = "an" if re.match(r"(?:8|11|18|8\d)(?:\.|$)", figure) else "a"
+    return f"{article} {figure}B"
+
+
 def _counted(n: float, one: str, many: str | None = None) -> str:
     """"1 epoch", "2 epochs", "1.5 passes"."""
     return f"{n:g} {one if n == 1 else many or one + 's'}"
@@ -279,7 +291,7 @@ def _training(method: str, facts: Mapping[str, Any], specs: Specs, title: str, t
     e = Estimate(title)
     params_b = specs.params_b or DEFAULT_PARAMS_B[method]
     if specs.params_b is None:
-        e.assumptions.append(f"a {params_b:g}B-parameter model (say the size you mean)")
+        e.assumptions.append(f"{_size(params_b)}-parameter model (say the size you mean)")
     n = examples if examples is not None else facts.get("preference_data" if method == "dpo" else "labeled_examples")
     corpus = facts.get("unlabeled_corpus")
     if tokens is None and n is None and corpus and method in ("full", "lora", "qlora"):
@@ -320,7 +332,7 @@ def _training(method: str, facts: Mapping[str, Any], specs: Specs, title: str, t
     need = memory_gb(method, params_b)
     short_of = ""
     if need > mem * count:
-        line = (f"memory: {METHOD_WORDS[method]} of a {params_b:g}B model needs ≈ {need:.0f} GB; {count} × {gpu} "
+        line = (f"memory: {METHOD_WORDS[method]} of {_size(params_b)} model needs ≈ {need:.0f} GB; {count} × {gpu} "
                 f"({mem:g} GB) is not enough")
         # the lighter methods on the same cards, lightest last: LoRA on 16-bit weights, then QLoRA on 4-bit ones
         lighter = {"full": ["lora", "qlora"], "dpo": ["qlora"], "lora": ["qlora"]}.get(method, [])
@@ -393,9 +405,18 @@ def serving(facts: Mapping[str, Any], specs: Specs) -> Estimate:
     e.lines += [f"traffic: {human(per_day)} requests a day ≈ {per_day / 86_400:.2f}/s on average, ≈ {peak_rps:.1f}/s "
                 "at peak",
                 f"capacity: one {gpu} with a batching inference server (vLLM or TGI) serves ≈ "
-                f"{REQUESTS_PER_GPU_PER_S:g} requests/s of a {params_b:g}B model → {gpus} GPU(s)",
+                f"{REQUESTS_PER_GPU_PER_S:g} requests/s of {_size(params_b)} model → {gpus} GPU(s)",
                 f"cost: {gpus} × ${price:.2f}/h × {HOURS_PER_MONTH} h/month ≈ {money(monthly)} a month, always on"]
-    e.assumptions += [f"{gpu} at ${price:.2f}/h", f"a {params_b:g}B model" + ("" if specs.params_b else " (assumed)")]
+    weights_gb, card_gb = params_b * 2, GPUS[gpu][0]
+    if weights_gb > 0.6 * card_gb:
+        # what is left beside 16-bit weights holds the attention cache of the requests served at once
+        context = (f" ({human((specs.tokens_in or 0) + (specs.tokens_out or 0))} tokens each)" if specs.tokens_in
+                   else "")
+        e.lines.append(f"memory: {_size(params_b)} model's 16-bit weights take ≈ {weights_gb:.0f} GB of the {gpu}'s "
+                       f"{card_gb:g} GB, leaving ≈ {card_gb - weights_gb:.0f} GB for the KV cache of the requests "
+                       f"served at once{context}; 8-bit or 4-bit weights free room for larger batches, and peak hours "
+                       "decide how many cards you need")
+    e.assumptions += [f"{gpu} at ${price:.2f}/h", f"{_size(params_b)} model" + ("" if specs.params_b else " (assumed)")]
     e.usd = (monthly, monthly * 1.5)
     e.summary = f"about {money(monthly)}–{money(monthly * 1.5)} a month for {gpus} × {gpu}"
     if specs.api_usd_per_m_in is not None and specs.tokens_in:
@@ -417,16 +438,20 @@ def serving(facts: Mapping[str, Any], specs: Specs) -> Estimate:
 def _rag(facts: Mapping[str, Any], specs: Specs) -> Estimate:
     e = Estimate("retrieval (RAG)")
     pages = specs.pages or 500
-    if specs.pages is None:
+    if specs.pages is None and not facts.get("unlabeled_corpus"):
         e.assumptions.append("about 500 pages of documents")
     per_day = specs.requests_per_day or 1_000
     if specs.requests_per_day is None:
         e.assumptions.append("1,000 questions a day")
-    tokens_index = pages * 600  # ≈ 600 tokens per page
+    corpus = facts.get("unlabeled_corpus")
+    tokens_index = pages * 600 if specs.pages or not corpus else corpus  # ≈ 600 tokens per page
     monthly_tokens = per_day * 30 * RAG_TOKENS_PER_QUERY
     running = monthly_tokens / 1e6 * HOSTED_USD_PER_M_TOKENS
-    e.lines += [f"indexing once: {human(pages)} pages × ≈ 600 tokens = {human(tokens_index)} tokens to embed — minutes "
-                "on a CPU, cents of compute; no model training at all",
+    indexed = (f"{human(pages)} pages × ≈ 600 tokens = {human(tokens_index)} tokens" if specs.pages or not corpus
+               else f"your ≈ {human(tokens_index)} tokens")
+    pace = "minutes on a CPU" if tokens_index <= 5e6 else "hours on a CPU, or well under an hour on one GPU"
+    e.lines += [f"indexing once: {indexed} to embed — {pace}, cents to a few dollars of compute; no model training at "
+                "all; re-index the documents that change",
                 f"running: {human(per_day)} questions a day × 30 × ≈ {RAG_TOKENS_PER_QUERY:,} tokens (question, "
                 f"retrieved passages, answer) = {human(monthly_tokens)} tokens a month ≈ {money(running)} a month at "
                 f"${HOSTED_USD_PER_M_TOKENS:.2f} per million tokens hosted, or ≈ {money(GPUS['A10G'][2] * HOURS_PER_MONTH)}"
@@ -448,6 +473,18 @@ def _prompting(facts: Mapping[str, Any], specs: Specs) -> Estimate:
                 "running: you pay per call; a long prompt with many examples costs tokens on every request"]
     e.usd = (0, 50)
     e.summary = "near zero: engineer days plus a few dollars of model calls"
+    if specs.requests_per_day:
+        per_request = (specs.tokens_in or 0) + (specs.tokens_out or 0) or PROMPT_TOKENS_PER_REQUEST
+        monthly = specs.requests_per_day * 30 * per_request / 1e6
+        lo, hi = monthly * HOSTED_USD_PER_M_TOKENS_BAND[0], monthly * HOSTED_USD_PER_M_TOKENS_BAND[1]
+        e.lines[-1] = (f"running: {human(specs.requests_per_day)} requests a day × 30 × ≈ {human(per_request)} tokens "
+                       f"= {human(monthly * 1e6)} tokens a month ≈ {money(lo)}–{money(hi)} a month (${HOSTED_USD_PER_M_TOKENS_BAND[0]:g} per "
+                       f"million tokens for a small hosted model, ${HOSTED_USD_PER_M_TOKENS_BAND[1]:g} for a large one)")
+        if not specs.tokens_in:
+            e.assumptions.append(f"≈ {human(PROMPT_TOKENS_PER_REQUEST)} tokens a request (instructions, examples, the "
+                                 "input and the answer)")
+        e.usd = (lo, hi)
+        e.summary = f"engineer days to build, then ≈ {money(lo)}–{money(hi)} a month of model calls"
     return e
 
 
@@ -499,13 +536,13 @@ def price(approach: str, facts: Mapping[str, Any], specs: Specs | None = None) -
         tokens = max(corpus or 0, optimal)
         e = _training("pretrain", facts, replace(specs, params_b=params_b), "pretraining from scratch", tokens=tokens)
         # the summary travels alone (into a chosen plan, a comparison line): it carries what was sized
-        e.summary += f" for a {params_b:g}B model on {human(tokens)} tokens"
+        e.summary += f" for {_size(params_b)} model on {human(tokens)} tokens"
         if corpus and corpus < optimal:
             e.assumptions.append(f"{human(optimal)} tokens: your {human(corpus)} plus about {human(optimal - corpus)} "
                                  "of other text, since a smaller corpus trains a model too weak to use")
             e.summary += f" (your {human(corpus)} plus {human(optimal - corpus)} of other text)"
         e.lines.append(f"scale: the compute-optimal rule of thumb is ≈ 20 tokens per parameter (Hoffmann et al. "
-                       f"2022, 'Chinchilla') → a {params_b:g}B model wants ≈ {human(params_b * 20e9)} tokens; current "
+                       f"2022, 'Chinchilla') → {_size(params_b)} model wants ≈ {human(params_b * 20e9)} tokens; current "
                        "open models of that size are trained on hundreds of times more than that, so a model built on less "
                        "is usually weaker than a free one")
         e.labour = ("people: a team that has pretrained before, for months (data cleaning, tokenizer, instabilities, "

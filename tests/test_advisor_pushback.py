@@ -140,3 +140,38 @@ def test_outputs_used_unedited_nine_times_in_ten_mean_the_prompt_works_and_the_p
 def test_a_price_alone_is_no_objection_to_the_cost():
     assert objections.objection("we stay with the prompt, $40 a month is nothing") is None
     assert objections.objection("a continued pretraining run is more than we can afford, we have $300") == objections.COST
+
+
+def test_self_hosting_against_a_one_price_api_is_worked_out_on_the_users_traffic():
+    specs = pricing.read_specs(["The provider charges $0.4 per million tokens. About 12k chats/day, avg 2,000 tokens "
+                                "in and 300 out.", "what about self-hosting on an L4 at $0.75/h? run the numbers"])
+    assert (specs.tokens_in, specs.tokens_out, specs.api_usd_per_m_in) == (2_000, 300, 0.4)
+    text = pricing.render(pricing.serving({}, specs))
+    # 12,000 × 30 × (2,300 × $0.4/M) ≈ $331 a month (shown to two figures) against 1 × $0.75 × 730 ≈ $548
+    assert "≈ $330 a month" in text and "the hosted API is cheaper ($330 against $550 a month)" in text
+    big = pricing.render(pricing.serving({}, pricing.read_specs(["Llama 3.1 8B on one L4", "20k chats/day"])))
+    assert "16-bit weights take ≈ 16 GB of the L4's 24 GB" in big and "an 8B model" in big
+
+
+def test_a_prompt_is_priced_by_its_running_cost_on_the_users_volume():
+    text = pricing.render(pricing.price("prompt_engineering", {}, pricing.read_specs(["about 500 chats a day"])))
+    # 500 × 30 × 3,000 tokens = 45 M tokens a month; $0.15–$5 per million
+    assert "45 million tokens a month ≈ $7–$220 a month" in text
+
+
+@pytest.mark.parametrize("text, kind, target", [
+    ("run the numbers on an A10G at $1.10/h for us please", answers.COST, None),
+    ("why not simply show a strong model 15 of our past answers as examples first?", answers.WHY_NOT,
+     "prompt_engineering"),
+    ("Wouldn't it be smarter to label more examples before anything else?", answers.WHY_NOT, "collect_data"),
+])
+def test_a_question_is_read_by_what_it_asks_for_whatever_its_words(text, kind, target):
+    intent = answers.classify(text)
+    assert intent is not None and (intent.kind, intent.target) == (kind, target)
+
+
+def test_what_a_cost_question_asks_for_is_not_read_as_the_failing_problem():
+    cid = conversations.create(owner="pushback-test")
+    list(brain.turn(cid, "Insurance chat assistant, 8B LoRA already trained, hosted API at $0.5 per million tokens."))
+    list(brain.turn(cid, "should we move it to our own A10G at $1/h? do the math please"))
+    assert conversations.load(cid).value("problem") in (None, [])
