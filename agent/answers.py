@@ -70,6 +70,7 @@ _DECIDED = re.compile(r"\bjust (?:train|fine-?tune|launch|ship)\b|\bskip (?:the|
                       r"(?:^|[.!?,;]\s*|\bso |\bplease |\bjust )stop (?:telling|suggesting|recommending|pushing) (?:me|us)\b|\bfull stop\b|"
                       r"\bwe(?:'re| are) not (?:going to )?(?:collect|label|do|use|build|spend|wait)\w*\b|"
                       r"\btrain (?:it |them )?on (?:what we have|all (?:of )?(?:it|them)|everything)\b|\buse all\b|"
+                      r"\b(?:work|go|make do) with what (?:we|i)(?:'ve| have)?(?: got| have)?\b|\bmake do\b|"
                       r"\bdon'?t argue\b|\bwho cares\b|\bno time for\b|\bdon'?t have time for\b|"
                       r"\bjust (?:give|get|use) (?:us|me|the)\b|\bwe(?:'ll| will) (?:just )?(?:upload|use|train|ship|go with|do)\b|"
                       r"\bwe (?:only|just) want\b|\bwe want (?:the|a|an|to|our own) (?:\w+[ -])?(?:fine-?tun\w*|lora|model|train\w*)\b|"
@@ -131,6 +132,10 @@ _REJECT = re.compile(
     r"|\b(?:don'?t|do not|not) (?:want|trust|like)\s+(?:\w+\s+){0,2}?(?P<what>rag|retrieval|lora|prompt\w*|fine-?tun\w*)"
     r"|\b(?P<what2>rag|retrieval)\b[^.?!]{0,40}\?\s*no\b"
     r"|\b(?P<what3>continued pretraining|rag|lora)[^.!]{0,40}\btoo expensive\b"  # "X then Y? too expensive"
+    # "collect ~1000 more pairs first. not happening": the route named, then refused
+    r"|\b(?P<nothappening>collect\w*|label\w*|gather\w*|annotat\w*|retriev\w*|rag|lora|fine-?tun\w*|prompt\w*|"
+    r"more (?:[\w&-]+ )?(?:pairs|examples|data|labels|samples))\b[^.!?]{0,50}"
+    r"[.!?,;]*\s*(?:(?:that'?s|that is|it'?s|is) )?(?:not happening|no way|not an option|won'?t happen|impossible for us)\b"
     r"|\b(?:drop|remove|cut|ditch|scrap|lose|leave out) (?:the |that |this |all (?:the |that )?)?(?P<drop>rag|retrieval|lora|"
     r"prompt\w*|fine-?tun\w*|label\w*|data collection)\b"
     r"|\b(?P<out>rag|retrieval|lora|prompt\w*|fine-?tun\w*) (?:is|are) (?:out|off the table|not an option|a no-go|"
@@ -251,7 +256,10 @@ def classify(text: str) -> Intent | None:
         return Intent(COST, names[0] if names else None)
     rejected = None
     if r := _REJECT.search(t):
-        rejected = _word_to_id(next(g for g in r.groups() if g))
+        word = next(g for g in r.groups() if g)
+        # "label more", "gather examples", "data collection": building the dataset, in a verb of its own
+        rejected = _word_to_id(word) or ("collect_data" if re.match(r"collect|label|gather|annotat|data|more", word, re.I)
+                                         else None)
     elif re.search(r"\bdon'?t want to label\b|\bno more label", t, re.I):
         rejected = "collect_data"
     pushback = _CHOOSE.search(t) and (names or rejected or _DECIDED.search(t) or SKIPS_EVALUATION.search(t))

@@ -39,6 +39,7 @@ from agent.facts import FACT_KEYS, Fact, Interview
 from agent.milestones import milestone_key, replaced_updates
 from agent.numbers import human
 from agent.text import unquoted
+from agent.engine import held_out_count
 from agent.plan import build_plan, reapply_edits, revise_plan, watch_outs
 from knowledge import faq
 from tools._log import log as tool_log, short
@@ -445,7 +446,8 @@ class OfflineBrain:
                 label = approach_label(intent.target)
                 lead.append(f"**{label[0].upper() + label[1:]}**: {APPROACHES[intent.target].meaning}.")
             after += self._for_you(text, intent, advice, facts, short=bool(pairs))
-            focus = approach_label(intent.target) if intent.target else ""
+            # the passages are searched by the question's own words: a route it mentions is in them already, and
+            # its label pulled "could the model leak one kid's info?" towards LoRA passages
         query = (" ".join(text.split()) + (f" ({focus})" if focus else ""))[:400]
         general = intent.kind == answers.QUESTION  # answered from the guides, not from the user's figures
         passages = self._passages(query, out, k=6 if general else 4)
@@ -563,8 +565,7 @@ class OfflineBrain:
             if not answers.SKIPS_SPLIT.search(said):
                 return prompts.SKIP_EVALUATION  # "no time for evaluation, just ship it"
             count = facts.get("labeled_examples") or 0  # "no test split, every example goes into training"
-            # a tenth, at least 20 and at most 200, and never more than a fifth of what there is
-            held = max(1, min(200, max(20, round(count * 0.1)), count // 5)) if count else 0
+            held = held_out_count(count) if count else 0
             return prompts.SKIP_SPLIT.format(held=human(held) if count else "a tenth",
                                              count=human(count) if count else "examples")
         table = verdicts.verdicts(facts, advice["approach"])
@@ -630,8 +631,9 @@ class OfflineBrain:
             caveat = "; ".join(c for c in (caveat, prompts.PERSONAL_DATA.format(what=", ".join(personal))) if c)
         if caveat:
             lines.append(prompts.CAVEAT.format(caveat=caveat[0].upper() + caveat[1:]))
-        if entry["verdict"] not in fits and entry["fact"] == "labeled_examples" and facts.get("labeled_examples"):
-            lines.append(prompts.MORE_DATA_CHEAPLY)
+        if (entry["verdict"] not in fits and entry["fact"] == "labeled_examples" and facts.get("labeled_examples")) or (
+                intent.rejected == "collect_data" and facts.get("labeled_examples")):
+            lines.append(prompts.MORE_DATA_CHEAPLY)  # the set grows from real use, with no labelling drive
         plan = build_plan({"approach": chosen}, facts, iv.data_path)
         if iv.plan and iv.plan.get("approach") == chosen:
             plan = reapply_edits(plan, iv.plan)  # the settings already asked for stay

@@ -24,6 +24,8 @@ from trainer.state.vocabulary import APPROACHES, FACT_LABELS, FACTS, Choice, Tag
 # "fewer than 50–100 high-quality pairs will rarely produce meaningful gains"; "early signal with 200–300 good
 # examples"; "not the right answer when your dataset is fewer than a few hundred high-quality examples".
 MIN_SFT_EXAMPLES = 200
+MIN_HELD_OUT, MAX_HELD_OUT = 20, 200  # test cases: enough to see a difference, few enough to review by hand
+
 # Full fine-tuning earns its compute only with plenty of data ("5,000–50,000 for deeper shifts").
 MIN_FULL_FT_EXAMPLES = 10_000
 # "Large amounts of unlabeled domain text" for continued pretraining; 30 M tokens ≈ 23 M words ≈ 45,000 pages.
@@ -39,6 +41,13 @@ MIN_FULL_FT_GPU_MEMORY_GB = 160
 
 BEHAVIOUR = {"format", "tone", "terminology", "task"}
 SERVING = {"cost", "latency"}
+
+
+def held_out_count(examples: int) -> int:
+    """How many of the user's examples to keep aside as the test set: a tenth, at least 20 and at most 200, and
+    never more than a fifth of what there is."""
+    return max(1, min(MAX_HELD_OUT, max(MIN_HELD_OUT, round(examples * 0.1)), examples // 5))
+
 
 def describe(fact: str, value: Any) -> str:
     """A fact's value in words, for reasons and questions."""

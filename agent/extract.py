@@ -1634,6 +1634,10 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
     if re.search(r"\b(?:could|would|might|will|plan(?:s|ning)? to|hope to|intend to|aim to)\s+(?:\w+\s+){0,3}"
                  r"(?:about |around |maybe |perhaps |another |a )?$", before, re.I):
         return None  # "reviewers could do a few thousand": what might be collected later is not data held now
+    if re.search(r"\b(?:collect|gather|label|annotate|write|create|produce|add|get|need)\w*\s+(?:another\s+|about\s+|around\s+|"
+                 r"roughly\s+|some\s+|~\s*)?$", before, re.I) and (
+            re.match(r"^\s*(?:more|additional|extra|further)\b", after, re.I) or re.search(r"\banother\s+$", before, re.I)):
+        return None  # "collect ~1000 more pairs", "label another 5k": what would be gathered, not data held now
     if re.match(r"^\s*held[- ]?out\b", after) or re.search(
             r"\b(?:measured|scored|evaluated|tested|benchmarked)\s+(?:it\s+|them\s+|both\s+)?(?:on|over|against)\s+"
             r"(?:a |an |the |our )?(?:set of |sample of )?$", before, re.I):

@@ -16,7 +16,7 @@ import copy
 from dataclasses import asdict
 from typing import Any, Iterable, Mapping
 
-from agent.engine import MIN_SFT_EXAMPLES
+from agent.engine import MIN_HELD_OUT, MIN_SFT_EXAMPLES, held_out_count
 from agent.numbers import human
 from agent.plan_edits import LABELS, SETTINGS, PlanEdit
 from trainer.config import parse_config
@@ -95,10 +95,14 @@ def build_plan(recommendation: Mapping[str, Any], facts: Mapping[str, Any], data
     if rule.recipe is None:
         if approach == "prompt_engineering" and facts.get("prompting_tried") == "meets_target":
             steps = plan["steps"] = list(KEEP_THE_PROMPT)  # nothing to build: keep it working
-        elif approach == "prompt_engineering" and labeled and labeled >= MIN_SFT_EXAMPLES:
-            # the examples wait for the next rung, with the prompt's score as the bar
-            steps.append(f"if it falls short on held-out cases, LoRA fine-tune on your {human(labeled)} examples "
-                         "and keep it only if it beats that score")
+        elif approach == "prompt_engineering" and labeled and labeled >= 2 * MIN_HELD_OUT:
+            # the user's own examples do the work: a few in the prompt, a slice as the test set
+            steps[1] = f"pick 3-5 of your {human(labeled)} examples that cover the hard cases as few-shot examples"
+            steps[2] = (f"hold out {human(held_out_count(labeled))} of them as the test set and score 5-10 prompt "
+                        "variants on it")
+            if labeled >= MIN_SFT_EXAMPLES:  # the examples wait for the next rung, with the prompt's score as the bar
+                steps.append(f"if it falls short on held-out cases, LoRA fine-tune on your {human(labeled)} examples "
+                             "and keep it only if it beats that score")
         plan["summary"] = f"no training: {steps[0]}"
         return plan
 

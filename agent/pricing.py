@@ -529,7 +529,8 @@ def price(approach: str, facts: Mapping[str, Any], specs: Specs | None = None) -
         return e
     if approach == "pretrain_from_scratch":
         corpus = facts.get("unlabeled_corpus")
-        params_b = specs.params_b or 1.0
+        # no size said: the model the corpus can feed at ≈ 20 tokens per parameter (40B tokens → 2B), 1B at least
+        params_b = specs.params_b or max(1.0, float(f"{(corpus or 0) / 20e9:.2g}"))
         optimal = params_b * 1e9 * 20  # Chinchilla: ≈ 20 tokens per parameter
         # a corpus below the compute-optimal size would price a cheap run of a model too weak to use: price the
         # optimal count instead and say the gap must be filled with other (public) text

@@ -96,7 +96,7 @@ def _held_out(v: _View) -> str:
     """Where the baseline is measured: a slice of the user's own examples, when they have some."""
     if not v.labeled:
         return ""
-    share = max(20, min(200, round(v.labeled * 0.1)))  # 10 %, at least 20 cases to judge, at most 200 to review
+    share = engine.held_out_count(v.labeled)
     return f", measured on about {human(share)} of your {human(v.labeled)} examples held out as a test set"
 
 

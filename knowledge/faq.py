@@ -38,6 +38,13 @@ MATCH_THRESHOLD = 0.55
 # (The cause was seen on question set v2, used for development since its blind run: "can fine-tuning break the
 # safety behaviour ...?" got the pair on fixing reasoning.)
 LEXICAL_WEIGHT = 0.15
+# When the pair first by meaning is also first by its words (BM25), the two signals agree and a lower meaning score
+# is enough. Found on blind question sets v2-v4 (development sets by then): users' side questions ("can one gpu
+# serve 18 adapters", "could the model leak one kid's info to another parent") found the right pair at 0.44-0.52
+# and were left to the sentence composer. Measured before it was set: TUNING 29 -> 35 matched, HELD_OUT 14 -> 17
+# (so HELD_OUT is no longer untouched for this rule), wrong matches 0 in both and among NOT_QUESTIONS at 0.35-0.45;
+# the nine side questions of v1-v4 it newly matches each got the pair that answers them.
+AGREED_THRESHOLD = 0.40
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,11 @@ def _vectors(guides_dir: Path):
 def scored(question: str, guides_dir: Path = GUIDES_DIR) -> list[tuple[float, Pair]]:
     """Every pair with its meaning score for `question` (see QUESTION_WEIGHT), in the order that score plus the
     lexical nudge (LEXICAL_WEIGHT) gives, best first."""
+    return [(meaning, pair) for meaning, pair, _ in _ranked(question, guides_dir)]
+
+
+def _ranked(question: str, guides_dir: Path = GUIDES_DIR) -> list[tuple[float, Pair, bool]]:
+    """As `scored`, with whether each pair is also the one whose words match the question best (BM25 first)."""
     from knowledge.embeddings import embed_query  # heavy, as above
 
     pairs, owner, phrasings, answers, lexical = _vectors(guides_dir)
@@ -109,13 +121,17 @@ def scored(question: str, guides_dir: Path = GUIDES_DIR) -> list[tuple[float, Pa
     top = max(words.values(), default=0.0) or 1.0
     meaning = {i: QUESTION_WEIGHT * best[i] + (1 - QUESTION_WEIGHT) * float(whole[i]) for i in best}
     order = sorted(best, key=lambda i: meaning[i] + LEXICAL_WEIGHT * words[str(i)] / top, reverse=True)
-    return [(meaning[i], pairs[i]) for i in order]
+    lexical_best = max(words, key=words.get) if max(words.values(), default=0.0) > 0 else None
+    return [(meaning[i], pairs[i], str(i) == lexical_best) for i in order]
 
 
 def match(question: str, guides_dir: Path = GUIDES_DIR, threshold: float = MATCH_THRESHOLD) -> Pair | None:
     """The pair that answers `question`, or None when no pair is close enough."""
-    ranked = scored(question, guides_dir)
-    return ranked[0][1] if ranked and ranked[0][0] >= threshold else None
+    ranked = _ranked(question, guides_dir)
+    if not ranked:
+        return None
+    meaning, pair, words_agree = ranked[0]
+    return pair if meaning >= threshold or (words_agree and meaning >= min(threshold, AGREED_THRESHOLD)) else None
 
 
 # "What format should the data be in, and how do I split it?" asks two things; so does "what is QLoRA and how much

@@ -175,3 +175,25 @@ def test_what_a_cost_question_asks_for_is_not_read_as_the_failing_problem():
     list(brain.turn(cid, "Insurance chat assistant, 8B LoRA already trained, hosted API at $0.5 per million tokens."))
     list(brain.turn(cid, "should we move it to our own A10G at $1/h? do the math please"))
     assert conversations.load(cid).value("problem") in (None, [])
+
+
+def test_refusing_to_collect_more_gets_a_plan_on_the_examples_there_are():
+    intent = answers.classify("You want 800 more Q&A pairs? That's not happening, it's three of us. Make do with "
+                              "what we have.")
+    assert intent is not None and intent.kind == answers.CHOOSE and intent.rejected == "collect_data"
+    text, plan = reply("Allotment society helpline: answers in our own plain style. We wrote 150 good Q&A pairs.",
+                       "you said label ~1000 more pairs first. not happening. work with what we have")
+    assert "150" in " ".join(plan["steps"]) and "hold out 20 of them" in " ".join(plan["steps"])  # a tenth, at least 20
+    assert "log the model's outputs on real inputs" in text  # the set grows from use, without a labelling drive
+
+
+def test_a_count_still_to_be_collected_is_not_data_the_user_has():
+    for text in ("you told us to gather ~2,000 more examples first", "we might annotate another 3k"):
+        assert "labeled_examples" not in {f.fact for f in extract(text, asked="labeled_examples").findings}
+    assert {f.fact: f.value for f in extract("We have 1,000 more examples from last year.").findings}.get(
+        "labeled_examples") == 1_000
+
+
+def test_pretraining_with_no_size_said_is_sized_to_the_users_corpus():
+    summary = pricing.price("pretrain_from_scratch", {"unlabeled_corpus": 60_000_000_000}).summary
+    assert "for a 3B model on 60 billion tokens" in summary  # 60B tokens / 20 tokens per parameter

@@ -151,8 +151,9 @@ def test_a_question_that_asks_two_things_gets_the_answer_to_each_in_its_order():
                                            "How should I split my data into train, validation and test?"]
 
 
-def test_a_part_too_short_to_match_alone_is_still_answered_through_the_whole_question():
-    assert faq.match("how do we split it") is None  # too little said on its own
+def test_a_short_second_part_of_a_question_is_answered_too():
+    # ("how do we split it" alone matched nothing before AGREED_THRESHOLD; its words and meaning now agree on the
+    # split pair, so the whole-question path this test was written for is no longer needed here)
     pairs = faq.match_all("How should our training file be laid out, and how do we split it?")
     assert "How should I split my data into train, validation and test?" in [p.question for p in pairs]
 
@@ -172,3 +173,16 @@ def test_a_pair_naming_the_questions_rarer_words_goes_before_one_that_only_share
 def test_a_question_about_fine_tuning_eroding_safety_finds_the_pair_that_answers_it():
     pair = faq.match("Could fine-tuning on our data make the model stop refusing harmful requests?")
     assert pair is not None and "safety" in pair.question, pair
+
+
+@pytest.mark.parametrize("question, guide", [
+    # in our own words, after the blind sets showed such questions finding the right pair just under the threshold
+    ("one base model on one card for all 12 of our per-region adapters, is that doable?", "exporting-and-serving.md"),
+    # ("if we train on the patient notes, can it spit out one patient's details to someone else?" still finds the
+    # pair at 0.44 with other words ranked first by BM25: it is left to the sentence composer)
+    ("could a model fine-tuned on our patient notes leak one patient's details to another user?",
+     "sensitive-and-regulated-data.md"),
+])
+def test_a_pair_that_both_meaning_and_words_rank_first_answers_below_the_meaning_threshold(question, guide):
+    pair = faq.match(question)
+    assert pair is not None and pair.guide == guide
