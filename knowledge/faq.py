@@ -125,13 +125,16 @@ def _ranked(question: str, guides_dir: Path = GUIDES_DIR) -> list[tuple[float, P
     return [(meaning[i], pairs[i], str(i) == lexical_best) for i in order]
 
 
-def match(question: str, guides_dir: Path = GUIDES_DIR, threshold: float = MATCH_THRESHOLD) -> Pair | None:
-    """The pair that answers `question`, or None when no pair is close enough."""
+def match(question: str, guides_dir: Path = GUIDES_DIR, threshold: float = MATCH_THRESHOLD,
+          agreed: float | None = AGREED_THRESHOLD) -> Pair | None:
+    """The pair that answers `question`, or None when no pair is close enough (`agreed`: the lower bar when meaning
+    and words rank the same pair first; None for no such bar)."""
     ranked = _ranked(question, guides_dir)
     if not ranked:
         return None
     meaning, pair, words_agree = ranked[0]
-    return pair if meaning >= threshold or (words_agree and meaning >= min(threshold, AGREED_THRESHOLD)) else None
+    return pair if meaning >= threshold or (agreed is not None and words_agree and meaning >= min(threshold, agreed)) \
+        else None
 
 
 # "What format should the data be in, and how do I split it?" asks two things; so does "what is QLoRA and how much
@@ -148,7 +151,8 @@ def match_all(question: str, guides_dir: Path = GUIDES_DIR, threshold: float = M
     parts = [p.strip() for p in _PARTS.split(question or "") if len(p.split()) >= 3]
     found: list[Pair] = []
     for part in (parts if len(parts) > 1 else []) + [question]:
-        pair = match(part, guides_dir, threshold)
+        # a part is a fragment ("fixed 512 tokens?"): its few words agree by chance, so it needs the full bar
+        pair = match(part, guides_dir, threshold, agreed=None if part is not question else AGREED_THRESHOLD)
         if pair is not None and pair not in found:
             found.append(pair)
     return found[:MAX_PARTS]
