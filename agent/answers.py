@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from agent.plan_edits import find_edits
 from agent.text import pieces, unquoted
 
 WHY_NOT, COST, CHOOSE, QUESTION = "why_not", "cost", "choose", "question"
@@ -77,6 +78,7 @@ _DECIDED = re.compile(r"\bjust (?:train|fine-?tune|launch|ship)\b|\bskip (?:the|
                       # an order or a closed debate: "do it.", "just do that", "my call, no debate", "I know what I'm doing"
                       r"(?:^|[.!?,;]\s*)(?:just |so |then |please |now )*do (?:it|that|this)(?: now| then| please)?\s*(?:[.!]|$)|"
                       r"\bno (?:debate|discussion|arguing|arguments?)\b|\bmy call\b|\bi know what i'?m doing\b|"
+                      r"\b(?:don'?t|do not) (?:change|touch|alter|override|second-guess) (?:it|them|that|those|my|the|these)\b|"
                       # a settled intention or an order about the plan, in the user's own grammar: "we'll fine-tune the
                       # local 8B", "we're staying with the prompt", "go straight to fine-tuning", "plan it", "and that's that"
                       r"\bwe(?:'ll| will|'re going to| are going to| shall) (?:just |still |simply )?(?:fine-?tune|train|"
@@ -118,7 +120,11 @@ _CHOOSE = re.compile(_DECIDED.pattern + "|" + SKIPS_EVALUATION.pattern + r"|\bi 
                      r"\bend of story\b|\b(?:not|no) (?:boring )?(?:lora|sft|rag)\b|\bi don'?t care\b|"
                      r"\bwe (?:don'?t|do not|not) (?:want|trust)\b|\bdon'?t want to\b|\buse what we have\b|"
                      r"\byour advice is wrong\b|\btoo expensive\b|\bi don'?t trust\b|\bwill fix it\b|"
-                     r"\bforget (?:about )?(?:fine-?tuning|rag|it)\b|\bno\. \b|"
+                     r"\bforget (?:about )?(?:fine-?tuning|rag|it)\b|"
+                     # an order to run a route: "now do full fine-tuning of the 70B", "just use QLoRA then"
+                     r"(?:^|[.!?;]\s+)(?:(?:now|then|so|ok|okay|please|just|right)\W+)*(?:do|run|use|try|start|set up|go for) "
+                     r"(?:a |an |the |with )?(?:[\w-]+ ){0,3}?(?:fine-?tun\w*|q?lora|rag|retrieval|pre-?train\w*|dpo|"
+                     r"prompt\w*)\b|"
                      r"\b(?:drop|remove|cut|ditch|scrap|leave out) (?:the |that |this |all )?(?:rag|retrieval|lora|prompt\w*|"
                      r"fine-?tun\w*|label\w*)\b", re.I)
 _DISTRUST_NUMBERS = re.compile(r"\b(?:don'?t|do not) (?:trust|believe) (?:these|your|the|those) (?:numbers|figures|"
@@ -149,7 +155,8 @@ _REJECT = re.compile(
 _VOLITION = re.compile(r"\b(?:i|we) (?:still |really )?(?:want|prefer|insist)\b(?! (?:it|the (?:bot|model|assistant)) to\b)|"
                        r"\blet'?s\b|\bgo with\b|"
                        # "train it anyway" decides; "too expensive at volume anyway" describes the past
-                       r"\b(?:train|do|use|go|launch|fine-?tune|tune|try|want|ship|build)\b[^.;]{0,30}\banyway\b", re.I)
+                       r"\b(?:train\w*|do(?:ing)?|us(?:e|ing)|go(?:ing)?|launch\w*|fine-?tun\w*|tun(?:e|ing)|try(?:ing)?|"
+                       r"want|ship\w*|build\w*|pretrain\w*)\b[^.;]{0,30}\banyway\b", re.I)
 
 
 def decides(text: str) -> bool:
@@ -182,7 +189,7 @@ _ADVISOR_VERBS = (r"plan|price|estimate|quote|calculate|compute|give|tell|show|e
 _IMPERATIVE = re.compile(_LEAD + r"(?:(?:please|pls|plz|just|now|then|ok) )*(?:" + _ADVISOR_VERBS + r")\b"
                          # … with an object: "price it out", "walk me through", "estimate the cost"; not a noun
                          # ("Compute budget is 5k", "Price per request", "Help center articles")
-                         r" (?:me|us|it|this|that|these|those|the|a|an|out|down|through|what|how|why|which|whether|if|our|"
+                         r" (?:me|us|it|this|that|these|those|the|a|an|out|down|through|what|how|why|which|whether|if|our|to|"
                          r"my|your|all|both|each)\b", re.I)
 _POLITE = re.compile(r"\b(?:please|pls|plz)\b|\b(?:thoughts|opinions?|wdyt|ideas)\W*$|\bwhat do you think\b|"
                      r"\byour (?:take|view|opinion)\b|\bi(?:'d| would) (?:like|love) (?:to (?:know|see|understand)|an? )|"
@@ -262,7 +269,12 @@ def classify(text: str) -> Intent | None:
                                          else None)
     elif re.search(r"\bdon'?t want to label\b|\bno more label", t, re.I):
         rejected = "collect_data"
-    pushback = _CHOOSE.search(t) and (names or rejected or _DECIDED.search(t) or SKIPS_EVALUATION.search(t))
+    # a bare "no." refuses only in a message that asks nothing ("no. QLoRA on my 3090 is fine, right?" asks)
+    refuses = _CHOOSE.search(t) or (not asks and re.search(r"\bno\. ", t, re.I))
+    # settings said in the imperative are a decision about the plan: "set lr 5e-4 and 10 epochs"
+    sets = re.match(r"^\W*(?:(?:please|pls|ok|okay|now|then|so|just)\W+)*(?:set|use|make it|change|bump|raise|lower|"
+                    r"train (?:for|with))\b", t, re.I) and find_edits(t)
+    pushback = (refuses or sets) and (names or rejected or sets or _DECIDED.search(t) or SKIPS_EVALUATION.search(t))
     if pushback and (rejected or not asks_cost):
         w = re.search(r"\b(?:want|wants|do|go with|use|try|decided:?|(?:go|jump|skip|move|proceed) (?:straight |directly "
                       r"|right )?(?:to|for|with)|stay(?:ing)? with|stick(?:ing)? (?:with|to)|keep(?:ing)?|we'?ll|we will|"

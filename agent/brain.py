@@ -181,11 +181,12 @@ class OfflineBrain:
                 iv.named.append(approach)  # what the user raises is evidence for the question policy's priors
         intent = answers.classify(text) if not found.injection else None
         if intent is not None and intent.kind == answers.CHOOSE and iv.recommendation is None and (
-                not iv.asked or (iv.pending and not answers.decides(text) and not intent.rejected)):
+                not iv.asked or (iv.pending and not answers.decides(text) and not intent.rejected and found.findings)):
             # Before any advice, an opening that says what the team wants is the situation, and an answer that
             # mentions a price or a dislike ("few-shot was 71% and too expensive") is an answer to the question
             # asked: only an explicit decision ("just train it", "let's do LoRA") or a route refused by name ("not
-            # LoRA", "we don't want RAG", "continued pretraining? too expensive") is the user choosing.
+            # LoRA", "we don't want RAG", "continued pretraining? too expensive") is the user choosing. A message that
+            # answers nothing at all is no answer either: asking it again ("I didn't catch that") would ignore it.
             intent = None
         if intent is not None and intent.kind in (answers.COST, answers.CHOOSE) and not SERVING_WORDS.search(text):
             # "how much would it cost?", "too expensive": the project's price, not a complaint about serving cost
@@ -195,6 +196,8 @@ class OfflineBrain:
             found.findings = [f for f in found.findings if not (isinstance(f.value, list) and not f.value)]
         if intent is not None and intent.kind != answers.CHOOSE and any(f.fact == "problem" for f in found.findings):
             self._problem_outside_requests(text, found, confirming or iv.pending)
+        if edits and intent is not None and intent.kind == answers.CHOOSE and intent.target is None and not intent.rejected:
+            intent = None  # settings for the plan already made ("use 3 epochs"): a revision of it, and of a waiting job
         if edits and intent is not None and intent.kind == answers.QUESTION:
             intent = None  # "at most 500 examples please": a request, and the request is the plan change itself
         if intent is not None and intent.kind != answers.CHOOSE:
@@ -787,6 +790,9 @@ class OfflineBrain:
             iv.recommendation["plan"] = plan
         waiting = jobs.list_jobs(state=jobs.AWAITING_APPROVAL, conversation_id=cid)
         text = prompts.PLAN_REVISED.format(changes="; ".join(changes), summary=plan["summary"])
+        watch = watch_outs(plan["config"], iv.value("labeled_examples"))
+        if watch:
+            text += "\n\n" + prompts.SETTINGS_WATCH.format(items="; ".join(watch))
         if waiting or launch:
             out.append(AssistantMessage(text + (prompts.PLAN_REVISED_PENDING if waiting else "")))
             self._launch(iv, cid, out)

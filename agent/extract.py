@@ -1534,7 +1534,8 @@ _LABEL_WORDS = re.compile(r"\blabell?ed\b|\bannotated\b|\bpaired\b|\bgold\b|\bwr
 _CORPUS_WORDS = re.compile(r"\btokens?\b|\bcorpus\b|\barchive\b|\bunlabell?ed\b|\braw text\b|\blibrary\b|\btextbooks?\b|"
                            r"\bdocumentation\b|\bfilings\b|\bliterature\b|\bcase reports\b|\bstatutes\b|\bcommentary\b|"
                            r"\bmanuals\b|\bwiki\b|\bhistory of\b|\bdocuments\b", re.IGNORECASE)
-_VOLUME_AFTER = re.compile(r"^[^.;,]{0,25}\b(?:a|per|each|every) (?:day|second|hour|minute|month|week|year|quarter)\b|"
+_VOLUME_AFTER = re.compile(r"^[^.;,]{0,25}(?:\b(?:a|per|each|every) |/\s?)(?:day|second|hour|minute|month|week|year|quarter|"
+                           r"d|h|mo|yr|wk)\b|"
                            r"^\s*(?:daily|weekly|monthly|yearly|annually)\b",
                            re.IGNORECASE)
 _MODEL_SIZE_AFTER = re.compile(r"^\s*(?:-|\s)?(?:param\w*|model|llm|parameter)\b", re.IGNORECASE)
@@ -1591,7 +1592,10 @@ _ITEM_LENGTH_AFTER = re.compile(r"^\s*(?:tokens?|words?)\s+(?:each|apiece|a piec
 # "600k ads with final labels", "2,000 tickets and their categories": items that carry their answer
 _LABELLED_WITH = re.compile(r"^\s*(?:[\w-]+\s+){1,3}(?:with (?:their |its |the |a )?|and (?:their|its) )(?:final |human |gold |correct |"
                             r"moderator |agent |expert )?(?:labels?|categories|category|classes|codes|verdicts?|"
-                            r"outcomes?|decisions?|tags?)\b", re.I)
+                            r"outcomes?|decisions?|tags?|"
+                            # … or its finished output: "6.800 past orders with the JSON our staff typed"
+                            r"json|outputs?|answers?|replies|responses|summaries|translations|transcriptions|sql|"
+                            r"corrections|annotations)\b", re.I)
 _MADE_N_OF_THESE = re.compile(r"\b(?:wrote|written|drafted|made|created|produced|labell?ed|annotated|graded|"
                               r"corrected)\s+(?:about |around |roughly |over |some |~\s*)?$", re.I)
 
@@ -1618,7 +1622,8 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
             _ITEM_LENGTH_BEFORE.search(before) or _ITEM_LENGTH_AFTER.match(after)):
         return None  # "average maybe 600 tokens", "each story ~300 tokens": the length of one item, not a corpus
     if re.match(r"^\s*(?:input|output|prompt|completion)\b(?:\s+tokens?)?", after) or re.match(
-            r"^\s*tokens?\s+(?:of\s+)?(?:input|output|in|out)\b", after):
+            r"^\s*tokens?\s+(?:of\s+)?(?:input|output|(?:in|out)(?=\s*(?:,|\+|/|&|\band\b|\d|$)))", after):
+        # (… but "3 million tokens in total", "40M tokens in our archive" are a corpus)
         return None  # "~800 input + 200 output tokens each": the size of one request, not text to train on
     sentence_start = max(text.rfind(".", 0, q.start), text.rfind("\n", 0, q.start)) + 1
     sentence_end = min([i for i in (text.find(".", q.end), text.find("\n", q.end)) if i != -1] or [len(text)])
@@ -1969,6 +1974,12 @@ _LONG_PASTE_WORDS = 300  # a message this long is mostly not an answer: what it 
 _HEAD_WORDS = 30  # …except its head (first sentence, ≤ 30 words): the user's own framing of the paste
 
 
+# What the user quotes the advisor as saying is the advisor's words, not the user's facts: "you said rent a cloud
+# A100. no." (blanked to its clause's end, so "…, but we have 3,000" after it is still read)
+_YOU_SAID = re.compile(r"\b(?:as )?you(?:'ve| have)? (?:said|suggested|recommended|proposed|mentioned|told (?:me|us)|"
+                       r"wanted|asked (?:me|us) to|want (?:me|us) to)\b[^.;!?\n]*?(?=[.;!?\n]|,? but\b|$)", re.I)
+
+
 def _blank_noise(text: str) -> tuple[str, bool]:
     """The text with pasted non-answer lines blanked (same length), and whether any was found. Lines between a
     forwarded-message header and the next separator are the forwarded mail, and go too."""
@@ -2064,6 +2075,7 @@ def extract(text: str, asked: str | None = None) -> Extraction:
     result.injection = bool(INJECTION.search(text))
     result.foreign = foreign_language(text)
     text, result.noise = _blank_noise(text)
+    text = _YOU_SAID.sub(lambda m: " " * len(m.group(0)), text)
     stripped = text.strip()
     if not stripped:
         return result

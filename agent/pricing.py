@@ -117,7 +117,8 @@ def _scaled(number: str, multiplier: str | None = None) -> float:
 
 
 # "2 million requests/month", "15k queries/day", "300 chats a week": traffic, scaled to requests a day
-_VOLUME_RX = re.compile(r"(?P<n>\d[\d,.]{0,15}) ?(?P<mult>million|thousand|mln|m\b|k\b)? ?(?:[a-z]+ )?"
+_VOLUME_RX = re.compile(r"(?P<n>\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d,.])|\d[\d,.]{0,15}) ?(?P<mult>million|thousand|mln|m\b|k\b)? ?"
+                        r"(?:[a-z]+ )?"  # "40 000 conversations/day": a space between thousands, as many locales write
                         r"(?:requests|questions|queries|calls|chats|messages|tickets|conversations|emails|items)"
                         r"\s*(?:a|per|/|each)\s*(?P<per>day|month|week|hour|year)\b")
 _PER_DAY = {"day": 1, "week": 7, "month": 30, "year": 365, "hour": 1 / 24}

@@ -197,3 +197,44 @@ def test_a_count_still_to_be_collected_is_not_data_the_user_has():
 def test_pretraining_with_no_size_said_is_sized_to_the_users_corpus():
     summary = pricing.price("pretrain_from_scratch", {"unlabeled_corpus": 60_000_000_000}).summary
     assert "for a 3B model on 60 billion tokens" in summary  # 60B tokens / 20 tokens per parameter
+
+
+@pytest.mark.parametrize("text, kind, target", [
+    ("explain to me why not retrieval, my manager will ask", answers.WHY_NOT, "rag"),
+    ("ok now do full fine-tuning of the 13B, the cluster is idle", answers.CHOOSE, "full_finetune"),
+    ("set lr 3e-4 and 8 epochs. I want the style learned. don't change it", answers.CHOOSE, None),
+    ("you said rent an H100. no. LoRA on a 7B on my 4090 works, right?", answers.QUESTION, "lora_finetune"),
+])
+def test_an_order_a_setting_or_a_question_is_read_as_such_whatever_else_it_says(text, kind, target):
+    intent = answers.classify(text)
+    assert intent is not None and (intent.kind, intent.target) == (kind, target)
+
+
+def test_a_decision_made_while_a_question_is_open_gets_the_plan_not_the_question_again():
+    text, plan = reply("Shipping line, we want a model for our cargo-claims letters. We have 2 billion tokens of "
+                       "claims archive.",
+                       "we're pretraining our own anyway. board decision. just tell me how to run it")
+    assert plan.get("approach") == "pretrain_from_scratch"
+    assert "didn't catch that" not in text
+
+
+def test_what_the_user_quotes_the_advisor_as_saying_is_not_their_fact():
+    cid = conversations.create(owner="pushback-test")
+    list(brain.turn(cid, "Bird-song app, we own one RTX 3090 24GB, 9,000 labelled call descriptions."))
+    list(brain.turn(cid, "you said rent a cloud A100. no. QLoRA on an 8B on my 3090 is fine, right?"))
+    compute = conversations.load(cid).value("compute")
+    assert compute and compute["gpu_memory_gb"] == 24
+
+
+@pytest.mark.parametrize("text, fact, value", [
+    ("The tablets come to about 3 million tokens in total.", "unlabeled_corpus", 3_000_000),
+    ("We have 6.800 past orders with the JSON our staff typed.", "labeled_examples", 6_800),
+])
+def test_counts_are_tied_to_what_they_count(text, fact, value):
+    assert {f.fact: f.value for f in extract(text).findings}.get(fact) == value
+
+
+def test_traffic_per_day_is_no_dataset_and_is_priced_as_traffic():
+    text = "Volume ~40 000 conversations/day, about 1,300 input tokens and 200 output tokens each."
+    assert "labeled_examples" not in {f.fact for f in extract(text).findings}
+    assert pricing.read_specs([text]).requests_per_day == 40_000

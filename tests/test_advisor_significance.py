@@ -8,7 +8,7 @@ import math
 from agent import answers, significance
 from agent.extract import extract
 
-OPENING = ("Insurance claims triage into 12 queues. We scored both on 300 held-out claims: the prompted GPT-4o-mini "
+OPENING = ("Insurance claims triage into one of 12 queues. We scored both on 300 held-out claims: the prompted GPT-4o-mini "
            "gets 76%, our LoRA on Qwen 7B gets 80%.")
 
 
