@@ -1708,6 +1708,9 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
         # "our coaches wrote 7,800 of these": finished outputs of the task just described; "we only have 50 of
         # them" while the talk is of examples: the examples
         return "labeled_examples"
+    if re.match(r"^\s*(?:[\w-]+\s+){0,3}(?:with no|without|lacking|missing|but no) (?:\w+ )?(?:answers?|labels?|replies|"
+                r"responses|outputs?|solutions?)\b|^\s*(?:[\w-]+\s+){0,3}(?:unanswered|unlabell?ed)\b", after, re.I):
+        return None  # "10,000 customer questions with no answers": inputs without their outputs are no examples
     if any(w in _EXAMPLE_UNITS for w in first) or any(" ".join(first[i:i + 2]) in _EXAMPLE_UNITS for i in range(3)):
         return "labeled_examples"
     if first and _VETTED.match(first[0]) and len(first) > 1 and asked not in ("unlabeled_corpus", "preference_data"):

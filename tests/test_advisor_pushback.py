@@ -229,6 +229,7 @@ def test_what_the_user_quotes_the_advisor_as_saying_is_not_their_fact():
 @pytest.mark.parametrize("text, fact, value", [
     ("The tablets come to about 3 million tokens in total.", "unlabeled_corpus", 3_000_000),
     ("We have 6.800 past orders with the JSON our staff typed.", "labeled_examples", 6_800),
+    ("We have 10,000 customer questions with no answers.", "labeled_examples", None),  # inputs without outputs
 ])
 def test_counts_are_tied_to_what_they_count(text, fact, value):
     assert {f.fact: f.value for f in extract(text).findings}.get(fact) == value
