@@ -43,6 +43,14 @@ BEHAVIOUR = {"format", "tone", "terminology", "task"}
 SERVING = {"cost", "latency"}
 
 
+def sft_epochs(examples: int | None) -> float:
+    """Passes over a supervised data set: small sets need more, large ones one or two ("stop when validation loss
+    stops decreasing"). The plan trains with it and the price assumes it, so the two never disagree."""
+    if not examples or examples < 1_000:
+        return 3.0
+    return 2.0 if examples < 10_000 else 1.0
+
+
 def held_out_count(examples: int) -> int:
     """How many of the user's examples to keep aside as the test set: a tenth, at least 20 and at most 200, and
     never more than a fifth of what there is."""

@@ -16,7 +16,7 @@ import copy
 from dataclasses import asdict
 from typing import Any, Iterable, Mapping
 
-from agent.engine import MIN_HELD_OUT, MIN_SFT_EXAMPLES, held_out_count
+from agent.engine import MIN_HELD_OUT, MIN_SFT_EXAMPLES, held_out_count, sft_epochs
 from agent.numbers import human
 from agent.plan_edits import LABELS, SETTINGS, PlanEdit
 from trainer.config import parse_config
@@ -69,13 +69,6 @@ def scale_up(approach: str, compute: Mapping[str, Any] | None) -> dict:
     return {"base": BUNDLED_BASE, "method": "lora", "why": f"{per_card:g} GB cards: stay with a small model"}
 
 
-def _epochs(n: int | None) -> float:
-    # Small sets need more passes; large ones one or two ("stop when validation loss stops decreasing").
-    if not n or n < 1_000:
-        return 3.0
-    return 2.0 if n < 10_000 else 1.0
-
-
 # A prompt that already reaches the target is kept, and kept honest: the upkeep that notices when it stops
 KEEP_THE_PROMPT = ("keep the prompt you have: it reaches your target, so training could only add cost",
                    "keep 50-100 real inputs with accepted outputs as a re-check set, and rerun it whenever the model, "
@@ -112,7 +105,7 @@ def build_plan(recommendation: Mapping[str, Any], facts: Mapping[str, Any], data
     if rule.recipe.data_format:
         data["format"] = rule.recipe.data_format
     training: dict[str, Any] = {
-        "epochs": _epochs(labeled) if kind == "sft" else 1.0,
+        "epochs": sft_epochs(labeled) if kind == "sft" else 1.0,
         # LoRA 1e-4..3e-4; full fine-tuning 1e-5..5e-5 (source: "start with small learning rates"); DPO moves a
         # model that already does the task, so it starts ~4x lower (5e-5 with LoRA, 5e-6 for all weights)
         "learning_rate": (2e-4 if method == "lora" else 2e-5) / (4 if kind == "dpo" else 1),

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
+from agent.engine import sft_epochs
 from agent.numbers import SCALES, SUFFIX, human, number
 
 # GPU class → (memory GB per card, dense bf16 peak TFLOP/s from the vendor's data sheet, typical on-demand rental
@@ -279,9 +280,11 @@ def _counted(n: float, one: str, many: str | None = None) -> str:
     return f"{n:g} {one if n == 1 else many or one + 's'}"
 
 
-def _epochs(specs: Specs, method: str, e: Estimate) -> float:
-    """The epochs a run makes: the user's, else the method's default, which is then listed as an assumption."""
-    epochs = specs.epochs or DEFAULT_EPOCHS[method]
+def _epochs(specs: Specs, method: str, e: Estimate, examples: float | None = None) -> float:
+    """The epochs a run makes: the user's, else the plan's rule for that many examples (a supervised run), else the
+    method's default; an assumed count is listed as an assumption."""
+    planned = sft_epochs(int(examples)) if examples and method in ("lora", "qlora", "full") else None
+    epochs = specs.epochs or planned or DEFAULT_EPOCHS[method]
     if specs.epochs is None:
         e.assumptions.append(_counted(epochs, "epoch"))
     return epochs
@@ -309,7 +312,7 @@ def _training(method: str, facts: Mapping[str, Any], specs: Specs, title: str, t
         per = specs.tokens_per_example or DEFAULT_TOKENS_PER_EXAMPLE
         if specs.tokens_per_example is None:
             e.assumptions.append(f"{per:,.0f} tokens per example (prompt and answer)")
-        epochs = _epochs(specs, method, e)
+        epochs = _epochs(specs, method, e, examples=n)
         if method == "dpo":
             per *= 2  # a pair carries two answers to the same prompt
         tokens = n * per * epochs
