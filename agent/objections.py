@@ -81,7 +81,10 @@ ANSWERS = {
 
 
 # A budget that is there is no objection to the cost: "the boss approved the GPU budget already"
-_BUDGET_GRANTED = re.compile(r"\b(?:approved|signed off|allocated|secured|granted|got|have|has)\b(?: \w+){0,3} budget\b"
+# (… but "we have no budget", "we have a tiny budget" are the objection itself: no word of lack in between)
+_BUDGET_GRANTED = re.compile(r"\b(?:approved|signed off|allocated|secured|granted|got|have|has)\b"
+                             r"(?: (?!no\b|not\b|little\b|tiny\b|small\b|limited\b|tight\b|zero\b|low\b|minimal\b|"
+                             r"hardly\b|barely\b|very\b)\w+){0,3} budget\b"
                              r"(?! (?:is|was) (?:tight|small|limited|low|gone))|\bbudget (?:is|was|has been) "
                              r"(?:approved|signed off|allocated|secured|granted|there|not (?:an|the) (?:issue|problem))\b", re.I)
 

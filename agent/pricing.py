@@ -269,9 +269,10 @@ def memory_gb(method: str, params_b: float) -> float:
 
 
 def _size(params_b: float) -> str:
-    """"a 7B", "an 8B", "an 11B": the article goes by how the figure is read aloud."""
+    """"a 7B", "an 8B", "an 11B", "an 800B": the article goes by how the figure is read aloud (eight…, eleven,
+    eighteen)."""
     figure = f"{params_b:g}"
-    article = "an" if re.match(r"(?:8|11|18|8\d)(?:\.|$)", figure) else "a"
+    article = "an" if re.match(r"8|1[18](?:\.|$)", figure) else "a"
     return f"{article} {figure}B"
 
 

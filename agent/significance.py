@@ -47,16 +47,21 @@ class Comparison:
         return Z95 * math.sqrt(p * (1 - p) / self.n)
 
     @property
+    def _spread(self) -> float:
+        """p(1−p) of both scores added: n times the variance of their difference on separate samples."""
+        return self.a * (1 - self.a) + self.b * (1 - self.b)
+
+    @property
     def gap_margin(self) -> float:
         # two scores on separate samples of n; on the same cases a paired test is sharper (said in the answer)
-        return Z95 * math.sqrt((self.a * (1 - self.a) + self.b * (1 - self.b)) / self.n)
+        return Z95 * math.sqrt(self._spread / self.n)
 
     @property
     def cases_needed(self) -> int | None:
         """Cases for the gap to clear the unpaired 95% interval (None when the two scores are equal)."""
         if self.gap == 0:
             return None
-        return math.ceil(Z95 ** 2 * (self.a * (1 - self.a) + self.b * (1 - self.b)) / self.gap ** 2)
+        return math.ceil(Z95 ** 2 * self._spread / self.gap ** 2)
 
 
 def read(texts: Iterable[str]) -> Comparison | None:

@@ -150,9 +150,10 @@ def match_all(question: str, guides_dir: Path = GUIDES_DIR, threshold: float = M
     MAX_PARTS."""
     parts = [p.strip() for p in _PARTS.split(question or "") if len(p.split()) >= 3]
     found: list[Pair] = []
-    for part in (parts if len(parts) > 1 else []) + [question]:
+    asked = [(part, None) for part in (parts if len(parts) > 1 else [])] + [(question, AGREED_THRESHOLD)]
+    for part, agreed in asked:
         # a part is a fragment ("fixed 512 tokens?"): its few words agree by chance, so it needs the full bar
-        pair = match(part, guides_dir, threshold, agreed=None if part is not question else AGREED_THRESHOLD)
+        pair = match(part, guides_dir, threshold, agreed=agreed)
         if pair is not None and pair not in found:
             found.append(pair)
     return found[:MAX_PARTS]

@@ -43,6 +43,9 @@ def test_our_own_model_names_who_owns_it_and_only_from_scratch_names_pretraining
 def test_a_budget_already_granted_is_no_objection_to_the_cost():
     assert objections.objection("The CFO signed off the compute budget last week, so just train it.") != objections.COST
     assert objections.objection("Our budget is tight, that run is too expensive") == objections.COST
+    # a budget that is lacking is the objection itself
+    assert objections.objection("we have no budget for a continued pretraining run") == objections.COST
+    assert objections.objection("we have a tiny budget for this") == objections.COST
 
 
 def test_settings_with_no_route_named_configure_the_route_the_user_is_on_and_are_kept_with_what_to_watch():
@@ -151,6 +154,8 @@ def test_self_hosting_against_a_one_price_api_is_worked_out_on_the_users_traffic
     assert "≈ $330 a month" in text and "the hosted API is cheaper ($330 against $550 a month)" in text
     big = pricing.render(pricing.serving({}, pricing.read_specs(["Llama 3.1 8B on one L4", "20k chats/day"])))
     assert "16-bit weights take ≈ 16 GB of the L4's 24 GB" in big and "an 8B model" in big
+    assert [pricing._size(b) for b in (7, 8, 11, 18, 80, 800, 1.8)] == ["a 7B", "an 8B", "an 11B", "an 18B", "an 80B",
+                                                                         "an 800B", "a 1.8B"]
 
 
 def test_a_prompt_is_priced_by_its_running_cost_on_the_users_volume():
