@@ -194,9 +194,16 @@ def _decide(raw: Mapping[str, Any]) -> _Decision:
 
     # 2. Quality is fine with a big prompted model, but serving it costs too much or is too slow: distil the
     #    task into a small fine-tuned model ("a fine-tuned smaller model … cheaper to run at inference time").
+    #    A prompt that meets the target on a model that cannot run where it must (on a device, offline) is the
+    #    same case: the quality is there, the model is too big for where it has to serve.
     quality_gap = P & {"knowledge", "hallucination", "reasoning", "format", "tone", "terminology", "domain", "plateau"}
-    if P & SERVING and not quality_gap:
-        d.because("problem", sorted(P), "the failure is serving cost/latency, not answer quality")
+    must_shrink = f.prompting == "meets_target" and "on_device" in f.inference
+    if (P & SERVING or must_shrink) and not quality_gap:
+        if P & SERVING:
+            d.because("problem", sorted(P), "the failure is serving cost/latency, not answer quality")
+        else:
+            d.because("prompting_tried", "meets_target", "your prompt already reaches the target, but on a model "
+                      "too big for where it has to run")
         if f.inference:
             d.because("inference_constraints", sorted(f.inference), f"serving constraints: {describe('inference_constraints', sorted(f.inference))}")
         if f.labeled is not None and f.labeled < MIN_SFT_EXAMPLES:

@@ -88,11 +88,19 @@ def _negated(sentence: str, start: int) -> bool:
     return bool(_NEG.search(window.lower()))
 
 
+# The user's own question answered "no" in the next sentence: "Good enough? Not quite." asserts the opposite
+_ANSWERED_NO = re.compile(r"^\s*(?:no\b|nope\b|nah\b|not (?:quite|really|yet|always|even close|at all)\b|hardly\b|"
+                          r"far from it\b)", re.IGNORECASE)
+
+
 def _find(pattern: re.Pattern, text: str, allow_negated: bool = False) -> re.Match | None:
     """First match of `pattern` in `text` that is not negated (sentence by sentence)."""
-    for sentence in _sentences(text):
+    sentences = _sentences(text)
+    for i, sentence in enumerate(sentences):
+        answered_no = sentence.rstrip().endswith("?") and i + 1 < len(sentences) and bool(
+            _ANSWERED_NO.match(sentences[i + 1]))
         for m in pattern.finditer(sentence):
-            if allow_negated or not _negated(sentence, m.start()):
+            if allow_negated or not (answered_no or _negated(sentence, m.start())):
                 return m
     return None
 
@@ -203,18 +211,24 @@ YES = re.compile(r"^\s*(?:yes|yeah|yep|yup|sure|of course|definitely|absolutely|
 NO = re.compile(r"^\s*(?:no|nope|nah|not really|not yet|never|none|nothing|zero|n|negative|not at all|no one|"
                 r"nobody|not much|nada|absolutely not|definitely not|certainly not|no way)\b", re.IGNORECASE)
 
+_MODEL_SUBJECT = re.compile(r"\b(?:it|the model|the bot|the assistant|the chatbot)\b", re.IGNORECASE)
+# Facts of a past period, handed out as current: "quotes a rate from last spring", "last month's nutrient mix". A
+# failure by its own words: no other word of failure is needed.
+_PAST_PERIOD = _rx(r"\b(?:from|of) last (?:year|month|week|season|spring|summer|autumn|fall|winter|quarter|term)\b",
+                   r"\blast (?:month|week|season|spring|summer|autumn|fall|winter|quarter|term)'?s\b")
+
 PROBLEM_TAGS: dict[str, re.Pattern] = {
     "knowledge": _rx(r"\b(?:old|last year'?s?|previous|expired|superseded|former) (?:\w+ )?(?:rules|polic(?:y|ies)|prices|"
                      r"doses|versions?|information|info|figures|numbers|specs|guidelines|rates|terms)\b(?!\s+(?:engine|system|based|table))",
                      # the user's own documents the model must answer from
                      r"\bour (?:[\w-]+ ){0,2}(?:guidelines|protocols|procedures|formular(?:y|ies)|contracts|regulations|sops|"
                      r"playbooks?|runbooks?|price ?lists?|terms)\b",
-                     r"\b(?:current|latest|today'?s|live|up-to-date|changing) (?:\w+ ){0,2}(?:terms|wordings?|rates|availability|"
+                     r"\b(?:current|latest|today'?s|live|up-to-date|changing) (?:\w+ ){0,2}(?:\((?:\w+ ){0,2})?(?:terms|wordings?|rates|availability|"
                      r"case law|inventory|stock|status|schedules?|formular(?:y|ies)|guidelines|drug info\w*)\b",
                      r"\b(?:a step|always) behind\b", r"\bdoesn'?t know (?:anything )?about\b",
                      r"\bout ?(?:-| )?of ?(?:-| )?date\b", r"\boutdated\b", r"\bstale\b", r"\bwrong facts\b",
                      r"\bwrong or outdated\b", r"\bdo(?:es)?(?:n't| not) know (?:about |anything about )?(?:our|the (?:latest|current|new)|recent|current|new|about)\b",
-                     r"\b(?:current|latest|up-to-date|new|changing) (?:\w+ )?(?:documents|docs|policies|information|info|prices|rules|regulations|specs)\b",
+                     r"\b(?:current|latest|up-to-date|new|changing) (?:\w+ )?(?:\((?:\w+ ){0,2})?(?:documents|docs|policies|information|info|prices|rules|regulations|specs)\b",
                      r"\bneeds? (?:to know|access to)\b", r"\banswer (?:only )?from (?:the|our)\b",
                      r"\bour (?:[\w-]+ ){0,2}(?:docs|documents|documentation|knowledge ?base|wiki|catalog(?:ue)?|"
                      r"policies|manuals?|products?|handbook)\b(?![ -](?:team|department|people|writers|folks|group|owners?|manager))",
@@ -241,6 +255,12 @@ PROBLEM_TAGS: dict[str, re.Pattern] = {
                      # answers that are not true, said without the word "facts"
                      r"\b(?:not|isn'?t|aren'?t|never) (?:\w+ )?(?:true|accurate|correct) (?:information|info|answers?|facts?)\b",
                      r"\b(?:they'?re|it'?s|is|are) (?:just |simply |often |frequently )?(?:not true|untrue|false)\b",
+                     _PAST_PERIOD.pattern,
+                     # information that changes, and the model gets it wrong: "set times move around daily, so it's wrong"
+                     r"\b(?:change[sd]?|changing|move around|moves around|(?:get|gets|are|is) updated|revised)\b[^.;]{0,80}"
+                     r"\b(?:wrong|outdated|out of date|stale|old)\b",
+                     r"\b(?:wrong|outdated|out of date|stale)\b[^.;]{0,40}\b(?:because|since|as|when) (?:\w+ ){0,3}(?:change[sd]?|"
+                     r"move around|moves around|(?:get|gets|are|is) updated)\b",
                      ),
     "hallucination": _rx(r"\bhallucinat\w*", r"\binvents?\b", r"\binventing\b", r"\bmakes? (?:things |stuff )?up\b",
                          r"\bmade[- ]up\b", r"\bmaking up\b", r"\bconfabulat\w*", r"\bfabricat\w*",
@@ -250,7 +270,7 @@ PROBLEM_TAGS: dict[str, re.Pattern] = {
                   r"\bparse[sdr]?\b", r"\bmalformed\b", r"\bunparse?able\b", r"\binvalid (?:json|xml|yaml|output)\b", r"\blayout\b", r"\bxml\b", r"\byaml\b", r"\bmarkdown\b", r"\bsoap notes?\b",
                   r"\bfollow (?:our|the) (?:spec|instructions)\b", r"\boutput shape\b"),
     "tone": _rx(r"\btone\b", r"\brobot\w*", r"\bchummy\b", r"\bstiff\b", r"\bcold\b", r"\b(?:too )?formal\b",
-                r"\b(?:too )?casual\b", r"\blegalistic\b", r"\b(?:on|off)-?brand\b", r"\bwrite like\b", r"\bvoice\b", r"\bstyle\b", r"\bregister\b", r"\bbrand\b", r"\bpersona\b",
+                r"\b(?:too )?casual\b", r"\blegalistic\b", r"\b(?:on|off)-?brand\b", r"\b(?:writes?|writing|talks?|sounds?) like (?:an? |the )?(?!these\b|this\b|that\b|it\b)[a-z]+", r"\bvoice\b", r"\bstyle\b", r"\bregister\b", r"\bbrand\b", r"\bpersona\b",
                 r"\bsounds? (?:off|robotic|generic|wrong)\b", r"\bwording\b", r"\btoo (?:formal|casual|verbose|long)\b",
                 r"\blevel of detail\b", r"\bwriting style\b", r"\bempath\w*", r"\bpoliteness\b",
                 r"\bwordy\b", r"\bverbose\b", r"\blong-?winded\b", r"\bterse\b", r"\brambl\w+", r"\bspeak like\b",
@@ -296,7 +316,11 @@ PROBLEM_TAGS: dict[str, re.Pattern] = {
                    # changing the settings moves nothing: "more epochs don't move it", "flat for three runs"
                    r"\b(?:don'?t|doesn'?t|didn'?t|won'?t|never|barely) (?:move|change|budge|shift|improve) (?:it|the (?:score|"
                    r"number|metric|needle|result))\b",
-                   r"\b(?:been|stays?|stayed|staying|remained|is|are|was|went) flat\b(?=[^.]{0,30}\b(?:runs?|epochs?|"
+                   r"\b(?:gains?|improvements?|progress) (?:have |has |just )?(?:stopped|stalled|dried up|flattened)\b",
+                   r"\bno (?:more|further) (?:gains?|improvements?)\b",
+                   r"\bnothing (?:\w+ ){0,2}(?:moves?|budges?|improves?|shifts?) (?:it|the (?:score|number|metric|needle))\b",
+                   r"\b(?:been|stays?|stayed|staying|remained|is|are|was|went) flat\b(?=[^.]{0,30}\b(?:for (?:\w+ ){0,2}(?:quarters?|"
+                   r"months?|weeks?)|since|runs?|epochs?|"
                    r"experiments?|ranks?|%|score|accuracy|f1|exact[- ]match))",
                    r"\bflat (?:for|across|over) (?:\d+|two|three|four|five|several|the last) (?:\w+ )?(?:runs|epochs|experiments|"
                    r"sweeps|weeks)\b"),
@@ -360,7 +384,7 @@ _FAILURE = re.compile(
     r"year'?s?|behind|keeps|garbl\w*|robotic|generic|inconsistent\w*|unsafe|risky|dangerous|harmful|refus\w*|slow|"
     r"expensive|costly|miss(?:es|ing)?|errors?|mistakes?|confus\w*|barely|only|instead|rather than|needs? to|should|"
     r"shouldn'?t|has to|must|want|gap|lacks?|lacking|weak|shallow|sounds?|feels?|reads? like|hurts?|unusable|brutal|"
-    r"renames?|chatter|extra|quotes?|cites?|still|to know|to learn|to understand|stuck|plateau\w*|stopped|no longer|"
+    r"renames?|chatter|extra|quot(?:es?|ed|ing)|cites?|still|to know|to learn|to understand|stuck|plateau\w*|stopped|no longer|"
     r"diminishing|misappl\w*|unreliable|not reliable|limit\w*|costs? us|bill|spend|bills|different|prefer\w*|"
     r"better|wish|would like|hard to|needs?|neither|nor|happily|bypass\w*|leak\w*|explains how to|dies|crash\w*|"
     r"chokes?|blows up|kills?|malformed|invalid|unparse?able)\b"
@@ -401,8 +425,28 @@ SAFETY_TAG = _rx(r"\bunsafe\b", r"\bhow to (?:get around|circumvent|evade|defeat
                  r"\b(?:says?|tells?|reveals?|shares?|discloses?) (?:\w+ ){0,3}(?:it|that it) shouldn'?t\b")
 
 
+# An aside in brackets lists examples ("the requirements change (test scores, deadlines, degrees)"): its commas are
+# no clause boundaries, so the aside stays with the clause it belongs to.
+_ASIDE = re.compile(r"\([^()]{0,300}\)")
+# A clause whose failure is said of a pronoun ("… and it gets them wrong", "… and it drifts from it") is about the
+# clause before it: read the two together, or the failure loses its subject.
+_PRONOUN_FAILURE = re.compile(r"^\s*(?:and\s+|but\s+)?(?:it|they|the model|the bot)\b(?=.*\b(?:them|it|those|these|that)\b)",
+                              re.IGNORECASE)
+
+
 def _clauses(text: str) -> list[str]:
-    return [c for c in pieces(_CLAUSE_SPLIT, text) if re.search(r"[a-zA-Z]", c)]
+    text = _ASIDE.sub(lambda m: re.sub(r"\s*[,;:—–]\s*", " / ", m.group(0)), text or "")
+    clauses: list[str] = []
+    for clause in pieces(_CLAUSE_SPLIT, text):
+        if not re.search(r"[a-zA-Z]", clause):
+            continue
+        if clauses and _PRONOUN_FAILURE.match(clause) and _FAILURE.search(clause) and not _FAILURE.search(clauses[-1]) \
+                and len(clause.split()) <= 6:
+            said = re.sub(r"^(?:and|but)\s+", "", clause.strip(), flags=re.IGNORECASE)
+            clauses[-1] = f"{clauses[-1]} and {said}"
+            continue
+        clauses.append(clause)
+    return clauses
 
 
 # Fine-tunes that lose to a stronger, prompted model: a capability gap (engine rule "stronger base model").
@@ -453,8 +497,10 @@ def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
         category = _NAMES_CATEGORY.match(clause) if answering else None
         short = answering and (len(clause.split()) <= _SHORT_ANSWER_WORDS or bool(category))
         if not (short or inherits or _FAILURE.search(said) or any(
-                p.search(clause) for p in (LANGUAGE_TAG, _SAFETY_FAILING, PROBLEM_TAGS["plateau"], PROBLEM_TAGS["hallucination"]))):
-            # (a ceiling, an invented fact, a wrong language or a harmful answer is a failure by its own words)
+                p.search(clause) for p in (LANGUAGE_TAG, _SAFETY_FAILING, PROBLEM_TAGS["plateau"], PROBLEM_TAGS["hallucination"])
+        ) or _PAST_PERIOD.search(clause) and _MODEL_SUBJECT.search(clause)):
+            # (a ceiling, an invented fact, a wrong language, a harmful answer or the model handing out a past
+            # period's facts is a failure by its own words)
             if answering:
                 unread.append(clause)  # an answer to "what is failing" may say it in no cue word at all
                 floors.append(_NO_CUE_SIMILARITY)
@@ -629,8 +675,12 @@ PROMPT_MEETS = _rx(r"\b(?:already |now )?(?:meets?|meeting|hits?|hitting|reach(?
 _TARGET_NUMBER = re.compile(r"\b(?:target|bar|threshold|goal|need|needs|required|requirement|sla)\w*\s*(?:is|of|at|=|:)?\s*"
                             r"(?P<direction>at least |around |about |under |below |less than |at most |no more than |"
                             r"<\s?)?(\d+(?:\.\d+)?)\s?%?", re.IGNORECASE)
+# The target said after its figure: "we'd said 85% would be acceptable", "90% is the bar", "95% is good enough"
+_NUMBER_THEN_TARGET = re.compile(r"(?P<direction>)\b(\d+(?:\.\d+)?)\s?%\s+(?:would be|will be|is|was|would|counts as)\s+"
+                                 r"(?:\w+ )?(?:acceptable|enough|good enough|fine|ok|okay|the (?:target|bar|goal|threshold)|"
+                                 r"our (?:target|bar|goal|threshold)|a pass)\b", re.IGNORECASE)
 # A rate of things going wrong is better the lower it is: "rewrite rate went from 60% to 35%, target is under 10"
-_LOWER_IS_BETTER = re.compile(r"\b(?:errors?|error rate|rewrites?|rewrite rate|failures?|fail(?:ure)? rate|rejects?|"
+_LOWER_IS_BETTER = re.compile(r"\b(?:errors?|error rate|rewrites|rewritten|rewrite rate|failures?|fail(?:ure)? rate|rejects?|"
                               r"rejections?|reject(?:ion)? rate|malformed|wrong|complaints?|escalations?|"
                               r"hallucinations?|misses|miss rate|false (?:positives?|negatives?))\b", re.IGNORECASE)
 _FROM_TO = re.compile(r"\bfrom\s+(?:about |around )?\d+(?:\.\d+)?\s?%?\s+(?:down |up )?to\s+(?:about |around )?"
@@ -645,14 +695,24 @@ _TESTED_THEN_PASSED = re.compile(r"\b(?:tested|checked|ran|run|evaluated|audited
                                  r"\s+(\d+)\b", re.I)
 
 
+# "we checked 200 drafts against the doctors' letters: 184 needed no edits": the count that passed comes after the total
+_TESTED_THEN_COUNT = re.compile(r"\b(?:tested|checked|ran|run|evaluated|audited|reviewed|scored|graded)\b[^.:]{0,20}?\b(\d+)\b"
+                                r"[^.:;]{0,80}?[:;,.]\s*(\d+)\s+(?=(?:\w+ )?(?:needed no|need no|were|was|passed|came back|had no|"
+                                r"got|went out|needed only)\b)", re.I)
+# A decimal comma ("91,5%", the usual way in much of Europe) is a decimal point
+_DECIMAL_COMMA_PERCENT = re.compile(r"\b(\d{1,3}),(\d{1,2})\s?%")
+
+
 def _as_percentages(text: str) -> str:
     """Rates said as counts, rewritten as percentages: "288 of 300 letters needed no change" → "96.0% letters …";
-    "we blind-tested 150 lots: specialists accepted 141" → "… 94.0%"."""
+    "we blind-tested 150 lots: specialists accepted 141" → "… 94.0%"; "checked 200: 184 needed no edits" → "… 92.0% …"."""
     def rate(m: re.Match, passed: int, total: int) -> str:
         n, total_n = int(m.group(passed)), int(m.group(total))
         return f"{100 * n / total_n:.1f}%" if 0 < n <= total_n else m.group(0)
 
+    text = _DECIMAL_COMMA_PERCENT.sub(r"\1.\2%", text)
     text = _N_OF_M.sub(lambda m: rate(m, 1, 2), text)
+    text = _TESTED_THEN_COUNT.sub(lambda m: m.group(0)[:m.start(2) - m.start(0)] + rate(m, 2, 1) + " ", text)
     return _TESTED_THEN_PASSED.sub(lambda m: m.group(0)[:m.start(2) - m.start(0)] + rate(m, 2, 1), text)
 
 
@@ -661,7 +721,7 @@ def _percent_meets(text: str) -> bool | None:
     "scores 96 on the eval and the bar is 95", "98% on the eval, target 95": a score and a target, however said.
     Counts out of a total ("288 of 300") are rates too."""
     text = _as_percentages(text)
-    target = _TARGET_NUMBER.search(text)
+    target = _TARGET_NUMBER.search(text) or _NUMBER_THEN_TARGET.search(text)
     lower = bool(_LOWER_IS_BETTER.search(text)) or bool(
         target and (target.group("direction") or "").strip().lower() in ("under", "below", "less than", "at most",
                                                                        "no more than", "<"))
@@ -788,7 +848,9 @@ _QUALITY_LOW_MORE = _rx(r"\bjunk\w*",
                         r"\bregex\b", r"\bheuristic\w*", r"\bby interns\b", r"\bold template\b", r"\boutdated\b",
                         r"\bno longer (?:use|valid|used|current)\b", r"\bduplicat\w+")
 _MACHINE_MADE = re.compile(r"\b(?:labell?ed|tagged|generated|annotated|classified)\b[^.]{0,20}\bby (?:a |an |our |the )?(?:[\w-]+ )?"
-                           r"(?:script|program|rules?|regex|heuristics?|keyword \w+)\b|\bauto-?(?:generated|labell?ed)\b",
+                           r"(?:script|program|rules?|regex|heuristics?|keyword \w+)\b|\bauto-?(?:generated|labell?ed)\b|"
+                           r"\b(?:from|with|using|via|by) (?:the |our |some |simple )?(?:keyword|regex|heuristic)\w* (?:rules?|"
+                           r"matching|filters?|matches)\b",
                            re.IGNORECASE)
 # A part of the data said to be one way ("some of them…", "half were…"), or both levels said of it: mixed.
 _PART = re.compile(r"\b(?:some|half|part|a few|certain|a portion|a third|a quarter|others?|the rest)\b(?: of (?:them|it|the \w+))?",
@@ -799,7 +861,8 @@ _EXPLICIT_LEVEL = re.compile(r"^\s*(?:(?P<high>high|excellent|great|good|very go
 
 
 def _quality(text: str, asked: str | None) -> tuple[Any, str, float] | None:
-    if asked not in ("data_quality", "labeled_examples", "preference_data") and not _QUALITY_TOPIC.search(text):
+    if asked not in ("data_quality", "labeled_examples", "preference_data") and not (
+            _QUALITY_TOPIC.search(text) or _MACHINE_MADE.search(text)):
         return None
     conf = 0.9 if asked == "data_quality" else 0.6
     explicit = _EXPLICIT_LEVEL.match(text) if asked == "data_quality" else None
@@ -1055,7 +1118,7 @@ WEIGHTS_YES = _rx(r"\bopen[- ]weights?(?: models?)? (?:are|is) (?:fine|ok(?:ay)?
                   r"\blegally,? (?:we|you) (?:can|may|could|are allowed)\b", r"\bwe(?:'re| are) legally allowed\b", r"\bno licen[cs]e (?:issues|concerns|problems)\b",
                   r"\bany (?:model|license) (?:is )?(?:fine|ok)\b", r"\bno restrictions on (?:models|weights)\b",
                   r"\b(?:apache|mit|permissive\w*|open)(?:[- ]\S+)?(?: or \w+)?[- ]licen[cs]ed\b")
-_WEIGHTS_BAN = _rx(r"\bforbid\w*", r"\b(?:won'?t|will not|refuses? to|never) (?:allow|approve|permit|accept|sign off on)\b", r"\bprohibit\w*", r"\bbans?\b", r"\bbanned\b", r"\bnot allowed\b", r"\bcan(?:not|'t)\b",
+_WEIGHTS_BAN = _rx(r"\bforbid\w*", r"\b(?:won'?t|will not|refuses? to|never) (?:allow|approve|permit|accept|sign off on)\b", r"\bprohibit\w*", r"\bbans?\b", r"\bbanned\b", r"\bbar(?:s|red)\b", r"\bexclud(?:es|ed)\b", r"\brules? out\b", r"\bnot allowed\b", r"\bcan(?:not|'t)\b",
                    r"\bmust not\b", r"\bmay not\b", r"\bno (?:third[- ]party|external|outside)\b", r"\bdisallow\w*")
 _WEIGHTS_NOUN = _rx(r"\b(?:model )?weights\b", r"\bopen(?:[- ]weights?)? models?\b", r"\bopen[- ]source (?:llms?|models?)\b", r"\bfoundation models?\b", r"\bpre-?trained models?\b",
                     r"\bthird[- ]party models?\b", r"\bexisting (?:llms?|models?)\b", r"\bopen[- ]source models?\b")
@@ -1552,6 +1615,21 @@ _UNIT_STOP = {"on", "at", "with", "for", "and", "from", "in", "to", "by", "per",
               "but", "so", "or", "is", "are", "was", "were", "each"}
 
 
+def _bare(q: Quantity) -> bool:
+    """A figure said in digits alone, with no scale word ("120", "1,800"; not "12 million", "8k")."""
+    return bool(re.fullmatch(r"[\d.,\s]+", q.text.strip()))
+
+
+def _scale(q: Quantity) -> float:
+    """The scale word's factor in a figure ("12 million" → 1e6, "8k" → 1e3, "300" → 1)."""
+    low = q.text.lower()
+    for pattern, factor in ((r"\bbillion|\bbn\b|\d\s?b\b", 1e9), (r"\bmillion|\bmn\b|\d\s?m\b", 1e6),
+                            (r"\bthousand|\d\s?k\b", 1e3)):
+        if re.search(pattern, low):
+            return factor
+    return 1.0
+
+
 def _unit_after(text: str, q: Quantity) -> tuple[str, str]:
     """The noun a quantity counts: the first unit-like word within a few words after it, and the rest."""
     after = text[q.end:q.end + 80].lower()
@@ -1820,6 +1898,10 @@ def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip:
             skip = skip | {prev.start, q.start}
     last: dict[str, Quantity] = {}  # the quantity each finding came from
     converted: dict[str, bool] = {}  # whether that quantity was converted to tokens by a stated factor
+    last_factor: dict[str, float] = {}  # the factor it was converted by (1.3 tokens a word …)
+
+    def words_of(q: Quantity) -> bool:  # a unit word follows the figure
+        return any(w in _TOKEN_UNITS or w in _DOC_UNITS or w in _EXAMPLE_UNITS for w in _unit_after(text, q)[0].split()[:2])
     for q in quantities:
         if q.start in skip:
             continue
@@ -1837,14 +1919,22 @@ def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip:
             factor = next((_TOKEN_UNITS[w] for w in first if w in _TOKEN_UNITS), None)
             if factor is None:
                 factor = 1_500 if any(w in _DOC_UNITS for w in first) else 1
-        if fact in out and fact in last and _corrected(text, [last[fact], q]) is None:
-            counted_in_tokens = fact == "unlabeled_corpus" and factor == 1 and converted.get(fact)
+        corrects = fact in out and fact in last and _corrected(text, [last[fact], q]) is not None
+        if corrects and _bare(q) and not words_of(q):
+            # "2 million tokens, sorry, 20", "120 million words (I wrote 12 million, it is 120)": a bare corrected
+            # figure keeps the scale and the unit of the one it corrects
+            q = Quantity(q.value * _scale(last[fact]), q.start, q.end, q.text, q.vague)
+            factor = last_factor.get(fact, factor)
+        if fact in out and fact in last and not corrects:
+            says_tokens = bool(re.match(r"tokens?\b", _unit_after(text, q)[0]))
+            counted_in_tokens = fact == "unlabeled_corpus" and factor == 1 and says_tokens and converted.get(fact)
             if not (fact == "preference_data" and q.value > out[fact].value) and not counted_in_tokens:
                 # "ranked 3 outputs per prompt for 2,500 prompts": the count is the larger number; "2 PB raw, ~900B
                 # tokens after our tokenizer": a count in tokens beats one converted from bytes or pages
                 continue
         value = q.value * factor
         converted[fact] = factor != 1
+        last_factor[fact] = factor
         conf = 0.9 if asked == fact else 0.75
         if _guessed(text, q):
             conf = TENTATIVE

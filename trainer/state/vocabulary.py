@@ -286,12 +286,10 @@ _FACTS: tuple[FactSpec, ...] = (
     FactSpec("problem", "what is failing", Tags({
         "knowledge": "wrong, missing or outdated facts", "hallucination": "invents facts",
         "format": "output format or schema", "tone": "tone, voice or style", "terminology": "domain terminology",
-        "reasoning": "multi-step reasoning", "language": "weak in the users' language (grammar, translation)",
-        "safety": "unsafe answers, or refusals where it should answer", "domain": "shallow on a specialised domain",
+        "reasoning": "multi-step reasoning", "language": "writes the users' language poorly",
+        "safety": "unsafe answers or needless refusals", "domain": "shallow on a specialised domain",
         "task": "a narrow task (classify, extract, route)", "cost": "serving cost", "latency": "serving speed",
         "plateau": "fine-tuning stopped improving", "lora_plateau": "LoRA fine-tuning stopped improving",
-        "language": "writes the users' language poorly", "safety": "unsafe answers or needless refusals",
-        "base_model_gap": "fine-tunes lose to a stronger model with a good prompt",
         "base_model_gap": "a stronger base model already does better",
     })),
     FactSpec("prompting_tried", "prompting tried", Choice({

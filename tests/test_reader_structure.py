@@ -1,0 +1,92 @@
+"""How the reader keeps a sentence's parts together, each on phrasings written here (none from the blind sets):
+an aside in brackets stays with its clause; a failure said of a pronoun is read with the clause it points back to;
+information that changes and comes out wrong is a gap in facts; a question the user answers "no" is not asserted;
+rates said as counts or with a decimal comma meet (or miss) a target said after its figure; a bare corrected figure
+keeps the scale and unit of the one it corrects; labels from keyword rules are noisy; a law that bars foreign
+weights rules existing weights out."""
+
+from __future__ import annotations
+
+from agent import engine
+from agent.extract import HOLD, extract
+from trainer.state.vocabulary import FACT_KEYS
+
+
+def held(text: str, asked: str | None = None) -> dict:
+    return {f.fact: f.value for f in extract(text, asked=asked).findings if f.confidence >= HOLD}
+
+
+def test_a_failure_said_of_a_pronoun_is_read_with_the_clause_it_points_back_to():
+    text = ("The opening hours (per branch, per holiday, per season) change all the time and it gets them wrong; "
+            "and the booking summary has a fixed layout (date, time, party size) and it ignores it.")
+    assert set(held(text, "problem")["problem"]) == {"knowledge", "format"}
+
+
+def test_commas_inside_brackets_split_no_clause():
+    text = "The replies should follow the current tariff sheet (peak rates, weekend rates, discounts) and our layout."
+    assert "knowledge" in held(text)["problem"]
+
+
+def test_information_that_changes_and_comes_out_wrong_is_a_gap_in_facts():
+    assert held("ferry timetables move around every week so its answers are wrong", "problem")["problem"] == ["knowledge"]
+    assert held("It gave a client the interest rate of last quarter.", "problem")["problem"] == ["knowledge"]
+
+
+def test_duration_since_a_past_period_is_no_outdated_fact():
+    assert "problem" not in held("about 4,000 of those side-by-side picks since last year", "preference_data")
+
+
+def test_writing_like_someone_else_is_a_tone_failure():
+    assert held("it writes like an insurance contract", "problem")["problem"] == ["tone"]
+
+
+def test_a_fine_tune_that_has_been_flat_for_months_has_plateaued():
+    found = held("We trained a LoRA on Qwen last spring and it has been flat for three months.")
+    assert "lora_plateau" in found["problem"]
+    assert "plateau" in held("we fine-tuned it twice; gains have stopped")["problem"]
+
+
+def test_a_question_the_user_answers_no_is_not_asserted():
+    text = "We have a long prompt with examples, running since June. Good enough? Not really."
+    assert held(text)["prompting_tried"] == "tried"
+
+
+def test_a_rate_said_as_counts_meets_a_target_said_after_its_figure():
+    text = ("Few-shot prompt with our rubric. We reviewed 400 answers by hand: 372 were correct. "
+            "We had agreed 90% would be acceptable.")
+    assert held(text, "prompting_tried")["prompting_tried"] == "meets_target"
+
+
+def test_a_percentage_with_a_decimal_comma_is_a_decimal():
+    assert held("schema plus six examples: 88,5% on our test set, the target is 88%",
+                "prompting_tried")["prompting_tried"] == "meets_target"
+    assert held("schema plus six examples: 87,5% on our test set, the target is 88%",
+                "prompting_tried")["prompting_tried"] == "tried"
+
+
+def test_a_bare_corrected_figure_keeps_the_scale_and_unit_of_the_one_it_corrects():
+    assert held("3 million tokens of manuals, sorry, 30", "unlabeled_corpus")["unlabeled_corpus"] == 30_000_000
+    assert held("about 50 million words, no wait, 5", "unlabeled_corpus")["unlabeled_corpus"] == 6_500_000
+
+
+def test_a_bare_figure_after_a_converted_one_is_no_count_in_tokens():
+    text = "roughly 80 million words of minutes (the form says 8 million, that was a typo, 80)"
+    assert held(text, "unlabeled_corpus")["unlabeled_corpus"] == 104_000_000
+
+
+def test_labels_made_by_keyword_rules_are_noisy():
+    assert held("We tagged 6k tickets using keyword rules and want to train on them.")["data_quality"] == "low"
+
+
+def test_a_law_that_bars_foreign_weights_rules_existing_weights_out():
+    assert held("The ministry's policy bars foreign pretrained weights outright.")["weights_allowed"] == "no"
+
+
+def test_a_prompt_that_meets_the_target_on_a_model_too_big_for_the_device_is_distilled():
+    """Seed 003: a fine-tuned smaller model is cheaper to run at inference; a model that must run on a device
+    cannot be the big hosted one, however well its prompt works."""
+    known = dict.fromkeys(FACT_KEYS)
+    known.update(prompting_tried="meets_target", inference_constraints=["on_device"], labeled_examples=3000)
+    assert engine.approach_of(known) == "lora_finetune"
+    known.update(inference_constraints=[])
+    assert engine.approach_of(known) == "prompt_engineering"
