@@ -262,16 +262,22 @@ PROBLEM_TAGS: dict[str, re.Pattern] = {
                      r"\b(?:wrong|outdated|out of date|stale)\b[^.;]{0,40}\b(?:because|since|as|when) (?:\w+ ){0,3}(?:change[sd]?|"
                      r"move around|moves around|(?:get|gets|are|is) updated)\b",
                      ),
-    "hallucination": _rx(r"\bhallucinat\w*", r"\binvents?\b", r"\binventing\b", r"\bmakes? (?:things |stuff )?up\b",
+    "hallucination": _rx(r"\bguesses\b(?! (?:the )?(?:rest|next|step))",
+                         r"\bhallucinat\w*", r"\binvents?\b", r"\binventing\b", r"\bmakes? (?:things |stuff )?up\b",
                          r"\bmade[- ]up\b", r"\bmaking up\b", r"\bconfabulat\w*", r"\bfabricat\w*",
                          r"\bnon-?existent\b", r"\bdon'?t exist\b", r"\bdoesn'?t exist\b", r"\bplausible[- ]sounding\b"),
     "format": _rx(r"\bformat\w*", r"\bjson\b", r"\bschema\b", r"\btemplate\b", r"\bstructur\w*", r"\bfields\b",
                   r"\b(?:missing|wrong|extra|required|empty|json|output) field\b",
                   r"\bparse[sdr]?\b", r"\bmalformed\b", r"\bunparse?able\b", r"\binvalid (?:json|xml|yaml|output)\b", r"\blayout\b", r"\bxml\b", r"\byaml\b", r"\bmarkdown\b", r"\bsoap notes?\b",
-                  r"\bfollow (?:our|the) (?:spec|instructions)\b", r"\boutput shape\b"),
+                  r"\bfollow (?:our|the) (?:spec|instructions)\b", r"\boutput shape\b",
+                  # length is part of the output's shape (a text limit, a number of lines), not of its voice
+                  r"\b(?:too|so|very|far too|way too) long\b", r"\blength\b", r"\bessays?\b", r"\bwalls? of text\b",
+                  r"\b(?:twice|three times|double) as long\b", r"\b(?:character|char|word) (?:limit|count)s?\b",
+                  r"\b(?:over|under|max(?:imum)?|at most) \d+ (?:chars?|characters|words|lines)\b",
+                  r"\b\d+ (?:chars?|characters|words|lines) max\b"),
     "tone": _rx(r"\btone\b", r"\brobot\w*", r"\bchummy\b", r"\bstiff\b", r"\bcold\b", r"\b(?:too )?formal\b",
                 r"\b(?:too )?casual\b", r"\blegalistic\b", r"\b(?:on|off)-?brand\b", r"\b(?:writes?|writing|talks?|sounds?) like (?:an? |the )?(?!these\b|this\b|that\b|it\b)[a-z]+", r"\bvoice\b", r"\bstyle\b", r"\bregister\b", r"\bbrand\b", r"\bpersona\b",
-                r"\bsounds? (?:off|robotic|generic|wrong)\b", r"\bwording\b", r"\btoo (?:formal|casual|verbose|long)\b",
+                r"\bsounds? (?:off|robotic|generic|wrong)\b", r"\bwording\b", r"\btoo (?:formal|casual|verbose)\b",
                 r"\blevel of detail\b", r"\bwriting style\b", r"\bempath\w*", r"\bpoliteness\b",
                 r"\bwordy\b", r"\bverbose\b", r"\blong-?winded\b", r"\bterse\b", r"\brambl\w+", r"\bspeak like\b",
                 r"\bsound(?:s)? like (?:us|our|a human)\b",
@@ -280,7 +286,7 @@ PROBLEM_TAGS: dict[str, re.Pattern] = {
                 # of manner; excesses of time, money or amount belong to other tags)
                 r"\b(?:sounds?|sounding|comes? across(?: as)?|feels?) (?:too |very |so |really |a bit |kind of |pretty |quite )?"
                 r"(?!like\b|fine\b|ok\b|okay\b|good\b|great\b|right\b|correct\b|true\b|plausible\b|convincing\b|confident\b)[a-z]{3,}\b",
-                r"\b(?:way|far|much|a bit|slightly|overly|just) too (?!slow|expensive|costly|long to|many|much|few|often|late|"
+                r"\b(?:way|far|much|a bit|slightly|overly|just) too (?!slow|expensive|costly|long\b|many|much|few|often|late|"
                 r"early|big|small|large|hard|easy|risky|dangerous)[a-z]{3,}\b"),
     "terminology": _rx(r"\bterminolog\w*", r"\b(?:wrong|our|correct|right|proper|the) (?:\w+ )?terms\b",
                        r"\babbreviations?\b", r"\bshorthand\b", r"\bglossary\b", r"\bjargon\b", r"\bvocabular\w*", r"\bacronyms?\b",
@@ -430,8 +436,9 @@ SAFETY_TAG = _rx(r"\bunsafe\b", r"\bhow to (?:get around|circumvent|evade|defeat
 _ASIDE = re.compile(r"\([^()]{0,300}\)")
 # A clause whose failure is said of a pronoun ("… and it gets them wrong", "… and it drifts from it") is about the
 # clause before it: read the two together, or the failure loses its subject.
-_PRONOUN_FAILURE = re.compile(r"^\s*(?:and\s+|but\s+)?(?:it|they|the model|the bot)\b(?=.*\b(?:them|it|those|these|that)\b)",
-                              re.IGNORECASE)
+_PRONOUN_FAILURE = re.compile(r"^\s*(?:and\s+|but\s+)?(?:it|they|the model|the bot)\b(?=.*\b(?:them|it|those|these|that)\b)|"
+                              # a relative clause judges the one before it: "…from general knowledge, which is risky"
+                              r"^\s*(?:which|and that'?s|that'?s)\b", re.IGNORECASE)
 
 
 def _clauses(text: str) -> list[str]:
@@ -443,7 +450,8 @@ def _clauses(text: str) -> list[str]:
         if clauses and _PRONOUN_FAILURE.match(clause) and _FAILURE.search(clause) and not _FAILURE.search(clauses[-1]) \
                 and len(clause.split()) <= 6:
             said = re.sub(r"^(?:and|but)\s+", "", clause.strip(), flags=re.IGNORECASE)
-            clauses[-1] = f"{clauses[-1]} and {said}"
+            relative = re.match(r"(?:which|that)\b", said, re.IGNORECASE)
+            clauses[-1] = f"{clauses[-1]}{', ' if relative else ' and '}{said}"
             continue
         clauses.append(clause)
     return clauses
@@ -547,6 +555,10 @@ def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
         tags.discard("domain")  # "pretty generic, a common field": how public the domain is, not a failure
     if "language" in tags:
         tags.discard("terminology")  # a language the model barely writes is more than its terms
+    if "safety" in tags and tags - {"safety"} and not any(
+            m.group(0).lower() not in ("dangerous", "risky") for m in SAFETY_TAG.finditer(text)):
+        # "it answers from general knowledge, which is dangerous": the stakes of another failure, no harmful answer
+        tags.discard("safety")
     if "safety" in tags:
         tags.discard("knowledge")
     if re.search(r"\b(?:q?lora|adapters?)\b", text, re.I) and _percent_meets(text) is False:
@@ -606,6 +618,8 @@ PROMPT_BASIC = _rx(r"(?<!-)\bplain(?:ly)?\b(?!-| language| english| text)", r"\b
                    r"\banything (?:other|more) than\b", r"\bnothing (?:other|more) than\b", r"\basked (?:it )?nicely\b",
                    r"\bnothing systematic\b", r"\bnot systematic\w*\b", r"\bhalf-?hearted\w*\b", r"\bonly a\b.{0,20}\bprompt\b",
                    r"\bnothing (?:more|else)\b", r"\bonly (?:write|wrote|say|said|put|added|tell|told|asked)\b", r"\bthat'?s (?:it|all)\b",
+                   r"\bonly (?:tried|did|made|wrote|had) (?:that |one |a single |the one )(?:\w+ )?(?:version|prompt|attempt|try)\b",
+                   r"\bthat'?s the (?:whole |entire )?prompt\b", r"\bthat'?s about it\b",
                    # a prompt measured in a line or two, or one paragraph, is a minimal one
                    r"\b(?:one|a single|two|a couple of|a few|1|2|3) (?:short )?(?:lines?|sentences?|paragraph)\b(?! of (?:examples|rules))")
 PROMPT_TRIED = _rx(r"\bprompt(?:ing|s)? (?:tried|done|attempted|exhausted)\b", r"\bextensive\w*", r"\bweeks (?:on|of)\b", r"\biterat\w*", r"\bstructured (?:system )?prompts?\b",
@@ -676,7 +690,7 @@ _TARGET_NUMBER = re.compile(r"\b(?:target|bar|threshold|goal|need|needs|required
                             r"(?P<direction>at least |around |about |under |below |less than |at most |no more than |"
                             r"<\s?)?(\d+(?:\.\d+)?)\s?%?", re.IGNORECASE)
 # The target said after its figure: "we'd said 85% would be acceptable", "90% is the bar", "95% is good enough"
-_NUMBER_THEN_TARGET = re.compile(r"(?P<direction>)\b(\d+(?:\.\d+)?)\s?%\s+(?:would be|will be|is|was|would|counts as)\s+"
+_NUMBER_THEN_TARGET = re.compile(r"(?P<direction>)\b(\d+(?:\.\d+)?)\s?%?\s+(?:would be|will be|is|was|would|counts as)\s+"
                                  r"(?:\w+ )?(?:acceptable|enough|good enough|fine|ok|okay|the (?:target|bar|goal|threshold)|"
                                  r"our (?:target|bar|goal|threshold)|a pass)\b", re.IGNORECASE)
 # A rate of things going wrong is better the lower it is: "rewrite rate went from 60% to 35%, target is under 10"
@@ -689,7 +703,7 @@ _SCORE_NUMBER = re.compile(r"\b(?:scores?|scoring|gets?|getting|got|hits?|at|rea
                            r"(\d+(?:\.\d+)?)\s?%?|(\d+(?:\.\d+)?)\s?%", re.IGNORECASE)
 
 
-_N_OF_M = re.compile(r"\b(\d+)\s*(?:of|out of|/)\s*(?:the\s+|our\s+)?(\d+)\b(?!\s*%)", re.I)
+_N_OF_M = re.compile(r"\b(\d+)\s*(?:of|out of|/)\s*(?:the\s+|our\s+)?(?:(?:last|first|latest)\s+)?(\d+)\b(?!\s*%)", re.I)
 _TESTED_THEN_PASSED = re.compile(r"\b(?:tested|checked|ran|run|evaluated|audited|reviewed|scored|graded)\b[^.:]{0,20}?\b(\d+)\b"
                                  r"[^.]{0,60}?\b(?:accepted|approved|passed|correct|right|fine|ok|good|kept|signed off)\w*"
                                  r"\s+(\d+)\b", re.I)
@@ -698,7 +712,7 @@ _TESTED_THEN_PASSED = re.compile(r"\b(?:tested|checked|ran|run|evaluated|audited
 # "we checked 200 drafts against the doctors' letters: 184 needed no edits": the count that passed comes after the total
 _TESTED_THEN_COUNT = re.compile(r"\b(?:tested|checked|ran|run|evaluated|audited|reviewed|scored|graded)\b[^.:]{0,20}?\b(\d+)\b"
                                 r"[^.:;]{0,80}?[:;,.]\s*(\d+)\s+(?=(?:\w+ )?(?:needed no|need no|were|was|passed|came back|had no|"
-                                r"got|went out|needed only)\b)", re.I)
+                                r"got|went out|needed only|correct|right|fine|ok|good|accepted|approved|usable)\b)", re.I)
 # A decimal comma ("91,5%", the usual way in much of Europe) is a decimal point
 _DECIMAL_COMMA_PERCENT = re.compile(r"\b(\d{1,3}),(\d{1,2})\s?%")
 
@@ -802,6 +816,8 @@ def _prompting(text: str, asked: str | None) -> tuple[Any, str, float] | None:
         return ("tried" if strong and not re.search(r"\bno (?:schema|examples|few[- ]?shot)\b", text, re.I)
                 else "basic"), text, conf
     if asked == "prompting_tried":
+        if re.search(r"\bbaseline\b", text, re.I) and not re.search(r"\bno (?:\w+ )?baseline\b", text, re.I):
+            return "tried", text, conf  # "it was our baseline, far behind": a prompted model was measured and beaten
         if NO.search(text):
             return "none", text, conf
         if re.search(r"\b(?:tons|a lot|loads|lots|plenty|a fair bit|heavily|extensively|for (?:weeks|months))\b", text, re.I):
@@ -1714,6 +1730,8 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
             r"^\s*(?:[\w-]+\s+)?(?:prompts?)\s+(?:with|and|each|that|where|,)", after) and re.match(
             r"^\s*(?:-\s*)?(?:page|line|paragraph|word|sentence|shot|example|k|token)s?\b", after):
         return None  # "a 3-page system prompt", "a 5-shot prompt": the size of the prompt, not a dataset
+    if re.match(r"^\s*(?:[\w-]+\s+){0,2}(?:in|inside|within) (?:the|our|my|that|this) (?:system )?prompt\b", after, re.I):
+        return None  # "just the 2 in the prompt", "six examples in our prompt": shots of a prompt, not a dataset
     if re.search(r"\b(?:could|would|might|will|plan(?:s|ning)? to|hope to|intend to|aim to)\s+(?:\w+\s+){0,3}"
                  r"(?:about |around |maybe |perhaps |another |a )?$", before, re.I):
         return None  # "reviewers could do a few thousand": what might be collected later is not data held now

@@ -90,3 +90,36 @@ def test_a_prompt_that_meets_the_target_on_a_model_too_big_for_the_device_is_dis
     assert engine.approach_of(known) == "lora_finetune"
     known.update(inference_constraints=[])
     assert engine.approach_of(known) == "prompt_engineering"
+
+
+def test_length_is_part_of_the_output_format():
+    assert held("the summaries are way too long for a phone screen", "problem")["problem"] == ["format"]
+    assert held("it writes essays when we need two lines", "problem")["problem"] == ["format"]
+
+
+def test_a_single_prompt_version_is_basic_prompting():
+    text = "I asked it to 'be brief' and pasted one sample reply. Only tried that one version."
+    assert held(text, "prompting_tried")["prompting_tried"] == "basic"
+
+
+def test_a_prompted_baseline_that_was_beaten_means_prompting_was_tried():
+    assert held("that was the baseline we started from, well below the tuned one",
+                "prompting_tried")["prompting_tried"] == "tried"
+
+
+def test_a_count_inside_the_prompt_is_no_dataset():
+    assert held("no real dataset, only the 3 in the system prompt", "labeled_examples")["labeled_examples"] == 0
+
+
+def test_a_rate_out_of_the_last_n_is_a_rate():
+    text = "long prompt with a rubric and examples; the checker passed 45 of the last 50, and our bar is 85%"
+    assert held(text, "prompting_tried")["prompting_tried"] == "meets_target"
+
+
+def test_a_stakes_word_beside_another_failure_is_no_safety_failure():
+    assert held("it answers tax questions from general knowledge, which is risky", "problem")["problem"] == ["knowledge"]
+    assert held("it gave a customer dangerous advice about mixing cleaning products", "problem")["problem"] == ["safety"]
+
+
+def test_a_model_that_guesses_values_invents_them():
+    assert held("it guesses the opening hours of each branch", "problem")["problem"] == ["hallucination"]
