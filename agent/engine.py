@@ -375,6 +375,12 @@ def _decide(raw: Mapping[str, Any]) -> _Decision:
     if f.quality == "low":
         d.because("data_quality", "low", "noisy examples teach bad patterns; 200 clean examples beat 5,000 noisy ones")
         return d.choose("collect_data", "lora_finetune", "prompt_engineering")
+    if f.quality == "mixed":
+        # Seed 003: quality beats quantity, and the data work is most of a fine-tune's effort. A set that is only
+        # partly good teaches its bad part too: separate the good part (review, relabel, filter) before training.
+        d.because("data_quality", "mixed", "only part of the examples is good; a model learns the bad part too, so "
+                  "curate them (review, relabel, drop the rest) before training")
+        return d.choose("collect_data", "lora_finetune", "prompt_engineering")
     if f.labeled is None:
         d.assume("labeled_examples", "without a count of good examples, curating them is the first step")
         return d.choose("collect_data", "lora_finetune", "prompt_engineering")

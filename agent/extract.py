@@ -845,13 +845,17 @@ QUALITY_LOW = _rx(r"\bnoisy\b", r"\bmessy\b", r"\bunreviewed\b", r"\bscraped\b",
 QUALITY_MIXED = _rx(r"\bmixed\b", r"\b(?:includes?|including|mixed in|alongside|along with)\b[^.]{0,30}\b(?:rejected|bad|"
                     r"junk|garbage|unreviewed|noisy|wrong)\b", r"\binconsisten\w*", r"\bdifferent (?:guidelines|standards|rules|conventions)\b", r"\bvar(?:y|ies|ied)\b", r"\bsome (?:are|of them are) (?:good|bad)\b",
                     r"\bdecent\b", r"\bok(?:ay)?(?:-?ish)?\b", r"\bpartly (?:reviewed|cleaned)\b", r"\bso-?so\b",
-                    r"\bspot[- ]checked\b", r"\bsome noise\b", r"\bmostly (?:good|clean)\b")
+                    r"\bspot[- ]checked\b", r"\bsome noise\b")
+# "mostly good, but a third are sloppy": good but for a named bad part (a bare "mostly good" is good). Searched in the
+# whole message: the sentence split cuts at "but".
+_MOSTLY_BUT = re.compile(r"\bmostly (?:good|clean|fine)\b[^.]{0,20}\b(?:but|except|though|apart from|some|a few|\d+ ?%|"
+                         r"a third|a quarter|half|\d+ in \d+|one in)\b", re.IGNORECASE)
 _QUALITY_TOPIC = _rx(r"\bquality\b", r"\brejected\b", r"\bgarbage\b", r"\bjunk\w*", r"\bhand-?checked\b", r"\breviewed\b", r"\bcurated\b", r"\blabell?ed by\b", r"\bnoisy\b",
                      r"\bclean\b", r"\bscraped\b", r"\bvetted\b", r"\bannotat\w+", r"\bapproved\b", r"\bverified\b")
 
 
 # Extra words of each level beyond the lists above (plain judgements, and who checked the data).
-_QUALITY_HIGH_MORE = _rx(r"\bgreat\b", r"\bgood\b", r"\bsolid\b", r"\bpristine\b", r"\bhand-?checked\b",
+_QUALITY_HIGH_MORE = _rx(r"\bmostly (?:good|clean|fine)\b", r"\bgreat\b", r"\bgood\b", r"\bsolid\b", r"\bpristine\b", r"\bhand-?checked\b",
                          r"\b(?:checked|reviewed|verified|validated|approved|corrected) by\b", r"\bpartner-approved\b")
 _QUALITY_LOW_MORE = _rx(r"\bjunk\w*",
                         # labels or texts a program made, with no person checking them
@@ -914,7 +918,7 @@ def _quality(text: str, asked: str | None) -> tuple[Any, str, float] | None:
         # labels a program made, with no one vouching for them: noisy by construction, whatever share a spot check
         # found wrong ("a quarter were wrong" is a measured noise rate, not a mix of good and bad sources)
         return "low", text, conf
-    if highs and lows or _any(QUALITY_MIXED, text) or (highs or lows) and _PART.search(text) and not re.search(
+    if highs and lows or _any(QUALITY_MIXED, text) or _MOSTLY_BUT.search(text) or (highs or lows) and _PART.search(text) and not re.search(
             r"\b(?:most|lots|a lot|many|all)\b(?: of (?:them|it))?", text, re.I):
         return "mixed", text, conf
     if lows:

@@ -123,3 +123,19 @@ def test_a_stakes_word_beside_another_failure_is_no_safety_failure():
 
 def test_a_model_that_guesses_values_invents_them():
     assert held("it guesses the opening hours of each branch", "problem")["problem"] == ["hallucination"]
+
+
+def test_mostly_good_is_good_unless_a_bad_part_is_named():
+    assert held("mostly good", "data_quality")["data_quality"] == "high"
+    assert held("Mostly clean, but about a quarter came from the old template", "data_quality")["data_quality"] == "mixed"
+
+
+def test_partly_good_examples_are_curated_before_training():
+    """Seed 003: quality over quantity (200 clean examples beat 5,000 noisy ones); a set only partly good teaches
+    its bad part too, so it is curated first, then fine-tuned."""
+    known = dict.fromkeys(FACT_KEYS)
+    known.update(problem=["format"], prompting_tried="tried", labeled_examples=6000, data_quality="mixed")
+    result = engine.recommend(known)
+    assert result["approach"] == "collect_data" and result["alternatives"][0] == "lora_finetune"
+    known.update(data_quality="high")
+    assert engine.approach_of(known) == "lora_finetune"
