@@ -198,11 +198,28 @@ _POLITE = re.compile(r"\b(?:please|pls|plz)\b|\b(?:thoughts|opinions?|wdyt|ideas
                      re.I)
 _MOOD_SPLIT = re.compile(r"(?<=[.!?;\n])\s+")
 # a question can follow a lead-in: "instead of labelling, can we …", "legal asked two things: is the licence fine …"
-_CLAUSE_LEAD = re.compile(r"[,:] |\s(?:and|or|but) (?=(?:is|are|can|could|may|might|should|would|will|do|does) )")
+_CLAUSE_LEAD = re.compile(r"[,:] |\s(?:and|or|but) (?=(?:is|are|can|could|may|might|should|would|will|do|does|how|what|which|"
+                          r"why|when|where) )")
 # … where the clause opens as a yes/no question with its subject ("may we use …", "is the licence fine …"); not
 # "which is about a year of support" nor "and do the labelling ourselves"
 _AUX_QUESTION = re.compile(r"(?:is|are) (?:the|it|this|that|there|our|my|a|an)\b|"
                            r"(?:can|could|may|might|should|would|will|do|does) (?:we|i|you|it|they|one|this|that)\b", re.I)
+
+
+# A question by its word order alone: a sentence that opens with an auxiliary before its subject ("will 70B QLoRA
+# even fit on the A6000", "does a 3B model need 60B tokens"), or one that ends in a tag ("40 is too few, isn't it").
+# "do"/"did" are left out: "do full fine-tuning" is an imperative.
+_AUX_FIRST = re.compile(_LEAD + r"(?:will|would|can|could|should|does)\s+(?:[\w$€£~.,-]+\s+){1,4}(?:even |really |actually |"
+                        r"still |ever )?(?:fit|work|run|help|need|take|cost|be|make|beat|handle|improve|matter|change|hurt|"
+                        r"break|get|learn|forget|finish|scale|suffice|count|hold|stay|go|leak|pass)\b", re.I)
+_TAG_QUESTION = re.compile(r"(?:,?\s+(?:isn'?t (?:it|that|this)|aren'?t (?:they|those|we)|don'?t you think|"
+                           r"wouldn'?t (?:it|you))|,\s*right)\s*[?.!]*\s*$", re.I)
+# … or a question after a lead-in ("licence question: what do I need to check", "… and how long does it take"); not
+# a relative clause ("…, which is about a year of support")
+_WH_QUESTION = re.compile(r"(?:(?:and|or|but|so)\s+)?(?:how|what|why)\s+(?:do|does|did|is|are|would|will|should|can|could|much|many|long)\b", re.I)
+# The user asks for the advisor's verdict on their own view: "back me up or tell me I'm wrong", "am I wrong"
+_VERDICT_ASKED = re.compile(r"\bback me up\b|\btell me (?:if |whether |that )?(?:i'?m|we'?re|i am|we are) wrong\b|"
+                            r"\bam i (?:wrong|right|mistaken)\b|\bprove me wrong\b|\bconvince me\b", re.I)
 
 
 def requests(text: str) -> list[str]:
@@ -212,7 +229,9 @@ def requests(text: str) -> list[str]:
     out = []
     for sentence in pieces(_MOOD_SPLIT, unquoted(" ".join((text or "")[:CLASSIFY_CHARS].split()))):
         if "?" in sentence or _INTERROGATIVE.search(sentence) or _IMPERATIVE.search(sentence) or \
-                _POLITE.search(sentence) or any(_AUX_QUESTION.match(c) for c in pieces(_CLAUSE_LEAD, sentence)[1:]):
+                _POLITE.search(sentence) or _AUX_FIRST.match(sentence) or _TAG_QUESTION.search(sentence) or \
+                _VERDICT_ASKED.search(sentence) or any(_AUX_QUESTION.match(c) or _WH_QUESTION.match(c)
+                                                       for c in pieces(_CLAUSE_LEAD, sentence)[1:]):
             out.append(sentence)
     return out
 
@@ -289,11 +308,12 @@ def classify(text: str) -> Intent | None:
                 target in (None, "prompt_engineering", "collect_data"):
             target = "lora_finetune"
         return Intent(CHOOSE, target, rejected)
+    # a model named in passing ("have GPT-4o generate the pairs", "will 70B QLoRA fit") is not a question about a
+    # stronger base model
+    routes = [n for n in names if n != "stronger_base_model" or _STRONGER_SAID.search(t)]
     if asks_cost:
-        return Intent(COST, names[0] if names else None)
+        return Intent(COST, routes[0] if routes else None)
     if asks:
-        # a model named in passing ("have GPT-4o generate the pairs") is not a question about a stronger base model
-        routes = [n for n in names if n != "stronger_base_model" or _STRONGER_SAID.search(t)]
         return Intent(QUESTION, routes[0] if routes else None)
     return None
 
