@@ -101,17 +101,27 @@ _DECIDED = re.compile(r"\bjust (?:train|fine-?tune|launch|ship)\b|\bskip (?:the|
                       r"\b(?:we|i) (?:really )?need (?:a |an |to do |to use )?(?:full(?:[- ]parameter)? (?:fine-?tun\w*|ft)\b|q?lora\b|"
                       r"rag\b|dpo\b|continued pre-?train|fine-?tun|pre-?train)", re.I)
 
+# Evaluation on live traffic named as the user's own ("our A/B tests on real donors are the real evaluation")
+LIVE_EVALUATION = re.compile(r"\ba/?b[- ]?tests?\w*|\bonline (?:eval\w*|tests?\w*|experiments?)\b|\blive (?:traffic|tests?\w*|"
+                             r"eval\w*|experiments?)\b|\bsee how it does live\b", re.I)
 # "no time for evaluation, just ship it", "no test split, every example goes into training": skipping the check, not
 # choosing an approach
 # … of which "no test split, every example goes into training" keeps the examples out of any held-out set
 _HELD_OUT = r"(?:the |a |any )?(?:test|eval\w*|validation|held-?out|hold-?out) ?(?:split|set|data|examples)\b"
 SKIPS_SPLIT = re.compile(r"\b(?:forget|drop|skip|(?:don'?t|do not) (?:want|need))\s" + _HELD_OUT + r"|"
+                         # "put the test set back into training": the held-out examples trained on after all
+                         r"\b(?:put|add|move|fold|merge|throw)\w* " + _HELD_OUT + r" (?:back )?(?:in|into|to) (?:the )?"
+                         r"train\w*\b|\btrain (?:it |them )?on (?:the )?(?:test|eval\w*|held-?out) (?:set|split|data)\b|"
                          r"\bno " + _HELD_OUT + r"(?=[^.]{0,15}\b(?:please|pls|thanks)\b)|"  # "no test split please"
                          r"\b(?:every|each|all)(?: single)?(?: one)?(?: of)?(?: the| our| them| it)? ?(?:\d[\d,.]{0,12} ?)?"
                          r"(?:examples?|rows?|pairs?|samples?|records?|entries)? ?(?:(?:should|must|has to|have to|need to|"
                          r"needs to|will|are going to) (?:go |be used )?|go(?:es)? )(?:in|into|for) (?:the )?training\b|"
                          r"\bneed (?:every|each|all)\b[^.]{0,40}\bfor training\b", re.I)
 SKIPS_EVALUATION = re.compile(r"\b(?:no time for|skip|without) (?:the )?(?:evaluation|eval|testing)\b|\bjust ship\b|"
+                              # "we won't build an offline test set"
+                              r"\b(?:won'?t|will not|not going to|refuse to|don'?t want to|aren'?t going to) (?:build|make|"
+                              r"keep|create|do|bother with|maintain|write) (?:an? |the |any )?(?:offline |separate |"
+                              r"held[- ]?out )?(?:test|eval\w*)(?: set)?\b|"
                               + SKIPS_SPLIT.pattern, re.I)
 
 _CHOOSE = re.compile(_DECIDED.pattern + "|" + SKIPS_EVALUATION.pattern + r"|\bi (?:still )?want\b|"
@@ -302,6 +312,8 @@ def classify(text: str) -> Intent | None:
         wanted = [n for n in (mentioned(w.group(1)) if w else []) if n != rejected]
         wanted += [n for n in names if n != rejected and n not in wanted]
         target = wanted[0] if wanted else None
+        if SKIPS_EVALUATION.search(t) and not (w and mentioned(w.group(1))):
+            target = None  # "put the test set back into training, more data = better": the check refused, no route chosen
         if re.search(r"\bjust train\b|\bskip the prompt|\buse what we have\b|\btrain anyway\b|\btrain (?:it |them )?on "
                      r"(?:what we have|them|it)\b|\btrain (?:our|the) (?:own )?model\b|\bown model\b|\b(?:we(?:'ll| will)|going to) (?:just )?train\b",
                      t, re.I) and \

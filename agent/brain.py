@@ -566,6 +566,8 @@ class OfflineBrain:
         said = " ".join(text[:answers.CLASSIFY_CHARS].split())  # the patterns read the message as classify() does
         if intent.target is None and intent.rejected is None and answers.SKIPS_EVALUATION.search(said):
             if not answers.SKIPS_SPLIT.search(said):
+                if answers.LIVE_EVALUATION.search(said):
+                    return prompts.SKIP_OFFLINE_EVALUATION  # "our A/B tests are the real evaluation"
                 return prompts.SKIP_EVALUATION  # "no time for evaluation, just ship it"
             count = facts.get("labeled_examples") or 0  # "no test split, every example goes into training"
             held = held_out_count(count) if count else 0

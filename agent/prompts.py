@@ -104,6 +104,12 @@ SKIP_EVALUATION = ("Your call — you can ship it. The risk of shipping unchecke
                    "learn that from users. A minimal check costs an hour: run 50–100 held-out examples through the "
                    "tuned model and the base model with its best prompt, side by side, and read them. If you accept "
                    "the risk, ship it and watch the first days of real traffic closely.")
+SKIP_OFFLINE_EVALUATION = ("You're largely right — A/B tests on real traffic measure the outcome that matters, and "
+                           "no offline set can. Drop the step if you like. What a small offline set still buys is a "
+                           "check before real people see a version: 50–100 past cases run through each new version "
+                           "and the current one, side by side, catch a regression (a wrong figure, a broken format, an "
+                           "unsafe reply) in minutes, without spending live traffic on it. Keep that as a gate before "
+                           "each A/B test, or skip it and let the tests decide; it's your call.")
 SKIP_SPLIT = ("Your call — you can train on everything and ship it. The risk: with no held-out examples nobody can tell "
               "whether the tuned model beats the base model with a good prompt, or whether it overfit and got worse on "
               "inputs it never saw; you would learn that from users. A middle way that still trains on every example: "

@@ -46,3 +46,23 @@ def test_a_question_mid_interview_is_answered_and_never_met_with_i_did_not_catch
     assert "didn't catch" not in said and "didn't catch" not in " ".join(
         e.text for e in events if isinstance(e, Question))
     assert "GB" in said  # the answer speaks to the memory the user asked about
+
+
+def said_after(opening: str, text: str) -> str:
+    cid = conversations.create(owner="midinterview-test")
+    list(brain.turn(cid, opening))
+    return "\n".join(e.text for e in brain.turn(cid, text) if isinstance(e, AssistantMessage))
+
+
+def test_live_tests_named_as_the_evaluation_are_agreed_with_and_the_offline_gate_left_to_the_user():
+    said = said_after("Newsletter team at a museum: we want drafts of our member emails in our voice; 2,000 past "
+                      "emails on file.", "we are not going to build a test set, online experiments with members are "
+                      "our evaluation")
+    assert "largely right" in said and "your call" in said
+    assert "didn't catch" not in said
+
+
+def test_putting_the_test_set_back_into_training_is_answered_with_the_risk_and_a_middle_way():
+    said = said_after("Ski school: we want lesson reports in our format; we have 1,200 labeled examples.",
+                      "just add the held-out examples into training, more data is always better")
+    assert "held-out" in said and "1,200" in said and "Your call" in said
