@@ -116,7 +116,10 @@ SKIPS_SPLIT = re.compile(r"\b(?:forget|drop|skip|(?:don'?t|do not) (?:want|need)
                          r"\b(?:every|each|all)(?: single)?(?: one)?(?: of)?(?: the| our| them| it)? ?(?:\d[\d,.]{0,12} ?)?"
                          r"(?:examples?|rows?|pairs?|samples?|records?|entries)? ?(?:(?:should|must|has to|have to|need to|"
                          r"needs to|will|are going to) (?:go |be used )?|go(?:es)? )(?:in|into|for) (?:the )?training\b|"
-                         r"\bneed (?:every|each|all)\b[^.]{0,40}\bfor training\b", re.I)
+                         r"\bneed (?:every|each|all)\b[^.]{0,40}\bfor training\b|"
+                         # "I put all 300 in the training"
+                         r"\b(?:put|use|throw|used) (?:all|every one of|each of) (?:the |them |of them |my |our )?(?:\d[\d,.]* )?"
+                         r"(?:\w+ )?(?:in|into|for) (?:the )?training\b", re.I)
 SKIPS_EVALUATION = re.compile(r"\b(?:no time for|skip|without) (?:the )?(?:evaluation|eval|testing)\b|\bjust ship\b|"
                               # "we won't build an offline test set"
                               r"\b(?:won'?t|will not|not going to|refuse to|don'?t want to|aren'?t going to) (?:build|make|"
@@ -124,7 +127,8 @@ SKIPS_EVALUATION = re.compile(r"\b(?:no time for|skip|without) (?:the )?(?:evalu
                               r"held[- ]?out )?(?:test|eval\w*)(?: set)?\b|"
                               + SKIPS_SPLIT.pattern, re.I)
 
-_CHOOSE = re.compile(_DECIDED.pattern + "|" + SKIPS_EVALUATION.pattern + r"|\bi (?:still )?want\b|"
+_CHOOSE = re.compile(_DECIDED.pattern + "|" + SKIPS_EVALUATION.pattern + r"|\bi (?:still )?want\b|\bi prefer\b|"
+                     r"(?:^|[.!?]\s+)no (?:rag|retrieval|vector (?:db|database|store|index))\s*[.!]|"
                      r"\b(?:i|we)(?:'d| would) (?:like|prefer)\b(?! to (?:know|see|understand|ask|hear))|\banyway\b|\blet'?s (?:just )?(?:do|go with|use|try)\b|"
                      r"\bjust (?:train|fine-?tune|launch|ship|use|do|go)\b|\bskip (?:the|all|that|this|it)\b|\bi'?ve (?:already )?decided\b|"
                      r"\bend of story\b|\b(?:not|no) (?:boring )?(?:lora|sft|rag)\b|\bi don'?t care\b|"
@@ -157,7 +161,9 @@ _REJECT = re.compile(
     r"|\b(?P<out>rag|retrieval|lora|prompt\w*|fine-?tun\w*) (?:is|are) (?:out|off the table|not an option|a no-go|"
     r"ruled out)\b"
     r"|\b(?:send|take|push|point|steer) (?:me|us) back (?:to|into) (?:the )?(?P<back>prompt\w*|rag|retrieval|lora|"
-    r"label\w*|collect\w* (?:more )?data)", re.I)
+    r"label\w*|collect\w* (?:more )?data)"
+    # "No vector database. …": a sentence that opens by refusing the route
+    r"|(?:^|[.!?]\s+)no (?P<no>rag|retrieval|vector (?:db|database|store|index))\s*[.!]", re.I)
 
 
 
@@ -188,6 +194,9 @@ _INTERROGATIVE = re.compile(_LEAD + (
     r"could|might|much|many|long|big|fast|about|if|kind|sort|type|exactly|else|happens|gpu|hardware|size|part|"
     r"order|way|sort)\b"
     r"|why\b|whats\b|what's\b|wats\b|how's\b|hows\b|wdyt\b"
+    # "what licence issues come with …", "which GPU would fit": the question word, its noun, then the verb
+    r"|(?:what|which)\s+(?:[\w-]+\s+){1,3}(?:do|does|would|will|should|can|could|come|comes|apply|applies|"
+    r"matter|matters)\b"
     r"|(?:is|are|can|could|would|will|should|do|does|did|shall|may|won'?t|isn'?t|aren'?t|doesn'?t|don'?t|didn'?t|"
     r"wouldn'?t|shouldn'?t|can'?t|has|have)\s+(?:it|this|that|these|those|we|i|you|they|there|the|a|an|our|my|"
     r"your|such|any|some|q?lora|rag|fine-?tun\w*|\w+ing)\b)"), re.I)
@@ -301,7 +310,7 @@ def classify(text: str) -> Intent | None:
     # a bare "no." refuses only in a message that asks nothing ("no. QLoRA on my 3090 is fine, right?" asks)
     refuses = _CHOOSE.search(t) or (not asks and re.search(r"\bno\. ", t, re.I))
     # settings said in the imperative are a decision about the plan: "set lr 5e-4 and 10 epochs"
-    sets = re.match(r"^\W*(?:(?:please|pls|ok|okay|now|then|so|just)\W+)*(?:set|use|make it|change|bump|raise|lower|"
+    sets = re.match(r"^\W*(?:(?:please|pls|ok|okay|now|then|so|just)\W+)*(?:set|put|use|make it|change|bump|raise|lower|"
                     r"train (?:for|with))\b", t, re.I) and find_edits(t)
     pushback = (refuses or sets) and (names or rejected or sets or _DECIDED.search(t) or SKIPS_EVALUATION.search(t))
     if pushback and (rejected or not asks_cost):

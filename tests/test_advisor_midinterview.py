@@ -66,3 +66,18 @@ def test_putting_the_test_set_back_into_training_is_answered_with_the_risk_and_a
     said = said_after("Ski school: we want lesson reports in our format; we have 1,200 labeled examples.",
                       "just add the held-out examples into training, more data is always better")
     assert "held-out" in said and "1,200" in said and "Your call" in said
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("Which export controls apply to shipping a tuned model abroad", answers.QUESTION),
+    ("No vector store. The whole handbook is 15k tokens, it goes in the prompt.", answers.CHOOSE),
+    ("I prefer we fine-tune it every month on the new catalogue", answers.CHOOSE),
+    ("put rank 64 and 12 epochs", answers.CHOOSE),
+])
+def test_a_question_word_before_its_noun_a_refused_vector_store_and_a_preference_are_read(text, kind):
+    intent = answers.classify(text)
+    assert intent is not None and intent.kind == kind
+
+
+def test_putting_every_example_in_the_training_skips_the_split():
+    assert answers.SKIPS_SPLIT.search("no, 250 is already few, I put all 250 in the training")
