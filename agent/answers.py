@@ -127,8 +127,11 @@ SKIPS_EVALUATION = re.compile(r"\b(?:no time for|skip|without) (?:the )?(?:evalu
                               r"held[- ]?out )?(?:test|eval\w*)(?: set)?\b|"
                               + SKIPS_SPLIT.pattern, re.I)
 
+# "No vector database. …": a sentence that opens by refusing the route (a refusal, and the route refused)
+_NO_ROUTE_SENTENCE = r"(?:^|[.!?]\s+)no (?P<no>rag|retrieval|vector (?:db|database|store|index))\s*[.!]"
+
 _CHOOSE = re.compile(_DECIDED.pattern + "|" + SKIPS_EVALUATION.pattern + r"|\bi (?:still )?want\b|\bi prefer\b|"
-                     r"(?:^|[.!?]\s+)no (?:rag|retrieval|vector (?:db|database|store|index))\s*[.!]|"
+                     + _NO_ROUTE_SENTENCE + r"|"
                      r"\b(?:i|we)(?:'d| would) (?:like|prefer)\b(?! to (?:know|see|understand|ask|hear))|\banyway\b|\blet'?s (?:just )?(?:do|go with|use|try)\b|"
                      r"\bjust (?:train|fine-?tune|launch|ship|use|do|go)\b|\bskip (?:the|all|that|this|it)\b|\bi'?ve (?:already )?decided\b|"
                      r"\bend of story\b|\b(?:not|no) (?:boring )?(?:lora|sft|rag)\b|\bi don'?t care\b|"
@@ -161,9 +164,7 @@ _REJECT = re.compile(
     r"|\b(?P<out>rag|retrieval|lora|prompt\w*|fine-?tun\w*) (?:is|are) (?:out|off the table|not an option|a no-go|"
     r"ruled out)\b"
     r"|\b(?:send|take|push|point|steer) (?:me|us) back (?:to|into) (?:the )?(?P<back>prompt\w*|rag|retrieval|lora|"
-    r"label\w*|collect\w* (?:more )?data)"
-    # "No vector database. …": a sentence that opens by refusing the route
-    r"|(?:^|[.!?]\s+)no (?P<no>rag|retrieval|vector (?:db|database|store|index))\s*[.!]", re.I)
+    r"label\w*|collect\w* (?:more )?data)|" + _NO_ROUTE_SENTENCE, re.I)
 
 
 

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent import prototypes
+from agent import numbers, prototypes
 from agent.numbers import Quantity, find_quantities
 from agent.text import QUOTED, pieces, unquoted
 
@@ -704,14 +704,14 @@ _SCORE_NUMBER = re.compile(r"\b(?:scores?|scoring|gets?|getting|got|hits?|at|rea
 
 
 _N_OF_M = re.compile(r"\b(\d+)\s*(?:of|out of|/)\s*(?:the\s+|our\s+)?(?:(?:last|first|latest)\s+)?(\d+)\b(?!\s*%)", re.I)
-_TESTED_THEN_PASSED = re.compile(r"\b(?:tested|checked|ran|run|evaluated|audited|reviewed|scored|graded)\b[^.:]{0,20}?\b(\d+)\b"
-                                 r"[^.]{0,60}?\b(?:accepted|approved|passed|correct|right|fine|ok|good|kept|signed off)\w*"
+# "we tested 150 …": the total a measured count is out of
+_TESTED_TOTAL = r"\b(?:tested|checked|ran|run|evaluated|audited|reviewed|scored|graded)\b[^.:]{0,20}?\b(\d+)\b"
+_TESTED_THEN_PASSED = re.compile(_TESTED_TOTAL + r"[^.]{0,60}?\b(?:accepted|approved|passed|correct|right|fine|ok|good|kept|signed off)\w*"
                                  r"\s+(\d+)\b", re.I)
 
 
 # "we checked 200 drafts against the doctors' letters: 184 needed no edits": the count that passed comes after the total
-_TESTED_THEN_COUNT = re.compile(r"\b(?:tested|checked|ran|run|evaluated|audited|reviewed|scored|graded)\b[^.:]{0,20}?\b(\d+)\b"
-                                r"[^.:;]{0,80}?[:;,.]\s*(\d+)\s+(?=(?:\w+ )?(?:needed no|need no|were|was|passed|came back|had no|"
+_TESTED_THEN_COUNT = re.compile(_TESTED_TOTAL + r"[^.:;]{0,80}?[:;,.]\s*(\d+)\s+(?=(?:\w+ )?(?:needed no|need no|were|was|passed|came back|had no|"
                                 r"got|went out|needed only|correct|right|fine|ok|good|accepted|approved|usable)\b)", re.I)
 # A decimal comma ("91,5%", the usual way in much of Europe) is a decimal point
 _DECIMAL_COMMA_PERCENT = re.compile(r"\b(\d{1,3}),(\d{1,2})\s?%")
@@ -1641,13 +1641,11 @@ def _bare(q: Quantity) -> bool:
 
 
 def _scale(q: Quantity) -> float:
-    """The scale word's factor in a figure ("12 million" → 1e6, "8k" → 1e3, "300" → 1)."""
-    low = q.text.lower()
-    for pattern, factor in ((r"\bbillion|\bbn\b|\d\s?b\b", 1e9), (r"\bmillion|\bmn\b|\d\s?m\b", 1e6),
-                            (r"\bthousand|\d\s?k\b", 1e3)):
-        if re.search(pattern, low):
-            return factor
-    return 1.0
+    """The scale word's factor in a figure ("12 million" → 1e6, "8k" → 1e3, "1,5 Mio" → 1e6, "300" → 1), from
+    agent.numbers' own tables; "hundred" is no scale a correction keeps ("two hundred, sorry, 20" is 20)."""
+    factor = max((numbers.SCALES.get(w) or numbers.LOCALE_SCALES.get(w) or numbers.SUFFIX.get(w) or 1
+                  for w in re.findall(r"[a-z]+", q.text.lower())), default=1)
+    return float(factor) if factor >= 1_000 else 1.0
 
 
 def _unit_after(text: str, q: Quantity) -> tuple[str, str]:

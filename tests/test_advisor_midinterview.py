@@ -14,10 +14,15 @@ from agent.events import AssistantMessage, Question
 OPENING = "We run a chain of bike shops and want a model that drafts repair quotes in our format."
 
 
-def turn_after_opening(text: str) -> list:
+def turn_after(opening: str, text: str) -> list:
+    """The events of the turn `text`, sent after `opening` (the interview is then waiting on a question)."""
     cid = conversations.create(owner="midinterview-test")
-    list(brain.turn(cid, OPENING))
+    list(brain.turn(cid, opening))
     return list(brain.turn(cid, text))
+
+
+def said_after(opening: str, text: str) -> str:
+    return "\n".join(e.text for e in turn_after(opening, text) if isinstance(e, AssistantMessage))
 
 
 @pytest.mark.parametrize("text, kind", [
@@ -41,17 +46,11 @@ def test_a_terse_answer_that_drops_its_subject_asks_nothing(text):
 
 
 def test_a_question_mid_interview_is_answered_and_never_met_with_i_did_not_catch_that():
-    events = turn_after_opening("will a 13B QLoRA even fit on one 24 GB card and how long would 2 epochs take")
+    events = turn_after(OPENING, "will a 13B QLoRA even fit on one 24 GB card and how long would 2 epochs take")
     said = "\n".join(e.text for e in events if isinstance(e, AssistantMessage))
     assert "didn't catch" not in said and "didn't catch" not in " ".join(
         e.text for e in events if isinstance(e, Question))
     assert "GB" in said  # the answer speaks to the memory the user asked about
-
-
-def said_after(opening: str, text: str) -> str:
-    cid = conversations.create(owner="midinterview-test")
-    list(brain.turn(cid, opening))
-    return "\n".join(e.text for e in brain.turn(cid, text) if isinstance(e, AssistantMessage))
 
 
 def test_live_tests_named_as_the_evaluation_are_agreed_with_and_the_offline_gate_left_to_the_user():
