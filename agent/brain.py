@@ -428,9 +428,10 @@ class OfflineBrain:
         focus = ""
         pairs = _faq_pairs(text, intent)
         if intent.kind == answers.WHY_NOT and intent.target:
-            lead.append(verdicts.why_not(intent.target, facts, advice["approach"]))
+            lead.append(verdicts.why_not(intent.target, facts, advice["approach"], specs.params_b))
             # the guides back the verdict's own argument, not merely the approach's name
-            entry = next(v for v in verdicts.verdicts(facts, advice["approach"]) if v["approach"] == intent.target)
+            entry = next(v for v in verdicts.verdicts(facts, advice["approach"], specs.params_b)
+                         if v["approach"] == intent.target)
             focus = f"{approach_label(intent.target)}: {entry['reason']}"
         elif intent.kind == answers.COST:
             priced, title = self._price_text(text, intent, advice, facts, specs)
@@ -529,6 +530,9 @@ class OfflineBrain:
                 estimate.assumptions.append(f"${pricing.LABEL_RATE_USD_H}/h for an expert")
         else:
             approach = intent.target or self._named_earlier(specs) or advice["approach"]
+            if not intent.target and re.search(r"\bindex(?:ing|ed)?\b|\bembed(?:ding)?s?\b|\bvector (?:db|database|store)",
+                                               low):
+                approach = "rag"  # "what does indexing cost once and per month to run?" prices retrieval
             if re.search(r"\bcheapest\b", low):
                 approach = "prompt_engineering"
             elif not APPROACHES[approach].trains and re.search(r"\btrain(?:ing|ed)?\b|\brun\b", low):

@@ -68,8 +68,96 @@ HOSTED_USD_PER_M_TOKENS_BAND = (0.15, 5.0)
 _GPU_RX = re.compile(r"(?:(?P<n>\d+|one|two|four|eight|sixteen)\s*(?:x|×|\*)?\s*)?(?:nvidia\s+)?"
                      r"(?P<gpu>h100|h200|a100|l40s|(?:rtx\s*)?a6000|a40|a10g?|l4|(?:rtx\s*)?4090|(?:rtx\s*)?3090|t4)\b"
                      r"(?:\s*(?:with\s+)?(?P<mem>\d{2,3})\s?gb)?", re.I)
-_GPU_PRICE = re.compile(r"\$ ?(\d+(?:\.\d+)?) ?(?:/|per |an? ) ?(?:gpu[- ]?)?(?:hour|hr|h)\b")
 _WORDS = {"one": 1, "two": 2, "four": 4, "eight": 8, "sixteen": 16}
+
+
+# ---- money rates, in any of the forms users write them ---------------------------------------------------------
+# "$2.50/h", "2,50 $/h", "€45/h", "USD 1.8 per GPU-hour", "$0.40/M in", "$3 per million training tokens",
+# "1.200 € per month". The amount may carry a decimal comma (two digits or fewer after it) or thousands separators
+# (three digits after each); the currency stands before or after it.
+_AMOUNT = r"(?P<amt>\d{1,3}(?:[ \u00a0.,]\d{3})+(?:[.,]\d{1,2})?(?!\d)|\d+(?:[.,]\d{1,2})?(?!\d))"
+_CURRENCY = r"(?:[$€£]|us\$|usd|eur|gbp|dollars?|euros?|pounds?)"
+_PER_UNIT = (r"\s*(?:/|per|an?|each|for (?:an?|one|each))\s*(?P<per>(?:gpu|card|instance|node)[- ]?(?:hour|hr|h)\b|"
+             r"(?:hour|hr|h)\b|month\b|mo\b|day\b|(?:1\s?m|million|mln|m)\b(?:\s+(?:training|input|output|prompt|"
+             r"completion))?(?:\s+tokens?)?(?:\s+(?:of\s+)?(?:in|out|input|output|prompt|completion|training)\b)?|"
+             r"(?:1\s?k|thousand|k)\s+tokens?\b)")
+_RATE_RX = re.compile(r"(?:(?P<cur1>" + _CURRENCY + r")\s?" + _AMOUNT + r"|" + _AMOUNT.replace("amt", "amt2") +
+                      r"\s?(?P<cur2>" + _CURRENCY + r"))" + _PER_UNIT, re.I)
+# Whose hour a rate prices: the cards' (named by a GPU, a cloud or a rental word) or people's (named by a person or
+# their work). A sentence that names neither prices compute, as "$2/hour" alone usually does.
+_COMPUTE_WORDS = re.compile(r"\b(?:gpus?|cards?|instances?|nodes?|servers?|cloud|rent\w*|provider|vast|runpod|lambda|"
+                            r"aws|gcp|azure|compute)\b|" + _GPU_RX.pattern, re.I)
+_PEOPLE_WORDS = re.compile(r"\b(?:people|staff|person|persons|team|salar\w*|wages?|freelanc\w*|contractors?|"
+                           r"students?|interns?|label\w*|annotat\w*|review\w*|writ(?:e|es|ing|ers?)|cod(?:ers?|ing)|"
+                           r"editors?|engineers?|translators?|lawyers?|doctors?|nurses?|experts?|specialists?|"
+                           r"consultants?|teachers?|tutors?|agents?|analysts?|accountants?|auditors?|paralegals?|"
+                           r"moderators?|vets?|[a-z]{3,}(?:ists?|ians?))\b", re.I)
+
+
+@dataclass
+class Rate:
+    amount: float
+    currency: str  # "$", "€", "£"
+    per: str  # "hour" · "month" · "day" · "m_tokens"
+    side: str  # for token prices: "in" · "out" · "training" · "" (every token); "" otherwise
+    whose: str  # for hourly rates: "compute" · "people"; "" otherwise
+    start: int
+    end: int
+
+
+def _amount(text: str) -> float:
+    """"2,50" → 2.5, "1.200" → 1200, "1 200,50" → 1200.5, "2.5" → 2.5: a last group of one or two digits after the
+    final separator is the decimal part; groups of three are thousands."""
+    text = text.replace("\u00a0", " ")
+    m = re.match(r"^(.*?)(?:[.,](\d{1,2}))?$", text)
+    whole, decimals = m.group(1), m.group(2)
+    value = float(re.sub(r"[ .,]", "", whole) or 0)
+    return value + (float("0." + decimals) if decimals else 0.0)
+
+
+def _currency(word: str) -> str:
+    w = word.lower()
+    return "€" if w.startswith(("€", "eur")) else "£" if w.startswith(("£", "gbp", "pound")) else "$"
+
+
+def rates(text: str) -> list[Rate]:
+    """Every money rate in `text` with what it is per, and, for an hourly rate, whose hour it prices: a sentence
+    naming cards, a cloud or renting prices compute; one naming people or their work (labelling, reviewing,
+    "agronomist cost €45/h") prices people."""
+    out = []
+    for m in _RATE_RX.finditer(text or ""):
+        per_word = m.group("per").lower()
+        amount = _amount(m.group("amt") or m.group("amt2"))
+        if re.match(r"(?:1\s?k|thousand|k)\b", per_word):
+            per, amount = "m_tokens", amount * 1000  # "$0.002 per 1k tokens" = $2 per million
+        elif re.match(r"(?:1\s?m|million|mln|m)\b", per_word):
+            per = "m_tokens"
+        elif re.search(r"(?:^|[- ])(?:hour|hr|h)$|^(?:hour|hr|h)$", per_word):
+            per = "hour"
+        else:
+            per = "month" if per_word.startswith("mo") else "day"
+        side = ""
+        if per == "m_tokens":
+            side = ("training" if "train" in per_word else "in" if re.search(r"\b(?:in|input|prompt)\b", per_word)
+                    else "out" if re.search(r"\b(?:out|output|completion)\b", per_word) else "")
+        whose = ""
+        if per == "hour":
+            whose = "compute" if re.match(r"(?:gpu|card|instance|node)", per_word) else ""
+            if not whose:
+                # the clause around the figure: from the last sentence end before it to the next one after it
+                lo = max(text.rfind(c, 0, m.start()) for c in ".;!?\n") + 1
+                ends = [i for i in (text.find(c, m.end()) for c in ".;!?\n") if i >= 0]
+                clause = text[lo:min(ends) if ends else len(text)]
+                before = text[lo:m.start()]
+                compute, people = _COMPUTE_WORDS.search(clause), _PEOPLE_WORDS.search(clause)
+                if compute and people:  # both named: the nearer word before the figure decides
+                    last = {kind: max((x.end() for x in rx.finditer(before)), default=-1)
+                            for kind, rx in (("compute", _COMPUTE_WORDS), ("people", _PEOPLE_WORDS))}
+                    whose = max(last, key=last.get)
+                else:
+                    whose = "people" if people and not compute else "compute"
+        out.append(Rate(amount, _currency(m.group("cur1") or m.group("cur2")), per, side, whose, m.start(), m.end()))
+    return out
 
 
 @dataclass
@@ -94,6 +182,8 @@ class Specs:
     label_rate: float | None = None
     currency: str = "$"  # the user's currency for people's rates ("€95 per hour")
     to_label: float | None = None  # how many examples the user asks to have labelled
+    train_usd_per_m: float | None = None  # a hosted fine-tuning service's price per million training tokens
+    tokens_per_pair: bool = False  # the tokens per example were given per preference pair, both answers included
 
 
 def _num(text: str) -> float:
@@ -125,6 +215,10 @@ _VOLUME_RX = re.compile(r"(?P<n>\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d,.])|\d[\d
 _PER_DAY = {"day": 1, "week": 7, "month": 30, "year": 365, "hour": 1 / 24}
 
 
+# A figure as users write it: "2 500" and "1.200" (thousands in other locales), "1,500", "2.5"
+_FIGURE = r"(?:\d{1,3}(?:[ \u00a0.,]\d{3})+(?![\d])|\d+(?:[.,]\d+)?)"
+
+
 def read_specs(texts: Iterable[str]) -> Specs:
     """Sizing figures from the user's messages; a later message overrides an earlier one."""
     s = Specs()
@@ -135,6 +229,7 @@ def read_specs(texts: Iterable[str]) -> Specs:
         if m := re.search(r"(\d[\d,]{0,15})\s*tokens?\s*(?:each|per (?:example|pair|sample|item))|"
                           r"(?:about|around|roughly|~)?\s*(\d[\d,]{0,15})\s*tokens?\s*(?:each|per)", t):
             s.tokens_per_example = _num(m.group(1) or m.group(2))
+            s.tokens_per_pair = bool(re.search(r"tokens?\s*per pair\b", t))
         elif m := re.search(r"examples? (?:of|at) (?:about |around |roughly |~)?(\d[\d,]{0,15})\s*tokens", t) or re.search(
                 r"\b(?:average|avg\.?|on average|mean|typically)\s*(?:of\s*)?(?:maybe |about |around |roughly |~)?(\d[\d,]{0,15})\s*tokens", t):
             s.tokens_per_example = _num(m.group(1))  # "3 400 dialogues, average maybe 600 tokens"
@@ -155,9 +250,6 @@ def read_specs(texts: Iterable[str]) -> Specs:
                 s.gpu_count = int(_WORDS.get(g.group("n"), g.group("n")))
             elif s.gpu_count is None:
                 s.gpu_count = 1
-        gpu_before = s.usd_per_gpu_hour
-        if m := _GPU_PRICE.search(t):
-            s.usd_per_gpu_hour = float(m.group(1))
         if re.search(r"\bqlora\b", t):
             s.method = "qlora"
         elif re.search(r"\bfull(?:[- ]parameter)? fine-?tun", t) or re.search(r"\bfull,? not lora\b", t):
@@ -168,31 +260,30 @@ def read_specs(texts: Iterable[str]) -> Specs:
             s.method = "lora"
         if m := _VOLUME_RX.search(t):
             s.requests_per_day = _scaled(m.group("n"), m.group("mult")) / _PER_DAY[m.group("per")]
-        if m := re.search(r"(\d[\d,.]{0,15} ?k?) ?(?:tokens? )?(?:input|prompt|in)(?: tokens?)? ?(?:\+|and|,|/) ?"
-                          r"(\d[\d,.]{0,15} ?k?) ?(?:tokens? )?(?:output|completion|out)\b", t):  # "1,500 tokens in and 250 out"
+        if m := re.search(rf"({_FIGURE} ?k?) ?(?:tokens? )?(?:input|prompt|in)(?: tokens?)? ?(?:\+|and|,|/) ?"
+                          rf"({_FIGURE} ?k?) ?(?:tokens? )?(?:output|completion|out)\b", t):  # "1,500 tokens in and 250 out"
             s.tokens_in, s.tokens_out = _scaled(m.group(1)), _scaled(m.group(2))
-        if m := re.search(r"\$\s?(\d+(?:\.\d+)?)\s*(?:/|per)\s*(?:1\s?m|million|m)\b(?: tokens?)?\s*(?:of )?(?:input|in|prompt)"
-                          r"[^$]{0,20}\$\s?(\d+(?:\.\d+)?)\s*(?:/|per)\s*(?:1\s?m|million|m)\b(?: tokens?)?\s*(?:of )?"
-                          r"(?:output|out|completion)", t):
-            s.api_usd_per_m_in, s.api_usd_per_m_out = float(m.group(1)), float(m.group(2))
-        elif m := re.search(r"\$\s?(\d+(?:\.\d+)?)\s*(?:/|per|a)\s*(?:1\s?m\b|million\b|m\b)(?: tokens?)?", t):
-            s.api_usd_per_m_in = s.api_usd_per_m_out = float(m.group(1))  # one price for every token
         if m := re.search(r"(\d[\d,]{0,15})\s*pages", t):
             s.pages = _num(m.group(1))
-        if m := re.search(r"(\d+(?:\.\d+)?)\s*min(?:ute)?s?\s*(?:per|an?|each)\s*(?:example|item|note|case|record|row)", t) or \
+            docs = re.search(rf"({_FIGURE} ?k?)\s+(?:[\w-]+\s+){{0,2}}(?:documents?|docs?|reports?|files?|pdfs?|manuals?|"
+                             r"contracts?|papers?|books?)\b", t)
+            if docs and re.match(r"\s*pages?\s*(?:each|per|apiece|on average)", t[m.end(1):]):
+                s.pages *= _scaled(docs.group(1))  # "2,5k PDF reports, about 40 pages each"
+        if m := re.search(r"(\d+(?:\.\d+)?)\s*min(?:ute)?s?\s*(?:per|an?|each|/)\s*(?!hour|day|week|month|year)[a-z]{3,}", t) or \
                 re.search(r"\b(?:label(?:l?ing)?|coding|cod(?:e|es)|review(?:ing)?|annotat\w*|writ\w+|check\w*) (?:one|a|each|every)"
                           r" (?:\w+ ){0,2}(?:takes?|took|is|needs?)[^.;]{0,20}?(\d+(?:\.\d+)?)\s*min", t):
             s.label_minutes = float(m.group(1))  # "coding one case carefully takes them ~6 minutes"
-        people = r"(?:physicians?|doctors?|experts?|annotators?|labell?ers?|reviewers?|nurses?|lawyers?|linguists?|" \
-                 r"specialists?|coders?|translators?|clinicians?|pharmacists?|paralegals?)"  # who labels, not who builds
-        if m := re.search(people + r"[^.;]{0,40}?(?P<cur>[$€£])\s?(?P<n>\d+(?:\.\d+)?)\s*(?:/|per|an?)\s*(?:hour|hr|h)\b|"
-                          r"(?P<cur2>[$€£])\s?(?P<n2>\d+(?:\.\d+)?)\s*(?:/|per|an?)\s*(?:hour|hr|h)\b[^.;]{0,30}?" + people, t):
-            s.label_rate = float(m.group("n") or m.group("n2"))  # what the people who label cost, not a GPU
-            s.currency = m.group("cur") or m.group("cur2")
-            if (gpu := _GPU_PRICE.search(t[:m.start()] + " " + t[m.end():])) is not None:
-                s.usd_per_gpu_hour = float(gpu.group(1))  # the GPU price is another figure of the message
-            elif _GPU_PRICE.search(t):
-                s.usd_per_gpu_hour = gpu_before  # the only hourly price here was the people's
+        for r in rates(t):  # every price the message states, by what it is per and whose hour it is
+            if r.per == "hour" and r.whose == "people":
+                s.label_rate, s.currency = r.amount, r.currency
+            elif r.per == "hour":
+                s.usd_per_gpu_hour = r.amount
+            elif r.per == "m_tokens" and r.side == "training":
+                s.train_usd_per_m = r.amount  # a hosted fine-tuning service's price per training token
+            elif r.per == "m_tokens" and r.side in ("in", "out"):
+                setattr(s, f"api_usd_per_m_{r.side}", r.amount)
+            elif r.per == "m_tokens":
+                s.api_usd_per_m_in = s.api_usd_per_m_out = r.amount  # one price for every token
         if m := re.search(r"\blabel(?:l?ing)?\s+(?:another\s+|about\s+|~)?(\d[\d,.]{0,15}\s*k?)\s+(?:more\s+)?", t):
             s.to_label = _scaled(m.group(1))  # "what would it cost to label 5,000 more cases?"
     return s
@@ -314,8 +405,8 @@ def _training(method: str, facts: Mapping[str, Any], specs: Specs, title: str, t
         if specs.tokens_per_example is None:
             e.assumptions.append(f"{per:,.0f} tokens per example (prompt and answer)")
         epochs = _epochs(specs, method, e, examples=n)
-        if method == "dpo":
-            per *= 2  # a pair carries two answers to the same prompt
+        if method == "dpo" and not specs.tokens_per_pair:
+            per *= 2  # a pair carries two answers to the same prompt (unless the user sized the whole pair)
         tokens = n * per * epochs
         e.lines.append(f"data: {human(n)} {'pairs (two answers each)' if method == 'dpo' else 'examples'} × "
                        f"{human(per)} tokens × {_counted(epochs, 'epoch')} = {human(tokens)} training tokens")
@@ -377,6 +468,15 @@ def _training(method: str, facts: Mapping[str, Any], specs: Specs, title: str, t
                                                           else ""))
     e.usd, e.hours = (lo, hi), (hours, hours * 2)
     e.summary = (f"about {duration(hours)} on {count} × {gpu}{short_of}, {money(lo)}–{money(hi)} of compute")
+    if specs.train_usd_per_m and method != "pretrain":
+        # a hosted fine-tuning service bills the training tokens, not GPU-hours: its price is the user's figure
+        hosted = tokens / 1e6 * specs.train_usd_per_m
+        e.lines.insert(1, f"hosted fine-tuning: {human(tokens)} training tokens × ${specs.train_usd_per_m:g} per million "
+                          f"= {money(hosted)} a run (the GPU lines below are for training it yourself instead)")
+        e.lines.append("using it afterwards: hosted services usually charge more per token for a fine-tuned model than "
+                       "for its base (often about 1.5–2×), so a high-volume use can cost more to run than to train")
+        e.usd = (hosted, hosted * RUNS[1])
+        e.summary = f"{money(hosted)} a run on the hosted service ({money(hosted)}–{money(hosted * RUNS[1])} with trials)"
     return e
 
 
@@ -452,6 +552,10 @@ def _rag(facts: Mapping[str, Any], specs: Specs) -> Estimate:
     tokens_index = pages * 600 if specs.pages or not corpus else corpus  # ≈ 600 tokens per page
     monthly_tokens = per_day * 30 * RAG_TOKENS_PER_QUERY
     running = monthly_tokens / 1e6 * HOSTED_USD_PER_M_TOKENS
+    if specs.api_usd_per_m_in is not None:
+        # the user's own model prices: ≈ 90% of a RAG call's tokens are input (question and passages)
+        usd_in, usd_out = specs.api_usd_per_m_in, specs.api_usd_per_m_out or specs.api_usd_per_m_in
+        running = monthly_tokens / 1e6 * (0.9 * usd_in + 0.1 * usd_out)
     indexed = (f"{human(pages)} pages × ≈ 600 tokens = {human(tokens_index)} tokens" if specs.pages or not corpus
                else f"your ≈ {human(tokens_index)} tokens")
     pace = "minutes on a CPU" if tokens_index <= 5e6 else "hours on a CPU, or well under an hour on one GPU"
@@ -459,12 +563,15 @@ def _rag(facts: Mapping[str, Any], specs: Specs) -> Estimate:
                 "all; re-index the documents that change",
                 f"running: {human(per_day)} questions a day × 30 × ≈ {RAG_TOKENS_PER_QUERY:,} tokens (question, "
                 f"retrieved passages, answer) = {human(monthly_tokens)} tokens a month ≈ {money(running)} a month at "
-                f"${HOSTED_USD_PER_M_TOKENS:.2f} per million tokens hosted, or ≈ {money(GPUS['A10G'][2] * HOURS_PER_MONTH)}"
+                + (f"your ${specs.api_usd_per_m_in:g}/M input and ${specs.api_usd_per_m_out or specs.api_usd_per_m_in:g}/M "
+                   "output (≈ 90% of the tokens are input)" if specs.api_usd_per_m_in is not None else
+                   f"${HOSTED_USD_PER_M_TOKENS:.2f} per million tokens hosted") + f", or ≈ {money(GPUS['A10G'][2] * HOURS_PER_MONTH)}"
                 " a month for one always-on self-hosted GPU",
                 "people: 2–4 engineer-weeks to build it (chunking, retrieval tuning, an evaluation set of real "
                 "questions with known answers), then a few hours a month to re-index changed documents and re-check "
                 "the evaluation"]
-    e.assumptions.append(f"${HOSTED_USD_PER_M_TOKENS:.2f} per million tokens for a hosted mid-size model")
+    if specs.api_usd_per_m_in is None:
+        e.assumptions.append(f"${HOSTED_USD_PER_M_TOKENS:.2f} per million tokens for a hosted mid-size model")
     e.usd = (running, GPUS["A10G"][2] * HOURS_PER_MONTH)
     e.summary = f"near-zero to build in compute, ≈ {money(running)}–{money(e.usd[1])} a month to run, plus 2–4 engineer-weeks"
     return e

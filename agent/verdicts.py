@@ -49,8 +49,9 @@ def _entry(approach: str, verdict: str, fact: str, yours: str, needs: str, reaso
 class _View:
     """The facts with the derived quantities the verdicts read."""
 
-    def __init__(self, facts: Mapping[str, Any]):
+    def __init__(self, facts: Mapping[str, Any], params_b: float | None = None):
         self.f = facts
+        self.params_b = params_b  # the model size the user named ("LoRA on a 32B"), billions; None = not said
         self.problem = set(facts.get("problem") or [])
         self.labeled = facts.get("labeled_examples")
         self.quality = facts.get("data_quality")
@@ -203,15 +204,17 @@ def _lora(v: _View) -> dict:
 
 def _full(v: _View) -> dict:
     a, n, floor = "full_finetune", v.labeled, engine.MIN_FULL_FT_EXAMPLES
-    need_gb = DEFAULT_PARAMS_B * FULL_FT_BYTES_PER_PARAM
+    size = v.params_b or DEFAULT_PARAMS_B
+    need_gb = round(size * FULL_FT_BYTES_PER_PARAM)
     memory = v.memory()
-    if memory is not None and memory < engine.MIN_FULL_FT_GPU_MEMORY_GB:
-        return _entry(a, NO, "compute", v.compute_words(), f"≈ {need_gb} GB of GPU memory for a 7B model",
+    # the engine's floor is for the common 7B; a larger model the user named needs its own 16 bytes per parameter
+    floor_gb = max(engine.MIN_FULL_FT_GPU_MEMORY_GB, need_gb)
+    if memory is not None and memory < floor_gb:
+        return _entry(a, NO, "compute", v.compute_words(), f"≈ {need_gb:,} GB of GPU memory for a {size:g}B model",
                       f"every weight, its gradient and Adam's state take about {FULL_FT_BYTES_PER_PARAM} bytes per "
-                      f"parameter — ≈ {need_gb} GB for a 7B model — and you have {memory:g} GB; LoRA or QLoRA fits and "
-                      "usually gets most of the gain with less forgetting",
-                      f"with ≈ {engine.MIN_FULL_FT_GPU_MEMORY_GB} GB of GPU memory in total and a LoRA run that "
-                      "plateaued below target")
+                      f"parameter — ≈ {need_gb:,} GB for a {size:g}B model — and you have {memory:g} GB; LoRA or QLoRA "
+                      "fits and usually gets most of the gain with less forgetting",
+                      f"with ≈ {floor_gb:,} GB of GPU memory in total and a LoRA run that plateaued below target")
     if n is None or n < floor:
         return _entry(a, IF, "labeled_examples", _examples(n), f"about {human(floor)}+ examples",
                       f"with {_examples(n)} LoRA reaches about the same quality; moving every weight pays off with "
@@ -371,9 +374,10 @@ _RULES = {"prompt_engineering": _prompt, "rag": _rag, "collect_data": _collect, 
           "pretrain_from_scratch": _scratch, "stronger_base_model": _stronger, "rag_and_finetune": _both}
 
 
-def verdicts(facts: Mapping[str, Any], recommended: str | None = None) -> list[dict]:
-    """One verdict per approach (see the module docstring). The engine's choice is marked `recommended`."""
-    view = _View(facts)
+def verdicts(facts: Mapping[str, Any], recommended: str | None = None, params_b: float | None = None) -> list[dict]:
+    """One verdict per approach (see the module docstring). The engine's choice is marked `recommended`;
+    `params_b` is the model size the user named, which sizes full fine-tuning's memory."""
+    view = _View(facts, params_b)
     out = []
     for approach in APPROACH_IDS:
         entry = _RULES[approach](view)
@@ -383,10 +387,11 @@ def verdicts(facts: Mapping[str, Any], recommended: str | None = None) -> list[d
     return out
 
 
-def why_not(approach: str, facts: Mapping[str, Any], recommended: str | None = None) -> str:
+def why_not(approach: str, facts: Mapping[str, Any], recommended: str | None = None,
+            params_b: float | None = None) -> str:
     """"Why not X?" in a few sentences: what X is, its verdict for this user with their figures and the
     threshold, what would make it fit, and, when another approach is advised, that one and why."""
-    table = {v["approach"]: v for v in verdicts(facts, recommended)}
+    table = {v["approach"]: v for v in verdicts(facts, recommended, params_b)}
     entry = table[approach]
     label = approach_label(approach)
     title = label[0].upper() + label[1:]
