@@ -530,12 +530,13 @@ class OfflineBrain:
                 estimate.assumptions.append(f"${pricing.LABEL_RATE_USD_H}/h for an expert")
         else:
             approach = intent.target or self._named_earlier(specs) or advice["approach"]
-            if not intent.target and re.search(r"\bindex(?:ing|ed)?\b|\bembed(?:ding)?s?\b|\bvector (?:db|database|store)",
-                                               low):
+            indexing = not intent.target and re.search(r"\bindex(?:ing|ed)?\b|\bembed(?:ding)?s?\b|"
+                                                       r"\bvector (?:db|database|store)", low)
+            if indexing:
                 approach = "rag"  # "what does indexing cost once and per month to run?" prices retrieval
             if re.search(r"\bcheapest\b", low):
                 approach = "prompt_engineering"
-            elif not APPROACHES[approach].trains and re.search(r"\btrain(?:ing|ed)?\b|\brun\b", low):
+            elif not indexing and not APPROACHES[approach].trains and re.search(r"\btrain(?:ing|ed)?\b|\brun\b", low):
                 # "what would the training cost?" while the advice trains nothing: the training route it names next
                 approach = next((a for a in advice["alternatives"] if APPROACHES[a].trains), "lora_finetune")
             estimate = pricing.price(approach, facts, specs)
