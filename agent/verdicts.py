@@ -207,8 +207,9 @@ def _full(v: _View) -> dict:
     size = v.params_b or DEFAULT_PARAMS_B
     need_gb = round(size * FULL_FT_BYTES_PER_PARAM)
     memory = v.memory()
-    # the engine's floor is for the common 7B; a larger model the user named needs its own 16 bytes per parameter
-    floor_gb = max(engine.MIN_FULL_FT_GPU_MEMORY_GB, need_gb)
+    # the engine's floor is for the common 7B; a model the user named needs its own 16 bytes per parameter, more or
+    # less than that (a 1.5B needs ≈ 24 GB, a 32B ≈ 512 GB)
+    floor_gb = need_gb if v.params_b else engine.MIN_FULL_FT_GPU_MEMORY_GB
     if memory is not None and memory < floor_gb:
         return _entry(a, NO, "compute", v.compute_words(), f"≈ {need_gb:,} GB of GPU memory for a {size:g}B model",
                       f"every weight, its gradient and Adam's state take about {FULL_FT_BYTES_PER_PARAM} bytes per "

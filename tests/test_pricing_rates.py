@@ -54,3 +54,9 @@ def test_full_fine_tuning_memory_is_sized_for_the_model_the_user_named():
     facts = {"labeled_examples": 7_000, "compute": {"gpus": 1, "gpu_memory_gb": 80}}
     assert "≈ 512 GB for a 32B model" in verdicts.why_not("full_finetune", facts, "lora_finetune", 32)
     assert "≈ 112 GB for a 7B model" in verdicts.why_not("full_finetune", facts, "lora_finetune")
+
+
+def test_a_small_named_model_that_fits_the_users_card_is_not_refused_full_fine_tuning_for_memory():
+    facts = {"labeled_examples": 600_000, "compute": {"gpus": 1, "gpu_memory_gb": 80}}
+    entry = next(v for v in verdicts.verdicts(facts, "lora_finetune", 1.5) if v["approach"] == "full_finetune")
+    assert entry["fact"] != "compute" and "does not fit" != entry["verdict"]
