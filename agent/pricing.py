@@ -101,8 +101,6 @@ class Rate:
     per: str  # "hour" · "month" · "day" · "m_tokens"
     side: str  # for token prices: "in" · "out" · "training" · "" (every token); "" otherwise
     whose: str  # for hourly rates: "compute" · "people"; "" otherwise
-    start: int
-    end: int
 
 
 def _amount(text: str) -> float:
@@ -156,7 +154,7 @@ def rates(text: str) -> list[Rate]:
                     whose = max(last, key=last.get)
                 else:
                     whose = "people" if people and not compute else "compute"
-        out.append(Rate(amount, _currency(m.group("cur1") or m.group("cur2")), per, side, whose, m.start(), m.end()))
+        out.append(Rate(amount, _currency(m.group("cur1") or m.group("cur2")), per, side, whose))
     return out
 
 
@@ -552,10 +550,12 @@ def _rag(facts: Mapping[str, Any], specs: Specs) -> Estimate:
     tokens_index = pages * 600 if specs.pages or not corpus else corpus  # ≈ 600 tokens per page
     monthly_tokens = per_day * 30 * RAG_TOKENS_PER_QUERY
     running = monthly_tokens / 1e6 * HOSTED_USD_PER_M_TOKENS
+    priced_at = f"${HOSTED_USD_PER_M_TOKENS:.2f} per million tokens hosted"
     if specs.api_usd_per_m_in is not None:
         # the user's own model prices: ≈ 90% of a RAG call's tokens are input (question and passages)
         usd_in, usd_out = specs.api_usd_per_m_in, specs.api_usd_per_m_out or specs.api_usd_per_m_in
         running = monthly_tokens / 1e6 * (0.9 * usd_in + 0.1 * usd_out)
+        priced_at = f"your ${usd_in:g}/M input and ${usd_out:g}/M output (≈ 90% of the tokens are input)"
     indexed = (f"{human(pages)} pages × ≈ 600 tokens = {human(tokens_index)} tokens" if specs.pages or not corpus
                else f"your ≈ {human(tokens_index)} tokens")
     pace = "minutes on a CPU" if tokens_index <= 5e6 else "hours on a CPU, or well under an hour on one GPU"
@@ -563,10 +563,7 @@ def _rag(facts: Mapping[str, Any], specs: Specs) -> Estimate:
                 "all; re-index the documents that change",
                 f"running: {human(per_day)} questions a day × 30 × ≈ {RAG_TOKENS_PER_QUERY:,} tokens (question, "
                 f"retrieved passages, answer) = {human(monthly_tokens)} tokens a month ≈ {money(running)} a month at "
-                + (f"your ${specs.api_usd_per_m_in:g}/M input and ${specs.api_usd_per_m_out or specs.api_usd_per_m_in:g}/M "
-                   "output (≈ 90% of the tokens are input)" if specs.api_usd_per_m_in is not None else
-                   f"${HOSTED_USD_PER_M_TOKENS:.2f} per million tokens hosted") + f", or ≈ {money(GPUS['A10G'][2] * HOURS_PER_MONTH)}"
-                " a month for one always-on self-hosted GPU",
+                f"{priced_at}, or ≈ {money(GPUS['A10G'][2] * HOURS_PER_MONTH)} a month for one always-on self-hosted GPU",
                 "people: 2–4 engineer-weeks to build it (chunking, retrieval tuning, an evaluation set of real "
                 "questions with known answers), then a few hours a month to re-index changed documents and re-check "
                 "the evaluation"]

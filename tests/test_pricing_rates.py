@@ -38,7 +38,7 @@ def test_tokens_given_per_preference_pair_are_not_doubled():
                              pricing.read_specs(["about 900 tokens per pair in total, 1 epoch, an 8B"]))
     per_answer = pricing.price("preference_tuning", {"preference_data": 1_000},
                                pricing.read_specs(["about 900 tokens each, 1 epoch, an 8B"]))
-    assert "900,000 training tokens" in per_pair.lines[0] or "900 thousand" in per_pair.lines[0]
+    assert "= 900,000 training tokens" in per_pair.lines[0]  # 1,000 pairs × 900 tokens × 1 epoch
     assert per_answer.usd[0] > per_pair.usd[0]
 
 
