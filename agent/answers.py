@@ -41,11 +41,13 @@ APPROACH_WORDS: list[tuple[str, re.Pattern]] = [(a, re.compile(p, re.I)) for a, 
     ("lora_finetune", r"\bq?lora\b|\bfine-?tun\w*|\bjust train\b|\btrain anyway\b|\badapters?\b"),
     ("stronger_base_model", r"\b(?:stronger|bigger|larger|better)(?: base)? model\b|\b(?:biggest|largest|strongest|most "
                             r"powerful)(?:,? most \w+)?(?: base)? model\b|\b70b\b|\bgpt-?4\w*\b"),
-    ("collect_data", r"\bcollect(?:ing)? (?:more )?data\b|\blabel(?:l?ing)? more\b|\bmore data\b|"
-                     r"\bmore examples\b"),
+    ("collect_data", r"\bcollect(?:ing)? (?:more )?data\b|\bmore data\b|\bmore examples\b|"
+                     # labelling said in the team's own verb: "label more", "code more of them", "annotate extra"
+                     r"\b(?:label|code|annotat|tag)\w* (?:more|extra|another)\b"),
     ("rag", r"\brag\b|\bretriev\w*|\bvector (?:database|store|db)\b"),
     # … or said by what it does: "give a good model 20 of our clues as examples", "in-context examples"
-    ("prompt_engineering", r"\bprompt(?:ing| engineering| stuff)?\b|\bfew-?shot\b|\bin-?context\b|"
+    # … a hosted chat product is used by prompting it: "couldn't we just give ChatGPT a few of our old blurbs"
+    ("prompt_engineering", r"\bprompt(?:ing| engineering| stuff)?\b|\bfew-?shot\b|\bin-?context\b|\bchat-?gpt\b|"
                            r"\b(?:give|show|feed|hand)\b[^.?!]{0,40}\bas (?:worked )?examples\b"),
 ]]
 
@@ -56,7 +58,16 @@ _WHY_NOT = re.compile(r"\bwhy (?:not|\w+ and not|don'?t we|wouldn'?t)\b|"
                       r"\bshouldn'?t we\b|\bwould it make sense\b|\bcouldn'?t we\b|\bwhat'?s wrong with\b|"
                       r"\bisn'?t \w+ better\b|\bis training even needed\b|"
                       r"\bwould(?:n'?t it| it not) be (?:wiser|better|smarter|cheaper|easier|simpler|enough)\b|"
-                      r"\bisn'?t it (?:wiser|better|smarter|cheaper|easier|simpler|enough) to\b", re.I)
+                      r"\bisn'?t it (?:wiser|better|smarter|cheaper|easier|simpler|enough) to\b|"
+                      # a judgement asked on a route for this case, however phrased: "why do you say we need to …",
+                      # "why isn't that enough", "is LoRA actually the right call here", "why a LoRA is the wrong idea",
+                      # "would a bigger model really help more", "why X, and not only Y"
+                      r"\bwhy (?:do|did|would|are|were|should) you\b|\bwhy (?:do|would|should|must) we\b|"
+                      r"\bwhy (?:is|isn'?t|would|wouldn'?t) (?:that|this|it)\b|\bwhy isn'?t\b|"
+                      r"\bwhy\b[^.?!]{0,40}\band not\b|"
+                      r"\b(?:right|wrong|best|good|bad) (?:call|choice|idea|move|fit|approach|route|tool)\b|"
+                      r"\b(?:really|actually) (?:help|needed|necessary|worth|required)\b|\b(?:not|even) (?:needed|necessary)\b",
+                      re.I)
 _COST = re.compile(r"\bhow much\b|\bcosts?\b|\bprice\b|\bbudget\b|\bhow long\b|\bwhat (?:gpu|hardware)\b|"
                    r"\bper (?:month|hour)\b|\bexpensive\b|\bcheapest\b|\bhow many (?:weeks|days|hours|gpu)|"
                    r"\bballpark\b|\brealistically do with\b|\btimeline\b|\bgpu time\b|\brent\b|\bbill\b|\bspend\b|"
@@ -121,6 +132,9 @@ SKIPS_SPLIT = re.compile(r"\b(?:forget|drop|skip|(?:don'?t|do not) (?:want|need)
                          r"\b(?:put|use|throw|used) (?:all|every one of|each of) (?:the |them |of them |my |our )?(?:\d[\d,.]* )?"
                          r"(?:\w+ )?(?:in|into|for) (?:the )?training\b", re.I)
 SKIPS_EVALUATION = re.compile(r"\b(?:no time for|skip|without) (?:the )?(?:evaluation|eval|testing)\b|\bjust ship\b|"
+                              # "don't bother re-running the test", "no need to redo the eval"
+                              r"\b(?:don'?t|do not|no need to|not going to|won'?t) (?:bother )?(?:with )?(?:re-?)?(?:run|do|"
+                              r"repeat|check)\w* (?:the |a |any |our )?(?:\w+ )?(?:tests?|eval\w*|checks?|benchmark)\b|"
                               # "we won't build an offline test set"
                               r"\b(?:won'?t|will not|not going to|refuse to|don'?t want to|aren'?t going to) (?:build|make|"
                               r"keep|create|do|bother with|maintain|write) (?:an? |the |any )?(?:offline |separate |"
@@ -180,7 +194,7 @@ def decides(text: str) -> bool:
     """Does the text take a decision about the plan ("just train it", "we want LoRA", "let's skip RAG"), as
     opposed to describing the situation ("a big prompt was too expensive at our volume")?"""
     t = " ".join((text or "")[:CLASSIFY_CHARS].split())
-    return bool(_DECIDED.search(t) or _VOLITION.search(t) or SKIPS_EVALUATION.search(t))
+    return bool(_DECIDED.search(t) or _VOLITION.search(t) or SKIPS_EVALUATION.search(t) or stance(t))
 
 
 # ---- mood: does a sentence ask the advisor something, or tell it what to do? -----------------------------------
@@ -289,8 +303,10 @@ def classify(text: str) -> Intent | None:
     # the price is asked for only by a sentence that asks ("I hear you on cost, but … Plan it." asks for a plan)
     asks_cost = any(_COST.search(s) for s in asked) or bool(re.match(r"\s*(?:how|what|wat|which)\b", t, re.I)
                                                              and _COST.search(t))
+    if asks_cost and not names and re.match(_LEAD + r"why\b", t, re.I):
+        asks_cost = False  # "why would Tamil be more expensive than English?" asks for the reason, not a price
     if _WHY_NOT.search(t) and names and (asks or re.match(r"\s*(?:why|what|wht|would|shouldn|couldn)", t, re.I)):
-        m = re.search(r"\b(?:and not|not|about|instead of)\s+(.{0,60})", t, re.I)
+        m = re.search(r"\b(?:and not|not|about|instead of|rather than)\s+(.{0,60})", t, re.I)
         after = mentioned(m.group(1)) if m else []
         target = after[0] if after else names[0]
         if re.search(r"\bwhy (?:not )?keep going with\b|\binstead of train", t, re.I):
@@ -330,6 +346,8 @@ def classify(text: str) -> Intent | None:
                 target in (None, "prompt_engineering", "collect_data"):
             target = "lora_finetune"
         return Intent(CHOOSE, target, rejected)
+    if not asks_cost and (decided := stance(t)):
+        return decided
     # a model named in passing ("have GPT-4o generate the pairs", "will 70B QLoRA fit") is not a question about a
     # stronger base model
     routes = [n for n in names if n != "stronger_base_model" or _STRONGER_SAID.search(t)]
@@ -338,6 +356,56 @@ def classify(text: str) -> Intent | None:
     if asks:
         return Intent(QUESTION, routes[0] if routes else None)
     return None
+
+
+# ---- stance: a decision about the route, in the user's own grammar ---------------------------------------------
+# Users decide in sentences no phrase list foresees ("Ship the fine-tune", "I insist on continued pretraining", "the
+# ministry wants a model trained from scratch", "We're using the hosted fine-tuning API, end of discussion"). What
+# makes a sentence a decision is its form, whatever the words: an order at the head of a clause, a first-person
+# intention (future, volition), an authority's requirement, or a commitment closed to debate — and it names the route
+# it decides about. A negated one ("we're not going to fine-tune anything", "fine-tuning … is not acceptable")
+# refuses the route it names. Descriptions ("we use GPT-4o today", "we fine-tuned an 8B") are none of these.
+_ACTION_VERBS = (r"do|run|use|ship|deploy|go|train|fine-?tune|finetune|tune|quanti[sz]e|launch|start|build|pick|choose|"
+                 r"keep|stick|switch|try|set up|retrain|pretrain|distil+|roll out|proceed")
+_ORDER = re.compile(_LEAD + r"(?:(?:please|pls|just|now|then|ok|so|simply)\W+)*(?:" + _ACTION_VERBS + r")\b", re.I)
+_INTENDED = re.compile(r"\b(?:we|i)(?:'ll| will| shall|'re going to| are going to|'m going to| am going to|'re gonna| are "
+                       r"gonna|'d rather| would rather)? (?:just |still |simply |definitely |then |really )?(?:go with|go for|"
+                       r"stay with|stick (?:with|to)|insist\b|want\b(?! (?:it|the \w+|them|to (?:know|see|understand|ask|"
+                       r"hear|check))\b)|prefer|choose|pick|decided|opt for)", re.I)
+_FUTURE = re.compile(r"\b(?:we|i)(?:'ll| will| shall|'re going to| are going to|'m going to| am going to|'re gonna| are "
+                     r"gonna) (?:just |still |simply |definitely |then )?(?:" + _ACTION_VERBS + r")\b", re.I)
+_REQUIRED = re.compile(r"\b(?:wants?|insists? on|requires?|mandates?|demands?)\b(?! (?:to (?:know|see|understand|hear)|"
+                       r"(?:a |an |the )?(?:yes|no|answer|decision|number|figure|estimate|report|update|recommendation)\b))",
+                       re.I)
+_CLOSED = re.compile(r"\bend of (?:story|discussion|debate)\b|\bnon[- ]?negotiable\b|\bnot negotiable\b|"
+                     r"\b(?:that'?s|it'?s|decision is) final\b|\bfull stop\b|\bno (?:debate|discussion|arguments?)\b", re.I)
+_PROGRESSIVE = re.compile(r"\b(?:we(?:'re| are)|i'?m|i am) (?:\w+ing)\b", re.I)
+_REFUSED = re.compile(r"\b(?:not|never|won'?t|no way)\b[^.;]{0,30}?\b(?:" + _ACTION_VERBS + r")\b|"
+                      r"\b(?:is|are) (?:not (?:acceptable|an option|allowed|happening|wanted)|unacceptable|out of the "
+                      r"question|off the table|ruled out|a no-?go)\b", re.I)
+_CLAUSE = re.compile(r"(?<=[.!?;])\s+|,\s+|\s+-\s+|\s+—\s+")
+
+
+def stance(text: str) -> Intent | None:
+    """The route the user decides on, or refuses, by the form of their sentences (see above); None when no
+    sentence decides about a route it names."""
+    t = unquoted(" ".join((text or "")[:CLASSIFY_CHARS].split()))
+    closed = bool(_CLOSED.search(t))
+    target = rejected = None
+    for sentence in pieces(_MOOD_SPLIT, t):
+        names = [n for n in mentioned(sentence) if n != "stronger_base_model" or _STRONGER_SAID.search(sentence)]
+        if not names:
+            continue
+        clauses = pieces(_CLAUSE, sentence)
+        if _REFUSED.search(sentence):
+            rejected = rejected or names[0]
+            continue
+        if any(_ORDER.match(c) for c in clauses) or _INTENDED.search(sentence) or _FUTURE.search(sentence) or \
+                _REQUIRED.search(sentence) or (closed and _PROGRESSIVE.search(sentence)):
+            target = target or names[0]
+    if target == rejected:
+        target = None
+    return Intent(CHOOSE, target, rejected) if target or rejected else None
 
 
 _STRONGER_SAID = re.compile(r"\b(?:stronger|bigger|larger|better|biggest|largest|strongest|more capable|most powerful)"
@@ -395,6 +463,12 @@ def plain(text: str) -> str:
     text = re.sub(r"`([^`]+)`", r"\1", text)
     # a link to a public reference stays a markdown link, so the reader can open the paper from the answer
     return " ".join(text.split())
+
+
+def refers_back(question: str) -> bool:
+    """Does the question lean on what was said before ("Is that allowed and is it a good idea at all?", "which of
+    those numbers would you change")? Too few words of its own to be searched alone: fewer than 6 content terms."""
+    return len(_terms(question)) < 6
 
 
 def _terms(text: str) -> set[str]:

@@ -34,7 +34,8 @@ from agent import (answers, conversations, engine, objections, plan_edits, polic
 from agent.citations import citation_query, citations_of, search_passages, warm
 from agent.events import (AssistantMessage, ApprovalRequest, Event, JobUpdate, Question, RecommendationEvent,
                           ToolStep, UserMessage)
-from agent.extract import CONFIRM, HOLD, MAX_CHARS, UNDERSTOOD_LANGUAGES, YES, Extraction, extract
+from agent.extract import (CONFIRM, HOLD, MAX_CHARS, UNDERSTOOD_LANGUAGES, YES, Extraction, Finding, extract,
+                           judges_current_result)
 from agent.facts import FACT_KEYS, Fact, Interview
 from agent.milestones import milestone_key, replaced_updates
 from agent.numbers import human
@@ -85,6 +86,10 @@ def _label(fact: str) -> str:
 
 
 # Words that make "cost" or "slow" about serving (per request, at inference) rather than about the project's price
+# A message of this many words or more that answers nothing asked is a remark to be answered, not an answer to
+# ask again: short replies ("dunno, the usual", "kinda both") are tries at the question, a sentence or two is not.
+COMMENT_MIN_WORDS = 8
+COMMENT_WORDS = re.compile(r"[A-Za-z][\w'-]*")
 SERVING_WORDS = re.compile(r"\bper (?:request|call|query)\b|\bserving\b|\binference\b|\blatency\b|\bms\b", re.I)
 # Personal data in the user's description of their data: what a model trained on it could repeat to someone else
 _PERSONAL = re.compile(r"\b(?:full|customers?'?|clients?'?|patients?'?|users?'?|people'?s|children'?s|kids'?|students?'?|"
@@ -111,6 +116,17 @@ def _personal_data(texts: list[str]) -> list[str]:
 
 # A held value that already says more than a later, vaguer reading of the same fact: (fact, held) → readings it implies
 IMPLIED_BY = {("prompting_tried", "meets_target"): ("tried",)}
+_FIGURE = re.compile(r"\d[\d,.]*\d|\d")
+
+
+def _restated(new_words: str, held_words: str) -> bool:
+    """Is a new reading the held one said again with less detail? Its figures are all among the held quote's,
+    and the held quote had more ("300 PDFs" against "300 PDFs, ~20 pages each"): the shorter reading guessed
+    what the longer one stated."""
+    new, held = set(_FIGURE.findall(new_words or "")), set(_FIGURE.findall(held_words or ""))
+    return bool(new) and new < held
+
+
 # Routes that cost more than a LoRA fine-tune: their price is shown beside LoRA's on the same facts
 HEAVIER_THAN_LORA = ("full_finetune", "continued_pretraining", "preference_tuning")
 _QUESTION_WORDS = {"what", "which", "when", "where", "does", "need", "much", "many", "long", "should", "would",
@@ -161,6 +177,10 @@ class OfflineBrain:
         if edits:  # "at most 500 examples" changes the plan, not what the user has
             found.findings = [f for f in found.findings if not any(f.words in e.words or e.words in f.words
                                                                    for e in edits)]
+        if iv.value("prompting_tried") == "tried" and not found.injection and judges_current_result(text) and \
+                not any(f.fact == "prompting_tried" for f in found.findings):
+            # the prompt the user reported tried, now judged good enough: it meets the target
+            found.findings.append(Finding("prompting_tried", "meets_target", text.strip()[:200], 0.7))
         held = [f for f in found.findings if f.confidence >= HOLD]
         if found.foreign and not held and not attachments:
             # never a silent misread: say which language is understood, and ask the same question again
@@ -240,6 +260,12 @@ class OfflineBrain:
             out.append(AssistantMessage(prompts.TYPED_APPROVAL.format(job_id=waiting)))
             return  # never an approval and never a second job: the buttons under this reply approve or reject
         if intent is None and found.side_question:
+            intent = answers.Intent(answers.QUESTION)
+        if intent is None and pending and iv.pending == pending and not notes and not forgotten and \
+                not found.gibberish and not attachments and len(COMMENT_WORDS.findall(text)) >= COMMENT_MIN_WORDS:
+            # a full sentence that answers nothing asked ("We are too small for a separate test set; we'll report
+            # the validation score") is the user speaking to the advice: it gets a reply, then the question again —
+            # "I didn't catch that" would ignore what they said
             intent = answers.Intent(answers.QUESTION)
         if intent is not None and not (found.launch_request and intent.kind == answers.CHOOSE and
                                        iv.plan and iv.plan.get("config") and intent.target is None):
@@ -347,10 +373,13 @@ class OfflineBrain:
             held = iv.value(f.fact)
             if not f.correction and isinstance(held, str) and f.value in IMPLIED_BY.get((f.fact, held), ()):
                 continue  # "we tried prompts" after "our prompt already reaches 94%": said again, not changed
+            if not f.correction and iv.facts[f.fact].known and _restated(f.words, iv.facts[f.fact].words):
+                continue  # "our 300 PDFs" after "300 PDFs, ~20 pages each": the same figure, said with less detail
+            refines = not f.correction and isinstance(held, str) and held in IMPLIED_BY.get((f.fact, f.value), ())
             iv.tentative.pop(f.fact, None)
             noted.append(f.fact)
             change = iv.set(f.fact, f.value, f.words, f.confidence, replace=f.correction)
-            if change:
+            if change and not refines:
                 old, new = engine.describe(f.fact, change["old"]), engine.describe(f.fact, change["new"])
                 template = prompts.CORRECTED if f.correction else prompts.CONTRADICTION
                 out.append(AssistantMessage(template.format(label=_label(f.fact), old=old, new=new)))
@@ -438,6 +467,8 @@ class OfflineBrain:
             lead.append(priced)
             focus = f"{title} cost and time"
         elif intent.kind == answers.CHOOSE:
+            if compared := significance.compare(self._said, text):
+                lead.append(compared)  # "3 points better, ship it": whether the gain is real comes before the plan
             lead.append(self._choose(iv, intent, advice, facts, specs, text))
             if iv.plan and iv.plan.get("approach"):  # the guides back the caveat given with the chosen plan
                 focus = f"{approach_label(iv.plan['approach'])}: {iv.plan.get('caveat') or ''}".rstrip(": ")
@@ -452,8 +483,12 @@ class OfflineBrain:
             after += self._for_you(text, intent, advice, facts, short=bool(pairs))
             # the passages are searched by the question's own words: a route it mentions is in them already, and
             # its label pulled "could the model leak one kid's info?" towards LoRA passages
-        query = (" ".join(text.split()) + (f" ({focus})" if focus else ""))[:400]
         general = intent.kind == answers.QUESTION  # answered from the guides, not from the user's figures
+        if general and self._said and answers.refers_back(text):
+            # "is that allowed and is it a good idea at all?": what "that" is was said before; the search and the
+            # choice of sentences read the question with the user's previous message
+            focus = " ".join(self._said[-1].split())[:300]
+        query = (" ".join(text.split()) + (f" ({focus})" if focus else ""))[:400]
         passages = self._passages(query, out, k=6 if general else 4)
         numbering: dict[int, int] = {}
         if pairs:

@@ -783,6 +783,13 @@ _NO_AI_YET = re.compile(
     r"(?![^.;!?]{0,40}\b(?:but|except|until|only|besides|other than|apart from)\b)", re.I)
 
 
+def judges_current_result(text: str) -> bool:
+    """Does the message judge the result the user already has as good enough ("95% with a human confirming is good
+    enough for a lost umbrella")? Said after a prompt was reported tried, that judges the prompt: it meets the
+    target, though the message never says "prompt"."""
+    return bool(_percent_meets(text) or _any(PROMPT_MEETS, text))
+
+
 def _prompting(text: str, asked: str | None) -> tuple[Any, str, float] | None:
     if _NO_AI_YET.search(text) and not _any(PROMPT_TRIED, text):
         return "none", text, 0.9 if asked == "prompting_tried" else 0.7

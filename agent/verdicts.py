@@ -183,6 +183,11 @@ def _lora(v: _View) -> dict:
     if "reasoning" in v.problem and not v.behaviour_need:
         return _entry(a, NO, "problem", "multi-step reasoning", "a format or style to teach",
                       "more worked examples teach the format of a solution, not the reasoning capacity behind it")
+    if v.prompting == "meets_target" and not v.problem & engine.SERVING and "on_device" not in v.inference:
+        # the engine's rule 2b: a prompt at the target with no serving problem leaves nothing to train
+        return _entry(a, NO, "prompting_tried", "already reaches the target", "a prompt that falls short",
+                      "your prompt already reaches the target, so a fine-tune could only add work (data, training, "
+                      "hosting) for little gain", "if serving cost or speed, not quality, became the problem")
     if n is None:
         return _entry(a, IF, "labeled_examples", "unknown", f"about {floor}+ reviewed examples",
                       "LoRA needs reviewed input → output examples; you have not said how many you have",
