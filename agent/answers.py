@@ -73,7 +73,9 @@ _COST = re.compile(r"\bhow much\b|\bcosts?\b|\bprice\b|\bbudget\b|\bhow long\b|\
                    r"\bballpark\b|\brealistically do with\b|\btimeline\b|\bgpu time\b|\brent\b|\bbill\b|\bspend\b|"
                    r"\bfits? (?:on|in|into)\b|\bvram\b|\bgpu memory\b|\bhow many gpus\b|\bwall[- ]?clock\b|"
                    r"\bdo the (?:math|maths|numbers|sums)\b|\bcrunch the numbers\b|\bbreak[- ]?even\b|"
-                   r"\$\s?\d+(?:\.\d+)?\s?(?:/|per |an? )\s?(?:h|hr|hour|month|mo)\b", re.I)
+                   r"\$\s?\d+(?:\.\d+)?\s?(?:/|per |an? )\s?(?:h|hr|hour|month|mo)\b|"
+                   # "numbers pls", "memory + time for both options please": figures asked for
+                   r"\b(?:numbers|figures)\s*(?:pls|please|plz)\b|\bmemory\b", re.I)
 # Pushback that names no approach but is still a decision about the plan
 _DECIDED = re.compile(r"\bjust (?:train|fine-?tune|launch|ship)\b|\bskip (?:the|all|that|this|it)\b|\buse what we have\b|\bi'?ve (?:already )?decided\b|"
                       r"\bdon'?t trust\b|\bdon'?t want to label\b|\byour advice is wrong\b|\bend of story\b|"

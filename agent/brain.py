@@ -261,8 +261,9 @@ class OfflineBrain:
             return  # never an approval and never a second job: the buttons under this reply approve or reject
         if intent is None and found.side_question:
             intent = answers.Intent(answers.QUESTION)
-        if intent is None and pending and iv.pending == pending and not notes and not forgotten and \
-                not found.gibberish and not attachments and len(COMMENT_WORDS.findall(text)) >= COMMENT_MIN_WORDS:
+        if intent is None and (pending and iv.pending == pending or iv.stage != "interview") and not notes and \
+                not forgotten and not found.gibberish and not attachments and not found.launch_request and \
+                not edits and len(COMMENT_WORDS.findall(text)) >= COMMENT_MIN_WORDS:
             # a full sentence that answers nothing asked ("We are too small for a separate test set; we'll report
             # the validation score") is the user speaking to the advice: it gets a reply, then the question again —
             # "I didn't catch that" would ignore what they said
@@ -574,8 +575,21 @@ class OfflineBrain:
             elif not indexing and not APPROACHES[approach].trains and re.search(r"\btrain(?:ing|ed)?\b|\brun\b", low):
                 # "what would the training cost?" while the advice trains nothing: the training route it names next
                 approach = next((a for a in advice["alternatives"] if APPROACHES[a].trains), "lora_finetune")
+            methods = pricing.methods_named(text)
+            if len(methods) < 2 and re.search(r"\bboth\b|\beach\b|\beither\b|\boptions\b|\bwhich\b", low):
+                # "memory + time for both options" after "is full fine-tuning an option or only LoRA?"
+                methods = list(dict.fromkeys(methods + [m for t in reversed(self._said) for m in pricing.methods_named(t)]))
+            if len(methods) >= 2 and not indexing:
+                approach = "full_finetune" if methods[0] == "full" else "lora_finetune"
+                specs = replace(specs, method=methods[0])
             estimate = pricing.price(approach, facts, specs)
-            if approach in ("prompt_engineering", "rag", "stronger_base_model") and re.search(
+            if len(methods) >= 2 and not indexing:
+                for other in methods[1:]:  # each method named, priced on the same facts and the same card
+                    alt = pricing.price("full_finetune" if other == "full" else "lora_finetune", facts,
+                                        replace(specs, method=other))
+                    memory = next((ln for ln in alt.lines if ln.startswith("memory:")), "")
+                    estimate.lines.append(f"{alt.title}: {alt.summary}" + (f" — {memory}" if memory else ""))
+            elif approach in ("prompt_engineering", "rag", "stronger_base_model") and re.search(
                     r"\bcheapest\b|\brealistically\b", low):
                 tune = pricing.price("lora_finetune", facts, specs)
                 estimate.lines.append(f"if prompting falls short, a LoRA fine-tune: {tune.summary}")
@@ -594,11 +608,15 @@ class OfflineBrain:
     def _named_earlier(self, specs: pricing.Specs) -> str | None:
         """The approach the user's earlier messages named ("QLoRA on a 3B model", "continued pretraining of a 7B
         model"), for a cost question that names none."""
+        for said in reversed(self._said):  # the route the user said they want ("now we want DPO") comes first
+            decided = answers.stance(said)
+            if decided and decided.target:
+                return decided.target
+        by_method = {"qlora": "lora_finetune", "lora": "lora_finetune", "full": "full_finetune",
+                     "dpo": "preference_tuning"}.get(specs.method or "")
         named = [a for t in self._said for a in answers.mentioned(t)]
-        if named:
-            return named[-1]
-        return {"qlora": "lora_finetune", "lora": "lora_finetune", "full": "full_finetune",
-                "dpo": "preference_tuning"}.get(specs.method or "")
+        # a route named in passing ("each side ~350 tokens incl. the prompt") yields to the method the user priced
+        return by_method or (named[-1] if named else None)
 
     def _choose(self, iv: Interview, intent: answers.Intent, advice: dict, facts: dict, specs: pricing.Specs,
                 text: str) -> str:

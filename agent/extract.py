@@ -1849,6 +1849,9 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
 # A count of examples or pairs below this, said in passing, is about one item's shape ("two candidate replies", "pick
 # one", "three reviewers per pair"), not the size of a dataset; asked for directly, it is the answer.
 SMALLEST_DATASET = 10
+# … and an amount of text below this many tokens (about three pages), said in passing, is one item's length ("40
+# short blurbs (50-80 words)", "replies of 200 tokens"), not a corpus to pretrain on
+SMALLEST_CORPUS_TOKENS = 2_000
 
 
 # "fine-tune an 8B model on 6,000 support conversations, ~800 tokens each": what supervised training runs on are
@@ -1946,6 +1949,9 @@ def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip:
             factor = next((_TOKEN_UNITS[w] for w in first if w in _TOKEN_UNITS), None)
             if factor is None:
                 factor = 1_500 if any(w in _DOC_UNITS for w in first) else 1
+            if fact != asked and q.value * factor < SMALLEST_CORPUS_TOKENS and not re.match(
+                    r"^\s*(?:\w+\s+){0,2}(?:in )?(?:total|overall|altogether|all told)\b", text[q.end:q.end + 30], re.I):
+                continue
         corrects = fact in out and fact in last and _corrected(text, [last[fact], q]) is not None
         if corrects and _bare(q) and not words_of(q):
             # "2 million tokens, sorry, 20", "120 million words (I wrote 12 million, it is 120)": a bare corrected

@@ -271,6 +271,8 @@ def read_specs(texts: Iterable[str]) -> Specs:
                 re.search(r"\b(?:label(?:l?ing)?|coding|cod(?:e|es)|review(?:ing)?|annotat\w*|writ\w+|check\w*) (?:one|a|each|every)"
                           r" (?:\w+ ){0,2}(?:takes?|took|is|needs?)[^.;]{0,20}?(\d+(?:\.\d+)?)\s*min", t):
             s.label_minutes = float(m.group(1))  # "coding one case carefully takes them ~6 minutes"
+        elif m := re.search(r"(\d+(?:\.\d+)?)\s*(?:sec(?:ond)?s?|s)\s*(?:per|an?|each|/)\s*[a-z]{3,}", t):
+            s.label_minutes = float(m.group(1)) / 60  # "a teacher needs ~45 sec per comparison"
         for r in rates(t):  # every price the message states, by what it is per and whose hour it is
             if r.per == "hour" and r.whose == "people":
                 s.label_rate, s.currency = r.amount, r.currency
@@ -608,6 +610,18 @@ def _stronger(facts: Mapping[str, Any], specs: Specs) -> Estimate:
     return e
 
 
+# A training method said by name, in the user's words: (method, pattern)
+METHOD_WORDS_SAID = [("full", re.compile(r"\bfull(?:[- ]parameter)?(?: fine-?tun\w*| ?ft\b| finetun\w*|,? not lora)", re.I)),
+                     ("qlora", re.compile(r"\bqlora\b", re.I)),
+                     ("lora", re.compile(r"\b(?:normal |plain |regular |16-?bit )?lora\b(?!-)", re.I))]
+
+
+def methods_named(text: str) -> list[str]:
+    """The training methods a message names, in the order it names them ("full finetune, normal lora, or qlora")."""
+    found = [(m.start(), method) for method, rx in METHOD_WORDS_SAID for m in rx.finditer(text or "")]
+    return list(dict.fromkeys(method for _, method in sorted(found)))
+
+
 METHOD_OF = {"lora_finetune": "lora", "full_finetune": "full", "preference_tuning": "dpo", "rag_and_finetune": "lora",
              "collect_data": "lora"}
 
@@ -662,7 +676,10 @@ def price(approach: str, facts: Mapping[str, Any], specs: Specs | None = None) -
     e = _training(method, facts, specs, {"qlora": "QLoRA fine-tune", "lora": "LoRA fine-tune", "full": "full fine-tune",
                                          "dpo": "DPO preference tuning"}[method])
     n = facts.get("labeled_examples")
-    if approach == "collect_data" or (n is not None and n < 200):
+    pairs = facts.get("preference_data")
+    if method == "dpo" and pairs and specs.label_minutes:
+        e.labour = labour(pairs, specs)  # "teachers compare two hints, ~45 sec per comparison": the people's share
+    elif approach == "collect_data" or (n is not None and n < 200):
         e.labour = labour(max(n or 0, 500) if approach == "collect_data" else 500, specs)
     elif n:
         e.labour = ("data preparation — reviewing, deduplicating and splitting the examples — usually costs more "
