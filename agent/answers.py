@@ -75,7 +75,10 @@ _COST = re.compile(r"\bhow much\b|\bcosts?\b|\bprice\b|\bbudget\b|\bhow long\b|\
                    r"\bdo the (?:math|maths|numbers|sums)\b|\bcrunch the numbers\b|\bbreak[- ]?even\b|"
                    r"\$\s?\d+(?:\.\d+)?\s?(?:/|per |an? )\s?(?:h|hr|hour|month|mo)\b|"
                    # "numbers pls", "memory + time for both options please": figures asked for
-                   r"\b(?:numbers|figures)\s*(?:pls|please|plz)\b|\bmemory\b", re.I)
+                   r"\b(?:numbers|figures)\s*(?:pls|please|plz)\b|\bmemory\b|"
+                   # what fits the user's means: "12 days. what is realistic", "what can we actually do with 500 dollars"
+                   r"\brealistic(?:ally)?\b|\bwhat can (?:we|i) (?:actually |really |realistically )?(?:do|get|build|"
+                   r"achieve)\b", re.I)
 # Pushback that names no approach but is still a decision about the plan
 _DECIDED = re.compile(r"\bjust (?:train|fine-?tune|launch|ship)\b|\bskip (?:the|all|that|this|it)\b|\buse what we have\b|\bi'?ve (?:already )?decided\b|"
                       r"\bdon'?t trust\b|\bdon'?t want to label\b|\byour advice is wrong\b|\bend of story\b|"
@@ -216,7 +219,7 @@ _INTERROGATIVE = re.compile(_LEAD + (
     r"matter|matters)\b"
     r"|(?:is|are|can|could|would|will|should|do|does|did|shall|may|won'?t|isn'?t|aren'?t|doesn'?t|don'?t|didn'?t|"
     r"wouldn'?t|shouldn'?t|can'?t|has|have)\s+(?:it|this|that|these|those|we|i|you|they|there|the|a|an|our|my|"
-    r"your|such|any|some|q?lora|rag|fine-?tun\w*|\w+ing)\b)"), re.I)
+    r"your|such|any|some|q?lora|rag|fine-?tun\w*|\w+ing|full|continued|dpo|retrieval|prompt\w*|pre-?train\w*)\b)"), re.I)
 # The advisor's own work, asked for in the imperative ("price it out", "walk me through the steps")
 _ADVISOR_VERBS = (r"plan|price|estimate|quote|calculate|compute|give|tell|show|explain|compare|walk|break down|"
                   r"help|recommend|suggest|sketch|outline|work out|figure out|clarify|confirm|describe|advise|"
@@ -238,7 +241,8 @@ _CLAUSE_LEAD = re.compile(r"[,:] |\s(?:and|or|but) (?=(?:is|are|can|could|may|mi
                           r"why|when|where) )")
 # … where the clause opens as a yes/no question with its subject ("may we use …", "is the licence fine …"); not
 # "which is about a year of support" nor "and do the labelling ourselves"
-_AUX_QUESTION = re.compile(r"(?:is|are) (?:the|it|this|that|there|our|my|a|an)\b|"
+_AUX_QUESTION = re.compile(r"(?:is|are) (?:the|it|this|that|there|our|my|a|an|full|continued|q?lora|rag|dpo|retrieval|"
+                           r"prompt\w*|fine-?tun\w*|pre-?train\w*)\b|"
                            r"(?:can|could|may|might|should|would|will|do|does) (?:we|i|you|it|they|one|this|that)\b", re.I)
 
 
@@ -332,6 +336,9 @@ def classify(text: str) -> Intent | None:
     sets = re.match(r"^\W*(?:(?:please|pls|ok|okay|now|then|so|just)\W+)*(?:set|put|use|make it|change|bump|raise|lower|"
                     r"train (?:for|with))\b", t, re.I) and find_edits(t)
     pushback = (refuses or sets) and (names or rejected or sets or _DECIDED.search(t) or SKIPS_EVALUATION.search(t))
+    decided = stance(t)
+    if pushback and decided and decided.rejected and not rejected:
+        rejected = decided.rejected  # "we are not going to do any fine-tuning": the route the decision refuses
     if pushback and (rejected or not asks_cost):
         w = re.search(r"\b(?:want|wants|do|go with|use|try|decided:?|(?:go|jump|skip|move|proceed) (?:straight |directly "
                       r"|right )?(?:to|for|with)|stay(?:ing)? with|stick(?:ing)? (?:with|to)|keep(?:ing)?|we'?ll|we will|"
@@ -348,7 +355,7 @@ def classify(text: str) -> Intent | None:
                 target in (None, "prompt_engineering", "collect_data"):
             target = "lora_finetune"
         return Intent(CHOOSE, target, rejected)
-    if not asks_cost and (decided := stance(t)):
+    if not asks_cost and decided:
         return decided
     # a model named in passing ("have GPT-4o generate the pairs", "will 70B QLoRA fit") is not a question about a
     # stronger base model
@@ -394,16 +401,15 @@ def stance(text: str) -> Intent | None:
     t = unquoted(" ".join((text or "")[:CLASSIFY_CHARS].split()))
     closed = bool(_CLOSED.search(t))
     target = rejected = None
-    for sentence in pieces(_MOOD_SPLIT, t):
-        names = [n for n in mentioned(sentence) if n != "stronger_base_model" or _STRONGER_SAID.search(sentence)]
+    for clause in (c for sentence in pieces(_MOOD_SPLIT, t) for c in pieces(_CLAUSE, sentence)):
+        names = [n for n in mentioned(clause) if n != "stronger_base_model" or _STRONGER_SAID.search(clause)]
         if not names:
             continue
-        clauses = pieces(_CLAUSE, sentence)
-        if _REFUSED.search(sentence):
+        if _REFUSED.search(clause):
             rejected = rejected or names[0]
             continue
-        if any(_ORDER.match(c) for c in clauses) or _INTENDED.search(sentence) or _FUTURE.search(sentence) or \
-                _REQUIRED.search(sentence) or (closed and _PROGRESSIVE.search(sentence)):
+        if _ORDER.match(clause) or _INTENDED.search(clause) or _FUTURE.search(clause) or \
+                _REQUIRED.search(clause) or (closed and _PROGRESSIVE.search(clause)):
             target = target or names[0]
     if target == rejected:
         target = None
@@ -485,7 +491,7 @@ ASKS: dict[str, tuple[re.Pattern, re.Pattern]] = {name: (re.compile(q, re.I), re
                r"(?!\s+(?:the|it|this|that|there|your|our|my|best|right|wrong)\b)"
                r"|\bwhat does .{1,40} mean\b|\bdifference between\b|\bdifferent (?:from|than)\b|\bhow does .{1,30} work\b",
      r"\b(?:is|are|means|freezes|trains?|learns?|keeps|stores|takes|adds|updates|changes|teaches|puts)\b"),
-    ("how_many", r"\bhow (?:many|much (?:data|text))\b|\benough\b|\bminimum\b",
+    ("how_many", r"\bhow (?:many|much (?:data|text))\b|\benough\b|\bminimum\b|\bright (?:number|amount|size)\b",
      r"\d|\b(?:hundreds?|thousands?|dozens?|tens)\b"),
     ("how_long", r"\bhow long\b|\bhow (?:fast|quickly)\b|\bhow many (?:weeks|days|hours|months)\b",
      r"\b(?:hours?|days?|weeks?|months?|minutes?)\b"),

@@ -374,7 +374,8 @@ class OfflineBrain:
             held = iv.value(f.fact)
             if not f.correction and isinstance(held, str) and f.value in IMPLIED_BY.get((f.fact, held), ()):
                 continue  # "we tried prompts" after "our prompt already reaches 94%": said again, not changed
-            if not f.correction and iv.facts[f.fact].known and _restated(f.words, iv.facts[f.fact].words):
+            if not f.correction and isinstance(f.value, (int, float)) and iv.facts[f.fact].known and \
+                    _restated(f.words, iv.facts[f.fact].words):
                 continue  # "our 300 PDFs" after "300 PDFs, ~20 pages each": the same figure, said with less detail
             refines = not f.correction and isinstance(held, str) and held in IMPLIED_BY.get((f.fact, f.value), ())
             iv.tentative.pop(f.fact, None)
@@ -467,6 +468,14 @@ class OfflineBrain:
             priced, title = self._price_text(text, intent, advice, facts, specs)
             lead.append(priced)
             focus = f"{title} cost and time"
+            if "how_many" in answers.asks(text) and title == "labelling":
+                # "… and is 4 000 calls the right number?": both halves answered, the count with its own figure
+                count = pricing.item_count(text) or specs.to_label or facts.get("labeled_examples")
+                verdict = ("More than you need to start" if count and count > 2_000 else
+                           "Within the usual range" if count and count >= 500 else "Probably too few in the end")
+                lead.append(prompts.HOW_MANY_TO_LABEL.format(count=human(count) if count else "that many",
+                                                             verdict=verdict))
+                focus = "how many examples are enough"
         elif intent.kind == answers.CHOOSE:
             if compared := significance.compare(self._said, text):
                 lead.append(compared)  # "3 points better, ship it": whether the gain is real comes before the plan
@@ -552,13 +561,17 @@ class OfflineBrain:
         low = text.lower()
         monthly = re.search(r"\bper month\b|\bmonthly\b|/\s?mo(?:nth)?\b", low)  # not "we can spend a month on it"
         hosting = re.search(r"\bhost\w*|\bserv(?:e|ing)\b|\binference\b", low)
-        if (hosting or monthly) and not intent.target and (hosting or APPROACHES[advice["approach"]].trains):
+        # the user's API prices beside a GPU's hourly price: the monthly comparison they mean is API against hosting
+        both_priced = specs.api_usd_per_m_in is not None and specs.usd_per_gpu_hour is not None
+        if (hosting or monthly) and not intent.target and (hosting or both_priced or APPROACHES[advice["approach"]].trains):
             # hosting a tuned model: asked about, or the monthly bill of an advice that trains one
             estimate = pricing.serving(facts, specs)
         elif re.search(r"\blabel\w*|\bannotat\w*", low):
-            count = specs.to_label or facts.get("labeled_examples") or 1_000  # "label 5,000 more": those 5,000
+            # "label 5,000 more": those 5,000; "is 4 000 calls the right number?": the 4,000 asked about
+            asked_count = specs.to_label or pricing.item_count(text)
+            count = asked_count or facts.get("labeled_examples") or 1_000
             estimate = pricing.Estimate("labelling", summary="", labour=pricing.labour(count, specs))
-            if not (specs.to_label or facts.get("labeled_examples")):
+            if not (asked_count or facts.get("labeled_examples")):
                 estimate.assumptions.append("1,000 examples to label (say how many you mean)")
             if not specs.label_minutes:
                 estimate.assumptions.append(f"{pricing.LABEL_MINUTES[0]}–{pricing.LABEL_MINUTES[1]} minutes per example")
@@ -590,9 +603,13 @@ class OfflineBrain:
                     memory = next((ln for ln in alt.lines if ln.startswith("memory:")), "")
                     estimate.lines.append(f"{alt.title}: {alt.summary}" + (f" — {memory}" if memory else ""))
             elif approach in ("prompt_engineering", "rag", "stronger_base_model") and re.search(
-                    r"\bcheapest\b|\brealistically\b", low):
+                    r"\bcheapest\b|\brealistic(?:ally)?\b|\bwhat can (?:we|i) (?:actually |really )?(?:do|get|build|achieve)\b",
+                    low):
+                # "what can we actually do with $500?": the cheap route first, then the training step it leads to,
+                # each set against the user's budget and calendar
                 tune = pricing.price("lora_finetune", facts, specs)
                 estimate.lines.append(f"if prompting falls short, a LoRA fine-tune: {tune.summary}")
+                estimate.lines += pricing.against_means(tune, facts)
             elif approach in HEAVIER_THAN_LORA and (approach == "full_finetune" or facts.get("labeled_examples")):
                 # (preference pairs or raw text alone are no examples for a LoRA fine-tune to be priced on)
                 # the cheaper neighbour, priced on the same facts, so the user sees what the extra buys

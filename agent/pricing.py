@@ -83,6 +83,12 @@ _PER_UNIT = (r"\s*(?:/|per|an?|each|for (?:an?|one|each))\s*(?P<per>(?:gpu|card|
              r"(?:1\s?k|thousand|k)\s+tokens?\b)")
 _RATE_RX = re.compile(r"(?:(?P<cur1>" + _CURRENCY + r")\s?" + _AMOUNT + r"|" + _AMOUNT.replace("amt", "amt2") +
                       r"\s?(?P<cur2>" + _CURRENCY + r"))" + _PER_UNIT, re.I)
+# "$2.50 in / $10 out per million": two token prices sharing one unit, each side said after its amount
+_PAIRED_RX = re.compile(r"(?P<cur1>" + _CURRENCY + r")\s?(?P<a>\d+(?:[.,]\d{1,3})?)\s*(?P<s1>in(?:put)?|out(?:put)?|prompt|"
+                        r"completion)\s*(?:/|,|and|\+)\s*(?P<cur2>" + _CURRENCY + r")?\s?(?P<b>\d+(?:[.,]\d{1,3})?)\s*"
+                        r"(?P<s2>in(?:put)?|out(?:put)?|prompt|completion)\s*(?:/|per|a|each)\s*(?:1\s?m|million|mln|m)\b", re.I)
+# a token price said of an embedding model ("text-embedding-3-small ($0.02 per 1M tokens)") prices indexing only
+_EMBEDDING_WORDS = re.compile(r"\bembed\w*", re.I)
 # Whose hour a rate prices: the cards' (named by a GPU, a cloud or a rental word) or people's (named by a person or
 # their work). A sentence that names neither prices compute, as "$2/hour" alone usually does.
 _COMPUTE_WORDS = re.compile(r"\b(?:gpus?|cards?|instances?|nodes?|servers?|cloud|rent\w*|provider|vast|runpod|lambda|"
@@ -91,7 +97,9 @@ _PEOPLE_WORDS = re.compile(r"\b(?:people|staff|person|persons|team|salar\w*|wage
                            r"students?|interns?|label\w*|annotat\w*|review\w*|writ(?:e|es|ing|ers?)|cod(?:ers?|ing)|"
                            r"editors?|engineers?|translators?|lawyers?|doctors?|nurses?|experts?|specialists?|"
                            r"consultants?|teachers?|tutors?|agents?|analysts?|accountants?|auditors?|paralegals?|"
-                           r"moderators?|vets?|[a-z]{3,}(?:ists?|ians?))\b", re.I)
+                           r"moderators?|vets?|adjusters?|officers?|clerks?|underwriters?|inspectors?|[a-z]{3,}(?:ists?|ians?))\b|"
+                           # someone's minutes per item are people's time: "about 5 minutes per letter at €42 per hour"
+                           r"\b\d+(?:[.,]\d+)?\s*(?:min(?:ute)?s?|sec(?:ond)?s?)\s*(?:per|each|an?|/)\s*[a-z]{3,}", re.I)
 
 
 @dataclass
@@ -123,7 +131,15 @@ def rates(text: str) -> list[Rate]:
     naming cards, a cloud or renting prices compute; one naming people or their work (labelling, reviewing,
     "agronomist cost €45/h") prices people."""
     out = []
+    paired = []
+    for m in _PAIRED_RX.finditer(text or ""):
+        for amt, side in ((m.group("a"), m.group("s1")), (m.group("b"), m.group("s2"))):
+            out.append(Rate(_amount(amt), _currency(m.group("cur1")), "m_tokens",
+                            "out" if side.lower().startswith(("out", "compl")) else "in", ""))
+        paired.append((m.start(), m.end()))
     for m in _RATE_RX.finditer(text or ""):
+        if any(a <= m.start() < b for a, b in paired):
+            continue
         per_word = m.group("per").lower()
         amount = _amount(m.group("amt") or m.group("amt2"))
         if re.match(r"(?:1\s?k|thousand|k)\b", per_word):
@@ -138,6 +154,8 @@ def rates(text: str) -> list[Rate]:
         if per == "m_tokens":
             side = ("training" if "train" in per_word else "in" if re.search(r"\b(?:in|input|prompt)\b", per_word)
                     else "out" if re.search(r"\b(?:out|output|completion)\b", per_word) else "")
+            if not side and _EMBEDDING_WORDS.search(text[max(0, m.start() - 40):m.start()]):
+                side = "embedding"
         whose = ""
         if per == "hour":
             whose = "compute" if re.match(r"(?:gpu|card|instance|node)", per_word) else ""
@@ -181,6 +199,8 @@ class Specs:
     currency: str = "$"  # the user's currency for people's rates ("€95 per hour")
     to_label: float | None = None  # how many examples the user asks to have labelled
     train_usd_per_m: float | None = None  # a hosted fine-tuning service's price per million training tokens
+    embed_usd_per_m: float | None = None  # an embedding model's price per million tokens (indexing)
+    days_per_month: float | None = None  # days the service runs in a month ("22 working days a month")
     tokens_per_pair: bool = False  # the tokens per example were given per preference pair, both answers included
 
 
@@ -208,13 +228,28 @@ def _scaled(number: str, multiplier: str | None = None) -> float:
 # "2 million requests/month", "15k queries/day", "300 chats a week": traffic, scaled to requests a day
 _VOLUME_RX = re.compile(r"(?P<n>\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d,.])|\d[\d,.]{0,15}) ?(?P<mult>million|thousand|mln|m\b|k\b)? ?"
                         r"(?:[a-z]+ )?"  # "40 000 conversations/day": a space between thousands, as many locales write
-                        r"(?:requests|questions|queries|calls|chats|messages|tickets|conversations|emails|items)"
+                        # anything counted by the day or month is traffic ("40k titles a month", "300 questions a
+                        # day"), except units of time, text, money or hardware
+                        r"(?!(?:minutes?|mins?|hours?|days?|weeks?|months?|years?|tokens?|words?|pages?|gb|mb|tb|"
+                        r"epochs?|gpus?|cards?|dollars?|euros?|pounds?|people|steps)\b)[a-z]{3,}s"
                         r"\s*(?:a|per|/|each)\s*(?P<per>day|month|week|hour|year)\b")
 _PER_DAY = {"day": 1, "week": 7, "month": 30, "year": 365, "hour": 1 / 24}
 
 
 # A figure as users write it: "2 500" and "1.200" (thousands in other locales), "1,500", "2.5"
 _FIGURE = r"(?:\d{1,3}(?:[ \u00a0.,]\d{3})+(?![\d])|\d+(?:[.,]\d+)?)"
+
+
+_NOT_ITEMS = r"(?!(?:minutes?|mins?|hours?|days?|weeks?|months?|years?|tokens?|words?|pages?|gb|mb|epochs?|gpus?|cards?|" \
+             r"people|points?|percent|dollars?|euros?|pounds?)\b)"
+_ITEM_COUNT = re.compile(r"(?<![\d$€£.,])(" + _FIGURE + r")\s*(k)?\s+" + _NOT_ITEMS + r"(?:[a-z-]+\s+)?([a-z]{3,}s)\b", re.I)
+
+
+def item_count(text: str) -> float | None:
+    """The count of things a sentence names ("is 4 000 calls the right number?" → 4,000), not of units of time,
+    text, money or hardware; the largest when several are named; None when there is none."""
+    counts = [_num(m.group(1)) * (1000 if m.group(2) else 1) for m in _ITEM_COUNT.finditer(text or "")]
+    return max(counts) if counts else None
 
 
 def read_specs(texts: Iterable[str]) -> Specs:
@@ -278,12 +313,16 @@ def read_specs(texts: Iterable[str]) -> Specs:
                 s.label_rate, s.currency = r.amount, r.currency
             elif r.per == "hour":
                 s.usd_per_gpu_hour = r.amount
+            elif r.per == "m_tokens" and r.side == "embedding":
+                s.embed_usd_per_m = r.amount
             elif r.per == "m_tokens" and r.side == "training":
                 s.train_usd_per_m = r.amount  # a hosted fine-tuning service's price per training token
             elif r.per == "m_tokens" and r.side in ("in", "out"):
                 setattr(s, f"api_usd_per_m_{r.side}", r.amount)
             elif r.per == "m_tokens":
                 s.api_usd_per_m_in = s.api_usd_per_m_out = r.amount  # one price for every token
+        if m := re.search(r"\b(\d{1,2})\s+(?:working |work |business |week)?days? (?:a|per|each|/) ?month\b", t):
+            s.days_per_month = float(m.group(1))  # "22 working days a month"
         if m := re.search(r"\blabel(?:l?ing)?\s+(?:another\s+|about\s+|~)?(\d[\d,.]{0,15}\s*k?)\s+(?:more\s+)?", t):
             s.to_label = _scaled(m.group(1))  # "what would it cost to label 5,000 more cases?"
     return s
@@ -526,7 +565,7 @@ def serving(facts: Mapping[str, Any], specs: Specs) -> Estimate:
     e.summary = f"about {money(monthly)}–{money(monthly * 1.5)} a month for {gpus} × {gpu}"
     if specs.api_usd_per_m_in is not None and specs.tokens_in:
         # the hosted API on the same traffic, so the two can be compared line by line
-        per_month = per_day * 30
+        per_month = per_day * (specs.days_per_month or 30)
         usd_in, usd_out = specs.api_usd_per_m_in, specs.api_usd_per_m_out or specs.api_usd_per_m_in
         api = per_month * (specs.tokens_in * usd_in + (specs.tokens_out or 0) * usd_out) / 1e6
         e.lines.append(f"hosted API: {human(per_month)} requests × ({human(specs.tokens_in)} input tokens × "
@@ -550,7 +589,8 @@ def _rag(facts: Mapping[str, Any], specs: Specs) -> Estimate:
         e.assumptions.append("1,000 questions a day")
     corpus = facts.get("unlabeled_corpus")
     tokens_index = pages * 600 if specs.pages or not corpus else corpus  # ≈ 600 tokens per page
-    monthly_tokens = per_day * 30 * RAG_TOKENS_PER_QUERY
+    days = specs.days_per_month or 30
+    monthly_tokens = per_day * days * RAG_TOKENS_PER_QUERY
     running = monthly_tokens / 1e6 * HOSTED_USD_PER_M_TOKENS
     priced_at = f"${HOSTED_USD_PER_M_TOKENS:.2f} per million tokens hosted"
     if specs.api_usd_per_m_in is not None:
@@ -561,9 +601,11 @@ def _rag(facts: Mapping[str, Any], specs: Specs) -> Estimate:
     indexed = (f"{human(pages)} pages × ≈ 600 tokens = {human(tokens_index)} tokens" if specs.pages or not corpus
                else f"your ≈ {human(tokens_index)} tokens")
     pace = "minutes on a CPU" if tokens_index <= 5e6 else "hours on a CPU, or well under an hour on one GPU"
-    e.lines += [f"indexing once: {indexed} to embed — {pace}, cents to a few dollars of compute; no model training at "
+    embed_cost = (f"≈ {money(tokens_index / 1e6 * specs.embed_usd_per_m)} at your ${specs.embed_usd_per_m:g}/M embedding "
+                  "price" if specs.embed_usd_per_m is not None else "cents to a few dollars of compute")
+    e.lines += [f"indexing once: {indexed} to embed — {pace}, {embed_cost}; no model training at "
                 "all; re-index the documents that change",
-                f"running: {human(per_day)} questions a day × 30 × ≈ {RAG_TOKENS_PER_QUERY:,} tokens (question, "
+                f"running: {human(per_day)} questions a day × {days:g} days × ≈ {RAG_TOKENS_PER_QUERY:,} tokens (question, "
                 f"retrieved passages, answer) = {human(monthly_tokens)} tokens a month ≈ {money(running)} a month at "
                 f"{priced_at}, or ≈ {money(GPUS['A10G'][2] * HOURS_PER_MONTH)} a month for one always-on self-hosted GPU",
                 "people: 2–4 engineer-weeks to build it (chunking, retrieval tuning, an evaluation set of real "
@@ -611,7 +653,8 @@ def _stronger(facts: Mapping[str, Any], specs: Specs) -> Estimate:
 
 
 # A training method said by name, in the user's words: (method, pattern)
-METHOD_WORDS_SAID = [("full", re.compile(r"\bfull(?:[- ]parameter)?(?: fine-?tun\w*| ?ft\b| finetun\w*|,? not lora)", re.I)),
+METHOD_WORDS_SAID = [("full", re.compile(r"\bfull(?:[- ]parameter)?(?: fine-?tun\w*| ?ft\b| finetun\w*|,? not lora)|"
+                                          r"\bfull\b(?=,?\s*(?:or|,|vs\.?|versus)\s+(?:normal |plain )?q?lora\b)", re.I)),
                      ("qlora", re.compile(r"\bqlora\b", re.I)),
                      ("lora", re.compile(r"\b(?:normal |plain |regular |16-?bit )?lora\b(?!-)", re.I))]
 

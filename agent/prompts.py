@@ -129,6 +129,11 @@ BASELINE_CAVEAT = ("score a structured prompt on the same held-out cases first (
 MORE_DATA_CHEAPLY = ("A cheap way to grow the set while you go: log the model's outputs on real inputs and have a "
                      "reviewer correct them — each corrected output is a new example, and a minute or two of review "
                      "per example is far cheaper than writing answers from scratch; retrain when the set has doubled.")
+HOW_MANY_TO_LABEL = ("Is {count} the right number? {verdict}: practitioner guides put most single "
+                     "tasks at 500–2,000 reviewed examples, and a classifier needs tens per class, more for the rare ones. "
+                     "Label a first batch of 200–300, train and score it on a held-out slice, then a second batch: if the "
+                     "score still climbs, keep going; if it has flattened, the rest of the budget is better spent on the "
+                     "cases it gets wrong. Have two people label the same 50 first, to check they agree.")
 CHOSEN_PLAN = "Plan: {steps}. Estimated cost: {cost}."
 SETTINGS_TAKEN = "Your settings are in the plan as given: {changes}."
 SETTINGS_WATCH = ("What to watch, without changing them: {items}. If you'd like a yardstick, a short control run at "
