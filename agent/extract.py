@@ -1764,6 +1764,9 @@ def _classify_quantity(text: str, q: Quantity, asked: str | None) -> str | None:
         # a count inside a question ("the docs say 50 examples minimum, right?") is no answer; the user's own
         # ("what would a run on our 4,000 examples cost?") is what they have
         return None
+    if re.match(r"^\s*(?:thumbs?[- ]?(?:downs?|ups?)|(?:star )?ratings?|stars?|likes|dislikes|upvotes?|downvotes?)\b",
+                after, re.I):
+        return None  # "1100 thumbs downs": verdicts on single answers; DPO needs two answers compared
     if re.search(r"\bthumbs\b|\bratings?\b|\bstars?\b|\blikes\b", sentence, re.I) and re.search(
             r"\bsingle\b|\bindividual\b|\beach (?:answer|reply|response|output)\b", sentence, re.I):
         return None  # a verdict on one answer at a time compares nothing: no preference pair, no example

@@ -59,7 +59,6 @@ CASES = [
     ("Annotators compared pairs of answers for 8,000 prompts and marked the better one.", None,
      "preference_data", 8000),
     ("We logged 12k pairs where users picked which of two answers they liked more.", None, "preference_data", 12000),
-    ("about 5,000 thumbs up/down ratings", "preference_data", "preference_data", 5000),
     ("No, nothing like that.", "preference_data", "preference_data", 0),
     # ---- prompting tried: yes / basic / none, negations --------------------------------------------------------
     ("Yes, we spent weeks on prompts before fine-tuning.", "prompting_tried", "prompting_tried", "tried"),
@@ -432,3 +431,11 @@ def test_a_requirement_answers_the_problem_question_for_a_user_who_tried_no_mode
     # the same words answering the serving question are serving constraints, not a failure
     said = said_in("must be fast and cheap", "inference_constraints")
     assert "problem" not in said and said["inference_constraints"] == ["cost", "latency"]
+
+
+@pytest.mark.parametrize("text", ["about 5,000 thumbs up/down ratings", "why not DPO with those 1100 thumbs downs?",
+                                  "we collected 20k star ratings on replies"])
+def test_ratings_of_single_answers_are_not_preference_pairs(text):
+    """A thumb or a star judges one answer; DPO learns from two answers to the same prompt compared (the blind sets'
+    convention since advisor v1: "thumbs on single answers (not pairs)"). The count is no preference data."""
+    assert not [f for f in extract(text, asked="preference_data").findings if f.fact == "preference_data"]
