@@ -41,7 +41,8 @@ APPROACH_WORDS: list[tuple[str, re.Pattern]] = [(a, re.compile(p, re.I)) for a, 
     ("lora_finetune", r"\bq?lora\b|\bfine-?tun\w*|\bjust train\b|\btrain anyway\b|\badapters?\b"),
     ("stronger_base_model", r"\b(?:stronger|bigger|larger|better)(?: base)? model\b|\b(?:biggest|largest|strongest|most "
                             r"powerful)(?:,? most \w+)?(?: base)? model\b|\b70b\b|\bgpt-?4\w*\b"),
-    ("collect_data", r"\bcollect(?:ing)? (?:more )?data\b|\bmore data\b|\bmore examples\b|"
+    # ("more data is always better" argues for training on everything, it names no route)
+    ("collect_data", r"\bcollect(?:ing)? (?:more )?data\b|\bmore (?:data|examples)\b(?! (?:is|are|=|means) (?:always )?better)|"
                      # labelling said in the team's own verb: "label more", "code more of them", "annotate extra"
                      r"\b(?:label|code|annotat|tag)\w* (?:more|extra|another)\b"),
     ("rag", r"\brag\b|\bretriev\w*|\bvector (?:database|store|db)\b"),
@@ -349,7 +350,7 @@ def classify(text: str) -> Intent | None:
         target = wanted[0] if wanted else None
         if SKIPS_EVALUATION.search(t) and not (w and mentioned(w.group(1))):
             target = None  # "put the test set back into training, more data = better": the check refused, no route chosen
-        if re.search(r"\bjust train\b|\bskip the prompt|\buse what we have\b|\btrain anyway\b|\btrain (?:it |them )?on "
+        if re.search(r"\bjust train\b|\bskip the prompt|\buse what we have\b|\buse all\b|\btrain anyway\b|\btrain (?:it |them )?on "
                      r"(?:what we have|them|it)\b|\btrain (?:our|the) (?:own )?model\b|\bown model\b|\b(?:we(?:'ll| will)|going to) (?:just )?train\b",
                      t, re.I) and \
                 target in (None, "prompt_engineering", "collect_data"):
@@ -392,6 +393,8 @@ _PROGRESSIVE = re.compile(r"\b(?:we(?:'re| are)|i'?m|i am) (?:\w+ing)\b", re.I)
 _REFUSED = re.compile(r"\b(?:not|never|won'?t|no way)\b[^.;]{0,30}?\b(?:" + _ACTION_VERBS + r")\b|"
                       r"\b(?:is|are) (?:not (?:acceptable|an option|allowed|happening|wanted)|unacceptable|out of the "
                       r"question|off the table|ruled out|a no-?go)\b", re.I)
+_TRAIN_ORDER = re.compile(_LEAD + r"(?:(?:please|pls|just|now|then|ok|so|simply)\W+)*(?:train|fine-?tune|finetune|"
+                          r"retrain)\b(?! (?:a |the )?(?:tokenizer|model from scratch))", re.I)
 _CLAUSE = re.compile(r"(?<=[.!?;])\s+|,\s+|\s+-\s+|\s+—\s+")
 
 
@@ -403,6 +406,8 @@ def stance(text: str) -> Intent | None:
     target = rejected = None
     for clause in (c for sentence in pieces(_MOOD_SPLIT, t) for c in pieces(_CLAUSE, sentence)):
         names = [n for n in mentioned(clause) if n != "stronger_base_model" or _STRONGER_SAID.search(clause)]
+        if not names and _TRAIN_ORDER.match(clause):
+            names = ["lora_finetune"]  # "Train on all 900": the verb is the route, supervised fine-tuning
         if not names:
             continue
         if _REFUSED.search(clause):

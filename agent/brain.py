@@ -676,7 +676,8 @@ class OfflineBrain:
             gap = "behaviour" if set(facts.get("problem") or []) & verdicts.BEHAVIOUR_TAGS else None
             key = {objections.EVIDENCE: gap, objections.TREND: chosen}.get(kind, refused)
             reply = objections.ANSWERS.get((kind, key)) or (
-                objections.ANSWERS.get((kind, None)) if kind in (objections.PRIVACY, objections.DISTRUST) else None)
+                objections.ANSWERS.get((kind, None)) if kind in (objections.PRIVACY, objections.DISTRUST,
+                                                                 objections.QUANTITY) else None)
             if reply:
                 lines.append(reply)
         answered_refusal = bool(kind) and (kind, intent.rejected) in objections.ANSWERS

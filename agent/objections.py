@@ -12,10 +12,14 @@ from __future__ import annotations
 import re
 
 PRIVACY, DISTRUST, COST, EVIDENCE, INSISTS, TREND = "privacy", "distrust", "cost", "evidence", "insists", "trend"
+QUANTITY = "quantity"  # "more data is always better, the rejected ones are still decent": every example, weak ones too
 
 _KINDS: list[tuple[str, re.Pattern]] = [(k, re.compile(p, re.I)) for k, p in [
     (PRIVACY, r"\bsecret\b|\bconfidential\b|\bprivate\b|\bprivacy\b|\bsensitive\b|\bcan(?:'?t|not) (?:leave|go|put|send|"
               r"upload|share)\b|\bnot (?:allowed|permitted) to (?:send|upload|share|put)\b|\bleak\w*\b|\bgdpr\b|\bhipaa\b"),
+    (QUANTITY, r"\bmore (?:data|examples) (?:is|are|=|means) (?:always )?better\b|\bquantity (?:over|beats|matters)\b|"
+               r"\b(?:rejected|weaker|bad|worse|unapproved|rewritten) (?:ones|drafts|examples)? ?(?:are|is) still "
+               r"(?:decent|good|fine|ok|okay|usable|useful)\b"),
     (DISTRUST, r"\b(?:don'?t|do not|never) (?:trust|believe in)\b|\b(?:returned|gave|got|picked) the wrong\b|"
                r"\bdidn'?t work\b|\bdid not work\b|\bfailed (?:us|before|last time)\b|\blast (?:vendor|time|attempt)\b|"
                r"\bburned\b|\bbad experience\b|\bhalf the time\b"),
@@ -37,6 +41,7 @@ NAMED = {
     EVIDENCE: "You think my advice misreads your case.",
     INSISTS: "The decision is made on your side, so I'll keep this short.",
     TREND: "You'd like the newer method.",
+    QUANTITY: "You'd rather train on every example, the weaker ones included.",
 }
 
 # What answers the objection, by (kind, the route the user refuses or, for EVIDENCE, the gap the user names)
@@ -73,6 +78,13 @@ ANSWERS = {
     (COST, "full_finetune"): (
         "Dropping full fine-tuning for LoRA gives up little on most tasks: LoRA reaches close to the same quality "
         "at a fraction of the memory, and forgets less."),
+    (QUANTITY, None): (
+        "A fine-tune imitates whatever it is shown, so examples your reviewers rejected or rewrote teach exactly the "
+        "patterns they removed: they make the outputs worse, not better. Train on the accepted ones (or on the "
+        "reviewers' final versions of the rewritten ones); a few hundred good examples is enough for a voice or "
+        "format. The rejected drafts are not wasted: a rejected and an accepted version of the same piece is a "
+        "preference pair for a later DPO step. If you want the evidence, train once on everything and once on the "
+        "accepted set, and compare both on the same held-out pieces."),
     (TREND, "preference_tuning"): (
         "DPO is a good method, for a specific kind of data: pairs of a better and a worse answer to the same prompt. "
         "Single correct answers are supervised fine-tuning data; the usual order is a supervised fine-tune first, "

@@ -122,3 +122,12 @@ def test_anything_counted_by_the_month_is_traffic_but_units_of_time_or_text_are_
 def test_one_items_length_said_in_passing_is_no_corpus():
     found = extract("Each week we write ~30 short captions (40-60 words) for the museum's social accounts.")
     assert not any(f.fact == "unlabeled_corpus" for f in found.findings)
+
+
+def test_more_data_is_better_is_answered_with_what_weak_examples_teach_and_the_training_plan_is_given():
+    cid, events = conversation("Trade magazine: we want drafts of product reviews in our voice; 900 drafts on file, "
+                               "500 were published and the rest rejected by the editor.",
+                               "Train on all 900. More examples are better, the rejected drafts are still fine writing")
+    text = said(events)
+    assert "teach exactly the patterns" in text and "preference pair" in text
+    assert conversations.load(cid).plan["approach"] == "lora_finetune"
