@@ -117,6 +117,11 @@ def _personal_data(texts: list[str]) -> list[str]:
 # A held value that already says more than a later, vaguer reading of the same fact: (fact, held) → readings it implies
 IMPLIED_BY = {("prompting_tried", "meets_target"): ("tried",)}
 _FIGURE = re.compile(r"\d[\d,.]*\d|\d")
+# A change to a model already tested: the test has to be re-run on what will actually serve
+_MODEL_CHANGE = re.compile(r"\bquanti[sz]\w*|\b[48]-?bit\b|\bgguf\b|\bmerg(?:e|ing) (?:the )?adapter|\bdistil\w*", re.I)
+_CHANGE_NAMES = {"quant": "quantisation", "4-bit": "quantisation", "4bit": "quantisation", "8-bit": "quantisation",
+                 "8bit": "quantisation", "gguf": "conversion to GGUF", "mergi": "merging the adapter",
+                 "merge": "merging the adapter", "disti": "distillation"}
 
 
 def _restated(new_words: str, held_words: str) -> bool:
@@ -643,6 +648,12 @@ class OfflineBrain:
             if not answers.SKIPS_SPLIT.search(said):
                 if answers.LIVE_EVALUATION.search(said):
                     return prompts.SKIP_OFFLINE_EVALUATION  # "our A/B tests are the real evaluation"
+                if changed := _MODEL_CHANGE.search(" ".join(self._said + [said])):
+                    # "quantise it and deploy, don't bother re-running the test": the check is of the change itself
+                    size = significance.test_size(self._said + [said])
+                    return prompts.SKIP_RETEST.format(change=_CHANGE_NAMES.get(changed.group(0).lower()[:5],
+                                                                               "the change"),
+                                                      tests=f"your {human(size)} test cases" if size else "your test set")
                 return prompts.SKIP_EVALUATION  # "no time for evaluation, just ship it"
             count = facts.get("labeled_examples") or 0  # "no test split, every example goes into training"
             held = held_out_count(count) if count else 0

@@ -104,6 +104,12 @@ SKIP_EVALUATION = ("Your call — you can ship it. The risk of shipping unchecke
                    "learn that from users. A minimal check costs an hour: run 50–100 held-out examples through the "
                    "tuned model and the base model with its best prompt, side by side, and read them. If you accept "
                    "the risk, ship it and watch the first days of real traffic closely.")
+SKIP_RETEST = ("Your call — you can deploy it without the re-run. The catch: {change} changes the weights, so it "
+               "changes the outputs too — usually by little on average, but strict fields (codes, figures, names, a "
+               "fixed format) are where small shifts show. Re-running {tests} on the changed model is cheap (at most "
+               "hours, on a CPU too) and is the only way to know the score still holds; if it drops, try 8-bit or a "
+               "better 4-bit scheme (GPTQ, AWQ, or a larger GGUF quant such as Q5_K_M) before giving up on the "
+               "hardware. If you accept the risk, deploy and check the first days' outputs closely.")
 SKIP_OFFLINE_EVALUATION = ("You're largely right — A/B tests on real traffic measure the outcome that matters, and "
                            "no offline set can. Drop the step if you like. What a small offline set still buys is a "
                            "check before real people see a version: 50–100 past cases run through each new version "

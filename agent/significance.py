@@ -64,16 +64,26 @@ class Comparison:
         return math.ceil(Z95 ** 2 * self._spread / self.gap ** 2)
 
 
+def test_size(texts: Iterable[str]) -> int | None:
+    """The size of the test set the user last named ("94% correct on 250 test reports" → 250); None if none."""
+    for text in reversed([t for t in texts if t]):
+        t = " ".join(text.split())
+        size = next((m for m in _TEST_SIZE.finditer(t) if _HELD_OUT.search(t[max(0, m.start() - 25):m.end()])), None)
+        if size:
+            return int(size.group(1).replace(",", ""))
+    return None
+
+
 def read(texts: Iterable[str]) -> Comparison | None:
     """The test-set size and the two scores of the latest message that states both; None if none does."""
     for text in reversed([t for t in texts if t]):
         t = " ".join(text.split())
         # the count the scores were taken on: held-out / test / measured said in it or just before it ("one of 31
         # delay-cause codes … measured on 200 held-out reports" is 200)
-        size = next((m for m in _TEST_SIZE.finditer(t) if _HELD_OUT.search(t[max(0, m.start() - 25):m.end()])), None)
+        size = test_size([t])
         scores = [float(m.group(1)) / 100 for m in _PERCENT.finditer(t) if 0 < float(m.group(1)) < 100]
         if size and len(scores) >= 2:
-            return Comparison(int(size.group(1).replace(",", "")), scores[0], scores[1])
+            return Comparison(size, scores[0], scores[1])
     return None
 
 

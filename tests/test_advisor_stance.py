@@ -131,3 +131,11 @@ def test_more_data_is_better_is_answered_with_what_weak_examples_teach_and_the_t
     text = said(events)
     assert "teach exactly the patterns" in text and "preference pair" in text
     assert conversations.load(cid).plan["approach"] == "lora_finetune"
+
+
+def test_skipping_the_retest_after_quantising_is_answered_about_the_change_with_the_users_test_count():
+    _, events = conversation("Ferry operator: our fine-tuned 8B turns crew radio logs into incident forms, 91% correct "
+                             "on 180 test logs. Now it must run on a CPU box, so we'll convert it to GGUF at 4-bit.",
+                             "just ship the 4-bit one, no need to rerun the eval, quantisation is lossless anyway")
+    text = said(events)
+    assert "your 180 test cases" in text and "changes the outputs" in text
