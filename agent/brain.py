@@ -240,7 +240,11 @@ class OfflineBrain:
 
         if confirming:
             self._settle_read_back(iv, confirming, found)
+        held_before = dict(iv.values())
         notes = self._absorb(iv, found, out)
+        # "8B won't fit. We go with a ~1B model. Offline is non negotiable": only facts already held, said again — a
+        # remark about the plan, not news for the interview
+        restated_only = bool(notes) and iv.values() == held_before and not forgotten
         if iv.confirming and any(isinstance(e, Question) for e in out):
             return  # an upload disagrees with a stated count: that question stands alone this turn
         if confirming and iv.pending and iv.value(iv.pending) is None and not found.dont_know:
@@ -266,13 +270,15 @@ class OfflineBrain:
             return  # never an approval and never a second job: the buttons under this reply approve or reject
         if intent is None and found.side_question:
             intent = answers.Intent(answers.QUESTION)
-        if intent is None and (pending and iv.pending == pending or iv.stage != "interview") and not notes and \
+        if intent is None and (pending and (iv.pending == pending or restated_only) or iv.stage != "interview") and \
+                (not notes or restated_only) and \
                 not forgotten and not found.gibberish and not attachments and not found.launch_request and \
                 not edits and len(COMMENT_WORDS.findall(text)) >= COMMENT_MIN_WORDS:
             # a full sentence that answers nothing asked ("We are too small for a separate test set; we'll report
             # the validation score") is the user speaking to the advice: it gets a reply, then the question again —
             # "I didn't catch that" would ignore what they said
             intent = answers.Intent(answers.QUESTION)
+            notes = []  # what it restated is held already; "Noted" would be all the reply said about it
         if intent is not None and not (found.launch_request and intent.kind == answers.CHOOSE and
                                        iv.plan and iv.plan.get("config") and intent.target is None):
             if notes and iv.stage != "interview":

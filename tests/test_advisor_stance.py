@@ -139,3 +139,11 @@ def test_skipping_the_retest_after_quantising_is_answered_about_the_change_with_
                              "just ship the 4-bit one, no need to rerun the eval, quantisation is lossless anyway")
     text = said(events)
     assert "your 180 test cases" in text and "changes the outputs" in text
+
+
+def test_a_remark_that_only_restates_what_is_held_is_answered_not_just_noted():
+    _, events = conversation("Smart-watch maker: we want an offline assistant on the watch, which has 1 GB of RAM "
+                             "and no network on runs.",
+                             "A 7B will never fit there. We take a ~1B model even if it is weaker. Offline stays.")
+    text = said(events)
+    assert "[1]" in text and not text.startswith("Noted")
