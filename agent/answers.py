@@ -528,7 +528,7 @@ def _heading_words(section: str) -> set[str]:
 
 
 def select(question: str, passages: Sequence[dict], embed: Callable[[list[str]], "object"] | None, k: int = 3,
-           focus: str = "") -> list[tuple[str, int]]:
+           focus: str = "", min_similarity: float = 0.0) -> list[tuple[str, int]]:
     """The k sentences that best answer `question`, as (sentence, index of its passage), best first but kept in
     reading order inside one passage. `embed` maps texts to unit vectors (None: words only); `focus` adds terms
     (the approach asked about).
@@ -537,7 +537,9 @@ def select(question: str, passages: Sequence[dict], embed: Callable[[list[str]],
     question's words it shares, and by whether it carries what the question asks for (a figure for "how many", a
     duration for "how long", a definition for "what is": `ASKS`). A definition prefers the section whose heading
     names the term. Once the best sentence is chosen, its neighbours in the same passage gain a little, so an
-    answer reads as a paragraph, not as three unrelated quotes."""
+    answer reads as a paragraph, not as three unrelated quotes. `min_similarity`: sentences less similar in meaning
+    than this to the question are left out (a backing sentence after the user's own figures is there only if it
+    speaks to them; 0.4 on the bundled embedder separates on-topic from merely same-guide sentences)."""
     pool: list[tuple[str, int, int]] = []  # (sentence, passage index, position in the passage)
     for i, p in enumerate(passages):
         pool += [(s, i, n) for n, s in enumerate(sentences_of(p.get("text") or ""))]
@@ -578,7 +580,7 @@ def select(question: str, passages: Sequence[dict], embed: Callable[[list[str]],
     while len(chosen) < min(k, len(pool)):
         best, best_j = None, -1
         for j, (s, i, n) in enumerate(pool):
-            if j in chosen:
+            if j in chosen or (embed is not None and scores[j] < min_similarity):
                 continue
             words = _terms(s)
             if any(len(words & w) / (len(words | w) or 1) > 0.6 for w in seen):

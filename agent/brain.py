@@ -89,6 +89,9 @@ def _label(fact: str) -> str:
 # A message of this many words or more that answers nothing asked is a remark to be answered, not an answer to
 # ask again: short replies ("dunno, the usual", "kinda both") are tries at the question, a sentence or two is not.
 COMMENT_MIN_WORDS = 8
+# A guide sentence backing an answer made of the user's own figures must be at least this close in meaning to the
+# question (bundled embedder, cosine): below it the sentences were from the right guide but about something else
+BACKING_SIMILARITY = 0.4
 COMMENT_WORDS = re.compile(r"[A-Za-z][\w'-]*")
 SERVING_WORDS = re.compile(r"\bper (?:request|call|query)\b|\bserving\b|\binference\b|\blatency\b|\bms\b", re.I)
 # Personal data in the user's description of their data: what a model trained on it could repeat to someone else
@@ -527,7 +530,10 @@ class OfflineBrain:
             parts.append(answers.read_more(passages, numbering))
             out.append(AssistantMessage("\n\n".join(parts)))
             return
-        picked = answers.select(text, passages, _embedder(), k=3 if general else 2, focus=focus)
+        picked = answers.select(text, passages, _embedder(), k=3 if general else 2, focus=focus,
+                                min_similarity=0.0 if general else BACKING_SIMILARITY)
+        if not picked and not general:  # every answer is cited: the one closest sentence, when none is close enough
+            picked = answers.select(text, passages, _embedder(), k=1, focus=focus)
         parts = list(lead)
         if picked:
             parts.append((prompts.FROM_GUIDES if lead and not general else "") + answers.cited(picked, numbering))
