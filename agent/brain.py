@@ -85,7 +85,6 @@ def _label(fact: str) -> str:
     return FACT_LABELS.get(fact, fact)
 
 
-# Words that make "cost" or "slow" about serving (per request, at inference) rather than about the project's price
 # A message of this many words or more that answers nothing asked is a remark to be answered, not an answer to
 # ask again: short replies ("dunno, the usual", "kinda both") are tries at the question, a sentence or two is not.
 COMMENT_MIN_WORDS = 8
@@ -93,6 +92,7 @@ COMMENT_MIN_WORDS = 8
 # question (bundled embedder, cosine): below it the sentences were from the right guide but about something else
 BACKING_SIMILARITY = 0.4
 COMMENT_WORDS = re.compile(r"[A-Za-z][\w'-]*")
+# Words that make "cost" or "slow" about serving (per request, at inference) rather than about the project's price
 SERVING_WORDS = re.compile(r"\bper (?:request|call|query)\b|\bserving\b|\binference\b|\blatency\b|\bms\b", re.I)
 # Personal data in the user's description of their data: what a model trained on it could repeat to someone else
 _PERSONAL = re.compile(r"\b(?:full|customers?'?|clients?'?|patients?'?|users?'?|people'?s|children'?s|kids'?|students?'?|"
@@ -119,19 +119,23 @@ def _personal_data(texts: list[str]) -> list[str]:
 
 # A held value that already says more than a later, vaguer reading of the same fact: (fact, held) → readings it implies
 IMPLIED_BY = {("prompting_tried", "meets_target"): ("tried",)}
-_FIGURE = re.compile(r"\d[\d,.]*\d|\d")
+_FIGURES_QUOTED = re.compile(r"\d[\d,.]*\d|\d")
 # A change to a model already tested: the test has to be re-run on what will actually serve
 _MODEL_CHANGE = re.compile(r"\bquanti[sz]\w*|\b[48]-?bit\b|\bgguf\b|\bmerg(?:e|ing) (?:the )?adapter|\bdistil\w*", re.I)
-_CHANGE_NAMES = {"quant": "quantisation", "4-bit": "quantisation", "4bit": "quantisation", "8-bit": "quantisation",
-                 "8bit": "quantisation", "gguf": "conversion to GGUF", "mergi": "merging the adapter",
-                 "merge": "merging the adapter", "disti": "distillation"}
+
+
+def _change_name(word: str) -> str:
+    """What a _MODEL_CHANGE match is called in a reply: "4-bit" and "quantise it" are quantisation."""
+    w = word.lower()
+    return ("quantisation" if w.startswith("quant") or "bit" in w else "conversion to GGUF" if w == "gguf" else
+            "merging the adapter" if w.startswith("merg") else "distillation")
 
 
 def _restated(new_words: str, held_words: str) -> bool:
     """Is a new reading the held one said again with less detail? Its figures are all among the held quote's,
     and the held quote had more ("300 PDFs" against "300 PDFs, ~20 pages each"): the shorter reading guessed
     what the longer one stated."""
-    new, held = set(_FIGURE.findall(new_words or "")), set(_FIGURE.findall(held_words or ""))
+    new, held = set(_FIGURES_QUOTED.findall(new_words or "")), set(_FIGURES_QUOTED.findall(held_words or ""))
     return bool(new) and new < held
 
 
@@ -663,8 +667,7 @@ class OfflineBrain:
                 if changed := _MODEL_CHANGE.search(" ".join(self._said + [said])):
                     # "quantise it and deploy, don't bother re-running the test": the check is of the change itself
                     size = significance.test_size(self._said + [said])
-                    return prompts.SKIP_RETEST.format(change=_CHANGE_NAMES.get(changed.group(0).lower()[:5],
-                                                                               "the change"),
+                    return prompts.SKIP_RETEST.format(change=_change_name(changed.group(0)),
                                                       tests=f"your {human(size)} test cases" if size else "your test set")
                 return prompts.SKIP_EVALUATION  # "no time for evaluation, just ship it"
             count = facts.get("labeled_examples") or 0  # "no test split, every example goes into training"
