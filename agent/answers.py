@@ -27,8 +27,8 @@ CLASSIFY_CHARS = 3_000
 
 # How users name each approach (the vocabulary's ids on the right). Order matters: the combined one first.
 APPROACH_WORDS: list[tuple[str, re.Pattern]] = [(a, re.compile(p, re.I)) for a, p in [
-    ("rag_and_finetune", r"\b(?:rag|retrieval)\s*(?:\+|and|plus|&)\s*(?:a\s+)?(?:lora|fine-?tun\w*|training)\b|"
-                         r"\bboth,? rag and fine-?tun\w*|\bdo both\b"),
+    ("rag_and_finetune", r"\b(?:rag|retrieval)\s*(?:\+|and|plus|&)\s*(?:a\s+)?(?:lora|fine[- ]?tun\w*|training)\b|"
+                         r"\bboth,? rag and fine[- ]?tun\w*|\bdo both\b"),
     ("continued_pretraining", r"\bcontinued[- ]?pre-?train\w*|\bdomain[- ]adaptive pre-?train\w*|\bcpt\b"),
     # "our own model" says who owns it, not how it is made: a fine-tune of an open model is as much theirs (the
     # seed rule: ownership and residency do not require pretraining), so only the method's own words name it
@@ -36,10 +36,11 @@ APPROACH_WORDS: list[tuple[str, re.Pattern]] = [(a, re.compile(p, re.I)) for a, 
                               r"\b(?:want|need|build|train|create|develop|like)\b[^.?!]{0,30}\bfoundation model\b|"
                               r"\bpretrain\w*(?! (?:on the|then))"),
     ("preference_tuning", r"\bdpo\b|\brlhf\b|\bpreference[- ]tun\w*|\bpreference optimi[sz]ation\b"),
-    ("full_finetune", r"\bfull(?:[- ]parameter)?(?: fine-?tun\w*| ft\b|,? not lora)|\ball (?:the )?weights\b|"
+    ("full_finetune", r"\bfull(?:[- ]parameter)?(?: fine[- ]?tun\w*| ft\b|,? not lora)|\ball (?:the )?weights\b|"
                       r"\bfull\b(?= fine| tune|,)"),
-    ("lora_finetune", r"\bq?lora\b|\bfine-?tun\w*|\bjust train\b|\btrain anyway\b|\badapters?\b"),
-    ("stronger_base_model", r"\b(?:stronger|bigger|larger|better)(?: base)? model\b|\b(?:biggest|largest|strongest|most "
+    ("lora_finetune", r"\bq?lora\b|\bfine[- ]?tun\w*|\bjust train\b|\btrain anyway\b|\badapters?\b"),
+    ("stronger_base_model", r"\b(?:stronger|bigger|larger|better)(?: base)? model\b|"
+                            r"\b(?:big|large|frontier) (?:hosted |commercial |api |closed )?model\b|\b(?:biggest|largest|strongest|most "
                             r"powerful)(?:,? most \w+)?(?: base)? model\b|\b70b\b|\bgpt-?4\w*\b"),
     # ("more data is always better" argues for training on everything, it names no route)
     ("collect_data", r"\bcollect(?:ing)? (?:more )?data\b|\bmore (?:data|examples)\b(?! (?:is|are|=|means) (?:always )?better)|"
@@ -81,7 +82,7 @@ _COST = re.compile(r"\bhow much\b|\bcosts?\b|\bprice\b|\bbudget\b|\bhow long\b|\
                    r"\brealistic(?:ally)?\b|\bwhat can (?:we|i) (?:actually |really |realistically )?(?:do|get|build|"
                    r"achieve)\b", re.I)
 # Pushback that names no approach but is still a decision about the plan
-_DECIDED = re.compile(r"\bjust (?:train|fine-?tune|launch|ship)\b|\bskip (?:the|all|that|this|it)\b|\buse what we have\b|\bi'?ve (?:already )?decided\b|"
+_DECIDED = re.compile(r"\bjust (?:train|fine[- ]?tune|launch|ship)\b|\bskip (?:the|all|that|this|it)\b|\buse what we have\b|\bi'?ve (?:already )?decided\b|"
                       r"\bdon'?t trust\b|\bdon'?t want to label\b|\byour advice is wrong\b|\bend of story\b|"
                       # the user overrules the advice, whatever approach it names: "stop telling me to…", "full stop",
                       # "we are NOT collecting more data", "train on what we have", "don't argue", "who cares about…"
@@ -91,14 +92,14 @@ _DECIDED = re.compile(r"\bjust (?:train|fine-?tune|launch|ship)\b|\bskip (?:the|
                       r"\b(?:work|go|make do) with what (?:we|i)(?:'ve| have)?(?: got| have)?\b|\bmake do\b|"
                       r"\bdon'?t argue\b|\bwho cares\b|\bno time for\b|\bdon'?t have time for\b|"
                       r"\bjust (?:give|get|use) (?:us|me|the)\b|\bwe(?:'ll| will) (?:just )?(?:upload|use|train|ship|go with|do)\b|"
-                      r"\bwe (?:only|just) want\b|\bwe want (?:the|a|an|to|our own) (?:\w+[ -])?(?:fine-?tun\w*|lora|model|train\w*)\b|"
+                      r"\bwe (?:only|just) want\b|\bwe want (?:the|a|an|to|our own) (?:\w+[ -])?(?:fine[- ]?tun\w*|lora|model|train\w*)\b|"
                       # an order or a closed debate: "do it.", "just do that", "my call, no debate", "I know what I'm doing"
                       r"(?:^|[.!?,;]\s*)(?:just |so |then |please |now )*do (?:it|that|this)(?: now| then| please)?\s*(?:[.!]|$)|"
                       r"\bno (?:debate|discussion|arguing|arguments?)\b|\bmy call\b|\bi know what i'?m doing\b|"
                       r"\b(?:don'?t|do not) (?:change|touch|alter|override|second-guess) (?:it|them|that|those|my|the|these)\b|"
                       # a settled intention or an order about the plan, in the user's own grammar: "we'll fine-tune the
                       # local 8B", "we're staying with the prompt", "go straight to fine-tuning", "plan it", "and that's that"
-                      r"\bwe(?:'ll| will|'re going to| are going to| shall) (?:just |still |simply )?(?:fine-?tune|train|"
+                      r"\bwe(?:'ll| will|'re going to| are going to| shall) (?:just |still |simply )?(?:fine[- ]?tune|train|"
                       r"pretrain|stay with|stick with|skip|go with|go ahead|ship it|launch)\b|"
                       r"\b(?:we(?:'re| are)|i'?m|i am) (?:staying|sticking) with\b|"
                       r"(?:^|[.!?,;]\s*)(?:so |then |please |just |ok,? )*(?:go|jump|skip|move|proceed) (?:straight |directly |right )?"
@@ -115,8 +116,8 @@ _DECIDED = re.compile(r"\bjust (?:train|fine-?tune|launch|ship)\b|\bskip (?:the|
                       # "can you change the plan to full FT?", "switch us to QLoRA", "we need full fine-tuning"
                       r"\b(?:change|switch|move|update|turn) (?:the |our |this |my )?plan (?:to|into)\b|"
                       r"\bswitch (?:us|it|the plan|the job|over) to\b|"
-                      r"\b(?:we|i) (?:really )?need (?:a |an |to do |to use )?(?:full(?:[- ]parameter)? (?:fine-?tun\w*|ft)\b|q?lora\b|"
-                      r"rag\b|dpo\b|continued pre-?train|fine-?tun|pre-?train)", re.I)
+                      r"\b(?:we|i) (?:really )?need (?:a |an |to do |to use )?(?:full(?:[- ]parameter)? (?:fine[- ]?tun\w*|ft)\b|q?lora\b|"
+                      r"rag\b|dpo\b|continued pre-?train|fine[- ]?tun|pre-?train)", re.I)
 
 # Evaluation on live traffic named as the user's own ("our A/B tests on real donors are the real evaluation")
 LIVE_EVALUATION = re.compile(r"\ba/?b[- ]?tests?\w*|\bonline (?:eval\w*|tests?\w*|experiments?)\b|\blive (?:traffic|tests?\w*|"
@@ -138,6 +139,7 @@ SKIPS_SPLIT = re.compile(r"\b(?:forget|drop|skip|(?:don'?t|do not) (?:want|need)
                          r"\b(?:put|use|throw|used) (?:all|every one of|each of) (?:the |them |of them |my |our )?(?:\d[\d,.]* )?"
                          r"(?:\w+ )?(?:in|into|for) (?:the )?training\b", re.I)
 SKIPS_EVALUATION = re.compile(r"\b(?:no time for|skip|without) (?:the )?(?:evaluation|eval|testing)\b|\bjust ship\b|"
+                              r"\bno (?:testing|tests?|evaluation|eval) (?:is )?(?:needed|necessary|required)\b|"
                               # "don't bother re-running the test", "no need to redo the eval"
                               r"\b(?:don'?t|do not|no need to|not going to|won'?t) (?:bother )?(?:with )?(?:re-?)?(?:run|do|"
                               r"repeat|check)\w* (?:the |a |any |our )?(?:\w+ )?(?:tests?|eval\w*|checks?|benchmark)\b|"
@@ -153,17 +155,17 @@ _NO_ROUTE_SENTENCE = r"(?:^|[.!?]\s+)no (?P<no>rag|retrieval|vector (?:db|databa
 _CHOOSE = re.compile(_DECIDED.pattern + "|" + SKIPS_EVALUATION.pattern + r"|\bi (?:still )?want\b|\bi prefer\b|"
                      + _NO_ROUTE_SENTENCE + r"|"
                      r"\b(?:i|we)(?:'d| would) (?:like|prefer)\b(?! to (?:know|see|understand|ask|hear))|\banyway\b|\blet'?s (?:just )?(?:do|go with|use|try)\b|"
-                     r"\bjust (?:train|fine-?tune|launch|ship|use|do|go)\b|\bskip (?:the|all|that|this|it)\b|\bi'?ve (?:already )?decided\b|"
+                     r"\bjust (?:train|fine[- ]?tune|launch|ship|use|do|go)\b|\bskip (?:the|all|that|this|it)\b|\bi'?ve (?:already )?decided\b|"
                      r"\bend of story\b|\b(?:not|no) (?:boring )?(?:lora|sft|rag)\b|\bi don'?t care\b|"
                      r"\bwe (?:don'?t|do not|not) (?:want|trust)\b|\bdon'?t want to\b|\buse what we have\b|"
                      r"\byour advice is wrong\b|\btoo expensive\b|\bi don'?t trust\b|\bwill fix it\b|"
-                     r"\bforget (?:about )?(?:fine-?tuning|rag|it)\b|"
+                     r"\bforget (?:about )?(?:fine[- ]?tuning|rag|it)\b|"
                      # an order to run a route: "now do full fine-tuning of the 70B", "just use QLoRA then"
                      r"(?:^|[.!?;]\s+)(?:(?:now|then|so|ok|okay|please|just|right)\W+)*(?:do|run|use|try|start|set up|go for) "
-                     r"(?:a |an |the |with )?(?:[\w-]+ ){0,3}?(?:fine-?tun\w*|q?lora|rag|retrieval|pre-?train\w*|dpo|"
+                     r"(?:a |an |the |with )?(?:[\w-]+ ){0,3}?(?:fine[- ]?tun\w*|q?lora|rag|retrieval|pre-?train\w*|dpo|"
                      r"prompt\w*)\b|"
                      r"\b(?:drop|remove|cut|ditch|scrap|leave out) (?:the |that |this |all )?(?:rag|retrieval|lora|prompt\w*|"
-                     r"fine-?tun\w*|label\w*)\b", re.I)
+                     r"fine[- ]?tun\w*|label\w*)\b", re.I)
 _DISTRUST_NUMBERS = re.compile(r"\b(?:don'?t|do not) (?:trust|believe) (?:these|your|the|those) (?:numbers|figures|"
                                r"estimates?|prices?|costs?)\b", re.I)
 _REJECT = re.compile(
@@ -171,17 +173,17 @@ _REJECT = re.compile(
     r"|\bstop (?:telling|asking) (?:me|us) to (?:\w+ ){0,3}?(?P<stop>prompt\w*|rag|retrieval|lora|label\w* more|collect\w* (?:more )?data)"
     r"|\b(?:are|'re) not (?:going to )?(?P<notdo>collect\w* (?:any ?more |more |any )?data|label\w* (?:any ?more|more|any))"
     r"|\bnot (?:boring )?(?P<not>lora|sft|rag|retrieval)\b"
-    r"|\bforget (?:about )?(?P<forget>fine-?tuning|rag|retrieval|lora)"
-    r"|\b(?:don'?t|do not|not) (?:want|trust|like)\s+(?:\w+\s+){0,2}?(?P<what>rag|retrieval|lora|prompt\w*|fine-?tun\w*)"
+    r"|\bforget (?:about )?(?P<forget>fine[- ]?tuning|rag|retrieval|lora)"
+    r"|\b(?:don'?t|do not|not) (?:want|trust|like)\s+(?:\w+\s+){0,2}?(?P<what>rag|retrieval|lora|prompt\w*|fine[- ]?tun\w*)"
     r"|\b(?P<what2>rag|retrieval)\b[^.?!]{0,40}\?\s*no\b"
     r"|\b(?P<what3>continued pretraining|rag|lora)[^.!]{0,40}\btoo expensive\b"  # "X then Y? too expensive"
     # "collect ~1000 more pairs first. not happening": the route named, then refused
-    r"|\b(?P<nothappening>collect\w*|label\w*|gather\w*|annotat\w*|retriev\w*|rag|lora|fine-?tun\w*|prompt\w*|"
+    r"|\b(?P<nothappening>collect\w*|label\w*|gather\w*|annotat\w*|retriev\w*|rag|lora|fine[- ]?tun\w*|prompt\w*|"
     r"more (?:[\w&-]+ )?(?:pairs|examples|data|labels|samples))\b[^.!?]{0,50}"
     r"[.!?,;]*\s*(?:(?:that'?s|that is|it'?s|is) )?(?:not happening|no way|not an option|won'?t happen|impossible for us)\b"
     r"|\b(?:drop|remove|cut|ditch|scrap|lose|leave out) (?:the |that |this |all (?:the |that )?)?(?P<drop>rag|retrieval|lora|"
-    r"prompt\w*|fine-?tun\w*|label\w*|data collection)\b"
-    r"|\b(?P<out>rag|retrieval|lora|prompt\w*|fine-?tun\w*) (?:is|are) (?:out|off the table|not an option|a no-go|"
+    r"prompt\w*|fine[- ]?tun\w*|label\w*|data collection)\b"
+    r"|\b(?P<out>rag|retrieval|lora|prompt\w*|fine[- ]?tun\w*) (?:is|are) (?:out|off the table|not an option|a no-go|"
     r"ruled out)\b"
     r"|\b(?:send|take|push|point|steer) (?:me|us) back (?:to|into) (?:the )?(?P<back>prompt\w*|rag|retrieval|lora|"
     r"label\w*|collect\w* (?:more )?data)|" + _NO_ROUTE_SENTENCE, re.I)
@@ -192,15 +194,21 @@ _REJECT = re.compile(
 _VOLITION = re.compile(r"\b(?:i|we) (?:still |really )?(?:want|prefer|insist)\b(?! (?:it|the (?:bot|model|assistant)) to\b)|"
                        r"\blet'?s\b|\bgo with\b|"
                        # "train it anyway" decides; "too expensive at volume anyway" describes the past
-                       r"\b(?:train\w*|do(?:ing)?|us(?:e|ing)|go(?:ing)?|launch\w*|fine-?tun\w*|tun(?:e|ing)|try(?:ing)?|"
+                       r"\b(?:train\w*|do(?:ing)?|us(?:e|ing)|go(?:ing)?|launch\w*|fine[- ]?tun\w*|tun(?:e|ing)|try(?:ing)?|"
                        r"want|ship\w*|build\w*|pretrain\w*)\b[^.;]{0,30}\banyway\b", re.I)
+
+
+# settings said in the imperative are a decision about the plan: "set lr 5e-4 and 10 epochs"
+_SETS = re.compile(r"^\W*(?:(?:please|pls|ok|okay|now|then|so|just)\W+)*(?:set|put|use|make it|change|bump|raise|lower|"
+                   r"train (?:for|with))\b", re.I)
 
 
 def decides(text: str) -> bool:
     """Does the text take a decision about the plan ("just train it", "we want LoRA", "let's skip RAG"), as
     opposed to describing the situation ("a big prompt was too expensive at our volume")?"""
     t = " ".join((text or "")[:CLASSIFY_CHARS].split())
-    return bool(_DECIDED.search(t) or _VOLITION.search(t) or SKIPS_EVALUATION.search(t) or stance(t))
+    return bool(_DECIDED.search(t) or _VOLITION.search(t) or SKIPS_EVALUATION.search(t) or stance(t) or
+                (_SETS.match(t) and find_edits(t)))  # "set learning rate 3e-3 and 15 epochs": the plan, decided
 
 
 # ---- mood: does a sentence ask the advisor something, or tell it what to do? -----------------------------------
@@ -214,15 +222,15 @@ _INTERROGATIVE = re.compile(_LEAD + (
     r"(?:(?:what|which|how|why|when|where|who)(?:'s|s)?\s+(?:is|are|was|were|do|does|did|would|will|should|can|"
     r"could|might|much|many|long|big|fast|about|if|kind|sort|type|exactly|else|happens|gpu|hardware|size|part|"
     r"order|way|sort)\b"
-    r"|why\b|whats\b|what's\b|wats\b|how's\b|hows\b|wdyt\b"
+    r"|why\b|whats\b|what's\b|wats\b|how's\b|hows\b|wdyt\b|(?:what|which) (?:one|ones|of them|of those|option)\b"
     # "what licence issues come with …", "which GPU would fit": the question word, its noun, then the verb
     r"|(?:what|which)\s+(?:[\w-]+\s+){1,3}(?:do|does|would|will|should|can|could|come|comes|apply|applies|"
     r"matter|matters)\b"
     r"|(?:is|are|can|could|would|will|should|do|does|did|shall|may|won'?t|isn'?t|aren'?t|doesn'?t|don'?t|didn'?t|"
     r"wouldn'?t|shouldn'?t|can'?t|has|have)\s+(?:it|this|that|these|those|we|i|you|they|there|the|a|an|our|my|"
-    r"your|such|any|some|q?lora|rag|fine-?tun\w*|\w+ing|full|continued|dpo|retrieval|prompt\w*|pre-?train\w*)\b)"), re.I)
+    r"your|such|any|some|q?lora|rag|fine[- ]?tun\w*|\w+ing|full|continued|dpo|retrieval|prompt\w*|pre-?train\w*)\b)"), re.I)
 # The advisor's own work, asked for in the imperative ("price it out", "walk me through the steps")
-_ADVISOR_VERBS = (r"plan|price|estimate|quote|calculate|compute|give|tell|show|explain|compare|walk|break down|"
+_ADVISOR_VERBS = (r"plan|price|estimate|quote|calculate|compute|give|tell|show|explain|compare|walk|break down|list|"
                   r"help|recommend|suggest|sketch|outline|work out|figure out|clarify|confirm|describe|advise|"
                   r"elaborate|spell out|lay out")
 # ... not a label ("Plan: 1 epoch", "Price - $2/h") nor a noun ("plan is to", "help desk")
@@ -243,7 +251,7 @@ _CLAUSE_LEAD = re.compile(r"[,:] |\s(?:and|or|but) (?=(?:is|are|can|could|may|mi
 # … where the clause opens as a yes/no question with its subject ("may we use …", "is the licence fine …"); not
 # "which is about a year of support" nor "and do the labelling ourselves"
 _AUX_QUESTION = re.compile(r"(?:is|are) (?:the|it|this|that|there|our|my|a|an|full|continued|q?lora|rag|dpo|retrieval|"
-                           r"prompt\w*|fine-?tun\w*|pre-?train\w*)\b|"
+                           r"prompt\w*|fine[- ]?tun\w*|pre-?train\w*)\b|"
                            r"(?:can|could|may|might|should|would|will|do|does) (?:we|i|you|it|they|one|this|that)\b", re.I)
 
 
@@ -334,8 +342,7 @@ def classify(text: str) -> Intent | None:
     # a bare "no." refuses only in a message that asks nothing ("no. QLoRA on my 3090 is fine, right?" asks)
     refuses = _CHOOSE.search(t) or (not asks and re.search(r"\bno\. ", t, re.I))
     # settings said in the imperative are a decision about the plan: "set lr 5e-4 and 10 epochs"
-    sets = re.match(r"^\W*(?:(?:please|pls|ok|okay|now|then|so|just)\W+)*(?:set|put|use|make it|change|bump|raise|lower|"
-                    r"train (?:for|with))\b", t, re.I) and find_edits(t)
+    sets = _SETS.match(t) and find_edits(t)
     pushback = (refuses or sets) and (names or rejected or sets or _DECIDED.search(t) or SKIPS_EVALUATION.search(t))
     decided = stance(t)
     if pushback and decided and decided.rejected and not rejected:
@@ -375,7 +382,7 @@ def classify(text: str) -> Intent | None:
 # intention (future, volition), an authority's requirement, or a commitment closed to debate — and it names the route
 # it decides about. A negated one ("we're not going to fine-tune anything", "fine-tuning … is not acceptable")
 # refuses the route it names. Descriptions ("we use GPT-4o today", "we fine-tuned an 8B") are none of these.
-_ACTION_VERBS = (r"do|run|use|ship|deploy|go|train|fine-?tune|finetune|tune|quanti[sz]e|launch|start|build|pick|choose|"
+_ACTION_VERBS = (r"do|run|use|ship|deploy|go|train|fine[- ]?tune|finetune|tune|quanti[sz]e|launch|start|build|pick|choose|"
                  r"keep|stick|switch|try|set up|retrain|pretrain|distil+|roll out|proceed")
 _ORDER = re.compile(_LEAD + r"(?:(?:please|pls|just|now|then|ok|so|simply)\W+)*(?:" + _ACTION_VERBS + r")\b", re.I)
 _INTENDED = re.compile(r"\b(?:we|i)(?:'ll| will| shall|'re going to| are going to|'m going to| am going to|'re gonna| are "
@@ -388,14 +395,17 @@ _REQUIRED = re.compile(r"\b(?:wants?|insists? on|requires?|mandates?|demands?)\b
                        r"(?:a |an |the )?(?:yes|no|answer|decision|number|figure|estimate|report|update|recommendation)\b))",
                        re.I)
 _CLOSED = re.compile(r"\bend of (?:story|discussion|debate)\b|\bnon[- ]?negotiable\b|\bnot negotiable\b|"
-                     r"\b(?:that'?s|it'?s|decision is) final\b|\bfull stop\b|\bno (?:debate|discussion|arguments?)\b", re.I)
-_PROGRESSIVE = re.compile(r"\b(?:we(?:'re| are)|i'?m|i am) (?:\w+ing)\b", re.I)
-_REFUSED = re.compile(r"\b(?:not|never|won'?t|no way)\b[^.;]{0,30}?\b(?:" + _ACTION_VERBS + r")\b|"
+                     r"\b(?:that'?s|it'?s|decision is) final\b|\bfull stop\b|\bno (?:debate|discussion|arguments?)\b|"
+                     r"\b(?:i|we)(?:'ve| have)? decided\b|\bconvince (?:me|us)\b|\bmy (?:call|decision)\b", re.I)
+# … in a closed message, the plain present decides too: "we ship the LoRA model. … I decided"
+_PROGRESSIVE = re.compile(r"\b(?:we(?:'re| are)|i'?m|i am) (?:\w+ing)\b|^\W*(?:so |then |now )?(?:we|i) (?:" + _ACTION_VERBS +
+                          r"|stop|switch|move)\b", re.I)
+_REFUSED = re.compile(r"\b(?:not|never|won'?t|no way)\b[^.;]{0,30}?\b(?:" + _ACTION_VERBS + r")\b|\bstop(?:ping)? [\w-]+ing\b|"
                       r"\b(?:is|are) (?:not (?:acceptable|an option|allowed|happening|wanted)|unacceptable|out of the "
                       r"question|off the table|ruled out|a no-?go)\b", re.I)
-_TRAIN_ORDER = re.compile(_LEAD + r"(?:(?:please|pls|just|now|then|ok|so|simply)\W+)*(?:train|fine-?tune|finetune|"
+_TRAIN_ORDER = re.compile(_LEAD + r"(?:(?:please|pls|just|now|then|ok|so|simply)\W+)*(?:train|fine[- ]?tune|finetune|"
                           r"retrain)\b(?! (?:a |the )?(?:tokenizer|model from scratch))", re.I)
-_CLAUSE = re.compile(r"(?<=[.!?;])\s+|,\s+|\s+-\s+|\s+—\s+")
+_CLAUSE = re.compile(r"(?<=[.!?;])\s+|,\s+|\s+-\s+|\s+—\s+|\s+and (?=(?:then )?(?:" + _ACTION_VERBS + r"|stop|switch|move)\b)")
 
 
 def stance(text: str) -> Intent | None:
@@ -404,7 +414,10 @@ def stance(text: str) -> Intent | None:
     t = unquoted(" ".join((text or "")[:CLASSIFY_CHARS].split()))
     closed = bool(_CLOSED.search(t))
     target = rejected = None
-    for clause in (c for sentence in pieces(_MOOD_SPLIT, t) for c in pieces(_CLAUSE, sentence)):
+    # a question decides nothing ("could we have GPT-4o write pairs and fine-tune on those?")
+    said = [x for x in pieces(_MOOD_SPLIT, t) if not ("?" in x or _INTERROGATIVE.search(x) or _AUX_FIRST.match(x)
+                                                       or _TAG_QUESTION.search(x))]
+    for clause in (c for sentence in said for c in pieces(_CLAUSE, sentence)):
         names = [n for n in mentioned(clause) if n != "stronger_base_model" or _STRONGER_SAID.search(clause)]
         if not names and _TRAIN_ORDER.match(clause):
             names = ["lora_finetune"]  # "Train on all 900": the verb is the route, supervised fine-tuning
@@ -421,8 +434,9 @@ def stance(text: str) -> Intent | None:
     return Intent(CHOOSE, target, rejected) if target or rejected else None
 
 
-_STRONGER_SAID = re.compile(r"\b(?:stronger|bigger|larger|better|biggest|largest|strongest|more capable|most powerful)"
-                            r"\b[^.?!]{0,20}\bmodel\b|\bswitch(?:ing)? (?:to|models)\b|\binstead of (?:tuning|training|fine-?tun)", re.I)
+_STRONGER_SAID = re.compile(r"\b(?:stronger|bigger|larger|better|biggest|largest|strongest|more capable|most powerful|"
+                            r"big|large|frontier)"
+                            r"\b[^.?!]{0,20}\bmodel\b|\bswitch(?:ing)? (?:to|models)\b|\binstead of (?:tuning|training|fine[- ]?tun)", re.I)
 
 
 # ---- sentence selection --------------------------------------------------------------------------------------

@@ -277,7 +277,10 @@ class OfflineBrain:
             return  # never an approval and never a second job: the buttons under this reply approve or reject
         if intent is None and found.side_question:
             intent = answers.Intent(answers.QUESTION)
-        if intent is None and (pending and (iv.pending == pending or restated_only) or iv.stage != "interview") and \
+        # (a question asked about a fact held vaguely, "task", counts as answered whatever comes back: a remark
+        # left its value as it was)
+        unanswered = pending and (iv.pending == pending or restated_only or iv.value(pending) == held_before.get(pending))
+        if intent is None and (unanswered or iv.stage != "interview") and \
                 (not notes or restated_only) and \
                 not forgotten and not found.gibberish and not attachments and not found.launch_request and \
                 not edits and len(COMMENT_WORDS.findall(text)) >= COMMENT_MIN_WORDS:

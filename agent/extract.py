@@ -165,7 +165,7 @@ SIDE_QUESTION = _rx(r"\bwhat(?:'s| is| are| does| do)\b", r"\bhow (?:much|many|l
                     r"\bwhy\b", r"\bexplain\b", r"\bdifference between\b", r"\btell me (?:about|more)\b",
                     r"\bwhat do you mean\b", r"\bmean by\b", r"\bwhen should\b", r"\bwhich (?:is|one)\b",
                     r"\bis it (?:true|better)\b")
-LAUNCH = _rx(r"\blaunch\b", r"\bstart (?:the )?(?:training|job|run|fine-?tun\w*)\b", r"\bkick (?:it )?off\b",
+LAUNCH = _rx(r"\blaunch\b", r"\bstart (?:the )?(?:training|job|run|fine[- ]?tun\w*)\b", r"\bkick (?:it )?off\b",
              r"\bgo ahead\b", r"\brun (?:it|the job|the training)\b", r"\btrain (?:it|the model)? ?now\b",
              r"\bbegin training\b", r"\blet'?s (?:train|do it|go)\b")
 # Words that would approve a job if typing could (it cannot: only the Approve button does). With a job waiting, the
@@ -331,8 +331,8 @@ PROBLEM_TAGS: dict[str, re.Pattern] = {
                    r"\bflat (?:for|across|over) (?:\d+|two|three|four|five|several|the last) (?:\w+ )?(?:runs|epochs|experiments|"
                    r"sweeps|weeks)\b"),
 }
-_LORA_TRIED = _rx(r"\blora\b.*\b(?:ranks?|tried|trained|fine-?tuned|plateau\w*|stuck)\b",
-                  r"\b(?:tried|trained|fine-?tuned|used)\b.*\blora\b")
+_LORA_TRIED = _rx(r"\blora\b.*\b(?:ranks?|tried|trained|fine[- ]?tuned|plateau\w*|stuck)\b",
+                  r"\b(?:tried|trained|fine[- ]?tuned|used)\b.*\blora\b")
 
 
 # For what is failing, only a plain "not/no" clears a word ("not about facts"); "can't reason" or "doesn't follow
@@ -463,7 +463,7 @@ _LOSES_TO_STRONGER = re.compile(
     r"(?:\w+ )?(?:beat|match|reach)|trail\w*|under-?perform\w*|(?:still )?no better than)\b[^.]{0,60}?\b(?:gpt-?\S*|"
     r"claude|gemini|bigger|larger|stronger|frontier|\d+b|prompted|base model with (?:a|our) (?:good )?prompt)",
     re.IGNORECASE)
-_FINETUNED = re.compile(r"\bfine-?tun\w*|\blora\w*|\badapters?\b|\btrained (?:it|a|our|several|two|three)\b", re.I)
+_FINETUNED = re.compile(r"\bfine[- ]?tun\w*|\blora\w*|\badapters?\b|\btrained (?:it|a|our|several|two|three)\b", re.I)
 _NOTHING_FAILS = re.compile(r"\bnothing (?:is |'s )?(?:really |actually )?(?:failing|wrong|broken)\b|"
                             r"^\s*(?:no(?:thing)?|none)[.!]?\s*$|\bno (?:real )?(?:problems?|issues?)(?: really)?\s*[.!]?$",
                             re.IGNORECASE)
@@ -547,7 +547,7 @@ def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
         if not hit and tags == before_clause:
             unread.append(clause)
             floors.append(prototypes.MIN_SIMILARITY if _FAILURE.search(clause) else _NO_CUE_SIMILARITY)
-    if "plateau" in tags and not re.search(r"\blora\w*|\bfine-?tun\w*|\btrain\w*|\branks?\b|\bscores?\b|\baccuracy\b|"
+    if "plateau" in tags and not re.search(r"\blora\w*|\bfine[- ]?tun\w*|\btrain\w*|\branks?\b|\bscores?\b|\baccuracy\b|"
                                            r"\bf1\b|%|\bruns?\b|\bepochs?\b|\bloss\b|\bevals?\b|\bmetrics?\b|"
                                            r"\badapters?\b|\bmodel\b|\bimprov\w*", text, re.I):
         tags.discard("plateau")  # "the county is stuck on the 1998 code": stuck, but no training or score to plateau
@@ -602,7 +602,7 @@ PROMPT_NONE = _rx(r"\b(?:have ?n[o']?t|haven't|didn't|did not|never|not yet|no,?
                   r"hasn't|not) (?:really )?(?:tried|done|used|attempted|experimented with|bothered with)? ?"
                   r"(?:any |much |the |a |an )?(?:(?:real|proper|serious|good|decent|careful|structured) )?(?:prompt\w*|few[- ]?shot|system prompts?)",
                   r"\b(?:no|zero) prompt(?:ing| engineering| work)?\b", r"\bnot tried prompt\w*", r"\bnothing (?:yet|so far)\b",
-                  r"\bwe (?:just|only) (?:fine-?tuned|trained)\b", r"\bskipped prompt\w*", r"\bnot yet\b",
+                  r"\bwe (?:just|only) (?:fine[- ]?tuned|trained)\b", r"\bskipped prompt\w*", r"\bnot yet\b",
                   r"^\s*(?:we )?(?:have ?n[o']?t|haven't|didn't|did not|never) (?:tried|bothered)\b",
                   r"\b(?:jumped|went) straight to\b",
                   r"\b(?:haven'?t|have not|didn'?t|did not|never) (?:done|tried|changed|touched) (?:anything|much|a thing) "
@@ -1140,7 +1140,7 @@ WEIGHTS_YES = _rx(r"\bopen[- ]weights?(?: models?)? (?:are|is) (?:fine|ok(?:ay)?
                   r"allowed|acceptable|no problem|works for us)\b",
                   r"\bwe can use (?:open|existing|pre-?trained|commercial|any)\b",
                   # permission said as what the user may do with a model, or as what the law allows
-                  r"\bcan (?:download|run|host|self-?host|deploy|fine-?tune|use) (?:a |an |the )?" + _OPEN_FAMILIES + r"\b",
+                  r"\bcan (?:download|run|host|self-?host|deploy|fine[- ]?tune|use) (?:a |an |the )?" + _OPEN_FAMILIES + r"\b",
                   r"\blegal (?:has )?(?:approved|cleared|signed off on|ok'?d) the licen[cs]e\b",
                   r"\blegally,? (?:we|you) (?:can|may|could|are allowed)\b", r"\bwe(?:'re| are) legally allowed\b", r"\bno licen[cs]e (?:issues|concerns|problems)\b",
                   r"\bany (?:model|license) (?:is )?(?:fine|ok)\b", r"\bno restrictions on (?:models|weights)\b",
@@ -1244,7 +1244,7 @@ TEAM_PRETRAIN = _rx(r"\bpre-?train(?:ing|ed)? (?:experience|expertise|background
                     r"\btrained (?:\w+ ){0,2}(?:l?lms?|language models?|models?|foundation models?|transformers?) from scratch\b")
 TEAM_ML = _rx(r"\bml engineer\w*", r"\bmachine learning (?:engineers?|team|experience)\b", r"\bdata scientists?\b",
               r"\bmlops\b", r"\bexperienced ml\b", r"\bml (?:team|experience|background|expertise)\b",
-              r"\bml engineering\b", r"\bdeep learning (?:engineers?|experience)\b", r"\bfine-?tun\w+ (?:before|experience)\b",
+              r"\bml engineering\b", r"\bdeep learning (?:engineers?|experience)\b", r"\bfine[- ]?tun\w+ (?:before|experience)\b",
               r"\bai engineers?\b", r"\bnlp engineers?\b", r"\bresearch engineers?\b", r"\bphds?\b",
               # the role abbreviated: "three MLEs", "1 ML eng"
               r"\bmles?\b", r"\bml[- ]?eng\w*", r"\bml (?:people|folks|person|staff|specialists?)\b")
@@ -1859,7 +1859,7 @@ SMALLEST_CORPUS_TOKENS = 2_000
 
 # "fine-tune an 8B model on 6,000 support conversations, ~800 tokens each": what supervised training runs on are
 # examples of the task, whatever their length; the same count under "pretrain on" would be a corpus
-_TRAINED_ON = re.compile(r"\b(?:fine-?tun\w*|lora|qlora|sft|instruction-?tun\w*|train\w*)\b[^.?!]{0,60}?\bon\s*$", re.I)
+_TRAINED_ON = re.compile(r"\b(?:fine[- ]?tun\w*|lora|qlora|sft|instruction-?tun\w*|train\w*)\b[^.?!]{0,60}?\bon\s*$", re.I)
 _PRETRAINED_ON = re.compile(r"\bpre-?train\w*\b[^.?!]{0,60}?\bon\s*$", re.I)
 
 

@@ -259,16 +259,16 @@ def read_specs(texts: Iterable[str]) -> Specs:
         t = " " + (raw or "").lower() + " "
         if m := re.findall(r"(\d+(?:\.\d+)?)\s?b\b(?!\s*tokens)(?![- ]?(?:token|tok))", t):
             s.params_b = float(m[-1])
-        if m := re.search(r"(\d[\d,]{0,15})\s*tokens?\s*(?:each|per (?:example|pair|sample|item))|"
-                          r"(?:about|around|roughly|~)?\s*(\d[\d,]{0,15})\s*tokens?\s*(?:each|per)", t):
+        if m := re.search(r"(" + _FIGURE + r")\s*tokens?\s*(?:each|per (?:example|pair|sample|item))|"
+                          r"(?:about|around|roughly|~)?\s*(" + _FIGURE + r")\s*tokens?\s*(?:each|per)", t):
             s.tokens_per_example = _num(m.group(1) or m.group(2))
             s.tokens_per_pair = bool(re.search(r"tokens?\s*per pair\b", t))
-        elif m := re.search(r"examples? (?:of|at) (?:about |around |roughly |~)?(\d[\d,]{0,15})\s*tokens", t) or re.search(
-                r"\b(?:average|avg\.?|on average|mean|typically)\s*(?:of\s*)?(?:maybe |about |around |roughly |~)?(\d[\d,]{0,15})\s*tokens", t):
+        elif m := re.search(r"examples? (?:of|at) (?:about |around |roughly |~)?(" + _FIGURE + r")\s*tokens", t) or re.search(
+                r"\b(?:average|avg\.?|on average|mean|typically)\s*(?:of\s*)?(?:maybe |about |around |roughly |~)?(" + _FIGURE + r")\s*tokens", t):
             s.tokens_per_example = _num(m.group(1))  # "3 400 dialogues, average maybe 600 tokens"
-        prompt = re.search(r"\bprompts?\b\W{0,3}(?:is |are |of |at )?(?:about |around |roughly |~\s?)?(\d[\d,]{0,9})\s*tokens", t)
+        prompt = re.search(r"\bprompts?\b\W{0,3}(?:is |are |of |at )?(?:about |around |roughly |~\s?)?(" + _FIGURE + r")\s*tokens", t)
         answer = re.search(r"\b(?:answers?|stor(?:y|ies)|responses?|replies|reply|outputs?|completions?|summar(?:y|ies)|"
-                           r"drafts?|versions?)\b\W{0,3}(?:is |are |of |at )?(?:about |around |roughly |~\s?)?(\d[\d,]{0,9})"
+                           r"drafts?|versions?)\b\W{0,3}(?:is |are |of |at )?(?:about |around |roughly |~\s?)?(" + _FIGURE + r")"
                            r"\s*tokens", t)
         if prompt and answer:  # "prompt ~500 tokens, each story ~300 tokens": an example is both
             s.tokens_per_example = _num(prompt.group(1)) + _num(answer.group(1))
@@ -285,7 +285,7 @@ def read_specs(texts: Iterable[str]) -> Specs:
                 s.gpu_count = 1
         if re.search(r"\bqlora\b", t):
             s.method = "qlora"
-        elif re.search(r"\bfull(?:[- ]parameter)? fine-?tun", t) or re.search(r"\bfull,? not lora\b", t):
+        elif re.search(r"\bfull(?:[- ]parameter)? fine[- ]?tun", t) or re.search(r"\bfull,? not lora\b", t):
             s.method = "full"
         elif re.search(r"\bdpo\b", t):
             s.method = "dpo"
@@ -296,15 +296,20 @@ def read_specs(texts: Iterable[str]) -> Specs:
         if m := re.search(rf"({_FIGURE} ?k?) ?(?:tokens? )?(?:input|prompt|in)(?: tokens?)? ?(?:\+|and|,|/) ?"
                           rf"({_FIGURE} ?k?) ?(?:tokens? )?(?:output|completion|out)\b", t):  # "1,500 tokens in and 250 out"
             s.tokens_in, s.tokens_out = _scaled(m.group(1)), _scaled(m.group(2))
-        if m := re.search(r"(\d[\d,]{0,15})\s*pages", t):
+        if m := re.search(r"(" + _FIGURE + r")\s*pages", t):
             s.pages = _num(m.group(1))
             docs = re.search(rf"({_FIGURE} ?k?)\s+(?:[\w-]+\s+){{0,2}}(?:documents?|docs?|reports?|files?|pdfs?|manuals?|"
                              r"contracts?|papers?|books?)\b", t)
-            if docs and re.match(r"\s*pages?\s*(?:each|per|apiece|on average)", t[m.end(1):]):
+            each = re.match(r"\s*pages?\s*(?:each|per|apiece|on average)", t[m.end(1):])
+            # "18.000 PDF technical manuals, average 60 pages": the per-document length said just after the count
+            averaged = docs and docs.end() <= m.start(1) and re.fullmatch(
+                r"[\s,;:(]*(?:(?:on )?average|avg\.?|each|about|around|roughly|approx\.?|typically|~)[\s:]*(?:of\s*)?"
+                r"(?:about |around |roughly |~\s?)?", t[docs.end():m.start(1)])
+            if docs and (each or averaged):
                 s.pages *= _scaled(docs.group(1))  # "2,5k PDF reports, about 40 pages each"
         if m := re.search(r"(\d+(?:\.\d+)?)\s*min(?:ute)?s?\s*(?:per|an?|each|/)\s*(?!hour|day|week|month|year)[a-z]{3,}", t) or \
                 re.search(r"\b(?:label(?:l?ing)?|coding|cod(?:e|es)|review(?:ing)?|annotat\w*|writ\w+|check\w*) (?:one|a|each|every)"
-                          r" (?:\w+ ){0,2}(?:takes?|took|is|needs?)[^.;]{0,20}?(\d+(?:\.\d+)?)\s*min", t):
+                          r" (?:\w+ ){0,2}(?:takes?|took|is|needs?|in)[^.;]{0,20}?(\d+(?:\.\d+)?)\s*min", t):
             s.label_minutes = float(m.group(1))  # "coding one case carefully takes them ~6 minutes"
         elif m := re.search(r"(\d+(?:\.\d+)?)\s*(?:sec(?:ond)?s?|s)\s*(?:per|an?|each|/)\s*[a-z]{3,}", t):
             s.label_minutes = float(m.group(1)) / 60  # "a teacher needs ~45 sec per comparison"
@@ -323,7 +328,7 @@ def read_specs(texts: Iterable[str]) -> Specs:
                 s.api_usd_per_m_in = s.api_usd_per_m_out = r.amount  # one price for every token
         if m := re.search(r"\b(\d{1,2})\s+(?:working |work |business |week)?days? (?:a|per|each|/) ?month\b", t):
             s.days_per_month = float(m.group(1))  # "22 working days a month"
-        if m := re.search(r"\blabel(?:l?ing)?\s+(?:another\s+|about\s+|~)?(\d[\d,.]{0,15}\s*k?)\s+(?:more\s+)?", t):
+        if m := re.search(r"\blabel(?:l?ing)?\s+(?:another\s+|about\s+|~)?(" + _FIGURE + r"\s*k?)\s+(?:more\s+)?", t):
             s.to_label = _scaled(m.group(1))  # "what would it cost to label 5,000 more cases?"
     return s
 
@@ -653,7 +658,7 @@ def _stronger(facts: Mapping[str, Any], specs: Specs) -> Estimate:
 
 
 # A training method said by name, in the user's words: (method, pattern)
-METHOD_WORDS_SAID = [("full", re.compile(r"\bfull(?:[- ]parameter)?(?: fine-?tun\w*| ?ft\b| finetun\w*|,? not lora)|"
+METHOD_WORDS_SAID = [("full", re.compile(r"\bfull(?:[- ]parameter)?(?: fine[- ]?tun\w*| ?ft\b| finetun\w*|,? not lora)|"
                                           r"\bfull\b(?=,?\s*(?:or|,|vs\.?|versus)\s+(?:normal |plain )?q?lora\b)", re.I)),
                      ("qlora", re.compile(r"\bqlora\b", re.I)),
                      ("lora", re.compile(r"\b(?:normal |plain |regular |16-?bit )?lora\b(?!-)", re.I))]

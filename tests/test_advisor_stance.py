@@ -147,3 +147,43 @@ def test_a_remark_that_only_restates_what_is_held_is_answered_not_just_noted():
                              "A 7B will never fit there. We take a ~1B model even if it is weaker. Offline stays.")
     text = said(events)
     assert "[1]" in text and not text.startswith("Noted")
+
+
+@pytest.mark.parametrize("text, target, rejected", [
+    ("We stop fine-tuning the 13B and use the big hosted model, you won't convince me otherwise",
+     "stronger_base_model", "lora_finetune"),
+    ("we deploy the fine tune. slightly lower score but far cheaper, I decided", "lora_finetune", None),
+])
+def test_a_plain_present_decides_in_a_message_closed_to_debate(text, target, rejected):
+    intent = answers.classify(text)
+    assert intent is not None and (intent.kind, intent.target, intent.rejected) == (answers.CHOOSE, target, rejected)
+
+
+def test_fine_tune_spelled_as_two_words_names_the_route_and_the_method():
+    assert answers.mentioned("can we just fine tune it on the 400 letters") == ["lora_finetune"]
+    assert pricing.methods_named("memory for qlora, lora and full fine tune for the 27B") == ["qlora", "lora", "full"]
+
+
+@pytest.mark.parametrize("text, field, value", [
+    ("Shipyard: 18.000 PDF manuals, average 60 pages.", "pages", 1_080_000),
+    ("Plan: label 5 000 ads first.", "to_label", 5_000),
+    ("~1 100 tokens per pair in total", "tokens_per_example", 1_100),
+    ("a trained clerk codes one form in roughly 4 minutes", "label_minutes", 4),
+])
+def test_figures_in_other_locales_and_phrasings_are_read_whole(text, field, value):
+    assert getattr(pricing.read_specs([text]), field) == value
+
+
+def test_settings_given_before_any_advice_get_a_plan_with_them_not_a_bare_note():
+    cid, events = conversation("Perfume shop: 220 product descriptions in our voice, we want more like them.",
+                               "set learning rate 3e-3 and 15 epochs, i want it to really learn our style")
+    plan = conversations.load(cid).plan
+    assert plan and plan["config"]["training"]["epochs"] == 15
+    assert "Your settings are in the plan" in said(events)
+
+
+def test_a_remark_answering_a_question_already_held_vaguely_is_still_answered():
+    _, events = conversation("Utility company: a model that routes outage reports to teams.",
+                             "I refuse a random split. We'll keep the most recent month as the test set, since that is "
+                             "what the model will face.")
+    assert "[1]" in said(events) and "date" in said(events)
