@@ -2105,8 +2105,12 @@ _HEAD_WORDS = 30  # …except its head (first sentence, ≤ 30 words): the user'
 
 # What the user quotes the advisor as saying is the advisor's words, not the user's facts: "you said rent a cloud
 # A100. no." (blanked to its clause's end, so "…, but we have 3,000" after it is still read)
-_YOU_SAID = re.compile(r"\b(?:as )?you(?:'ve| have)? (?:said|suggested|recommended|proposed|mentioned|told (?:me|us)|"
-                       r"wanted|asked (?:me|us) to|want (?:me|us) to)\b[^.;!?\n]*?(?=[.;!?\n]|,? but\b|$)", re.I)
+_YOU_SAID = re.compile(r"(?:\b(?:as )?you(?:'ve| have)? (?:said|suggested|suggest|recommended|recommend|proposed|propose|"
+                       r"mentioned|told (?:me|us)|wanted|asked (?:me|us) to|want (?:me|us) to)\b|"
+                       # "your plan says label 3 000 examples first", "the advisor recommended a 7B"
+                       r"\b(?:your|the advisor'?s?|tunewise'?s?) (?:plan|advice|recommendation|suggestion|estimate|card)?"
+                       r"\s*(?:says|said|suggests|suggested|recommends|recommended|wants|proposes|proposed|is to)\b)"
+                       r"[^.;!?\n]*?(?=[.;!?\n]|,? but\b|$)", re.I)
 
 
 def _blank_noise(text: str) -> tuple[str, bool]:

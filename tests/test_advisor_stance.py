@@ -187,3 +187,10 @@ def test_a_remark_answering_a_question_already_held_vaguely_is_still_answered():
                              "I refuse a random split. We'll keep the most recent month as the test set, since that is "
                              "what the model will face.")
     assert "[1]" in said(events) and "date" in said(events)
+
+
+@pytest.mark.parametrize("text", ["Your plan says label 3 000 examples before doing anything.",
+                                  "The advisor recommended 5,000 labelled examples first.",
+                                  "you suggest 2,000 examples, that's months for us"])
+def test_a_figure_the_user_quotes_from_the_advice_is_not_their_own(text):
+    assert not [f for f in extract(text).findings if f.fact == "labeled_examples"]
