@@ -68,8 +68,13 @@ _WHY_NOT = re.compile(r"\bwhy (?:not|\w+ and not|don'?t we|wouldn'?t)\b|"
                       r"\bwhy (?:is|isn'?t|would|wouldn'?t) (?:that|this|it)\b|\bwhy isn'?t\b|"
                       r"\bwhy\b[^.?!]{0,40}\band not\b|"
                       r"\b(?:right|wrong|best|good|bad) (?:call|choice|idea|move|fit|approach|route|tool)\b|"
-                      r"\b(?:really|actually) (?:help|needed|necessary|worth|required)\b|\b(?:not|even) (?:needed|necessary)\b",
+                      r"\b(?:really|actually) (?:help|needed|necessary|worth|required)\b|\b(?:not|even) (?:needed|necessary)\b|"
+                      r"\bis (?:that|this|it) (?:dumb|stupid|silly|crazy|naive|wrong|a mistake|a bad idea|overkill)\b",
                       re.I)
+# Someone else's opinion, reported: "my nephew says just fine tune it", "our CTO thinks RAG is dead". (An authority's
+# requirement — "the board wants", "legal requires" — is a decision, and stays.)
+_REPORTED = re.compile(r"\b(?:my|our|the|a|his|her|their) (?:[\w-]+ ){0,2}?(?:says|said|suggests|suggested|thinks|thought|"
+                       r"claims|claimed|reckons|keeps saying|told (?:me|us))\b[^.;!?\n]*", re.I)
 _COST = re.compile(r"\bhow much\b|\bcosts?\b|\bprice\b|\bbudget\b|\bhow long\b|\bwhat (?:gpu|hardware)\b|"
                    r"\bper (?:month|hour)\b|\bexpensive\b|\bcheapest\b|\bhow many (?:weeks|days|hours|gpu)|"
                    r"\bballpark\b|\brealistically do with\b|\btimeline\b|\bgpu time\b|\brent\b|\bbill\b|\bspend\b|"
@@ -313,6 +318,9 @@ def classify(text: str) -> Intent | None:
     if not t:
         return None
     names = mentioned(t)
+    # what someone else said ("my nephew says just fine tune it") is their opinion, not the user's decision: the
+    # decision readers below read the message without it
+    own = _REPORTED.sub(" … ", t)
     asked = requests(t)  # a quoted question ("it reads 'can we do Thursday?' as a cancel") asks us nothing
     asks = bool(asked)
     # the price is asked for only by a sentence that asks ("I hear you on cost, but … Plan it." asks for a plan)
@@ -323,7 +331,7 @@ def classify(text: str) -> Intent | None:
     if _WHY_NOT.search(t) and names and (asks or re.match(r"\s*(?:why|what|wht|would|shouldn|couldn)", t, re.I)):
         m = re.search(r"\b(?:and not|not|about|instead of|rather than)\s+(.{0,60})", t, re.I)
         after = mentioned(m.group(1)) if m else []
-        target = after[0] if after else names[0]
+        target = after[0] if after else (mentioned(own) or names)[0]
         if re.search(r"\bwhy (?:not )?keep going with\b|\binstead of train", t, re.I):
             target = names[0]
         return Intent(WHY_NOT, target)
@@ -332,7 +340,7 @@ def classify(text: str) -> Intent | None:
     if _DISTRUST_NUMBERS.search(t):
         return Intent(COST, names[0] if names else None)
     rejected = None
-    if r := _REJECT.search(t):
+    if r := _REJECT.search(own):
         word = next(g for g in r.groups() if g)
         # "label more", "gather examples", "data collection": building the dataset, in a verb of its own
         rejected = _word_to_id(word) or ("collect_data" if re.match(r"collect|label|gather|annotat|data|more", word, re.I)
@@ -340,11 +348,11 @@ def classify(text: str) -> Intent | None:
     elif re.search(r"\bdon'?t want to label\b|\bno more label", t, re.I):
         rejected = "collect_data"
     # a bare "no." refuses only in a message that asks nothing ("no. QLoRA on my 3090 is fine, right?" asks)
-    refuses = _CHOOSE.search(t) or (not asks and re.search(r"\bno\. ", t, re.I))
+    refuses = _CHOOSE.search(own) or (not asks and re.search(r"\bno\. ", t, re.I))
     # settings said in the imperative are a decision about the plan: "set lr 5e-4 and 10 epochs"
     sets = _SETS.match(t) and find_edits(t)
-    pushback = (refuses or sets) and (names or rejected or sets or _DECIDED.search(t) or SKIPS_EVALUATION.search(t))
-    decided = stance(t)
+    pushback = (refuses or sets) and (names or rejected or sets or _DECIDED.search(own) or SKIPS_EVALUATION.search(t))
+    decided = stance(own)
     if pushback and decided and decided.rejected and not rejected:
         rejected = decided.rejected  # "we are not going to do any fine-tuning": the route the decision refuses
     if pushback and (rejected or not asks_cost):

@@ -194,3 +194,10 @@ def test_a_remark_answering_a_question_already_held_vaguely_is_still_answered():
                                   "you suggest 2,000 examples, that's months for us"])
 def test_a_figure_the_user_quotes_from_the_advice_is_not_their_own(text):
     assert not [f for f in extract(text).findings if f.fact == "labeled_examples"]
+
+
+def test_someone_elses_reported_opinion_is_not_the_users_decision():
+    intent = answers.classify("my cousin says just fine tune a model on the 300 notes. i'd rather try a careful prompt "
+                              "first, is that silly")
+    assert intent is not None and (intent.kind, intent.target) == (answers.WHY_NOT, "prompt_engineering")
+    assert answers.classify("the board wants a fine-tuned model by June").kind == answers.CHOOSE  # an authority decides
