@@ -75,6 +75,9 @@ _WHY_NOT = re.compile(r"\bwhy (?:not|\w+ and not|don'?t we|wouldn'?t)\b|"
 # requirement — "the board wants", "legal requires" — is a decision, and stays.)
 _REPORTED = re.compile(r"\b(?:my|our|the|a|his|her|their) (?:[\w-]+ ){0,2}?(?:says|said|suggests|suggested|thinks|thought|"
                        r"claims|claimed|reckons|keeps saying|told (?:me|us))\b[^.;!?\n]*", re.I)
+# What fits the user's means is asked: "12 days. what is realistic", "what can we actually do with 500 dollars"
+MEANS_ASKED = re.compile(r"\brealistic(?:ally)?\b|\bwhat can (?:we|i) (?:actually |really |realistically )?(?:do|get|build|"
+                         r"achieve)\b", re.I)
 _COST = re.compile(r"\bhow much\b|\bcosts?\b|\bprice\b|\bbudget\b|\bhow long\b|\bwhat (?:gpu|hardware)\b|"
                    r"\bper (?:month|hour)\b|\bexpensive\b|\bcheapest\b|\bhow many (?:weeks|days|hours|gpu)|"
                    r"\bballpark\b|\brealistically do with\b|\btimeline\b|\bgpu time\b|\brent\b|\bbill\b|\bspend\b|"
@@ -83,9 +86,7 @@ _COST = re.compile(r"\bhow much\b|\bcosts?\b|\bprice\b|\bbudget\b|\bhow long\b|\
                    r"\$\s?\d+(?:\.\d+)?\s?(?:/|per |an? )\s?(?:h|hr|hour|month|mo)\b|"
                    # "numbers pls", "memory + time for both options please": figures asked for
                    r"\b(?:numbers|figures)\s*(?:pls|please|plz)\b|\bmemory\b|"
-                   # what fits the user's means: "12 days. what is realistic", "what can we actually do with 500 dollars"
-                   r"\brealistic(?:ally)?\b|\bwhat can (?:we|i) (?:actually |really |realistically )?(?:do|get|build|"
-                   r"achieve)\b", re.I)
+                   + MEANS_ASKED.pattern, re.I)
 # Pushback that names no approach but is still a decision about the plan
 _DECIDED = re.compile(r"\bjust (?:train|fine[- ]?tune|launch|ship)\b|\bskip (?:the|all|that|this|it)\b|\buse what we have\b|\bi'?ve (?:already )?decided\b|"
                       r"\bdon'?t trust\b|\bdon'?t want to label\b|\byour advice is wrong\b|\bend of story\b|"
@@ -276,14 +277,20 @@ _VERDICT_ASKED = re.compile(r"\bback me up\b|\btell me (?:if |whether |that )?(?
                             r"\bam i (?:wrong|right|mistaken)\b|\bprove me wrong\b|\bconvince me\b", re.I)
 
 
+def _is_question(sentence: str) -> bool:
+    """A sentence asked as a question, by its mark or its word order ("will 70B QLoRA even fit", "40 is too few,
+    isn't it")."""
+    return bool("?" in sentence or _INTERROGATIVE.search(sentence) or _AUX_FIRST.match(sentence) or
+                _TAG_QUESTION.search(sentence))
+
+
 def requests(text: str) -> list[str]:
     """The sentences of `text` that ask the advisor something or tell it what to do (a question, with or without
     its question mark, also after a lead-in clause; an imperative of the advisor's work; a polite request). What the
     text quotes asks nothing."""
     out = []
     for sentence in pieces(_MOOD_SPLIT, unquoted(" ".join((text or "")[:CLASSIFY_CHARS].split()))):
-        if "?" in sentence or _INTERROGATIVE.search(sentence) or _IMPERATIVE.search(sentence) or \
-                _POLITE.search(sentence) or _AUX_FIRST.match(sentence) or _TAG_QUESTION.search(sentence) or \
+        if _is_question(sentence) or _IMPERATIVE.search(sentence) or _POLITE.search(sentence) or \
                 _VERDICT_ASKED.search(sentence) or any(_AUX_QUESTION.match(c) or _WH_QUESTION.match(c)
                                                        for c in pieces(_CLAUSE_LEAD, sentence)[1:]):
             out.append(sentence)
@@ -423,8 +430,7 @@ def stance(text: str) -> Intent | None:
     closed = bool(_CLOSED.search(t))
     target = rejected = None
     # a question decides nothing ("could we have GPT-4o write pairs and fine-tune on those?")
-    said = [x for x in pieces(_MOOD_SPLIT, t) if not ("?" in x or _INTERROGATIVE.search(x) or _AUX_FIRST.match(x)
-                                                       or _TAG_QUESTION.search(x))]
+    said = [x for x in pieces(_MOOD_SPLIT, t) if not _is_question(x)]
     for clause in (c for sentence in said for c in pieces(_CLAUSE, sentence)):
         names = [n for n in mentioned(clause) if n != "stronger_base_model" or _STRONGER_SAID.search(clause)]
         if not names and _TRAIN_ORDER.match(clause):
@@ -561,7 +567,8 @@ def select(question: str, passages: Sequence[dict], embed: Callable[[list[str]],
     names the term. Once the best sentence is chosen, its neighbours in the same passage gain a little, so an
     answer reads as a paragraph, not as three unrelated quotes. `min_similarity`: sentences less similar in meaning
     than this to the question are left out (a backing sentence after the user's own figures is there only if it
-    speaks to them; 0.4 on the bundled embedder separates on-topic from merely same-guide sentences)."""
+    speaks to them; 0.4 on the bundled embedder separates on-topic from merely same-guide sentences); when none
+    clears it, the single best sentence is kept, so an answer is never left uncited."""
     pool: list[tuple[str, int, int]] = []  # (sentence, passage index, position in the passage)
     for i, p in enumerate(passages):
         pool += [(s, i, n) for n, s in enumerate(sentences_of(p.get("text") or ""))]
@@ -612,6 +619,9 @@ def select(question: str, passages: Sequence[dict], embed: Callable[[list[str]],
             if best is None or value > best:
                 best, best_j = value, j
         if best_j < 0:
+            if not chosen and min_similarity > 0:  # none close enough: the single best one, as without a floor
+                best_j = max(range(len(pool)), key=lambda j: base[j])
+                chosen.append(best_j)
             break
         chosen.append(best_j)
         seen.append(_terms(pool[best_j][0]))

@@ -539,8 +539,6 @@ class OfflineBrain:
             return
         picked = answers.select(text, passages, _embedder(), k=3 if general else 2, focus=focus,
                                 min_similarity=0.0 if general else BACKING_SIMILARITY)
-        if not picked and not general:  # every answer is cited: the one closest sentence, when none is close enough
-            picked = answers.select(text, passages, _embedder(), k=1, focus=focus)
         parts = list(lead)
         if picked:
             parts.append((prompts.FROM_GUIDES if lead and not general else "") + answers.cited(picked, numbering))
@@ -626,9 +624,8 @@ class OfflineBrain:
                                         replace(specs, method=other))
                     memory = next((ln for ln in alt.lines if ln.startswith("memory:")), "")
                     estimate.lines.append(f"{alt.title}: {alt.summary}" + (f" — {memory}" if memory else ""))
-            elif approach in ("prompt_engineering", "rag", "stronger_base_model") and re.search(
-                    r"\bcheapest\b|\brealistic(?:ally)?\b|\bwhat can (?:we|i) (?:actually |really )?(?:do|get|build|achieve)\b",
-                    low):
+            elif approach in ("prompt_engineering", "rag", "stronger_base_model") and (
+                    re.search(r"\bcheapest\b", low) or answers.MEANS_ASKED.search(low)):
                 # "what can we actually do with $500?": the cheap route first, then the training step it leads to,
                 # each set against the user's budget and calendar
                 tune = pricing.price("lora_finetune", facts, specs)

@@ -225,13 +225,16 @@ def _scaled(number: str, multiplier: str | None = None) -> float:
     return _num(number) * _MULTIPLIERS.get((multiplier or "").strip(), 1)
 
 
+# Plural nouns that measure (time, text, money, hardware, training) rather than count things: never traffic, never
+# items to label
+_NOT_ITEMS = (r"(?!(?:minutes?|mins?|hours?|days?|weeks?|months?|years?|tokens?|words?|pages?|gb|mb|tb|epochs?|steps|"
+              r"gpus?|cards?|people|points?|percent|dollars?|euros?|pounds?)\b)")
 # "2 million requests/month", "15k queries/day", "300 chats a week": traffic, scaled to requests a day
 _VOLUME_RX = re.compile(r"(?P<n>\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d,.])|\d[\d,.]{0,15}) ?(?P<mult>million|thousand|mln|m\b|k\b)? ?"
                         r"(?:[a-z]+ )?"  # "40 000 conversations/day": a space between thousands, as many locales write
                         # anything counted by the day or month is traffic ("40k titles a month", "300 questions a
                         # day"), except units of time, text, money or hardware
-                        r"(?!(?:minutes?|mins?|hours?|days?|weeks?|months?|years?|tokens?|words?|pages?|gb|mb|tb|"
-                        r"epochs?|gpus?|cards?|dollars?|euros?|pounds?|people|steps)\b)[a-z]{3,}s"
+                        + _NOT_ITEMS + r"[a-z]{3,}s"
                         r"\s*(?:a|per|/|each)\s*(?P<per>day|month|week|hour|year)\b")
 _PER_DAY = {"day": 1, "week": 7, "month": 30, "year": 365, "hour": 1 / 24}
 
@@ -240,8 +243,6 @@ _PER_DAY = {"day": 1, "week": 7, "month": 30, "year": 365, "hour": 1 / 24}
 _FIGURE = r"(?:\d{1,3}(?:[ \u00a0.,]\d{3})+(?![\d])|\d+(?:[.,]\d+)?)"
 
 
-_NOT_ITEMS = r"(?!(?:minutes?|mins?|hours?|days?|weeks?|months?|years?|tokens?|words?|pages?|gb|mb|epochs?|gpus?|cards?|" \
-             r"people|points?|percent|dollars?|euros?|pounds?)\b)"
 _ITEM_COUNT = re.compile(r"(?<![\d$€£.,])(" + _FIGURE + r")\s*(k)?\s+" + _NOT_ITEMS + r"(?:[a-z-]+\s+)?([a-z]{3,}s)\b", re.I)
 
 

@@ -33,6 +33,10 @@ def said(events: list) -> str:
     ("We are not going to do any fine-tuning here. The board agreed.", None, "lora_finetune"),
     ("Continued pretraining is off the table, we will stay with a structured prompt", "prompt_engineering",
      "continued_pretraining"),
+    # a plain present decides in a message closed to debate
+    ("We stop fine-tuning the 13B and use the big hosted model, you won't convince me otherwise",
+     "stronger_base_model", "lora_finetune"),
+    ("we deploy the fine tune. slightly lower score but far cheaper, I decided", "lora_finetune", None),
 ])
 def test_a_decision_in_the_users_own_grammar_is_read_as_choosing_or_refusing_a_route(text, target, rejected):
     intent = answers.classify(text)
@@ -147,16 +151,6 @@ def test_a_remark_that_only_restates_what_is_held_is_answered_not_just_noted():
                              "A 7B will never fit there. We take a ~1B model even if it is weaker. Offline stays.")
     text = said(events)
     assert "[1]" in text and not text.startswith("Noted")
-
-
-@pytest.mark.parametrize("text, target, rejected", [
-    ("We stop fine-tuning the 13B and use the big hosted model, you won't convince me otherwise",
-     "stronger_base_model", "lora_finetune"),
-    ("we deploy the fine tune. slightly lower score but far cheaper, I decided", "lora_finetune", None),
-])
-def test_a_plain_present_decides_in_a_message_closed_to_debate(text, target, rejected):
-    intent = answers.classify(text)
-    assert intent is not None and (intent.kind, intent.target, intent.rejected) == (answers.CHOOSE, target, rejected)
 
 
 def test_fine_tune_spelled_as_two_words_names_the_route_and_the_method():
