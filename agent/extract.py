@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent import numbers, prototypes
+from agent import answer_model, numbers, prototypes
 from agent.numbers import Quantity, find_quantities
 from agent.text import QUOTED, pieces, unquoted
 
@@ -40,6 +40,9 @@ class Finding:
 # sit at or below it; a plain answer to the question asked is 0.9.
 HOLD = 0.5
 CONFIRM = 0.65  # held, but a decisive fact below this is read back once before the recommendation
+# An answer longer than this (words) is no short reply to the question: the answer classifier, trained on replies
+# of up to 65 words, is not asked about it
+_CLASSIFIED_WORDS = 80
 
 
 @dataclass
@@ -264,6 +267,7 @@ PROBLEM_TAGS: dict[str, re.Pattern] = {
                      ),
     "hallucination": _rx(r"\bguesses\b(?! (?:the )?(?:rest|next|step))",
                          r"\bhallucinat\w*", r"\binvents?\b", r"\binventing\b", r"\bmakes? (?:things |stuff )?up\b",
+                         r"\b(?:make|makes|making|made) (?:them|it|those|things|stuff|(?:the |its |their )?\w+s) up\b",
                          r"\bmade[- ]up\b", r"\bmaking up\b", r"\bconfabulat\w*", r"\bfabricat\w*",
                          r"\bnon-?existent\b", r"\bdon'?t exist\b", r"\bdoesn'?t exist\b", r"\bplausible[- ]sounding\b"),
     "format": _rx(r"\bformat\w*", r"\bjson\b", r"\bschema\b", r"\btemplate\b", r"\bstructur\w*", r"\bfields\b",
@@ -2256,6 +2260,15 @@ def extract(text: str, asked: str | None = None) -> Extraction:
         best = max(prototypes.nearest(asked, clauses), key=lambda hit: hit[1], default=None)
         if best:
             findings.append(Finding(asked, best[0], best[2], 0.55))
+    if asked in answer_model.facts() and not any(f.fact == asked or f.confidence >= HOLD for f in findings) \
+            and not (DONT_KNOW.search(stripped) or result.foreign or result.noise) \
+            and len(stripped.split()) <= _CLASSIFIED_WORDS:
+        # an answer neither the lexicon nor a prototype reads: the value other people's English answers like it
+        # stated. Not when it plainly states another fact (it answers another question than the one asked), nor
+        # in a language the reader does not understand, nor beside pasted text.
+        got = answer_model.classify(asked, stripped)
+        if got:
+            findings.append(Finding(asked, got[0], stripped, answer_model.CONFIDENCE))
 
     dont_know = bool(DONT_KNOW.search(stripped))
     if dont_know and asked:
