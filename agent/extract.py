@@ -318,6 +318,9 @@ PROBLEM_TAGS: dict[str, re.Pattern] = {
                    # every run ends the same, whatever is changed: a ceiling, said without the word
                    r"\b(?:lands?|landed|ends? up|ended up|converges?|tops? out|peaks?) (?:at|on|in) (?:the )?same (?:place|score|spot|"
                    r"number|level|point)\b", r"\bsame (?:score|result|number)s? (?:every|each)\b",
+                   # "all flat at the same accuracy", "stays flat whatever the rank": runs that do not move
+                   r"\b(?:all|stays?|stayed|staying|remains?|remained|went|goes|is|are|were|was|pretty|basically) "
+                   r"flat\b(?! (?:fee|rate|file|price|pack|structure)s?\b)",
                    r"\bdoesn'?t matter (?:the|what|which) (?:rank|lr|learning rate|hyper-?param\w*|settings?)\b",
                    # a limit the runs cannot pass, said as a wall or a ceiling
                    r"\b(?:hits?|hitting|reached|reaches) (?:a|the|its|some) (?:wall|ceiling|limit)\b", r"\bceiling\b",
@@ -1615,6 +1618,10 @@ _PREF_WORDS = re.compile(r"\brank(?:s|ed|ing)? (?:\d+ |two |three |four |several
                          r"\bthumbs\b|\bvotes?\b|\bbetter one\b|\bwhich (?:one )?(?:is|was) better\b|\bupvote\w*|\bratings?\b|"
                          r"\bdpo\b|\brlhf\b|\ba/b\b|\bwhich of (?:the )?two\b|\b(?:liked|prefer\w*) (?:it )?(?:more|better)\b|"
                          r"\b(?:picked|chose|selected|marked) (?:which|the better|the one)\b|"
+                         # one output of two kept, the other not: "taps where one of the two suggestions was kept"
+                         r"\b(?:one|which) of (?:the |our )?(?:two|2|both)\b[^.;]{0,40}\b(?:kept|keeps?|chosen|chose|"
+                         r"picked|picks?|selected|preferred|accepted|won)\b|"
+                         r"\b(?:kept|chosen|picked|selected|preferred|accepted)\b[^.;]{0,30}\b(?:and|but|over|not) the other\b|"
                          # a judgement between two outputs of one request: "parents rate two story versions per request"
                          r"\b(?:rat|rank|pick|choos|compar|judg|vot|grad|scor)\w*\b[^.;]{0,20}\b(?:two|2|both|a pair of)\b "
                          r"(?:\w+ ){0,2}(?:versions|variants|drafts|candidates|outputs|answers|responses|completions|"

@@ -85,8 +85,8 @@ def _word_value(words: list[str]) -> tuple[float, bool] | None:
             continue
         if w in ("and", "of"):
             continue
-        if w == "half":
-            current, seen, placeholder = 0.5, True, False
+        if w == "half":  # "half a million"; "five and a half thousand" is 5.5 of the scale word that follows
+            current, seen, placeholder = (current + 0.5 if current and not placeholder else 0.5), True, False
         elif w == "quarter":  # "a quarter million": a fraction of the scale word that follows
             current, seen, placeholder = 0.25, True, False
         elif w == "dozen":

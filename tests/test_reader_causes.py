@@ -116,6 +116,12 @@ def test_scale_words_of_other_languages_after_a_numeral_are_read():
     assert [q.value for q in find_quantities("5 crore rupees")] == [5e7]
 
 
+def test_a_half_after_a_number_word_adds_to_it_before_the_scale_word():
+    assert [q.value for q in find_quantities("about five and a half thousand picks")] == [5500]
+    assert [q.value for q in find_quantities("two and a half million tokens")] == [2.5e6]
+    assert [q.value for q in find_quantities("half a million rows")] == [5e5]
+
+
 def test_a_count_in_tokens_beats_one_converted_from_bytes():
     found = held("about 3 TB raw, which our tokenizer turns into roughly 600 billion tokens", "unlabeled_corpus")
     assert found["unlabeled_corpus"] == 600_000_000_000
