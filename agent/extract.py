@@ -2260,15 +2260,16 @@ def extract(text: str, asked: str | None = None) -> Extraction:
             # "the better of two drafts": how many were compared, not how many comparisons
             skip.add(q.start)
     findings.extend(_data_counts(stripped, asked, quantities, skip))
+    dont_know = bool(DONT_KNOW.search(stripped))
     if asked in prototypes.PROTOTYPES and asked != "problem" and not any(f.fact == asked for f in findings) \
-            and not DONT_KNOW.search(stripped) and len(stripped.split()) <= 40:
+            and not dont_know and len(stripped.split()) <= 40:
         # an answer to the question in no word of the lexicon: its nearest prototype, held low (read back)
         clauses = [c for c in _clauses(stripped) if not _NEG.search(c)]
         best = max(prototypes.nearest(asked, clauses), key=lambda hit: hit[1], default=None)
         if best:
             findings.append(Finding(asked, best[0], best[2], 0.55))
     if asked in answer_model.facts() and not any(f.fact == asked or f.confidence >= HOLD for f in findings) \
-            and not (DONT_KNOW.search(stripped) or result.foreign or result.noise) \
+            and not (dont_know or result.foreign or result.noise) \
             and len(stripped.split()) <= _CLASSIFIED_WORDS:
         # an answer neither the lexicon nor a prototype reads: the value other people's English answers like it
         # stated. Not when it plainly states another fact (it answers another question than the one asked), nor
@@ -2277,7 +2278,6 @@ def extract(text: str, asked: str | None = None) -> Extraction:
         if got:
             findings.append(Finding(asked, got[0], stripped, answer_model.CONFIDENCE))
 
-    dont_know = bool(DONT_KNOW.search(stripped))
     if dont_know and asked:
         # "I don't know" answers the asked fact only; other facts said alongside still count. A value stated in a
         # sentence of its own beside the doubt ("Mostly format? Maybe tone. Hard to say.") is the user's hedged

@@ -56,12 +56,9 @@ def test_an_answer_that_plainly_states_another_fact_is_not_also_given_the_asked_
 
 
 def test_a_problem_read_by_the_classifier_is_a_list_of_one_failure_tag():
-    for text in ("It told a customer our kettle descaler is safe to drink. That cannot happen again.",
-                 "General chatbots give ring sizes from the British scheme. Ours has its own series."):
-        got = answer_model.classify("problem", text)
-        if got is not None:
-            value, probability = got
-            assert isinstance(value, list) and len(value) == 1 and probability >= answer_model.MIN_PROBABILITY
+    value, probability = answer_model.classify(
+        "problem", "It told a customer our kettle descaler is safe to drink. That cannot happen again.")
+    assert value == ["safety"] and probability >= answer_model.MIN_PROBABILITY
 
 
 @pytest.mark.slow
