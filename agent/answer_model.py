@@ -13,9 +13,9 @@ fact: the lexicon's reading, with its negation and contrast scopes, comes first.
 (a reading by meaning, like the prototypes'), and only when the model gives it at least `MIN_PROBABILITY`;
 below that the answer counts as not understood and the question comes again with its options.
 
-Leave-one-set-out accuracy on 229–373 answers per fact (train on eight sets, test on the ninth; the training
-script's --evaluate): problem 0.756, data quality 0.804, prompting 0.833, team 0.893, domain novelty 0.826, how
-often knowledge changes 0.817, data sensitivity 0.824, open weights allowed 0.900.
+Leave-one-set-out accuracy on 291–458 answers per fact (train on nine sets, test on the tenth; the training
+script's --evaluate): problem 0.758, data quality 0.787, prompting 0.808, team 0.835, domain novelty 0.801, how
+often knowledge changes 0.845, data sensitivity 0.808, open weights allowed 0.869.
 """
 
 from __future__ import annotations

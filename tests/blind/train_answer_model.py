@@ -35,7 +35,7 @@ from trainer.state.home import apply_offline_env  # noqa: E402
 apply_offline_env()
 
 # Blind sets whose one blind run is done and reported in their NOTE (development data from then on)
-SETS = [f"advisor_v{n}" for n in range(1, 10)]
+SETS = [f"advisor_v{n}" for n in range(1, 11)]
 FACTS = ("problem", "data_quality", "prompting_tried", "team", "domain_novelty", "knowledge_changes",
          "data_sensitivity", "weights_allowed")
 NOTHING = "∅"  # the class of an answer that states no value of the asked fact
