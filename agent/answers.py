@@ -87,6 +87,9 @@ _COST = re.compile(r"\bhow much\b|\bcosts?\b|\bprice\b|\bbudget\b|\bhow long\b|\
                    # "numbers pls", "memory + time for both options please": figures asked for
                    r"\b(?:numbers|figures)\s*(?:pls|please|plz)\b|\bmemory\b|"
                    + MEANS_ASKED.pattern, re.I)
+# "use all 300", "use all of them", "just use all.": every example goes into training. Not "72% use all terms correctly"
+_USE_ALL = (r"\buse all(?:\s+(?:of (?:it|them|the data|our data)|(?:the |our |my |those )?(?:\d[\d,.]* )?"
+            r"(?:data|examples?|rows|pairs|samples|records|them|of them)\b|\d[\d,.]*)|(?=\s*(?:[.!,;]|$)))")
 # Pushback that names no approach but is still a decision about the plan
 _DECIDED = re.compile(r"\bjust (?:train|fine[- ]?tune|launch|ship)\b|\bskip (?:the|all|that|this|it)\b|\buse what we have\b|\bi'?ve (?:already )?decided\b|"
                       r"\bdon'?t trust\b|\bdon'?t want to label\b|\byour advice is wrong\b|\bend of story\b|"
@@ -94,7 +97,7 @@ _DECIDED = re.compile(r"\bjust (?:train|fine[- ]?tune|launch|ship)\b|\bskip (?:t
                       # "we are NOT collecting more data", "train on what we have", "don't argue", "who cares about…"
                       r"(?:^|[.!?,;]\s*|\bso |\bplease |\bjust )stop (?:telling|suggesting|recommending|pushing) (?:me|us)\b|\bfull stop\b|"
                       r"\bwe(?:'re| are) not (?:going to )?(?:collect|label|do|use|build|spend|wait)\w*\b|"
-                      r"\btrain (?:it |them )?on (?:what we have|all (?:of )?(?:it|them)|everything)\b|\buse all\b|"
+                      r"\btrain (?:it |them )?on (?:what we have|all (?:of )?(?:it|them)|everything)\b|" + _USE_ALL + r"|"
                       r"\b(?:work|go|make do) with what (?:we|i)(?:'ve| have)?(?: got| have)?\b|\bmake do\b|"
                       r"\bdon'?t argue\b|\bwho cares\b|\bno time for\b|\bdon'?t have time for\b|"
                       r"\bjust (?:give|get|use) (?:us|me|the)\b|\bwe(?:'ll| will) (?:just )?(?:upload|use|train|ship|go with|do)\b|"
@@ -372,7 +375,7 @@ def classify(text: str) -> Intent | None:
         target = wanted[0] if wanted else None
         if SKIPS_EVALUATION.search(t) and not (w and mentioned(w.group(1))):
             target = None  # "put the test set back into training, more data = better": the check refused, no route chosen
-        if re.search(r"\bjust train\b|\bskip the prompt|\buse what we have\b|\buse all\b|\btrain anyway\b|\btrain (?:it |them )?on "
+        if re.search(r"\bjust train\b|\bskip the prompt|\buse what we have\b|" + _USE_ALL + r"|\btrain anyway\b|\btrain (?:it |them )?on "
                      r"(?:what we have|them|it)\b|\btrain (?:our|the) (?:own )?model\b|\bown model\b|\b(?:we(?:'ll| will)|going to) (?:just )?train\b",
                      t, re.I) and \
                 target in (None, "prompt_engineering", "collect_data"):

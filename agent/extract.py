@@ -215,10 +215,23 @@ NO = re.compile(r"^\s*(?:no|nope|nah|not really|not yet|never|none|nothing|zero|
                 r"nobody|not much|nada|absolutely not|definitely not|certainly not|no way)\b", re.IGNORECASE)
 
 _MODEL_SUBJECT = re.compile(r"\b(?:it|the model|the bot|the assistant|the chatbot)\b", re.IGNORECASE)
+# A person's mistake the product reacts to is no failure of the model: "when a learner picks the wrong answer, the AI
+# explains why", "if a customer enters the wrong date". Matched on the words just before a failure word.
+_PERSON_ERRS = re.compile(r"\b(?:learners?|students?|pupils?|trainees?|candidates?|customers?|clients?|users?|patients?|"
+                          r"callers?|players?|people|someone|somebody|staff|employees?|kids?|children|drivers?|"
+                          r"applicants?|visitors?|guests?)\s+(?:\w+\s+)?(?:picks?|picked|chooses?|chose|selects?|"
+                          r"selected|enters?|entered|types?|typed|gives?|gave|submits?|submitted|clicks?|clicked|"
+                          r"makes?|made|takes?|took|uses?|used|has|have|gets?|got)\s+(?:the |a |an )?$", re.IGNORECASE)
 # Facts of a past period, handed out as current: "quotes a rate from last spring", "last month's nutrient mix". A
 # failure by its own words: no other word of failure is needed.
 _PAST_PERIOD = _rx(r"\b(?:from|of) last (?:year|month|week|season|spring|summer|autumn|fall|winter|quarter|term)\b",
                    r"\blast (?:month|week|season|spring|summer|autumn|fall|winter|quarter|term)'?s\b")
+
+# A manner that is a complaint by its own word: no "wrong" or "too" is needed ("accurate but preachy and long")
+_MANNER_FAULT = re.compile(r"\b(?:preachy|condescending|patroni[sz]ing|lecturing|moraliz\w+|moralis\w+|smug|pompous|"
+                           r"stilted|flowery|listy|salesy|pushy|sycophantic|gushing|cheesy|cringe\w*|snarky|curt|"
+                           r"rude|stuffy|bureaucratic|wooden|clinical tone|chatty|waffl\w+|padded|fluffy|"
+                           r"long-?winded|wordy|verbose|rambl\w+|robotic)\b", re.IGNORECASE)
 
 PROBLEM_TAGS: dict[str, re.Pattern] = {
     "knowledge": _rx(r"\b(?:old|last year'?s?|previous|expired|superseded|former) (?:\w+ )?(?:rules|polic(?:y|ies)|prices|"
@@ -244,7 +257,10 @@ PROBLEM_TAGS: dict[str, re.Pattern] = {
                      r"\banswer (?:questions )?from (?:our|the|internal)\b", r"\bnew (?:products|policies|releases)\b",
                      r"\binternal (?:docs|documents|data|information)\b",
                      r"\b(?:telling|giving|tells|gives) (?:\w+ )?(?:the )?wrong\b",
-                     r"\bwrong (?:information|info|details|numbers|dates|policy|policies|answers?|prices?)\b",
+                     r"\bwrong (?:information|info|details|numbers|dates|policy|policies|answers|prices?)\b",
+                     # "the wrong answer" alone is an option someone picked ("why the wrong answer was tempting");
+                     # the model giving it is read above ("gives the wrong answer")
+                     r"(?<!\bthe )(?<!'s )\bwrong answer\b",
                      r"\b(?:policy|policies|rules|prices|info\w*|docs|documentation|regulations) (?:has |have )?changed\b",
                      r"\bto know (?:our|about)\b", r"\b(?:generic|general|public) (?:internet |web )?knowledge\b",
                      r"\b(?:internal|company|hr|travel|expense|security|it|leave|hiring) polic(?:y|ies)\b", r"\bknow (?:our|about our) (?:codebase|docs|products|data|policies)\b",
@@ -279,7 +295,7 @@ PROBLEM_TAGS: dict[str, re.Pattern] = {
                   r"\b(?:twice|three times|double) as long\b", r"\b(?:character|char|word) (?:limit|count)s?\b",
                   r"\b(?:over|under|max(?:imum)?|at most) \d+ (?:chars?|characters|words|lines)\b",
                   r"\b\d+ (?:chars?|characters|words|lines) max\b"),
-    "tone": _rx(r"\btone\b", r"\brobot\w*", r"\bchummy\b", r"\bstiff\b", r"\bcold\b", r"\b(?:too )?formal\b",
+    "tone": _rx(_MANNER_FAULT.pattern, r"\btone\b", r"\brobot\w*", r"\bchummy\b", r"\bstiff\b", r"\bcold\b", r"\b(?:too )?formal\b",
                 r"\b(?:too )?casual\b", r"\blegalistic\b", r"\b(?:on|off)-?brand\b", r"\b(?:writes?|writing|talks?|sounds?) like (?:an? |the )?(?!these\b|this\b|that\b|it\b)[a-z]+", r"\bvoice\b", r"\bstyle\b", r"\bregister\b", r"\bbrand\b", r"\bpersona\b",
                 r"\bsounds? (?:off|robotic|generic|wrong)\b", r"\bwording\b", r"\btoo (?:formal|casual|verbose)\b",
                 r"\blevel of detail\b", r"\bwriting style\b", r"\bempath\w*", r"\bpoliteness\b",
@@ -407,6 +423,7 @@ _FAILURE = re.compile(
 _NO_CUE_SIMILARITY = 0.56
 # The question's own words for each failure ("format", "formatting" and the like are all "format")
 _CATEGORY_TAG = {"knowledge": "knowledge", "fact": "knowledge", "facts": "knowledge", "tone": "tone", "style": "tone",
+                 "reading level": "tone", "reading age": "tone", "readability": "tone", "register": "tone",
                  "voice": "tone", "terminology": "terminology", "jargon": "terminology", "reasoning": "reasoning",
                  "logic": "reasoning", "latency": "latency", "speed": "latency", "cost": "cost", "language": "language",
                  "safety": "safety"}
@@ -415,7 +432,10 @@ _CATEGORY_WORD = re.compile(r"\b(?:" + _CATEGORY_WORDS + r")\b")
 # An answer to "what is failing" that opens with one of the question's own categories names the failure, however
 # long the rest: "knowledge (which suppliers are certified right now) + format of the letters"
 _NAMES_CATEGORY = re.compile(r"^\s*(?:(?:mostly|mainly|primarily|the|it'?s|its|both|definitely|honestly|probably|"
-                             r"and|plus|also)\s+)*(?P<category>" + _CATEGORY_WORDS + r")\b"
+                             r"and|plus|also)\s+)*"
+                             # "reading level and format (…)": a short list whose second item is a category names both
+                             r"(?:[a-z'-]+(?:\s+[a-z'-]+)?\s*(?:,|&|\+|\band\b|\bplus\b)\s*(?:the\s+)?)?"
+                             r"(?P<category>" + _CATEGORY_WORDS + r")\b"
                              r"(?!\s+(?:is|are|'s)\s+(?:fine|ok|good))", re.I)
 _SHORT_ANSWER_WORDS = 6  # "Format.", "cost, purely cost": a clause this short answering "what is failing" is the answer
 
@@ -512,7 +532,8 @@ def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
         category = _NAMES_CATEGORY.match(clause) if answering else None
         short = answering and (len(clause.split()) <= _SHORT_ANSWER_WORDS or bool(category))
         if not (short or inherits or _FAILURE.search(said) or any(
-                p.search(clause) for p in (LANGUAGE_TAG, _SAFETY_FAILING, PROBLEM_TAGS["plateau"], PROBLEM_TAGS["hallucination"])
+                p.search(clause) for p in (LANGUAGE_TAG, _SAFETY_FAILING, PROBLEM_TAGS["plateau"], PROBLEM_TAGS["hallucination"],
+                                   _MANNER_FAULT)
         ) or _PAST_PERIOD.search(clause) and _MODEL_SUBJECT.search(clause)):
             # (a ceiling, an invented fact, a wrong language, a harmful answer or the model handing out a past
             # period's facts is a failure by its own words)
@@ -538,6 +559,8 @@ def _problem(text: str, asked: str | None) -> tuple[Any, str, float] | None:
                 wanted = re.search(r"\b(?:need|needs|want|wants|must|should|has to|have to)\b", before)
                 if _NOT.search(re.split(r"[,;:(]", before)[-1]) or _PRAISED.search(before) and not wanted:
                     continue  # "not about facts", "in the right style": not what is failing
+                if _PERSON_ERRS.search(clause[:m.start()]):
+                    continue  # "when a learner picks the wrong answer": the person errs, the model reacts
                 if tag == "format" and re.search(r"\bprompt\w*|\bfew[- ]?shot\b", clause, re.I) and not re.search(
                         r"\b(?:output|breaks?|broken|invalid|still|comes back)\b", clause, re.I):
                     continue  # "few-shot prompting or a schema": a prompting technique, not a failing format
@@ -737,13 +760,30 @@ def _as_percentages(text: str) -> str:
     return _TESTED_THEN_PASSED.sub(lambda m: m.group(0)[:m.start(2) - m.start(0)] + rate(m, 2, 1), text)
 
 
+# Where a target's reason starts: "we need 95 because customers claim against wrong classifications" names what a
+# miss costs, not what the figures count
+_REASON = re.compile(r"\b(?:because|since|as otherwise|otherwise|or else|so that|or the)\b", re.IGNORECASE)
+
+
+def _counts_failures(text: str) -> bool:
+    """Do the message's figures count failures ("rejects 12%, the bar is under 5")? Read in each sentence up to
+    the reason it gives, so "72% use all terms correctly; we need 95 because of wrong claims" counts successes."""
+    for sentence in re.split(r"(?<!\d)[.;!?](?!\d)|[;!?]", text):
+        if not re.search(r"\d", sentence):
+            continue  # a sentence with no figure says nothing about what the figures count
+        reason = _REASON.search(sentence)
+        if _LOWER_IS_BETTER.search(sentence[:reason.start()] if reason else sentence):
+            return True
+    return False
+
+
 def _percent_meets(text: str) -> bool | None:
     """"97% on our test set, above our 95% bar" → True; "90%; we need 99" → False; no two percentages → None.
     "scores 96 on the eval and the bar is 95", "98% on the eval, target 95": a score and a target, however said.
     Counts out of a total ("288 of 300") are rates too."""
     text = _as_percentages(text)
     target = _TARGET_NUMBER.search(text) or _NUMBER_THEN_TARGET.search(text)
-    lower = bool(_LOWER_IS_BETTER.search(text)) or bool(
+    lower = _counts_failures(text) or bool(
         target and (target.group("direction") or "").strip().lower() in ("under", "below", "less than", "at most",
                                                                        "no more than", "<"))
     progress = _FROM_TO.search(text)  # "went from 60% to 35%": where it stands now is the second figure
@@ -864,10 +904,14 @@ QUALITY_MIXED = _rx(r"\bmixed\b", r"\b(?:includes?|including|mixed in|alongside|
 # whole message: the sentence split cuts at "but".
 _MOSTLY_BUT = re.compile(r"\bmostly (?:good|clean|fine)\b[^.]{0,20}\b(?:but|except|though|apart from|some|a few|\d+ ?%|"
                          r"a third|a quarter|half|\d+ in \d+|one in)\b", re.IGNORECASE)
-_QUALITY_TOPIC = _rx(r"\bquality\b", r"\brejected\b", r"\bgarbage\b", r"\bjunk\w*", r"\bhand-?checked\b", r"\breviewed\b", r"\bcurated\b", r"\blabell?ed by\b", r"\bnoisy\b",
+_QUALITY_TOPIC = _rx(r"\bquality\b", r"\bsynthetic\b", r"\b(?:used|using|had|asked) (?:gpt[\w.-]*|an? llm|chat-?gpt|claude|gemini)\b"
+                     r"[^.]{0,20}\b(?:generat|writ|wrote|mak|made|produc|creat)\w* (?:\d[\d,.]*k? )?['\"]?(?:training )?(?:examples|pairs|data)", r"\brejected\b", r"\bgarbage\b", r"\bjunk\w*", r"\bhand-?checked\b", r"\breviewed\b", r"\bcurated\b", r"\blabell?ed by\b", r"\bnoisy\b",
                      r"\bclean\b", r"\bscraped\b", r"\bvetted\b", r"\bannotat\w+", r"\bapproved\b", r"\bverified\b")
 
 
+# Texts a language model wrote: low unless someone is said to have checked them
+_LLM_MADE = re.compile(r"\bsynthetic\b|\b(?:used|using|with|had|asked) (?:gpt[\w.-]*|an? llm|chat-?gpt|claude|gemini|the model)\b"
+                       r"[^.]{0,20}\b(?:generat|writ|wrote|mak|made|produc|creat)\w*", re.IGNORECASE)
 # Extra words of each level beyond the lists above (plain judgements, and who checked the data).
 _QUALITY_HIGH_MORE = _rx(r"\bmostly (?:good|clean|fine)\b", r"\bgreat\b", r"\bgood\b", r"\bsolid\b", r"\bpristine\b", r"\bhand-?checked\b",
                          r"\b(?:checked|reviewed|verified|validated|approved|corrected) by\b", r"\bpartner-approved\b")
@@ -876,7 +920,12 @@ _QUALITY_LOW_MORE = _rx(r"\bjunk\w*",
                         r"\b(?:labell?ed|tagged|generated|written|wrote|made|produced|annotated)\b[^.]{0,20}\bby (?:a |an |our |the )?"
                         r"(?:[\w-]+ )?(?:script|program|rules?|regex|heuristics?|bot|llm|gpt[\w.-]*|model|keyword \w+)\b",
                         r"\b(?:gpt[\w.-]*|an? llm|the model|a script) (?:wrote|generated|labell?ed|made)\b",
-                        r"\b(?:didn'?t|did not|never|haven'?t|have not|hasn'?t|has not|nobody|no one) (?:\w+ )?(?:review|check|clean|curat|verif|vet)\w*", r"\bterrible\b", r"\bawful\b", r"\bbad\b", r"\bcrap\w*",
+                        r"\b(?:didn'?t|did not|never|haven'?t|have not|hasn'?t|has not|nobody|no one) (?:\w+ )?(?:review|check|clean|curat|verif|vet|"
+                        r"read|proofread|look(?:ed)? (?:at|through|over)|went through|go through)\w*",
+                        # a spot check that found faults: "I looked at 20 and 6 had wrong science in them"
+                        r"\b(?:had|have|has|contain\w*|with) (?:\w+ )?(?:wrong|errors?|mistakes?|made-up)\b",
+                        # texts a language model wrote, with no one said to check them
+                        _LLM_MADE.pattern, r"\bterrible\b", r"\bawful\b", r"\bbad\b", r"\bcrap\w*",
                         r"\b(?:are|is|were|was|labell?ed|tagged) wrong\b", r"\bwrong (?:labels?|tags?|answers)\b",
                         r"\berrors?\b", r"\bmistakes?\b", r"\bunreliable\b", r"\bnever (?:been )?checked\b",
                         r"\bregex\b", r"\bheuristic\w*", r"\bby interns\b", r"\bold template\b", r"\boutdated\b",
@@ -928,6 +977,9 @@ def _quality(text: str, asked: str | None) -> tuple[Any, str, float] | None:
         # "12k reviewed pairs": a word in the name of what is counted, no statement about its quality; read back
         return "high", text, IN_PASSING
     vouched = [h for h in highs if not re.search(r"spot[- ]?$", h.string[max(0, h.start() - 5):h.start()], re.I)]
+    if vouched:
+        # "synthetic, but every one reviewed by a nurse": who made the texts matters less than who checked them
+        lows = [lo for lo in lows if not _LLM_MADE.match(lo.group(0))]
     if _MACHINE_MADE.search(text) and not vouched:
         # labels a program made, with no one vouching for them: noisy by construction, whatever share a spot check
         # found wrong ("a quarter were wrong" is a measured noise rate, not a mix of good and bad sources)
@@ -1085,6 +1137,9 @@ SENS_PUBLIC = _rx(r"\bnothing (?:confidential|private|secret)\b", r"\bpublic\w*\
                   r"\bno restrictions\b", r"\bnon-?sensitive\b", r"\bopen[- ]source data\b", r"\bfreely available\b",
                   r"\bno privacy\b", r"\bnot (?:really )?(?:confidential|private)\b", r"\bno (?:pii|personal data)\b")
 
+# Words that name a subject as much as a kind of data ("health", "compliance", "GDPR")
+_TOPIC_ONLY = re.compile(r"health\w*|compliance|gdpr|patients?|soc ?2|regulated", re.IGNORECASE)
+
 
 def _sensitivity(text: str, asked: str | None) -> tuple[Any, str, float] | None:
     conf = 0.9 if asked == "data_sensitivity" else 0.7
@@ -1099,6 +1154,10 @@ def _sensitivity(text: str, asked: str | None) -> tuple[Any, str, float] | None:
     for value, pattern in (("air_gapped", SENS_AIR), ("on_prem", SENS_ONPREM), ("confidential", SENS_CONF)):
         m = _find(pattern, text)
         if m:
+            if asked != "data_sensitivity" and _TOPIC_ONLY.fullmatch(m.group(0)):
+                # "compliance courses: GDPR, health & safety" names what the product is about, which may or may not
+                # be what its data is: held below a plain statement, read back before it decides anything
+                return value, text, 0.55
             # "confidential but we can train on our own cloud account" stays confidential, not on-prem
             return value, text, conf
     if asked == "data_sensitivity" and _any(re.compile(r"\binternal\b|\bin-?house\b", re.I), text):
@@ -1972,7 +2031,9 @@ def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip:
             # figure keeps the scale and the unit of the one it corrects
             q = Quantity(q.value * _scale(last[fact]), q.start, q.end, q.text, q.vague)
             factor = last_factor.get(fact, factor)
-        if fact in out and fact in last and not corrects:
+        if fact in out and fact in last and not corrects and last[fact].vague and not q.vague:
+            pass  # "few — … so around 300": the figure says what the vague word only guessed
+        elif fact in out and fact in last and not corrects:
             says_tokens = bool(re.match(r"tokens?\b", _unit_after(text, q)[0]))
             counted_in_tokens = fact == "unlabeled_corpus" and factor == 1 and says_tokens and converted.get(fact)
             if not (fact == "preference_data" and q.value > out[fact].value) and not counted_in_tokens:
@@ -2007,7 +2068,10 @@ def _data_counts(text: str, asked: str | None, quantities: list[Quantity], skip:
             r"\bno (?:preference|comparison|ranking|pairwise)(?: data| pairs| comparisons|s)?\b", low):
         out["preference_data"] = Finding("preference_data", 0, text, 0.7)  # "no labeled data and no preference data"
     if asked == "labeled_examples" and "labeled_examples" not in out and (NO.search(text) or re.search(
-            r"\b(?:we )?(?:have|got) nothing\b|\bnothing (?:at all|yet|labell?ed)\b|\bnone (?:at all|yet)\b", text, re.I)):
+            r"\b(?:we )?(?:have|got) nothing\b|\bnothing (?:at all|yet|labell?ed)\b|\bnone (?:at all|yet)\b|"
+            # "designers edited the winners, but we didn't keep the edits": whatever was made is gone
+            r"\b(?:didn'?t|did not|never|don'?t|do not|weren'?t|were not|wasn'?t|was not) (?:\w+ )?(?:keep|kept|save|saved|"
+            r"store|stored|record|recorded|log|logged|archive|archived)\b", text, re.I)):
         out["labeled_examples"] = Finding("labeled_examples", 0, text, 0.8)
     if asked == "preference_data" and "preference_data" not in out:
         if NO.search(text) or re.search(r"\b(?:haven'?t|have not|didn'?t|did not|never) (?:yet )?(?:collected|gathered|recorded|"
@@ -2259,6 +2323,9 @@ def extract(text: str, asked: str | None = None) -> Extraction:
                 re.search(r"\b(?:better|best|one|either|both|each) of\s*$", stripped[max(0, q.start - 16):q.start], re.I):
             # "the better of two drafts": how many were compared, not how many comparisons
             skip.add(q.start)
+    for q, nxt in zip(quantities, quantities[1:]):
+        if re.fullmatch(r"\s*(?:in|out of|of every|for every|every)\s*", stripped[q.end:nxt.start], re.I):
+            skip |= {q.start, nxt.start}  # "1 in 50 stops": a rate, neither figure a count of anything held
     findings.extend(_data_counts(stripped, asked, quantities, skip))
     dont_know = bool(DONT_KNOW.search(stripped))
     if asked in prototypes.PROTOTYPES and asked != "problem" and not any(f.fact == asked for f in findings) \
